@@ -1,0 +1,54 @@
+"""elearn: neutrality modules, scenario quizzes, pakta integritas and certificates for ASN."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. ``config`` overrides defaults and ELEARN_* environment variables."""
+    from . import cli, i18n
+    from .config import load_config
+    from .db import db
+    from .errors import register_error_handlers
+    from .extensions import babel, csrf, limiter, login_manager
+    from .templating import register_template_helpers
+
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+
+    from .auth import views as auth_views
+    from .accounts import views as accounts_views
+    from .audit import views as audit_views
+    from .core import views as core_views
+    from .org import views as org_views
+    from .roster import views as roster_views
+
+    for module in (core_views, auth_views, accounts_views, org_views, roster_views, audit_views):
+        app.register_blueprint(module.bp)
+
+    auth_views.init_login_manager(login_manager)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    cli.register(app)
+
+    @app.after_request
+    def _security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        return response
+
+    return app

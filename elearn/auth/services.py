@@ -1,0 +1,218 @@
+"""Passwords, activation codes, sign-in with per-account lock-out.
+
+Activation codes are long random strings, so a fast SHA-256 of the code is enough to
+store them (argon2 is for human-chosen passwords); issuing thousands of codes for a
+roster therefore takes milliseconds, and the import never hashes a password per row.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..accounts.nip import normalize
+from ..db import db, utcnow
+from ..errors import ServiceError
+
+#: no 0/O, 1/I/L: the code is read off paper and typed on a phone
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+MIN_PASSWORD_LENGTH = 10
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(
+        time_cost=cfg["ARGON2_TIME_COST"],
+        memory_cost=cfg["ARGON2_MEMORY_COST"],
+        parallelism=cfg["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    hasher = _hasher()
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+# A hash of a fixed password, verified when the account does not exist, so response times
+# don't reveal which NIPs have accounts.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def _burn_time(password: str) -> None:
+    key = "dummy"
+    if key not in _DUMMY_HASH:
+        _DUMMY_HASH[key] = hash_password("elearn-dummy-password")
+    try:
+        _hasher().verify(_DUMMY_HASH[key], password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        pass
+
+
+def validate_new_password(password: str, confirm: str, user: User) -> None:
+    if password != confirm:
+        raise ServiceError(_("Kedua kata sandi tidak sama."), "password_mismatch")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(
+            _("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH), "password_short"
+        )
+    if user.employee_number in password.replace(" ", ""):
+        raise ServiceError(_("Kata sandi tidak boleh memuat NIP Anda."), "password_contains_nip")
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.activation_code_hash = None
+    user.activation_expires_at = None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.session_version = (user.session_version or 1) + 1
+
+
+# --- activation codes ----------------------------------------------------------------------
+
+
+def new_activation_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_code(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def hash_code(code: str) -> str:
+    cleaned = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(cleaned.encode()).hexdigest()
+
+
+def issue_activation_code(user: User, *, now: dt.datetime | None = None) -> str:
+    """Give the person a fresh one-time code (any earlier code stops working). Flushes nothing."""
+    now = now or utcnow()
+    code = new_activation_code()
+    user.activation_code_hash = hash_code(code)
+    user.activation_expires_at = now + dt.timedelta(days=current_app.config["ACTIVATION_CODE_DAYS"])
+    return format_code(code)
+
+
+def reset_account(user: User) -> str:
+    """HR reset: the password stops working, other sessions end, a new activation code is issued."""
+    user.password_hash = None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.session_version = (user.session_version or 1) + 1
+    return issue_activation_code(user)
+
+
+# --- sign-in -------------------------------------------------------------------------------
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    error: str | None = None
+    locked_until: dt.datetime | None = None
+
+
+def find_by_employee_number(raw: str) -> User | None:
+    number = normalize(raw).upper()
+    if not number:
+        return None
+    return db.session.scalar(select(User).where(User.employee_number == number))
+
+
+def _lock_message(until: dt.datetime, now: dt.datetime) -> str:
+    minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+    return _(
+        "Akun ini dikunci sementara karena terlalu banyak percobaan masuk yang gagal. "
+        "Coba lagi dalam %(minutes)d menit, atau minta operator SKPD Anda mengatur ulang akun.",
+        minutes=minutes,
+    )
+
+
+def authenticate(raw_number: str, password: str, *, now: dt.datetime | None = None) -> LoginResult:
+    """Check NIP + password, counting failures per account in the database (shared by workers)."""
+    now = now or utcnow()
+    cfg = current_app.config
+    user = find_by_employee_number(raw_number)
+    generic = _("NIP atau kata sandi salah.")
+    if user is None:
+        _burn_time(password)
+        return LoginResult(None, generic)
+    if user.locked_until is not None and user.locked_until > now:
+        return LoginResult(None, _lock_message(user.locked_until, now), user.locked_until)
+    if not user.is_activated:
+        _burn_time(password)
+        return LoginResult(
+            None,
+            _("Akun ini belum diaktifkan. Gunakan kode aktivasi dari operator SKPD Anda pada halaman Aktivasi."),
+        )
+    if not check_password(user, password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+            return LoginResult(None, _lock_message(user.locked_until, now), user.locked_until)
+        return LoginResult(None, generic)
+    if not user.active:
+        return LoginResult(None, _("Akun ini tidak aktif. Hubungi operator SKPD atau BKPSDM."))
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return LoginResult(user)
+
+
+def activate(raw_number: str, code: str, password: str, confirm: str, *, now: dt.datetime | None = None) -> User:
+    """First sign-in: a valid, unexpired activation code lets the person set a password."""
+    now = now or utcnow()
+    cfg = current_app.config
+    user = find_by_employee_number(raw_number)
+    invalid = ServiceError(
+        _("NIP atau kode aktivasi tidak cocok, atau kode sudah kedaluwarsa. Minta kode baru ke operator SKPD."),
+        "bad_code",
+    )
+    if user is None or user.activation_code_hash is None:
+        raise invalid
+    if user.locked_until is not None and user.locked_until > now:
+        raise ServiceError(_lock_message(user.locked_until, now), "locked")
+    if not hmac.compare_digest(user.activation_code_hash, hash_code(code)) or (
+        user.activation_expires_at is not None and user.activation_expires_at < now
+    ):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+        raise invalid
+    if not user.active:
+        raise ServiceError(_("Akun ini tidak aktif. Hubungi operator SKPD atau BKPSDM."), "inactive")
+    validate_new_password(password, confirm, user)
+    set_password(user, password)
+    user.last_login_at = now
+    return user
+
+
+def change_password(user: User, current: str, password: str, confirm: str) -> None:
+    if not check_password(user, current):
+        raise ServiceError(_("Kata sandi saat ini salah."), "wrong_password")
+    validate_new_password(password, confirm, user)
+    set_password(user, password)

@@ -1,0 +1,140 @@
+"""Sign-in, activation, sign-out, password change and the language switch."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+
+
+from ..accounts.models import User
+from ..db import db
+from ..errors import ServiceError
+from ..extensions import limiter
+from ..i18n import LANG_COOKIE
+from . import services
+from .forms import ActivationForm, ChangePasswordForm, LanguageForm, LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+def init_login_manager(manager: LoginManager) -> None:
+    manager.login_view = "auth.login"
+    manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
+    manager.login_message_category = "info"
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def _load(user_id: str) -> User | None:
+        try:
+            raw_id, version = user_id.split(":", 1)
+            uid, ver = int(raw_id), int(version)
+        except ValueError:
+            return None
+        user = db.session.get(User, uid)
+        if user is None or user.session_version != ver or not user.active:
+            return None
+        return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths: no scheme, no host, no '//' or backslash tricks."""
+    if not target:
+        return None
+    target = target.strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    if any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_IP"]
+
+
+@bp.route("/masuk", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    error, status = None, 200
+    if form.validate_on_submit():
+        result = services.authenticate(form.nip.data, form.password.data)
+        db.session.commit()
+        if result.user is not None:
+            login_user(result.user)
+            return redirect(safe_next(form.next.data) or url_for("core.home"))
+        error = result.error
+        status = 429 if result.locked_until is not None else 200
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/aktivasi", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def activate():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = ActivationForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.activate(form.nip.data, form.code.data, form.password.data, form.confirm.data)
+        except ServiceError as exc:
+            db.session.commit()  # keep the failure count
+            error = exc.message
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Akun Anda sudah aktif. Selamat datang!"), "success")
+            return redirect(url_for("core.home"))
+    return render_template("auth/activate.html", form=form, error=error)
+
+
+@bp.route("/keluar", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    flash(_("Anda sudah keluar."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/akun/kata-sandi", methods=["GET", "POST"])
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    form = ChangePasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.password.data, form.confirm.data)
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session version changed; keep this session
+            flash(_("Kata sandi sudah diganti."), "success")
+            return redirect(url_for("core.home"))
+    return render_template("auth/change_password.html", form=form, error=error)
+
+
+@bp.route("/bahasa", methods=["POST"])
+def set_language():  # type: ignore[no-untyped-def]
+    form = LanguageForm()
+    target = url_for("core.home")
+    if form.validate_on_submit():
+        target = safe_next(form.next.data) or target
+        lang = form.lang.data if form.lang.data in current_app.config["LANGUAGES"] else "id"
+        response = redirect(target)
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+        return response
+    return redirect(target)
+
+

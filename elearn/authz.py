@@ -1,0 +1,188 @@
+"""Who may see and do what: the one module of authorization predicates.
+
+Views and templates call these; queries over organisation-owned rows go through the
+``scope_*`` helpers so a user never sees a row outside their scope. A row outside the
+scope answers 404 (see ``get_or_404_scoped``), never 403, so its existence is not revealed.
+
+Scopes:
+- superadmin: everything;
+- admin BKPSDM: their whole instansi;
+- operator SKPD: their perangkat daerah (the top-level unit above their own unit) and all
+  units below it;
+- pelatih and peserta: themselves (pelatih also author content for their instansi).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, false, select
+
+from .accounts.models import Role, User
+from .org.models import Instansi, Unit
+
+HR_ROLES = (Role.OPERATOR_SKPD, Role.ADMIN_BKPSDM, Role.SUPERADMIN)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def is_superadmin(user: User) -> bool:
+    return user.is_authenticated and user.role == Role.SUPERADMIN
+
+
+def is_hr(user: User) -> bool:
+    return user.is_authenticated and user.role in HR_ROLES
+
+
+def is_admin(user: User) -> bool:
+    """Admin BKPSDM (of some instansi) or superadmin."""
+    return user.is_authenticated and user.role in (Role.ADMIN_BKPSDM, Role.SUPERADMIN)
+
+
+def can_manage_instansi(user: User, instansi: Instansi) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.SUPERADMIN:
+        return True
+    return user.role == Role.ADMIN_BKPSDM and user.instansi_id == instansi.id
+
+
+def can_view_instansi(user: User, instansi: Instansi) -> bool:
+    return is_superadmin(user) or (user.is_authenticated and user.instansi_id == instansi.id)
+
+
+def can_manage_unit(user: User, unit: Unit) -> bool:
+    """HR work on a unit: its people, activation slips, roster rows."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.SUPERADMIN:
+        return True
+    if user.instansi_id != unit.instansi_id:
+        return False
+    if user.role == Role.ADMIN_BKPSDM:
+        return True
+    if user.role == Role.OPERATOR_SKPD:
+        return user.skpd_id is not None and unit.skpd_id == user.skpd_id
+    return False
+
+
+def can_edit_unit_tree(user: User, instansi: Instansi) -> bool:
+    """Adding, renaming and moving units is the admin BKPSDM's job."""
+    return can_manage_instansi(user, instansi)
+
+
+def can_import_roster(user: User, instansi: Instansi) -> bool:
+    if not user.is_authenticated:
+        return False
+    if can_manage_instansi(user, instansi):
+        return True
+    return user.role == Role.OPERATOR_SKPD and user.instansi_id == instansi.id and user.skpd_id is not None
+
+
+def can_view_person(user: User, person: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.id == person.id or user.role == Role.SUPERADMIN:
+        return True
+    if person.instansi_id is None or person.instansi_id != user.instansi_id:
+        return False
+    if user.role == Role.ADMIN_BKPSDM:
+        return True
+    if user.role == Role.OPERATOR_SKPD:
+        return person.unit is not None and can_manage_unit(user, person.unit)
+    return False
+
+
+def can_manage_person(user: User, person: User) -> bool:
+    """Reset an account, print an activation slip, edit personal data."""
+    return user.is_authenticated and user.id != person.id and user.role in HR_ROLES and can_view_person(user, person)
+
+
+def assignable_roles(user: User) -> tuple[Role, ...]:
+    """Roles this user may give to others. Nobody may hand out a role above their own."""
+    if not user.is_authenticated:
+        return ()
+    if user.role == Role.SUPERADMIN:
+        return tuple(Role)
+    if user.role == Role.ADMIN_BKPSDM:
+        return (Role.PESERTA, Role.PELATIH, Role.OPERATOR_SKPD, Role.ADMIN_BKPSDM)
+    return ()
+
+
+def can_change_role(user: User, person: User, new_role: Role) -> bool:
+    return (
+        can_manage_person(user, person)
+        and person.role in assignable_roles(user)
+        and new_role in assignable_roles(user)
+    )
+
+
+def can_view_audit(user: User, instansi: Instansi) -> bool:
+    return can_manage_instansi(user, instansi)
+
+
+def can_author_content(user: User) -> bool:
+    return user.is_authenticated and user.role in (Role.PELATIH, Role.ADMIN_BKPSDM, Role.SUPERADMIN)
+
+
+# --- query scoping -------------------------------------------------------------------------
+
+
+def scope_units(stmt: Select[Any], user: User) -> Select[Any]:
+    """Limit a query selecting Unit rows to the units this user may manage."""
+    if not user.is_authenticated:
+        return stmt.where(false())
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    stmt = stmt.where(Unit.instansi_id == user.instansi_id)
+    if user.role == Role.ADMIN_BKPSDM:
+        return stmt
+    if user.role == Role.OPERATOR_SKPD and user.skpd_id is not None:
+        return stmt.where(Unit.skpd_id == user.skpd_id)
+    return stmt.where(false())
+
+
+def scope_people(stmt: Select[Any], user: User) -> Select[Any]:
+    """Limit a query selecting User rows to the people this user may see as HR."""
+    if not user.is_authenticated:
+        return stmt.where(false())
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    if user.role == Role.ADMIN_BKPSDM:
+        return stmt.where(User.instansi_id == user.instansi_id)
+    if user.role == Role.OPERATOR_SKPD and user.skpd_id is not None:
+        units = select(Unit.id).where(Unit.skpd_id == user.skpd_id, Unit.instansi_id == user.instansi_id)
+        return stmt.where(User.instansi_id == user.instansi_id, User.unit_id.in_(units))
+    return stmt.where(User.id == user.id)
+
+
+def scope_instansi(stmt: Select[Any], user: User) -> Select[Any]:
+    if is_superadmin(user):
+        return stmt
+    if not user.is_authenticated or user.instansi_id is None:
+        return stmt.where(false())
+    return stmt.where(Instansi.id == user.instansi_id)
+
+
+def require(predicate: Callable[[User], bool]) -> Callable[[F], F]:
+    """View decorator for object-free checks (e.g. ``@require(is_hr)``); objects use 404 helpers."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not predicate(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def get_or_404(obj: Any, predicate: Callable[[User, Any], bool]) -> Any:
+    """Return ``obj`` if it exists and the current user passes ``predicate``; else 404."""
+    if obj is None or not predicate(current_user, obj):
+        abort(404)
+    return obj

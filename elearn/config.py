@@ -1,0 +1,80 @@
+"""Configuration: defaults, overridden by ``ELEARN_*`` environment variables, then by create_app(config)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENV_KEYS = {
+    "ELEARN_DATABASE_URL": "DATABASE_URL",
+    "ELEARN_SECRET_KEY": "SECRET_KEY",
+    "ELEARN_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "ELEARN_ENV": "ELEARN_ENV",
+}
+
+
+class DefaultConfig:
+    ELEARN_ENV = "production"
+    DATABASE_URL: str | None = None
+    SECRET_KEY: str | None = None
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # rate limits: per IP through Flask-Limiter (memory:// per worker; redis:// in production),
+    # per account in the database (shared by every worker)
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+    LOGIN_LIMIT_PER_IP = "20 per minute;200 per hour"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    ACTIVATION_CODE_DAYS = 30
+    ROSTER_MAX_BYTES = 20 * 1024 * 1024
+    # argon2id, OWASP minimum (about 21 ms per hash on these machines)
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 19456
+    ARGON2_PARALLELISM = 1
+
+
+def _instance_secret(app: Flask) -> str:
+    """A development key kept in the instance folder, so every worker of one machine shares it."""
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.from_object(DefaultConfig)
+    for env_name, key in ENV_KEYS.items():
+        if os.environ.get(env_name):
+            app.config[key] = os.environ[env_name]
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'elearn.db'}"
+    development = app.config["ELEARN_ENV"] in ("development", "testing")
+    if not app.config.get("SECRET_KEY"):
+        if not development:
+            raise RuntimeError(
+                "ELEARN_SECRET_KEY is not set. Set it to a long random value in production "
+                "(python -c 'import secrets; print(secrets.token_hex(32))'), "
+                "or set ELEARN_ENV=development on a development machine."
+            )
+        app.config["SECRET_KEY"] = _instance_secret(app)
+    app.config.setdefault("SESSION_COOKIE_SECURE", not development)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", not development)

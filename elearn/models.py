@@ -1,0 +1,8 @@
+"""Import every model module so that Base.metadata knows all tables (Alembic, tests, create_all)."""
+from __future__ import annotations
+
+
+def import_all_models() -> None:
+    from .accounts import models as _accounts  # noqa: F401
+    from .audit import models as _audit  # noqa: F401
+    from .org import models as _org  # noqa: F401

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install elearn into .venv, create the SQLite database, load the demo data and serve the app
+# on http://127.0.0.1:5000 (development settings: no HTTPS needed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e .
+export ELEARN_ENV=development
+.venv/bin/flask --app elearn db upgrade
+.venv/bin/flask --app elearn seed-demo
+exec .venv/bin/flask --app elearn run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Install elearn with its test extra into .venv and run the test suite (SQLite by default;
+# set ELEARN_TEST_DATABASE_URL=postgresql+psycopg://... to run it on PostgreSQL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+exec .venv/bin/python -m pytest -q "$@"

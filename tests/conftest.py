@@ -1,0 +1,172 @@
+"""Test fixtures: one schema per session, every test inside a rolled-back SAVEPOINT.
+
+The database comes from ELEARN_TEST_DATABASE_URL (e.g. postgresql+psycopg://127.0.0.1/test);
+without it, an SQLite file in a temporary folder. The same suite runs on both.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from elearn import create_app
+from elearn.accounts.models import EmployeeType, Role, User
+from elearn.auth import services as auth_services
+from elearn.db import Base, db
+from elearn.extensions import limiter
+from elearn.models import import_all_models
+from elearn.org import services as org_services
+from elearn.org.models import Instansi, Unit
+
+from support import TEST_PASSWORD, login, make_nip, next_seq
+
+
+def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("ELEARN_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'elearn-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    import_all_models()
+    application = create_app(
+        {
+            "ELEARN_ENV": "testing",
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": test_database_url(tmp_path_factory),
+            "WTF_CSRF_ENABLED": False,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 64,
+            "SERVER_NAME": None,
+        }
+    )
+    limiter.enabled = False
+    assert db.engine is not None
+    with db.engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        Base.metadata.create_all(conn)
+    yield application
+    db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_session(app: Flask) -> Iterator[None]:
+    """Bind the scoped session to one outer transaction; commits (by the app and by the
+    factories, which commit like a request would) only release SAVEPOINTs, and the outer
+    transaction is rolled back after the test."""
+    assert db.engine is not None
+    conn = db.engine.connect()
+    outer = conn.begin()
+    db.session.remove()
+    db.session.configure(bind=conn, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        db.session.remove()
+        outer.rollback()
+        conn.close()
+        db.session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context() -> None:
+    """Replace pytest-flask's request context per test: each client request gets its own
+    app context, as in production, so per-request state (the session, flask-login's
+    cached user) does not leak from one request into the next."""
+
+
+@pytest.fixture
+def csrf_enabled(app: Flask) -> Iterator[None]:
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def rate_limited(app: Flask) -> Iterator[None]:
+    limiter.enabled = True
+    limiter.reset()
+    try:
+        yield
+    finally:
+        limiter.reset()
+        limiter.enabled = False
+
+
+# --- factories ---------------------------------------------------------------------------
+
+@pytest.fixture
+def make_instansi(app: Flask) -> Callable[..., Instansi]:
+    def factory(slug: str | None = None, name: str | None = None, timezone: str = "WIB") -> Instansi:
+        n = next_seq()
+        with app.app_context():
+            instansi = org_services.create_instansi(
+                slug or f"instansi-{n}", name or f"Pemerintah Kota Uji {n}", timezone
+            )
+            db.session.commit()
+            return instansi
+
+    return factory
+
+
+@pytest.fixture
+def make_unit(app: Flask, make_instansi: Callable[..., Instansi]) -> Callable[..., Unit]:
+    def factory(name: str | None = None, parent: Unit | None = None, instansi: Instansi | None = None) -> Unit:
+        if instansi is None:
+            instansi = parent.instansi if parent is not None else make_instansi()
+        with app.app_context():
+            unit = org_services.create_unit(instansi, name or f"Dinas Uji {next_seq()}", parent)
+            db.session.commit()
+            return unit
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app: Flask, make_unit: Callable[..., Unit]) -> Callable[..., User]:
+    """A person; committed like a request would, so the app sees them. Returns a detached row."""
+
+    def factory(
+        role: Role = Role.PESERTA,
+        unit: Unit | None = None,
+        password: str | None = TEST_PASSWORD,
+        employee_type: EmployeeType = EmployeeType.PNS,
+        **fields: Any,
+    ) -> User:
+        if unit is None and role != Role.SUPERADMIN:
+            unit = make_unit()
+        with app.app_context():
+            user = User(
+                employee_number=fields.pop("employee_number", None) or make_nip(),
+                employee_type=employee_type,
+                name=fields.pop("name", None) or f"Pegawai Uji {next_seq()}",
+                role=role,
+                instansi_id=unit.instansi_id if unit is not None else None,
+                unit_id=unit.id if unit is not None else None,
+                password_hash=auth_services.hash_password(password) if password else None,
+                **fields,
+            )
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            return user
+
+    return factory
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[[User], FlaskClient]:
+    def do(user: User) -> FlaskClient:
+        login(client, user)
+        return client
+
+    return do

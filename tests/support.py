@@ -1,0 +1,32 @@
+"""Helpers shared by tests (importable as ``support`` thanks to pytest's pythonpath setting)."""
+from __future__ import annotations
+
+import itertools
+
+from flask.testing import FlaskClient
+
+from elearn.accounts.models import User
+
+TEST_PASSWORD = "rahasia-uji-123"
+
+_seq = itertools.count(1)
+
+
+def next_seq() -> int:
+    return next(_seq)
+
+
+def make_nip(
+    birth: str = "19860926", appointment: str = "201505", gender: int = 1, sequence: int | None = None
+) -> str:
+    """A valid NIP; without explicit parts, birth year and sequence vary so each call is unique."""
+    if sequence is None:
+        n = next(_seq)
+        birth = f"{1960 + n % 30}{birth[4:]}"
+        sequence = n % 999 + 1
+    return f"{birth}{appointment}{gender}{sequence:03d}"
+
+
+def login(client: FlaskClient, user: User, password: str = TEST_PASSWORD) -> None:
+    response = client.post("/masuk", data={"nip": user.employee_number, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)

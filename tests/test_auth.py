@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from elearn.accounts.models import Role, User
+from elearn.auth import services
+from elearn.db import db, utcnow
+from support import TEST_PASSWORD, login
+
+
+def test_login_with_spaced_nip_and_logout(client, make_user):
+    user = make_user()
+    spaced = f"{user.employee_number[:8]} {user.employee_number[8:14]} {user.employee_number[14]} {user.employee_number[15:]}"
+    response = client.post("/masuk", data={"nip": spaced, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    home = client.get("/")
+    assert user.name in home.get_data(as_text=True)
+    client.post("/keluar")
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_is_generic_and_locks_after_five(client, make_user, app):
+    user = make_user()
+    for _ in range(4):
+        r = client.post("/masuk", data={"nip": user.employee_number, "password": "salah-salah-salah"})
+        assert "NIP atau kata sandi salah" in r.get_data(as_text=True)
+    r = client.post("/masuk", data={"nip": user.employee_number, "password": "salah-salah-salah"})
+    assert r.status_code == 429
+    assert "dikunci sementara" in r.get_data(as_text=True)
+    # even the right password is refused while locked
+    r = client.post("/masuk", data={"nip": user.employee_number, "password": TEST_PASSWORD})
+    assert r.status_code == 429
+    locked = db.session.get(User, user.id)
+    assert locked.locked_until is not None and locked.locked_until > utcnow()
+
+
+def test_lock_expires(app, make_user):
+    user = make_user()
+    with app.app_context():
+        db.session.get(User, user.id).locked_until = utcnow() - dt.timedelta(seconds=1)
+        db.session.commit()
+    with app.test_request_context():
+        result = services.authenticate(user.employee_number, TEST_PASSWORD)
+    assert result.user is not None
+
+
+def test_unknown_nip_gets_same_message(client):
+    r = client.post("/masuk", data={"nip": "199001012015011001", "password": "apa-saja-123"})
+    assert "NIP atau kata sandi salah" in r.get_data(as_text=True)
+
+
+def test_open_redirect_guard(client, make_user):
+    user = make_user()
+    for bad in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"):
+        client.post("/keluar")
+        r = client.post("/masuk", data={"nip": user.employee_number, "password": TEST_PASSWORD, "next": bad})
+        assert r.headers["Location"] == "/", bad
+    client.post("/keluar")
+    r = client.post("/masuk", data={"nip": user.employee_number, "password": TEST_PASSWORD, "next": "/akun/kata-sandi"})
+    assert r.headers["Location"] == "/akun/kata-sandi"
+
+
+def test_activation_sets_password_once(client, make_user, app):
+    user = make_user(password=None)
+    with app.app_context():
+        code = services.issue_activation_code(db.session.get(User, user.id))
+        db.session.commit()
+    # not activated yet: sign-in explains what to do
+    r = client.post("/masuk", data={"nip": user.employee_number, "password": "apa-saja-123"})
+    assert "belum diaktifkan" in r.get_data(as_text=True)
+    r = client.post("/aktivasi", data={"nip": user.employee_number, "code": code.lower(),
+                                       "password": "kata-sandi-baru-1", "confirm": "kata-sandi-baru-1"})
+    assert r.status_code == 302
+    client.post("/keluar")
+    # the code is one-time
+    r = client.post("/aktivasi", data={"nip": user.employee_number, "code": code,
+                                       "password": "kata-sandi-baru-2", "confirm": "kata-sandi-baru-2"})
+    assert "tidak cocok" in r.get_data(as_text=True)
+    login(client, user, "kata-sandi-baru-1")
+
+
+def test_activation_rejects_expired_code_and_weak_passwords(client, make_user, app):
+    user = make_user(password=None)
+    with app.app_context():
+        code = services.issue_activation_code(db.session.get(User, user.id))
+        db.session.commit()
+    r = client.post("/aktivasi", data={"nip": user.employee_number, "code": code,
+                                       "password": "pendek", "confirm": "pendek"})
+    assert "minimal 10" in r.get_data(as_text=True)
+    r = client.post("/aktivasi", data={"nip": user.employee_number, "code": code,
+                                       "password": f"x{user.employee_number}", "confirm": f"x{user.employee_number}"})
+    assert "tidak boleh memuat NIP" in r.get_data(as_text=True)
+    with app.app_context():
+        db.session.get(User, user.id).activation_expires_at = utcnow() - dt.timedelta(minutes=1)
+        db.session.commit()
+    r = client.post("/aktivasi", data={"nip": user.employee_number, "code": code,
+                                       "password": "kata-sandi-baru-1", "confirm": "kata-sandi-baru-1"})
+    assert "kedaluwarsa" in r.get_data(as_text=True)
+    assert db.session.get(User, user.id).password_hash is None
+
+
+def test_reset_ends_other_sessions(client, make_user, app):
+    user = make_user()
+    login(client, user)
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        services.reset_account(db.session.get(User, user.id))
+        db.session.commit()
+    assert client.get("/").status_code == 302  # the old session no longer loads
+
+
+def test_password_hash_is_argon2id(make_user):
+    user = make_user()
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_inactive_user_cannot_sign_in(client, make_user):
+    user = make_user(active=False)
+    r = client.post("/masuk", data={"nip": user.employee_number, "password": TEST_PASSWORD})
+    assert r.status_code == 200
+    assert "tidak aktif" in r.get_data(as_text=True)
+
+
+def test_ip_rate_limit(client, make_user, rate_limited, app):
+    app.config["LOGIN_LIMIT_PER_IP"] = "3 per minute"
+    try:
+        for _ in range(3):
+            assert client.post("/masuk", data={"nip": "1", "password": "x"}).status_code == 200
+        r = client.post("/masuk", data={"nip": "1", "password": "x"})
+        assert r.status_code == 429
+        assert "Terlalu banyak percobaan" in r.get_data(as_text=True)
+    finally:
+        app.config["LOGIN_LIMIT_PER_IP"] = "20 per minute;200 per hour"
+
+
+def test_post_without_csrf_token_is_refused(client, make_user, csrf_enabled):
+    user = make_user()
+    r = client.post("/masuk", data={"nip": user.employee_number, "password": TEST_PASSWORD})
+    assert r.status_code == 400
+    assert db.session.scalar(select(User.last_login_at).where(User.id == user.id)) is None
+
+
+def test_language_switch(client):
+    r = client.get("/masuk")
+    assert "Kata sandi" in r.get_data(as_text=True)
+    r = client.post("/bahasa", data={"lang": "en", "next": "/masuk"})
+    assert r.headers["Location"] == "/masuk"
+    r = client.get("/masuk")
+    assert r.headers.get("Content-Language") in (None, "en")
+    assert 'lang="en"' in r.get_data(as_text=True)
+
+
+def test_roles_exist():
+    assert {r.value for r in Role} == {"peserta", "pelatih", "operator_skpd", "admin_bkpsdm", "superadmin"}
