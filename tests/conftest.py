@@ -121,11 +121,14 @@ def make_instansi(app: Flask) -> Callable[..., Instansi]:
 @pytest.fixture
 def make_unit(app: Flask, make_instansi: Callable[..., Instansi]) -> Callable[..., Unit]:
     def factory(name: str | None = None, parent: Unit | None = None, instansi: Instansi | None = None) -> Unit:
-        if instansi is None:
-            instansi = parent.instansi if parent is not None else make_instansi()
+        if instansi is None and parent is None:
+            instansi = make_instansi()
         with app.app_context():
-            unit = org_services.create_unit(instansi, name or f"Dinas Uji {next_seq()}", parent)
+            parent_row = db.session.get(Unit, parent.id) if parent is not None else None
+            instansi_row = db.session.get(Instansi, instansi.id if instansi is not None else parent_row.instansi_id)
+            unit = org_services.create_unit(instansi_row, name or f"Dinas Uji {next_seq()}", parent_row)
             db.session.commit()
+            db.session.refresh(unit)
             return unit
 
     return factory
