@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -87,18 +87,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+class _AppSession(Session):
+    """A session that, unless bound explicitly (tests bind it to one connection), uses the
+    engine of the current Flask app, so several apps (tests, tools) can live in one process."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, **kw: Any) -> Any:
+        if self.bind is not None:
+            return self.bind
+        return current_app.extensions["elearn_db"].engine
+
+
+class _AppDatabase:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+
 class Database:
-    """Holds the engine and a scoped session removed at the end of each app context."""
+    """The scoped session (one per thread, removed at the end of each app context) and
+    access to the current app's engine."""
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session = scoped_session(sessionmaker(expire_on_commit=False, autoflush=True))
+        self.session = scoped_session(sessionmaker(class_=_AppSession, expire_on_commit=False, autoflush=True))
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
-        self.session.remove()
-        self.session.configure(bind=self.engine)
-        app.extensions["elearn_db"] = self
+        app.extensions["elearn_db"] = _AppDatabase(make_engine(app.config["DATABASE_URL"]))
 
         @app.teardown_appcontext
         def _remove_session(exc: BaseException | None) -> None:
@@ -106,10 +118,13 @@ class Database:
                 self.session.rollback()
             self.session.remove()
 
+    def get_engine(self, app: Flask | None = None) -> Engine:
+        app = app or current_app
+        return app.extensions["elearn_db"].engine  # type: ignore[no-any-return]
+
     @property
-    def dialect(self) -> str:
-        bind = self.session.get_bind()
-        return bind.dialect.name
+    def engine(self) -> Engine:
+        return self.get_engine()
 
 
 db = Database()

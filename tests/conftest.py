@@ -48,12 +48,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         }
     )
     limiter.enabled = False
-    assert db.engine is not None
-    with db.engine.begin() as conn:
+    with db.get_engine(application).begin() as conn:
         Base.metadata.drop_all(conn)
         Base.metadata.create_all(conn)
     yield application
-    db.engine.dispose()
+    db.get_engine(application).dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -61,8 +60,7 @@ def _isolated_session(app: Flask) -> Iterator[None]:
     """Bind the scoped session to one outer transaction; commits (by the app and by the
     factories, which commit like a request would) only release SAVEPOINTs, and the outer
     transaction is rolled back after the test."""
-    assert db.engine is not None
-    conn = db.engine.connect()
+    conn = db.get_engine(app).connect()
     outer = conn.begin()
     db.session.remove()
     db.session.configure(bind=conn, join_transaction_mode="create_savepoint")
@@ -72,7 +70,7 @@ def _isolated_session(app: Flask) -> Iterator[None]:
         db.session.remove()
         outer.rollback()
         conn.close()
-        db.session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
 
 
 @pytest.fixture(autouse=True)
