@@ -76,5 +76,6 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
                 "or set ELEARN_ENV=development on a development machine."
             )
         app.config["SECRET_KEY"] = _instance_secret(app)
-    app.config.setdefault("SESSION_COOKIE_SECURE", not development)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", not development)
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if key not in (overrides or {}):
+            app.config[key] = not development
