@@ -116,10 +116,12 @@ def parse_nip(raw: object, *, today: dt.date | None = None) -> NipParts:
     digits = _digits(raw)
     born = _birth_date(digits, today)
     year, month = int(digits[8:12]), int(digits[12:14])
+    # a new CPNS gets the NIP a few months before the TMT; allow at most a year ahead
     latest = (today.year + 1, today.month)
     if (
         not 1 <= month <= 12
-        or year - born.year < MIN_AGE_AT_APPOINTMENT
+        # appointed in a month before the one in which the person turned 17
+        or (year, month) < (born.year + MIN_AGE_AT_APPOINTMENT, born.month)
         or (year, month) > latest
     ):
         raise InvalidEmployeeNumber("bad_appointment_date", value=digits[8:14])
