@@ -1,7 +1,64 @@
+"""``flask --app elearn seed-demo``: the fictional Pemerintah Kota Contoh with ~5,000 people."""
 from __future__ import annotations
 
+import time
+
+import click
 from flask import Flask
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from ..db import db
+from ..errors import ServiceError
+from . import services
+
+ROLE_LABELS = {
+    "peserta": "peserta",
+    "pelatih": "pelatih",
+    "operator_skpd": "operator SKPD",
+    "admin_bkpsdm": "admin BKPSDM",
+    "superadmin": "superadmin",
+}
+
+
+@click.command("seed-demo")
+@click.option("--seed", type=int, default=services.DEFAULT_SEED, show_default=True,
+              help="Random seed: the same seed gives the same units and people.")
+@click.option("--people", type=click.IntRange(min=50), default=services.DEFAULT_PEOPLE, show_default=True,
+              help="How many people to generate.")
+@click.option("--password", default=None,
+              help="One password for every demo account (default: a random readable password each).")
+@click.option("--reset", is_flag=True, help="Delete the demo instansi and all its data first, then create it again.")
+@with_appcontext
+def seed_demo(seed: int, people: int, password: str | None, reset: bool) -> None:
+    """Create the demo instansi 'Pemerintah Kota Contoh' (kota-contoh) with generated people and one account per role."""
+    if password is not None and len(password) < 10:
+        raise click.BadParameter(_("Kata sandi minimal %(n)d karakter.", n=10), param_hint="--password")
+    started = time.perf_counter()
+    try:
+        result = services.seed_demo(people=people, seed=seed, password=password, reset=reset)
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    seconds = time.perf_counter() - started
+
+    inst = result.instansi
+    click.echo(_("Data demo dibuat dalam %(seconds).1f detik: %(name)s (%(slug)s, %(tz)s).",
+                 seconds=seconds, name=inst.name, slug=inst.slug, tz=inst.timezone.value))
+    click.echo(_("%(skpd)d perangkat daerah, %(units)d unit, %(people)d pegawai.",
+                 skpd=result.skpd_count, units=result.unit_count, people=result.people_count))
+    click.echo("  " + ", ".join(f"{k}: {v}" for k, v in sorted(result.type_counts.items())))
+    click.echo("")
+    click.echo(_("Akun demo (masuk di /masuk dengan NIP dan kata sandi):"))
+    for acc in result.accounts:
+        click.echo(f"  {ROLE_LABELS[acc.role.value]:<14} {acc.employee_number}  {acc.password}  "
+                   f"{acc.name} — {acc.unit_name}")
+    click.echo("")
+    click.echo(_("Belum diaktifkan (coba di /aktivasi dengan NIP dan kode aktivasi):"))
+    for p in result.pending:
+        click.echo(f"  {p.employee_number}  {p.code}  {p.name} — {p.unit_name}")
 
 
 def register(app: Flask) -> None:
-    """No commands yet."""
+    app.cli.add_command(seed_demo)
