@@ -6,3 +6,4 @@ def import_all_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .org import models as _org  # noqa: F401
+    from .roster import models as _roster  # noqa: F401

@@ -1,0 +1,603 @@
+"""Roster import: validate every row, upsert people by employee number, in one transaction.
+
+Called by the CLI (``flask --app elearn import-roster``) and the web views. Like every
+service it flushes and never commits: the caller commits, or rolls back on an exception,
+so a crash leaves nothing half-imported.
+
+Speed matters (a kabupaten has ~10,000 ASN, a province far more), so:
+- existing people of the instansi are loaded once, by employee number, in one query;
+- numbers not found there are looked up per chunk (to refuse people of another instansi);
+- inserts and updates are SQLAlchemy Core ``executemany`` per chunk, never one ORM object
+  or one SELECT per row; nothing is hashed per row (activation codes come later).
+
+Update rules: a row always sets name, unit, employee type and ``active``; an optional
+column that is absent, or an empty cell, leaves the stored value as it is. A person is
+"updated" only when some value really changes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, insert, select, update
+
+from ..accounts.models import EmployeeType, Role, User
+from ..accounts.nip import InvalidEmployeeNumber, normalize, validate_employee_number
+from ..audit.services import record
+from ..db import db, utcnow
+from ..errors import ServiceError
+from ..org.models import Instansi, Unit, name_key
+from ..org.services import create_unit, find_unit
+from .models import ImportStatus, RosterImport
+from .parsing import (
+    F_EMAIL,
+    F_GOLONGAN,
+    F_JABATAN,
+    F_JENIS_JABATAN,
+    F_NAME,
+    F_NIP,
+    F_PHONE,
+    F_SKPD,
+    F_TYPE,
+    F_UNIT,
+    RosterFile,
+    RosterFileError,
+    open_roster,
+    open_roster_path,
+)
+from .values import (
+    is_kepala_wilayah,
+    normalize_email,
+    normalize_employee_type,
+    normalize_golongan,
+    normalize_jenis_jabatan,
+    normalize_phone,
+)
+
+#: rows per executemany / per lookup query
+CHUNK_SIZE = 2000
+#: rows per web validation request
+VALIDATE_CHUNK_SIZE = 5000
+_IN_BATCH = 500
+
+MESSAGES = {
+    "missing_name": _l("Nama kosong. Isi nama lengkap pegawai beserta gelarnya."),
+    "unknown_golongan": _l(
+        "Golongan \"%(value)s\" tidak dikenal untuk %(type)s. PNS dan CPNS memakai I/a sampai IV/e "
+        "(mis. III/b); PPPK memakai I sampai XVII (mis. IX)."
+    ),
+    "duplicate_in_file": _l(
+        "NIP ini sudah ada di baris %(first)s. Baris pertama yang dipakai; hapus atau perbaiki baris ini."
+    ),
+    "unknown_employee_type": _l(
+        "Jenis pegawai \"%(value)s\" tidak dikenal. Tulis PNS, CPNS, PPPK, PPPK Paruh Waktu atau Non ASN."
+    ),
+    "unknown_jenis_jabatan": _l(
+        "Jenis jabatan \"%(value)s\" tidak dikenal. Tulis JPT Utama, JPT Madya, JPT Pratama, Administrator, "
+        "Pengawas, Fungsional atau Pelaksana."
+    ),
+    "missing_skpd": _l("Perangkat daerah (SKPD/OPD) kosong. Isi nama perangkat daerah tempat pegawai bekerja."),
+    "outside_scope": _l(
+        "Perangkat daerah \"%(value)s\" bukan perangkat daerah Anda (%(skpd)s). "
+        "Anda hanya dapat mengimpor pegawai %(skpd)s; baris ini dilewati."
+    ),
+    "outside_scope_person": _l(
+        "Pegawai dengan NIP ini terdaftar di perangkat daerah lain. Datanya tidak diubah; "
+        "minta admin BKPSDM untuk memindahkannya."
+    ),
+    "other_instansi": _l(
+        "NIP ini sudah terdaftar pada instansi lain. Datanya tidak diubah; hubungi BKPSDM instansi "
+        "tersebut atau superadmin."
+    ),
+    "bad_email": _l("Alamat email \"%(value)s\" tidak sah."),
+    "bad_phone": _l("No HP \"%(value)s\" tidak sah. Tulis 6–15 angka, boleh diawali +."),
+    "too_long": _l("%(field)s terlalu panjang (paling banyak %(max)s karakter)."),
+}
+
+_TYPE_LABELS = {
+    EmployeeType.PNS: "PNS",
+    EmployeeType.CPNS: "CPNS",
+    EmployeeType.PPPK: "PPPK",
+    EmployeeType.PPPK_PARUH_WAKTU: "PPPK paruh waktu",
+    EmployeeType.NON_ASN: "non-ASN",
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    code: str
+    message: str
+    nip: str = ""
+
+    def as_dict(self, *, with_nip: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {"line": self.line, "code": self.code, "message": self.message}
+        if with_nip:
+            data["nip"] = self.nip
+        return data
+
+
+def _error(line: int, code: str, nip: str, message_key: str | None = None, **params: object) -> RowError:
+    template = str(MESSAGES[message_key or code])
+    return RowError(line, code, template % params if params else template, nip)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    new_units: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The CLI's ``--json`` shape."""
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deactivated": self.deactivated,
+            "new_units": list(self.new_units),
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+class _Existing(NamedTuple):
+    id: int
+    instansi_id: int | None
+    employee_number: str
+    employee_type: EmployeeType
+    name: str
+    golongan: str | None
+    jabatan: str | None
+    jenis_jabatan: Any
+    is_kepala_wilayah: bool
+    email: str | None
+    phone: str | None
+    unit_id: int | None
+    active: bool
+    role: Role
+    skpd_id: int | None
+
+
+_EXISTING_COLUMNS = (
+    User.id, User.instansi_id, User.employee_number, User.employee_type, User.name, User.golongan, User.jabatan,
+    User.jenis_jabatan, User.is_kepala_wilayah, User.email, User.phone, User.unit_id, User.active, User.role,
+    Unit.skpd_id,
+)
+#: columns an import may change on an existing person
+_UPDATABLE = ("employee_type", "name", "golongan", "jabatan", "jenis_jabatan", "is_kepala_wilayah", "email",
+              "phone", "unit_id", "active")
+
+
+def _existing_select():  # type: ignore[no-untyped-def]
+    return select(*_EXISTING_COLUMNS).outerjoin(Unit, User.unit_id == Unit.id)
+
+
+def _lookup(numbers: Iterable[str]) -> dict[str, _Existing]:
+    found: dict[str, _Existing] = {}
+    batch = sorted(set(numbers))
+    for i in range(0, len(batch), _IN_BATCH):
+        stmt = _existing_select().where(User.employee_number.in_(batch[i:i + _IN_BATCH]))
+        for row in db.session.execute(stmt):
+            found[row.employee_number] = _Existing(*row)
+    return found
+
+
+def number_key(raw: str) -> str:
+    """The form under which a number is stored and compared (duplicates, lookups)."""
+    return normalize(raw).upper()
+
+
+class _Checker:
+    """Validates rows of one roster for one instansi; resolves (and, when importing, creates) units."""
+
+    def __init__(self, instansi: Instansi, roster: RosterFile, *, limit_to_skpd: Unit | None,
+                 today: dt.date, create_units: bool) -> None:
+        self.instansi = instansi
+        self.limit = limit_to_skpd
+        self.limit_key = name_key(limit_to_skpd.name) if limit_to_skpd is not None else None
+        self.today = today
+        self.create_units = create_units
+        self.has_type = roster.has("employee_type")
+        self.first_line: dict[str, int] = {}
+        self.new_units: list[str] = []
+        self._skpd: dict[str, int] = {}
+        self._sub: dict[tuple[int, str], tuple[int, int]] = {}
+        self._planned: set[tuple[str, str]] = set()
+        rows = db.session.execute(
+            select(Unit.id, Unit.parent_id, Unit.skpd_id, Unit.name, Unit.depth).where(Unit.instansi_id == instansi.id)
+        )
+        for unit_id, parent_id, skpd_id, name, depth in rows:
+            if parent_id is None:
+                self._skpd[name_key(name)] = unit_id
+            elif skpd_id is not None:
+                key = (skpd_id, name_key(name))
+                if key not in self._sub or depth < self._sub[key][0]:
+                    self._sub[key] = (depth, unit_id)
+
+    # --- units ---------------------------------------------------------------------------
+
+    def _unit_id(self, skpd_name: str, unit_name: str) -> int:
+        """The unit a row belongs to: the unit kerja anywhere below its SKPD (shallowest first),
+        else the SKPD itself. Unknown names are created (import) or noted (validation); -1 then."""
+        skey = name_key(skpd_name)
+        skpd_id = self._skpd.get(skey)
+        if skpd_id is None:
+            if not self.create_units:
+                if (skey, "") not in self._planned:
+                    self._planned.add((skey, ""))
+                    self.new_units.append(skpd_name)
+                skpd_id = -1
+            else:
+                unit = find_unit(self.instansi.id, None, skpd_name) or create_unit(self.instansi, skpd_name)
+                skpd_id = self._skpd[skey] = unit.id
+                self.new_units.append(unit.name)
+        ukey = name_key(unit_name)
+        if not ukey or ukey == skey:
+            return skpd_id
+        hit = self._sub.get((skpd_id, ukey)) if skpd_id != -1 else None
+        if hit is not None:
+            return hit[1]
+        if not self.create_units:
+            if (skey, ukey) not in self._planned:
+                self._planned.add((skey, ukey))
+                self.new_units.append(f"{skpd_name} / {unit_name}")
+            return -1
+        parent = db.session.get(Unit, skpd_id)
+        unit = find_unit(self.instansi.id, skpd_id, unit_name) or create_unit(self.instansi, unit_name, parent)
+        self._sub[(skpd_id, ukey)] = (unit.depth, unit.id)
+        self.new_units.append(f"{parent.name} / {unit.name}")  # type: ignore[union-attr]
+        return unit.id
+
+    # --- rows ----------------------------------------------------------------------------
+
+    def note_seen(self, line: int, key: str) -> None:
+        if key and key not in self.first_line:
+            self.first_line[key] = line
+
+    def check(self, line: int, v: tuple[str, ...], key: str,
+              existing: _Existing | None) -> tuple[dict[str, Any] | None, list[RowError]]:
+        """Return the values this row sets (``None`` when it has errors) and its errors."""
+        raw_nip = v[F_NIP]
+        if key:
+            first = self.first_line.get(key)
+            if first is not None and first != line:
+                return None, [_error(line, "duplicate_in_file", raw_nip, first=first)]
+            self.first_line[key] = line
+        errors: list[RowError] = []
+        mine = existing is not None and existing.instansi_id == self.instansi.id
+
+        etype: EmployeeType | None
+        if v[F_TYPE]:
+            etype = normalize_employee_type(v[F_TYPE])
+            if etype is None:
+                errors.append(_error(line, "unknown_employee_type", raw_nip, value=v[F_TYPE]))
+        else:
+            etype = existing.employee_type if mine else EmployeeType.PNS  # type: ignore[union-attr]
+
+        number = None
+        if etype is not None:
+            try:
+                number = validate_employee_number(raw_nip, etype, today=self.today)
+            except InvalidEmployeeNumber as exc:
+                errors.append(RowError(line, exc.code, exc.message, raw_nip))
+        elif not key:
+            exc = InvalidEmployeeNumber("missing_number")
+            errors.append(RowError(line, exc.code, exc.message, raw_nip))
+
+        name = " ".join(v[F_NAME].split())
+        if not name:
+            errors.append(_error(line, "missing_name", raw_nip))
+        elif len(name) > 200:
+            errors.append(_error(line, "too_long", raw_nip, field=_("Nama"), max=200))
+
+        values: dict[str, Any] = {"name": name, "employee_type": etype, "active": True}
+        if v[F_GOLONGAN] and etype is not None and etype != EmployeeType.NON_ASN:
+            golongan = normalize_golongan(v[F_GOLONGAN], etype)
+            if golongan is None:
+                errors.append(_error(line, "unknown_golongan", raw_nip, value=v[F_GOLONGAN], type=_TYPE_LABELS[etype]))
+            values["golongan"] = golongan
+        if v[F_JABATAN]:
+            jabatan = " ".join(v[F_JABATAN].split())
+            if len(jabatan) > 255:
+                errors.append(_error(line, "too_long", raw_nip, field=_("Jabatan"), max=255))
+            values["jabatan"] = jabatan
+            values["is_kepala_wilayah"] = is_kepala_wilayah(jabatan)
+        if v[F_JENIS_JABATAN]:
+            jenis = normalize_jenis_jabatan(v[F_JENIS_JABATAN])
+            if jenis is None:
+                errors.append(_error(line, "unknown_jenis_jabatan", raw_nip, value=v[F_JENIS_JABATAN]))
+            values["jenis_jabatan"] = jenis
+        if v[F_EMAIL]:
+            email = normalize_email(v[F_EMAIL])
+            if email is None:
+                errors.append(_error(line, "bad_email", raw_nip, value=v[F_EMAIL]))
+            values["email"] = email
+        if v[F_PHONE]:
+            phone = normalize_phone(v[F_PHONE])
+            if phone is None:
+                errors.append(_error(line, "bad_phone", raw_nip, value=v[F_PHONE]))
+            values["phone"] = phone
+
+        skpd_name = " ".join(v[F_SKPD].split())
+        unit_name = " ".join(v[F_UNIT].split())
+        scope_ok = True
+        if self.limit is not None:
+            if not skpd_name:
+                skpd_name = self.limit.name
+            elif name_key(skpd_name) != self.limit_key:
+                scope_ok = False
+                errors.append(_error(line, "outside_scope", raw_nip, value=skpd_name, skpd=self.limit.name))
+        elif not skpd_name:
+            errors.append(_error(line, "missing_skpd", raw_nip))
+        if len(skpd_name) > 200:
+            errors.append(_error(line, "too_long", raw_nip, field=_("Perangkat daerah"), max=200))
+        if len(unit_name) > 200:
+            errors.append(_error(line, "too_long", raw_nip, field=_("Unit kerja"), max=200))
+
+        if existing is not None:
+            if not mine:
+                errors.append(_error(line, "other_instansi", raw_nip))
+            elif self.limit is not None and scope_ok and existing.skpd_id != self.limit.id:
+                errors.append(_error(line, "outside_scope", raw_nip, "outside_scope_person"))
+
+        if errors:
+            return None, errors
+        values["employee_number"] = number
+        values["unit_id"] = self._unit_id(skpd_name, unit_name)
+        return values, []
+
+
+def _open(rows_source: RosterFile | bytes | str | Path, filename: str = "") -> RosterFile:
+    if isinstance(rows_source, RosterFile):
+        return rows_source
+    if isinstance(rows_source, bytes):
+        return open_roster(rows_source, filename)
+    return open_roster_path(rows_source)
+
+
+def _chunks(rows: Iterator[tuple[int, tuple[str, ...]]], size: int) -> Iterator[list[tuple[int, tuple[str, ...], str]]]:
+    chunk: list[tuple[int, tuple[str, ...], str]] = []
+    for line, values in rows:
+        chunk.append((line, values, number_key(values[F_NIP])))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def import_roster(
+    instansi: Instansi,
+    rows_source: RosterFile | bytes | str | Path,
+    *,
+    actor: User | None = None,
+    deactivate_missing: bool = False,
+    limit_to_skpd: Unit | None = None,
+    today: dt.date | None = None,
+    audit_details: dict[str, Any] | None = None,
+) -> ImportResult:
+    """Validate and upsert every row; return counts and row errors. Flushes, never commits.
+
+    ``limit_to_skpd`` (an operator SKPD's perangkat daerah) refuses rows of other SKPDs and
+    people registered elsewhere, and limits ``deactivate_missing`` to that SKPD.
+    Raises :class:`RosterFileError` when the file can't be read at all.
+    """
+    roster = _open(rows_source)
+    filename = roster.filename
+    if roster.format == "xlsx":
+        # read the workbook once; the passes below then re-read fast CSV
+        roster = open_roster(roster.to_csv_bytes(), "converted.csv")
+    today = today or dt.date.today()
+    result = ImportResult()
+    checker = _Checker(instansi, roster, limit_to_skpd=limit_to_skpd, today=today, create_units=True)
+    existing = {row.employee_number: _Existing(*row)
+                for row in db.session.execute(_existing_select().where(User.instansi_id == instansi.id))}
+    # Numbers in the file that this instansi doesn't have: are they someone else's? Looked up
+    # before anything is written (an extra pass over the number column only), so that on
+    # PostgreSQL the lookups never run against a table growing inside this transaction.
+    elsewhere = _lookup(
+        key for key in {number_key(v[F_NIP]) for _line, v in roster.rows()} if key and key not in existing
+    )
+    seen: set[str] = set()
+    users = User.__table__
+    update_stmt = (
+        update(users)
+        .where(users.c.id == bindparam("_id"))
+        .values({name: bindparam(name) for name in (*_UPDATABLE, "updated_at")})
+    )
+    now = utcnow()
+    base_new = {
+        "instansi_id": instansi.id,
+        "golongan": None,
+        "jabatan": None,
+        "jenis_jabatan": None,
+        "is_kepala_wilayah": False,
+        "email": None,
+        "phone": None,
+        "role": Role.PESERTA,
+        "active": True,
+        "failed_logins": 0,
+        "session_version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+    for chunk in _chunks(roster.rows(), CHUNK_SIZE):
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for line, v, key in chunk:
+            result.rows += 1
+            seen.add(key)
+            person = existing.get(key) or elsewhere.get(key)
+            values, errors = checker.check(line, v, key, person)
+            if errors:
+                result.errors.extend(errors)
+                continue
+            assert values is not None
+            if person is None:
+                row = dict(base_new)
+                row.update(values)
+                inserts.append(row)
+                continue
+            if all(getattr(person, name) == value for name, value in values.items() if name != "employee_number"):
+                result.unchanged += 1
+                continue
+            merged = {name: values.get(name, getattr(person, name)) for name in _UPDATABLE}
+            merged["_id"] = person.id
+            merged["updated_at"] = now
+            updates.append(merged)
+        if inserts:
+            db.session.execute(insert(users), inserts)
+            result.created += len(inserts)
+        if updates:
+            db.session.execute(update_stmt, updates)
+            result.updated += len(updates)
+
+    if deactivate_missing:
+        actor_id = actor.id if actor is not None and getattr(actor, "is_authenticated", False) else None
+        gone = [
+            p.id for key, p in existing.items()
+            if key not in seen
+            and p.active
+            and p.role in (Role.PESERTA, Role.PELATIH)  # HR accounts are never switched off by a file
+            and p.id != actor_id
+            and (limit_to_skpd is None or p.skpd_id == limit_to_skpd.id)
+        ]
+        for i in range(0, len(gone), CHUNK_SIZE):
+            db.session.execute(
+                update(users).where(users.c.id == bindparam("_id")).values(active=False, updated_at=now),
+                [{"_id": pid} for pid in gone[i:i + CHUNK_SIZE]],
+            )
+        result.deactivated = len(gone)
+
+    result.new_units = checker.new_units
+    details = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "deactivated": result.deactivated,
+        "errors": len(result.errors),
+        "rows": result.rows,
+        "new_units": result.new_units[:50],
+        "deactivate_missing": deactivate_missing,
+        "skpd": limit_to_skpd.name if limit_to_skpd is not None else None,
+        "file": filename,
+    }
+    details.update(audit_details or {})
+    record("roster.import", actor=actor, instansi_id=instansi.id, details=details)
+    db.session.flush()
+    return result
+
+
+# --- the web flow: upload, validate in chunks, apply --------------------------------------------
+
+
+def create_upload(instansi: Instansi, uploader: User, filename: str, data: bytes,
+                  skpd: Unit | None = None) -> RosterImport:
+    """Store an uploaded roster after checking that it can be read. Raises RosterFileError."""
+    roster = open_roster(data, filename)
+    count = roster.count_rows()
+    if count == 0:
+        raise RosterFileError("no_rows", _("Berkas ini tidak berisi baris data di bawah baris judul."))
+    imp = RosterImport(
+        instansi_id=instansi.id,
+        uploader_id=uploader.id,
+        skpd_id=skpd.id if skpd is not None else None,
+        filename=(Path(filename).name or "roster")[:255],
+        file_format=roster.format,
+        size=len(data),
+        data=data,
+        csv_data=roster.to_csv_bytes() if roster.format == "xlsx" else None,
+        row_count=count,
+        status=ImportStatus.UPLOADED,
+        errors=[],
+        new_units=[],
+    )
+    db.session.add(imp)
+    db.session.flush()
+    return imp
+
+
+def open_import(imp: RosterImport) -> RosterFile:
+    data, filename = imp.source_bytes()
+    return open_roster(data, filename)
+
+
+@dataclass
+class ChunkProgress:
+    offset: int
+    total: int
+    done: bool
+    error_count: int
+    new_units: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"offset": self.offset, "total": self.total, "done": self.done,
+                "errors": self.error_count, "new_units": self.new_units}
+
+
+def validate_chunk(imp: RosterImport, offset: int, size: int = VALIDATE_CHUNK_SIZE,
+                   *, today: dt.date | None = None) -> ChunkProgress:
+    """Validate data rows ``offset .. offset+size`` and store their errors on the import.
+
+    Idempotent: re-running a chunk replaces its errors. Changes no person and creates no unit.
+    """
+    imp.ensure_open()
+    offset = max(0, min(offset, imp.row_count))
+    roster = open_import(imp)
+    checker = _Checker(imp.instansi, roster, limit_to_skpd=imp.skpd, today=today or dt.date.today(),
+                       create_units=False)
+    # numbers of earlier rows, for duplicate_in_file (only the number column is read)
+    for line, v in roster.rows(0, offset):
+        checker.note_seen(line, number_key(v[F_NIP]))
+    errors: list[RowError] = []
+    rows = [(line, v, number_key(v[F_NIP])) for line, v in roster.rows(offset, offset + size)]
+    found = _lookup(key for _l, _v, key in rows if key)
+    for line, v, key in rows:
+        _values, row_errors = checker.check(line, v, key, found.get(key))
+        errors.extend(row_errors)
+    first_line = rows[0][0] if rows else None
+    kept = [e for e in (imp.errors or []) if offset and first_line is not None and e["line"] < first_line]
+    imp.errors = kept + [e.as_dict(with_nip=True) for e in errors]
+    next_offset = offset + len(rows)
+    imp.validated_rows = next_offset
+    db.session.flush()
+    return ChunkProgress(next_offset, imp.row_count, next_offset >= imp.row_count, len(imp.errors),
+                         checker.new_units)
+
+
+def apply_import(imp: RosterImport, *, actor: User | None, deactivate_missing: bool,
+                 today: dt.date | None = None) -> ImportResult:
+    """Run the whole import in the caller's transaction and record the outcome on ``imp``."""
+    imp.ensure_open()
+    # claim the row: a second concurrent apply waits for this transaction, then finds it applied
+    claimed = db.session.execute(
+        update(RosterImport)
+        .where(RosterImport.id == imp.id, RosterImport.status != ImportStatus.APPLIED)
+        .values(status=ImportStatus.UPLOADED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise ServiceError(_("Impor ini sudah diterapkan."), "already_applied")
+    limit = db.session.get(Unit, imp.skpd_id) if imp.skpd_id is not None else None
+    result = import_roster(
+        imp.instansi, open_import(imp), actor=actor, deactivate_missing=deactivate_missing,
+        limit_to_skpd=limit, today=today, audit_details={"import_id": imp.id, "file": imp.filename},
+    )
+    imp.deactivate_missing = deactivate_missing
+    imp.mark_applied(
+        created=result.created, updated=result.updated, unchanged=result.unchanged,
+        deactivated=result.deactivated, new_units=result.new_units,
+        errors=[e.as_dict(with_nip=True) for e in result.errors],
+    )
+    db.session.flush()
+    return result
