@@ -40,6 +40,10 @@ class Row:
             raise ValueError(f"{self.method} {self.url}: no expectation for {sorted(missing)}")
 
 
+#: optional ``extend_scenario(app, ids, users) -> dict`` of area files: extra objects and their ids
+SCENARIO_EXTENSIONS: list[Any] = []
+
+
 def _load_rows() -> list[Row]:
     rows: list[Row] = []
     for path in sorted((Path(__file__).parent / "access").glob("*.py")):
@@ -49,6 +53,8 @@ def _load_rows() -> list[Row]:
         module.Row = Row  # type: ignore[attr-defined]
         spec.loader.exec_module(module)
         rows.extend(module.ROWS)
+        if hasattr(module, "extend_scenario"):
+            SCENARIO_EXTENSIONS.append(module.extend_scenario)
     return rows
 
 
@@ -62,7 +68,7 @@ def _case_id(case: tuple[Row, str]) -> str:
 
 
 @pytest.fixture
-def scenario(make_instansi, make_unit, make_user) -> dict[str, Any]:
+def scenario(app, make_instansi, make_unit, make_user) -> dict[str, Any]:
     """Instansi A: SKPD X (with sub-unit x1) and SKPD Y; instansi B: SKPD Z."""
     inst_a = make_instansi(slug="kota-a", name="Pemerintah Kota A")
     inst_b = make_instansi(slug="kota-b", name="Pemerintah Kota B")
@@ -91,6 +97,8 @@ def scenario(make_instansi, make_unit, make_user) -> dict[str, Any]:
         "person_other_skpd": person_other_skpd.id,
         "person_other_instansi": person_other_instansi.id,
     }
+    for extend in SCENARIO_EXTENSIONS:
+        ids.update(extend(app, ids, users))
     return {"users": users, "ids": ids}
 
 
