@@ -173,6 +173,11 @@ def test_rerun_is_refused_and_reset_recreates(app: Flask) -> None:
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == before
         assert db.session.scalar(select(func.count(Unit.id))) == units_before
+    # start scripts may ask to leave an existing demo alone
+    skipped = seed(app, "--people", "300", "--skip-existing")
+    assert "sudah ada dan tidak diubah" in skipped and not accounts(skipped)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == before
     reset = seed(app, "--people", "300", "--password", "demo-sandi-123", "--reset")
     with app.app_context():
         assert db.session.scalar(select(func.count(Instansi.id)).where(Instansi.slug == "kota-contoh")) == 1

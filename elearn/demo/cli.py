@@ -29,14 +29,23 @@ ROLE_LABELS = {
 @click.option("--password", default=None,
               help="One password for every demo account (default: a random readable password each).")
 @click.option("--reset", is_flag=True, help="Delete the demo instansi and all its data first, then create it again.")
+@click.option("--skip-existing", is_flag=True,
+              help="When the demo instansi exists already, leave it alone and exit successfully (for start scripts).")
 @with_appcontext
-def seed_demo(seed: int, people: int, password: str | None, reset: bool) -> None:
+def seed_demo(seed: int, people: int, password: str | None, reset: bool, skip_existing: bool) -> None:
     """Create the demo instansi 'Pemerintah Kota Contoh' (kota-contoh) with generated people and one account per role."""
     if password is not None and len(password) < 10:
         raise click.BadParameter(_("Kata sandi minimal %(n)d karakter.", n=10), param_hint="--password")
     started = time.perf_counter()
     try:
         result = services.seed_demo(people=people, seed=seed, password=password, reset=reset)
+    except services.DemoExists as exc:
+        db.session.rollback()
+        if not skip_existing or reset:
+            raise click.ClickException(exc.message) from None
+        click.echo(_("Instansi demo sudah ada dan tidak diubah. Kata sandi akun demo dicetak saat data demo "
+                     "dibuat; untuk membuat ulang data dan kata sandi, jalankan seed-demo --reset."))
+        return
     except ServiceError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None

@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from elearn.accounts.models import Role
+
 pytestmark = pytest.mark.browser
 
 NEW_PASSWORD = "kopi-sawah-melati-47"
@@ -66,8 +68,6 @@ def test_activation_then_sign_in_on_a_phone(page: Page, base_url, activation_per
 
 @pytest.mark.browser
 def test_skip_link_and_sign_in_with_the_keyboard_only(page: Page, base_url, demo, check_page) -> None:
-    from elearn.accounts.models import Role
-
     account = demo[Role.PESERTA]
     page.goto("/masuk")
     page.keyboard.press("Tab")

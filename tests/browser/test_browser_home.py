@@ -35,3 +35,4 @@ def test_home_page_per_role(page: Page, base_url, demo, sign_in, check_page, rol
     if role == Role.ADMIN_BKPSDM:
         expect(page.locator("main table tbody tr")).to_have_count(39)
     check_page(f"home-{role.value}")
+
