@@ -81,6 +81,25 @@ def can_import_roster(user: User, instansi: Instansi) -> bool:
     return user.role == Role.OPERATOR_SKPD and user.instansi_id == instansi.id and user.skpd_id is not None
 
 
+def can_view_roster_import(user: User, roster_import: Any) -> bool:
+    """An uploaded roster: the admin BKPSDM of its instansi, or the operator SKPD who uploaded it
+    (while still operator of that SKPD); never another operator's upload."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.SUPERADMIN:
+        return True
+    if user.instansi_id != roster_import.instansi_id:
+        return False
+    if user.role == Role.ADMIN_BKPSDM:
+        return True
+    return (
+        user.role == Role.OPERATOR_SKPD
+        and roster_import.uploader_id == user.id
+        and roster_import.skpd_id is not None
+        and roster_import.skpd_id == user.skpd_id
+    )
+
+
 def can_view_person(user: User, person: User) -> bool:
     if not user.is_authenticated:
         return False
@@ -156,6 +175,22 @@ def scope_people(stmt: Select[Any], user: User) -> Select[Any]:
         units = select(Unit.id).where(Unit.skpd_id == user.skpd_id, Unit.instansi_id == user.instansi_id)
         return stmt.where(User.instansi_id == user.instansi_id, User.unit_id.in_(units))
     return stmt.where(User.id == user.id)
+
+
+def scope_roster_imports(stmt: Select[Any], user: User) -> Select[Any]:
+    """Limit a query selecting RosterImport rows to those ``can_view_roster_import`` allows."""
+    from .roster.models import RosterImport
+
+    if not user.is_authenticated:
+        return stmt.where(false())
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    stmt = stmt.where(RosterImport.instansi_id == user.instansi_id)
+    if user.role == Role.ADMIN_BKPSDM:
+        return stmt
+    if user.role == Role.OPERATOR_SKPD and user.skpd_id is not None:
+        return stmt.where(RosterImport.uploader_id == user.id, RosterImport.skpd_id == user.skpd_id)
+    return stmt.where(false())
 
 
 def scope_instansi(stmt: Select[Any], user: User) -> Select[Any]:
