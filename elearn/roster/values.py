@@ -34,7 +34,7 @@ PANGKAT = {
 }
 
 _PNS_CODE = re.compile(r"(?<![A-Za-z])(IV|III|II|I)\s*[/\\.\-]?\s*([a-e])(?![A-Za-z])", re.IGNORECASE)
-_ROMAN = re.compile(r"^(?:gol(?:ongan)?\.?)?\s*([IVXivx]{1,5})$")
+_ROMAN = re.compile(r"^(?:gol(?:ongan)?\.?)?\s*([ivx]{1,5})$", re.IGNORECASE)
 
 
 def normalize_golongan(text: str, employee_type: EmployeeType) -> str | None:
