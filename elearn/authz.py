@@ -114,9 +114,28 @@ def can_view_person(user: User, person: User) -> bool:
     return False
 
 
+#: seniority of roles: nobody grants, resets or edits an account above their own level
+ROLE_RANK = {
+    Role.PESERTA: 0,
+    Role.PELATIH: 1,
+    Role.OPERATOR_SKPD: 2,
+    Role.ADMIN_BKPSDM: 3,
+    Role.SUPERADMIN: 4,
+}
+
+
 def can_manage_person(user: User, person: User) -> bool:
-    """Reset an account, print an activation slip, edit personal data."""
-    return user.is_authenticated and user.id != person.id and user.role in HR_ROLES and can_view_person(user, person)
+    """Reset an account, print an activation slip, edit personal data.
+
+    Never one's own account, and never an account above one's own level (a reset shows the
+    new activation code to whoever resets, so that would hand over the higher account)."""
+    return (
+        user.is_authenticated
+        and user.id != person.id
+        and user.role in HR_ROLES
+        and ROLE_RANK[person.role] <= ROLE_RANK[user.role]
+        and can_view_person(user, person)
+    )
 
 
 def assignable_roles(user: User) -> tuple[Role, ...]:
@@ -136,6 +155,23 @@ def can_change_role(user: User, person: User, new_role: Role) -> bool:
         and person.role in assignable_roles(user)
         and new_role in assignable_roles(user)
     )
+
+
+def can_view_unit_tree(user: User, instansi: Instansi) -> bool:
+    """The admin BKPSDM sees the whole tree; an operator SKPD sees their own SKPD's subtree."""
+    if can_manage_instansi(user, instansi):
+        return True
+    return (
+        user.is_authenticated
+        and user.role == Role.OPERATOR_SKPD
+        and user.instansi_id == instansi.id
+        and user.skpd_id is not None
+    )
+
+
+def can_issue_slips(user: User, skpd: Unit) -> bool:
+    """Activation slips are printed per perangkat daerah (a top-level unit) within HR scope."""
+    return skpd.parent_id is None and can_manage_unit(user, skpd)
 
 
 def can_view_audit(user: User, instansi: Instansi) -> bool:

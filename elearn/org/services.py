@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..db import db
 from ..errors import ServiceError
@@ -178,3 +178,27 @@ def subtree(instansi_id: int, root: Unit | None = None) -> list[Unit]:
     if root is not None:
         ordered = [u for u in ordered if u.path.startswith(root.path)]
     return ordered
+
+
+def people_counts(instansi_id: int) -> dict[int, int]:
+    """Active people per unit of an instansi (one GROUP BY)."""
+    from ..accounts.models import User
+
+    rows = db.session.execute(
+        select(User.unit_id, func.count(User.id))
+        .where(User.instansi_id == instansi_id, User.unit_id.is_not(None), User.active.is_(True))
+        .group_by(User.unit_id)
+    )
+    return {unit_id: count for unit_id, count in rows}
+
+
+def subtree_totals(units: list[Unit], direct: dict[int, int]) -> dict[int, int]:
+    """People in each unit and everything below it, summed along the materialised paths."""
+    totals: dict[int, int] = {u.id: 0 for u in units}
+    for unit in units:
+        n = direct.get(unit.id, 0)
+        if n:
+            for ancestor in unit.ancestor_ids():
+                if ancestor in totals:
+                    totals[ancestor] += n
+    return totals

@@ -1,0 +1,46 @@
+"""Access rows for HR work on people and activation slips (``Row`` is injected)."""
+
+HR_ONLY = {"anon": 302, "peserta": 403, "pelatih": 403}
+# an object in the operator's own SKPD / another SKPD of instansi A / instansi B
+SAME = {**HR_ONLY, "operator_skpd": 200, "admin_bkpsdm": 200, "superadmin": 200}
+OTHER_SKPD = {**HR_ONLY, "operator_skpd": 404, "admin_bkpsdm": 200, "superadmin": 200}
+OTHER_INSTANSI = {**HR_ONLY, "operator_skpd": 404, "admin_bkpsdm": 404, "superadmin": 200}
+
+
+def redirect(expect):
+    return {role: 302 if status == 200 else status for role, status in expect.items()}
+
+
+def only_admins(expect):
+    """Operators may not change roles: 403 on what they can see, 404 elsewhere."""
+    return {**expect, "operator_skpd": 403 if expect["operator_skpd"] in (200, 302) else expect["operator_skpd"]}
+
+
+PEOPLE = (("{person_same}", SAME), ("{person_other_skpd}", OTHER_SKPD), ("{person_other_instansi}", OTHER_INSTANSI))
+BAD_EDIT = {"name": "", "employee_type": "pns", "golongan": "III/a"}
+
+ROWS = [
+    Row("GET", "/pegawai/", SAME),  # noqa: F821
+    Row("GET", "/pegawai/?q=Pegawai&status=aktif&activation=pending&skpd={skpd_other}", SAME),  # noqa: F821
+    Row("GET", "/pegawai/?instansi={instansi_other}", SAME),  # noqa: F821
+    Row("GET", "/pegawai/slip", SAME),  # noqa: F821
+    Row("GET", "/pegawai/slip?skpd={skpd_same}", SAME),  # noqa: F821
+    Row("GET", "/pegawai/slip?skpd={skpd_other}", OTHER_SKPD),  # noqa: F821
+    Row("GET", "/pegawai/slip?skpd={skpd_other_instansi}", OTHER_INSTANSI),  # noqa: F821
+    # slips are per perangkat daerah: a sub-unit is not one
+    Row("GET", "/pegawai/slip?skpd={unit_same}", {**HR_ONLY, "operator_skpd": 404, "admin_bkpsdm": 404, "superadmin": 404}),  # noqa: F821
+    Row("POST", "/pegawai/slip?skpd={skpd_same}", SAME, data={"fmt": "csv", "only_pending": "y"}),  # noqa: F821
+    Row("POST", "/pegawai/slip?skpd={skpd_other}", OTHER_SKPD, data={"fmt": "csv", "only_pending": "y"}),  # noqa: F821
+    Row("POST", "/pegawai/slip?skpd={skpd_other_instansi}", OTHER_INSTANSI, data={"fmt": "pdf", "only_pending": "y"}),  # noqa: F821
+]
+for person, expect in PEOPLE:
+    ROWS += [
+        Row("GET", f"/pegawai/{person}", expect),  # noqa: F821
+        Row("GET", f"/pegawai/{person}/ubah", expect),  # noqa: F821
+        # invalid input re-renders the form (200) for whoever may edit
+        Row("POST", f"/pegawai/{person}/ubah", expect, data=BAD_EDIT),  # noqa: F821
+        Row("GET", f"/pegawai/{person}/reset", expect),  # noqa: F821
+        Row("POST", f"/pegawai/{person}/reset", expect),  # noqa: F821
+        Row("POST", f"/pegawai/{person}/status", redirect(expect), data={"active": "0"}),  # noqa: F821
+        Row("POST", f"/pegawai/{person}/peran", only_admins(redirect(expect)), data={"role": "pelatih"}),  # noqa: F821
+    ]
