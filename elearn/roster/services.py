@@ -545,13 +545,14 @@ class ChunkProgress:
                 "errors": self.error_count, "new_units": self.new_units}
 
 
-def validate_chunk(imp: RosterImport, offset: int, size: int = VALIDATE_CHUNK_SIZE,
+def validate_chunk(imp: RosterImport, offset: int, size: int | None = None,
                    *, today: dt.date | None = None) -> ChunkProgress:
     """Validate data rows ``offset .. offset+size`` and store their errors on the import.
 
     Idempotent: re-running a chunk replaces its errors. Changes no person and creates no unit.
     """
     imp.ensure_open()
+    size = size or VALIDATE_CHUNK_SIZE
     offset = max(0, min(offset, imp.row_count))
     roster = open_import(imp)
     checker = _Checker(imp.instansi, roster, limit_to_skpd=imp.skpd, today=today or dt.date.today(),
@@ -568,11 +569,14 @@ def validate_chunk(imp: RosterImport, offset: int, size: int = VALIDATE_CHUNK_SI
     first_line = rows[0][0] if rows else None
     kept = [e for e in (imp.errors or []) if offset and first_line is not None and e["line"] < first_line]
     imp.errors = kept + [e.as_dict(with_nip=True) for e in errors]
+    # units this file would create, gathered over the chunks so far
+    earlier = list(imp.new_units or []) if offset else []
+    imp.new_units = earlier + [name for name in checker.new_units if name not in earlier]
     next_offset = offset + len(rows)
     imp.validated_rows = next_offset
     db.session.flush()
     return ChunkProgress(next_offset, imp.row_count, next_offset >= imp.row_count, len(imp.errors),
-                         checker.new_units)
+                         list(imp.new_units))
 
 
 def apply_import(imp: RosterImport, *, actor: User | None, deactivate_missing: bool,

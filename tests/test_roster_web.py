@@ -1,0 +1,275 @@
+"""The web flow: upload -> preview -> validate chunks -> apply -> summary -> error CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import openpyxl
+from sqlalchemy import func, select
+
+from elearn.accounts.models import Role, User
+from elearn.db import db
+from elearn.roster import services
+from elearn.roster.models import ImportStatus, RosterImport
+from support import make_nip
+
+GOOD = "198609262015051001"
+JSON = {"Accept": "application/json"}
+
+
+def upload(client, data: bytes, filename: str = "pegawai.csv", **fields):
+    return client.post("/impor/", data={"file": (io.BytesIO(data), filename), **fields},
+                       content_type="multipart/form-data")
+
+
+def import_id(response) -> int:
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(re.search(r"/impor/(\d+)$", response.headers["Location"]).group(1))
+
+
+def get_import(app, iid: int) -> RosterImport:
+    with app.app_context():
+        return db.session.get(RosterImport, iid)
+
+
+def count_people(app, instansi_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(User).where(User.instansi_id == instansi_id))
+
+
+def test_full_flow_as_admin(app, client, make_instansi, make_unit, make_user, login_as, monkeypatch):
+    instansi = make_instansi()
+    admin = make_user(Role.ADMIN_BKPSDM, make_unit("Badan Kepegawaian", instansi=instansi))
+    login_as(admin)
+    rows = [f"{make_nip()};Pegawai {i};III/a;Dinas Pendidikan;SD Negeri {i % 3}" for i in range(12)]
+    rows.insert(3, "1.98609E+17;Rusak;III/a;Dinas Pendidikan;")
+    rows.insert(9, f"=HYPERLINK(\"http://x\");Formula;III/a;Dinas Pendidikan;")
+    rows.append(rows[0])  # a duplicate, in the last chunk
+    data = ("NIP;Nama;Gol/Ruang;OPD;Unit Kerja;Catatan\n" + "\n".join(rows) + "\n").encode()
+
+    page = client.get("/impor/")
+    assert page.status_code == 200 and "Impor data pegawai" in page.get_data(as_text=True)
+    iid = import_id(upload(client, data))
+    imp = get_import(app, iid)
+    assert imp.row_count == 15 and imp.status == ImportStatus.UPLOADED and imp.skpd_id is None
+    assert imp.instansi_id == instansi.id and imp.uploader_id == admin.id and imp.file_format == "csv"
+
+    preview = client.get(f"/impor/{iid}").get_data(as_text=True)
+    assert "Kolom yang terdeteksi" in preview
+    assert "Gol/Ruang" in preview and "OPD" in preview
+    assert "Catatan" in preview  # unknown column listed
+    assert "Pegawai 7" in preview and "Pegawai 8" not in preview  # the first ten rows only
+    assert 'id="roster-progress-bar"' in preview and "js/roster.js" in preview
+    assert f'data-validate-url="/impor/{iid}/validasi"' in preview
+
+    monkeypatch.setattr(services, "VALIDATE_CHUNK_SIZE", 4)
+    offset, steps = 0, []
+    while True:
+        r = client.post(f"/impor/{iid}/validasi", json={"offset": offset}, headers=JSON)
+        assert r.status_code == 200
+        progress = r.get_json()
+        steps.append(progress["offset"])
+        assert progress["total"] == 15
+        if progress["done"]:
+            break
+        offset = progress["offset"]
+    assert steps == [4, 8, 12, 15]
+    assert progress["errors"] == 3 and progress["new_units"] == [
+        "Dinas Pendidikan", "Dinas Pendidikan / SD Negeri 0", "Dinas Pendidikan / SD Negeri 1",
+        "Dinas Pendidikan / SD Negeri 2"]
+    assert count_people(app, instansi.id) == 1  # validation writes nothing
+
+    # re-running a chunk replaces its errors instead of adding them again
+    client.post(f"/impor/{iid}/validasi", json={"offset": 12}, headers=JSON)
+    codes = [e["code"] for e in get_import(app, iid).errors]
+    assert codes == ["excel_mangled", "not_digits", "duplicate_in_file"]
+
+    applied = client.post(f"/impor/{iid}/terapkan", data={}, headers=JSON)
+    assert applied.status_code == 200
+    summary_url = applied.get_json()["summary_url"]
+    assert summary_url == f"/impor/{iid}/ringkasan"
+    assert count_people(app, instansi.id) == 13
+
+    summary = client.get(summary_url).get_data(as_text=True)
+    assert "pegawai baru" in summary and ">12<" in summary
+    assert "SD Negeri 1" in summary and "galat.csv" in summary
+    imp = get_import(app, iid)
+    assert imp.status == ImportStatus.APPLIED and imp.created == 12 and len(imp.errors) == 3
+
+    report = client.get(f"/impor/{iid}/galat.csv")
+    assert report.status_code == 200 and report.mimetype == "text/csv"
+    assert "attachment" in report.headers["Content-Disposition"]
+    lines = list(csv.reader(io.StringIO(report.get_data(as_text=True).lstrip("\ufeff"))))
+    assert lines[0] == ["Baris", "Kode", "Pesan", "NIP"]
+    assert [(r[0], r[1]) for r in lines[1:]] == [("5", "excel_mangled"), ("11", "not_digits"), ("16", "duplicate_in_file")]
+    assert lines[1][3] == "1.98609E+17"
+    assert lines[2][3] == "'=HYPERLINK(\"http://x\")"  # formula injection neutralised
+    assert "Excel" in lines[1][2]
+
+    # applied: the preview now leads to the summary, and a second apply changes nothing
+    assert client.get(f"/impor/{iid}").headers["Location"].endswith("/ringkasan")
+    again = client.post(f"/impor/{iid}/terapkan", data={})
+    assert again.status_code == 302 and again.headers["Location"].endswith("/ringkasan")
+    assert client.post(f"/impor/{iid}/validasi", json={"offset": 0}, headers=JSON).status_code == 409
+    assert count_people(app, instansi.id) == 13
+
+
+def test_without_javascript_the_form_posts_straight_to_apply(app, client, make_instansi, make_unit, make_user,
+                                                             login_as):
+    instansi = make_instansi()
+    skpd = make_unit("Dinas Sosial", instansi=instansi)
+    admin = make_user(Role.ADMIN_BKPSDM, skpd)
+    gone = make_user(Role.PESERTA, skpd)
+    login_as(admin)
+    iid = import_id(upload(client, f"NIP,Nama,SKPD\n{GOOD},Budi,Dinas Sosial\n".encode()))
+    assert client.get(f"/impor/{iid}/ringkasan").headers["Location"].endswith(f"/impor/{iid}")
+    response = client.post(f"/impor/{iid}/terapkan", data={"deactivate_missing": "y"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/impor/{iid}/ringkasan")
+    imp = get_import(app, iid)
+    assert imp.created == 1 and imp.deactivated == 1 and imp.deactivate_missing
+    with app.app_context():
+        assert db.session.get(User, gone.id).active is False
+        assert db.session.get(User, admin.id).active is True
+    summary = client.get(f"/impor/{iid}/ringkasan").get_data(as_text=True)
+    assert "Semua baris berhasil diimpor" in summary
+
+
+def test_upload_errors_are_clear(app, client, make_user, login_as):
+    login_as(make_user(Role.ADMIN_BKPSDM))
+    no_file = client.post("/impor/", data={}, content_type="multipart/form-data")
+    assert no_file.status_code == 200 and "Pilih berkas" in no_file.get_data(as_text=True)
+    pdf = upload(client, b"%PDF-1.4", "surat.pdf")
+    assert pdf.status_code == 200 and "bukan CSV atau XLSX" in pdf.get_data(as_text=True)
+    no_nip = upload(client, b"Nama;SKPD\nBudi;Dinas\n")
+    assert no_nip.status_code == 200 and "Kolom wajib tidak ditemukan" in no_nip.get_data(as_text=True)
+    header_only = upload(client, b"NIP;Nama\n")
+    assert "tidak berisi baris data" in header_only.get_data(as_text=True)
+    xls = upload(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "lama.xls")
+    assert ".xls" in xls.get_data(as_text=True)
+    app.config["ROSTER_MAX_BYTES"] = 10
+    try:
+        big = upload(client, f"NIP;Nama\n{GOOD};Budi\n".encode())
+    finally:
+        app.config["ROSTER_MAX_BYTES"] = 20 * 1024 * 1024
+    assert big.status_code == 200 and "terlalu besar" in big.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RosterImport)) == 0
+
+
+def test_xlsx_upload_is_converted_once_and_keeps_line_numbers(app, client, make_instansi, make_unit, make_user,
+                                                              login_as):
+    instansi = make_instansi()
+    login_as(make_user(Role.ADMIN_BKPSDM, make_unit(instansi=instansi)))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Daftar pegawai Dinas Sosial"])
+    ws.append(["NIP Baru", "Nama Lengkap", "Perangkat Daerah"])
+    ws.append([GOOD, "Budi", "Dinas Sosial"])
+    ws.append([1.98609262015051e17, "Cici", "Dinas Sosial"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    iid = import_id(upload(client, buffer.getvalue(), "pegawai.xlsx"))
+    imp = get_import(app, iid)
+    with app.app_context():
+        imp = db.session.get(RosterImport, iid)
+        assert imp.file_format == "xlsx" and imp.csv_data is not None and imp.row_count == 2
+    assert "baris 2" in client.get(f"/impor/{iid}").get_data(as_text=True).lower()
+    client.post(f"/impor/{iid}/terapkan", data={})
+    imp = get_import(app, iid)
+    assert imp.created == 1 and [(e["line"], e["code"]) for e in imp.errors] == [(4, "excel_mangled")]
+
+
+def test_operator_imports_only_their_skpd(app, client, make_instansi, make_unit, make_user, login_as):
+    instansi = make_instansi()
+    mine = make_unit("Dinas Pendidikan", instansi=instansi)
+    make_unit("Dinas Kesehatan", instansi=instansi)
+    operator = make_user(Role.OPERATOR_SKPD, mine)
+    login_as(operator)
+    page = client.get("/impor/").get_data(as_text=True)
+    assert "Anda mengimpor pegawai Dinas Pendidikan" in page
+    iid = import_id(upload(client, f"NIP;Nama;SKPD\n{GOOD};Budi;\n199001012015011002;Ani;Dinas Kesehatan\n".encode()))
+    assert get_import(app, iid).skpd_id == mine.id
+    assert "Hanya pegawai Dinas Pendidikan" in client.get(f"/impor/{iid}").get_data(as_text=True)
+    client.post(f"/impor/{iid}/terapkan", data={})
+    imp = get_import(app, iid)
+    assert imp.created == 1 and [e["code"] for e in imp.errors] == ["outside_scope"]
+    # the admin of the instansi sees it; another operator of the same SKPD does not
+    colleague = make_user(Role.OPERATOR_SKPD, mine)
+    client.post("/keluar")
+    login_as(colleague)
+    assert client.get(f"/impor/{iid}/ringkasan").status_code == 404
+    assert client.get(f"/impor/{iid}/galat.csv").status_code == 404
+    assert f"/impor/{iid}" not in client.get("/impor/").get_data(as_text=True)
+
+
+def test_superadmin_picks_the_instansi(app, client, make_instansi, make_user, login_as):
+    target = make_instansi(name="Pemerintah Kabupaten Pilihan")
+    login_as(make_user(Role.SUPERADMIN, None))
+    page = client.get("/impor/").get_data(as_text=True)
+    assert "Pemerintah Kabupaten Pilihan" in page and 'name="instansi"' in page
+    iid = import_id(upload(client, f"NIP;Nama;SKPD\n{GOOD};Budi;Dinas A\n".encode(), instansi=target.slug))
+    assert get_import(app, iid).instansi_id == target.id
+    bad = upload(client, f"NIP;Nama;SKPD\n{GOOD};Budi;Dinas A\n".encode(), instansi="tidak-ada")
+    assert bad.status_code == 200 and 'aria-invalid="true"' in bad.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RosterImport)) == 1
+
+
+def test_csrf_token_in_header_for_fetch(app, client, csrf_enabled, make_instansi, make_unit, make_user):
+    instansi = make_instansi()
+    admin = make_user(Role.ADMIN_BKPSDM, make_unit(instansi=instansi))
+    page = client.get("/masuk").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/masuk", data={"nip": admin.employee_number, "password": "rahasia-uji-123", "csrf_token": token})
+    form = client.get("/impor/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    r = client.post("/impor/", data={"csrf_token": token, "file": (io.BytesIO(f"NIP;Nama;SKPD\n{GOOD};B;D\n".encode()),
+                                                                   "a.csv")}, content_type="multipart/form-data")
+    iid = import_id(r)
+    assert client.post(f"/impor/{iid}/validasi", json={"offset": 0}).status_code == 400
+    ok = client.post(f"/impor/{iid}/validasi", json={"offset": 0}, headers={"X-CSRFToken": token, **JSON})
+    assert ok.status_code == 200 and ok.get_json()["done"] is True
+    assert client.post(f"/impor/{iid}/terapkan", headers=JSON).status_code == 400
+    applied = client.post(f"/impor/{iid}/terapkan", data={"csrf_token": token}, headers={"X-CSRFToken": token, **JSON})
+    assert applied.status_code == 200 and applied.get_json()["summary_url"].endswith("/ringkasan")
+
+
+def test_bad_offset_is_a_bad_request(app, client, make_instansi, make_unit, make_user, login_as):
+    instansi = make_instansi()
+    login_as(make_user(Role.ADMIN_BKPSDM, make_unit(instansi=instansi)))
+    iid = import_id(upload(client, f"NIP;Nama;SKPD\n{GOOD};B;D\n".encode()))
+    assert client.post(f"/impor/{iid}/validasi", json={"offset": "x"}).status_code == 400
+    assert client.post(f"/impor/{iid}/validasi", json={"offset": -1}).status_code == 400
+
+
+def test_a_crash_during_apply_changes_nothing_and_can_be_retried(app, client, make_instansi, make_unit, make_user,
+                                                                 login_as, monkeypatch):
+    instansi = make_instansi()
+    login_as(make_user(Role.ADMIN_BKPSDM, make_unit(instansi=instansi)))
+    data = ("NIP;Nama;SKPD\n" + "\n".join(f"{make_nip()};P{i};Dinas Baru" for i in range(6)) + "\n").encode()
+    iid = import_id(upload(client, data))
+    before = count_people(app, instansi.id)
+    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    real_insert = services.insert
+    calls = {"n": 0}
+
+    def failing_insert(table):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("connection lost")
+        return real_insert(table)
+
+    monkeypatch.setattr(services, "insert", failing_insert)
+    r = client.post(f"/impor/{iid}/terapkan", data={}, headers=JSON)
+    assert r.status_code == 500 and "tidak ada data yang diubah" in r.get_json()["error"]
+    assert count_people(app, instansi.id) == before
+    imp = get_import(app, iid)
+    assert imp.status == ImportStatus.FAILED and "connection lost" in imp.failure
+    assert "Percobaan sebelumnya gagal" in client.get(f"/impor/{iid}").get_data(as_text=True)
+
+    monkeypatch.setattr(services, "insert", real_insert)
+    r = client.post(f"/impor/{iid}/terapkan", data={})
+    assert r.status_code == 302
+    assert count_people(app, instansi.id) == before + 6
+    assert get_import(app, iid).status == ImportStatus.APPLIED
