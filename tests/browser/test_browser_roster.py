@@ -1,0 +1,39 @@
+"""Roster import in a real browser at 360 px: upload, preview, chunked validation (roster.js), summary."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from elearn.accounts.models import Role
+
+pytestmark = pytest.mark.browser
+
+
+def test_roster_import_with_progress(page: Page, base_url, demo, sign_in, check_page, tmp_path) -> None:
+    account = demo[Role.ADMIN_BKPSDM]
+    sign_in(account.nip, account.password)
+    roster = tmp_path / "pegawai-browser.csv"
+    roster.write_text(
+        "NIP;Nama Lengkap;Gol/Ruang;Jabatan;Perangkat Daerah;Unit Kerja\n"
+        "19790312 200501 2 007;Sri Wahyuni, S.Sos.;III/c;Analis Kebijakan;Dinas Sosial Browser;Bidang Rehabilitasi\n"
+        "197805152006041008;Agus Salim;Penata, III/c;Camat Kota Browser;Kecamatan Kota Browser;\n"
+        "1.98609E+17;Rusak Excel;III/a;Staf;Dinas Sosial Browser;\n",
+        encoding="utf-8",
+    )
+    page.goto("/impor/")
+    check_page("roster-upload")
+    page.get_by_label("Berkas data pegawai (.xlsx atau .csv)").set_input_files(str(roster))
+    page.get_by_role("button", name="Unggah dan pratinjau").click()
+    expect(page.locator("h1")).to_have_text("Pratinjau impor")
+    expect(page.locator("main")).to_contain_text("Sri Wahyuni, S.Sos.")
+    check_page("roster-preview")
+    page.get_by_role("button", name="Periksa dan impor").click()
+    page.wait_for_url("**/ringkasan")
+    expect(page.locator("h1")).to_have_text("Hasil impor")
+    main = page.locator("main")
+    expect(main).to_contain_text("Dinas Sosial Browser / Bidang Rehabilitasi")
+    expect(main).to_contain_text("excel_mangled")
+    check_page("roster-summary")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Unduh laporan galat (CSV)").click()
+    assert "excel_mangled" in download.value.path().read_text(encoding="utf-8-sig")
