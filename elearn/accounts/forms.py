@@ -92,6 +92,7 @@ class PersonForm(FlaskForm):
     jenis_jabatan = SelectField(
         _l("Jenis jabatan"),
         choices=options([("", _l("— belum diisi —"))] + [(j.value, label) for j, label in JENIS_JABATAN_LABELS.items()]),
+        default="",
     )
     email = StringField(_l("Email"), validators=[Optional(), Length(max=254)],
                         render_kw={"type": "email", "autocomplete": "off"})
