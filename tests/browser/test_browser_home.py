@@ -36,3 +36,17 @@ def test_home_page_per_role(page: Page, base_url, demo, sign_in, check_page, rol
         expect(page.locator("main table tbody tr")).to_have_count(39)
     check_page(f"home-{role.value}")
 
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", [Role.OPERATOR_SKPD, Role.ADMIN_BKPSDM], ids=lambda r: r.value)
+def test_every_menu_page_works_on_a_phone(page: Page, base_url, demo, sign_in, check_page, role) -> None:
+    """Each page of the main menu (people, import, units, audit log, password) at 360 px."""
+    account = demo[role]
+    sign_in(account.nip, account.password)
+    links = page.locator("nav.main-nav a")
+    hrefs = [h for h in links.evaluate_all("els => els.map(e => e.getAttribute('href'))") if h != "/"]
+    assert len(hrefs) >= 3
+    for href in hrefs:
+        response = page.goto(href)
+        assert response is not None and response.status == 200, f"{href}: {response and response.status}"
+        check_page(f"menu-{role.value}{href.rstrip('/').replace('/', '-')}")
