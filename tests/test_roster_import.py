@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from elearn.accounts.models import EmployeeType, JenisJabatan, Role, User
 from elearn.audit.models import AuditEvent
-from elearn.db import db
+from elearn.db import db, utcnow
 from elearn.org.models import Instansi, Unit
 from elearn.roster import services
 from elearn.roster.services import import_roster
@@ -138,7 +138,7 @@ def test_new_people_get_every_column_and_no_password(app, make_instansi):
     assert p.role == Role.PESERTA and p.active is True
     assert p.password_hash is None and p.activation_code_hash is None
     assert p.session_version == 1 and p.failed_logins == 0
-    assert p.created_at is not None and p.updated_at is not None
+    assert abs(p.created_at - utcnow()) < dt.timedelta(minutes=5) and p.updated_at == p.created_at
     assert p.instansi_id == instansi.id and p.unit.name == "Kecamatan Kota Barat"
 
 

@@ -77,6 +77,8 @@ class NipParts:
 def normalize(raw: object) -> str:
     """Strip spaces (``19860926 201505 1 001``) and surrounding quotes."""
     text = "" if raw is None else str(raw)
+    if text.isdigit() and text.isascii():  # the common case, without a regex
+        return text
     text = _SPACES.sub("", text).strip("'\"")
     return text
 

@@ -207,6 +207,14 @@ class RosterFile:
                 raw = raw + [""] * (width - len(raw))
             yield line, tuple(raw[i].strip() if i >= 0 else "" for i in picks)
 
+    def column(self, name: str) -> Iterator[str]:
+        """The cells of one field in every non-blank data row (cheaper than ``rows()``)."""
+        index = self.mapping.get(name, -1)
+        for line, raw in enumerate(self._raw_rows(), start=1):
+            if line <= self.header_line or not any(raw) or not "".join(raw).strip():
+                continue
+            yield raw[index].strip() if 0 <= index < len(raw) else ""
+
     def count_rows(self) -> int:
         return sum(1 for _ in self.rows())
 

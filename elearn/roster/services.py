@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Boolean, Column, Enum, MetaData, Table, bindparam, insert, select, update
+from sqlalchemy.types import NullType, TypeDecorator
 
 from ..accounts.models import EmployeeType, Role, User
 from ..accounts.nip import InvalidEmployeeNumber, normalize, validate_employee_number
@@ -177,6 +178,28 @@ _UPDATABLE = ("employee_type", "name", "golongan", "jabatan", "jenis_jabatan", "
               "phone", "unit_id", "active")
 
 
+def _untyped(table: Table) -> Table:
+    """The same table with untyped columns, for executemany of values already in database form.
+
+    SQLAlchemy then skips its per-row, per-column bind processing (enums, booleans,
+    timestamps), which on 100,000 rows costs more than the database write itself.
+    Callers pass enum values as their strings and timestamps already processed.
+    """
+    def plain(column: Column[Any]) -> Any:
+        processed = isinstance(column.type, (Enum, Boolean, TypeDecorator))
+        return NullType() if processed else column.type.copy()
+
+    return Table(table.name, MetaData(),
+                 *(Column(c.name, plain(c), primary_key=c.primary_key) for c in table.columns))
+
+
+_BULK_USERS = _untyped(User.__table__)  # type: ignore[arg-type]
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if value is not None else None
+
+
 def _existing_select():  # type: ignore[no-untyped-def]
     return select(*_EXISTING_COLUMNS).outerjoin(Unit, User.unit_id == Unit.id)
 
@@ -212,6 +235,7 @@ class _Checker:
         self._skpd: dict[str, int] = {}
         self._sub: dict[tuple[int, str], tuple[int, int]] = {}
         self._planned: set[tuple[str, str]] = set()
+        self._unit_cache: dict[tuple[str, str], int] = {}
         rows = db.session.execute(
             select(Unit.id, Unit.parent_id, Unit.skpd_id, Unit.name, Unit.depth).where(Unit.instansi_id == instansi.id)
         )
@@ -226,6 +250,12 @@ class _Checker:
     # --- units ---------------------------------------------------------------------------
 
     def _unit_id(self, skpd_name: str, unit_name: str) -> int:
+        cached = self._unit_cache.get((skpd_name, unit_name))
+        if cached is None:
+            cached = self._unit_cache[(skpd_name, unit_name)] = self._resolve_unit(skpd_name, unit_name)
+        return cached
+
+    def _resolve_unit(self, skpd_name: str, unit_name: str) -> int:
         """The unit a row belongs to: the unit kerja anywhere below its SKPD (shallowest first),
         else the SKPD itself. Unknown names are created (import) or noted (validation); -1 then."""
         skey = name_key(skpd_name)
@@ -405,16 +435,19 @@ def import_roster(
     # before anything is written (an extra pass over the number column only), so that on
     # PostgreSQL the lookups never run against a table growing inside this transaction.
     elsewhere = _lookup(
-        key for key in {number_key(v[F_NIP]) for _line, v in roster.rows()} if key and key not in existing
+        key for key in {number_key(cell) for cell in roster.column("nip")} if key and key not in existing
     )
     seen: set[str] = set()
-    users = User.__table__
+    users = _BULK_USERS
     update_stmt = (
         update(users)
         .where(users.c.id == bindparam("_id"))
         .values({name: bindparam(name) for name in (*_UPDATABLE, "updated_at")})
     )
+    dialect = db.session.get_bind().dialect
+    to_db_time = User.__table__.c.updated_at.type._cached_bind_processor(dialect)  # type: ignore[attr-defined]
     now = utcnow()
+    now = to_db_time(now) if to_db_time is not None else now
     base_new = {
         "instansi_id": instansi.id,
         "golongan": None,
@@ -423,7 +456,7 @@ def import_roster(
         "is_kepala_wilayah": False,
         "email": None,
         "phone": None,
-        "role": Role.PESERTA,
+        "role": Role.PESERTA.value,
         "active": True,
         "failed_logins": 0,
         "session_version": 1,
@@ -446,12 +479,16 @@ def import_roster(
             if person is None:
                 row = dict(base_new)
                 row.update(values)
+                row["employee_type"] = row["employee_type"].value
+                row["jenis_jabatan"] = _enum_value(row["jenis_jabatan"])
                 inserts.append(row)
                 continue
             if all(getattr(person, name) == value for name, value in values.items() if name != "employee_number"):
                 result.unchanged += 1
                 continue
             merged = {name: values.get(name, getattr(person, name)) for name in _UPDATABLE}
+            merged["employee_type"] = merged["employee_type"].value
+            merged["jenis_jabatan"] = _enum_value(merged["jenis_jabatan"])
             merged["_id"] = person.id
             merged["updated_at"] = now
             updates.append(merged)

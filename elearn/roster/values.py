@@ -1,11 +1,14 @@
 """Interpreting roster cells: golongan, employee type, jenis jabatan, kepala wilayah, contacts.
 
+The per-cell interpreters are memoised: a roster repeats the same few values thousands of times.
+
 Each function returns the normalised value, or ``None`` when the text is not recognised
 (the caller turns that into an error code for the row).
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..accounts.models import EmployeeType, JenisJabatan
 
@@ -37,6 +40,7 @@ _PNS_CODE = re.compile(r"(?<![A-Za-z])(IV|III|II|I)\s*[/\\.\-]?\s*([a-e])(?![A-Z
 _ROMAN = re.compile(r"^(?:gol(?:ongan)?\.?)?\s*([ivx]{1,5})$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def normalize_golongan(text: str, employee_type: EmployeeType) -> str | None:
     """``'Penata Muda Tingkat I, III/b'``, ``'III b'``, ``'IIIb'`` -> ``'III/b'`` (PNS/CPNS);
     ``'IX'``, ``'Gol. IX'`` -> ``'IX'`` (PPPK). ``None`` when not a golongan of this type."""
@@ -79,6 +83,7 @@ _EMPLOYEE_TYPES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def normalize_employee_type(text: str) -> EmployeeType | None:
     key = _key(text)
     if key in _EMPLOYEE_TYPES:
@@ -116,6 +121,7 @@ _JENIS_JABATAN = {
 }
 
 
+@lru_cache(maxsize=4096)
 def normalize_jenis_jabatan(text: str) -> JenisJabatan | None:
     return _JENIS_JABATAN.get(_key(text))
 
@@ -125,6 +131,7 @@ def normalize_jenis_jabatan(text: str) -> JenisJabatan | None:
 _KEPALA_WILAYAH = re.compile(r"^(?:(?:plt|plh|pj)\.?\s+)?(?:camat|lurah)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def is_kepala_wilayah(jabatan: str) -> bool:
     """Camat and lurah (also when acting: Plt./Plh./Pj.)."""
     return bool(_KEPALA_WILAYAH.match(jabatan))
