@@ -8,5 +8,5 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e .
 export ELEARN_ENV=development
 .venv/bin/flask --app elearn db upgrade
-.venv/bin/flask --app elearn seed-demo
+.venv/bin/flask --app elearn seed-demo --skip-existing
 exec .venv/bin/flask --app elearn run --host 127.0.0.1 --port "${PORT:-5000}"
