@@ -133,4 +133,4 @@ def test_format_details(app):
         assert format_details({"changes": {"golongan": ["III/a", "III/b"], "email": [None, "a@b.id"]}}) == [
             ("perubahan", "golongan: III/a → III/b; email: — → a@b.id")]
         assert format_details({"only_pending": True, "new_units": ["A", "B"], "x": None}) == [
-            ("hanya yang belum aktivasi", "ya"), ("new_units", "A, B"), ("x", "—")]
+            ("hanya yang belum aktivasi", "ya"), ("unit baru", "A, B"), ("x", "—")]

@@ -161,3 +161,25 @@ def test_empty_batch_still_gives_a_pdf(app):
     batch = slips.SlipBatch("Kota", "Dinas", "http://x/aktivasi", None, "Asia/Jakarta", [])
     with app.test_request_context():
         assert slips.render_pdf(batch).startswith(b"%PDF")
+
+
+def test_issuing_codes_runs_no_query_per_person(client, skpd, app):
+    """One SELECT of the people and one batched UPDATE, however many people the SKPD has."""
+    from sqlalchemy import event
+
+    login(client, skpd["admin"])
+    statements: list[tuple[str, bool]] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append((statement.split()[0].upper(), executemany))
+
+    engine = db.get_engine(app)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        r = client.post(f"/pegawai/slip?skpd={skpd['x'].id}", data={"fmt": "csv", "only_pending": "y"})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert r.headers["X-Slip-Count"] == "12"
+    updates = [s for s in statements if s[0] == "UPDATE"]
+    assert updates == [("UPDATE", True)], statements
+    assert len(statements) < 12, statements

@@ -58,6 +58,16 @@ DETAIL_LABELS: dict[str, Any] = {
     "role": _l("peran"),
     "changes": _l("perubahan"),
     "skpd_id": _l("id perangkat daerah"),
+    # roster.import
+    "created": _l("baru"),
+    "updated": _l("diperbarui"),
+    "unchanged": _l("tidak berubah"),
+    "deactivated": _l("dinonaktifkan"),
+    "errors": _l("baris bermasalah"),
+    "rows": _l("baris"),
+    "new_units": _l("unit baru"),
+    "deactivate_missing": _l("nonaktifkan yang tidak ada di berkas"),
+    "file": _l("berkas"),
 }
 
 
