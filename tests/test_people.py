@@ -378,3 +378,23 @@ def test_activation_state(app):
     assert services.activation_state(person, now) == "no_code"
     person.password_hash = "p"
     assert services.activation_state(person, now) == "activated"
+
+
+def test_forms_carry_csrf_tokens(client, org, csrf_enabled):
+    login_page = client.get("/masuk").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
+    r = client.post("/masuk", data={"nip": org["admin"].employee_number, "password": TEST_PASSWORD,
+                                    "csrf_token": token})
+    assert r.status_code == 302
+    pid = org["siti"].id
+    # without a token: refused
+    assert client.post(f"/pegawai/{pid}/reset").status_code == 400
+    for page, action in ((f"/pegawai/{pid}/reset", f"/pegawai/{pid}/reset"),
+                         (f"/pegawai/{pid}", f"/pegawai/{pid}/status")):
+        html = client.get(page).get_data(as_text=True)
+        form = html.split(f'action="{action}"')[1].split("</form>")[0]
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        data = {"csrf_token": token}
+        if action.endswith("status"):
+            data["active"] = "0"
+        assert client.post(action, data=data).status_code in (200, 302)
