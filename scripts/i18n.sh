@@ -6,12 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYBABEL=".venv/bin/pybabel"
 if [ "${1:-}" != "compile" ]; then
-  "$PYBABEL" extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+  "$PYBABEL" -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
     --project elearn -o elearn/translations/messages.pot .
   if [ -f elearn/translations/en/LC_MESSAGES/messages.po ]; then
-    "$PYBABEL" update -q --no-fuzzy-matching -i elearn/translations/messages.pot -d elearn/translations -l en
+    "$PYBABEL" -q update --no-fuzzy-matching -i elearn/translations/messages.pot -d elearn/translations -l en
   else
-    "$PYBABEL" init -q -i elearn/translations/messages.pot -d elearn/translations -l en
+    "$PYBABEL" -q init -i elearn/translations/messages.pot -d elearn/translations -l en
   fi
 fi
-"$PYBABEL" compile -q -d elearn/translations -l en
+"$PYBABEL" -q compile -d elearn/translations -l en

@@ -54,6 +54,7 @@ class User(UserMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         Index("ix_users_instansi_unit", "instansi_id", "unit_id"),
+        Index("ix_users_instansi_name", "instansi_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
