@@ -133,6 +133,10 @@ def test_without_javascript_the_form_posts_straight_to_apply(app, client, make_i
         assert db.session.get(User, admin.id).active is True
     summary = client.get(f"/impor/{iid}/ringkasan").get_data(as_text=True)
     assert "Semua baris berhasil diimpor" in summary
+    # the uploaded roster (personal data) is not kept once applied
+    with app.app_context():
+        stored = db.session.get(RosterImport, iid)
+        assert stored.data is None and stored.csv_data is None
 
 
 def test_upload_errors_are_clear(app, client, make_user, login_as):

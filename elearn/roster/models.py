@@ -39,8 +39,8 @@ class RosterImport(Base):
     #: "csv" or "xlsx" (of the uploaded file)
     file_format: Mapped[str] = mapped_column(String(8))
     size: Mapped[int] = mapped_column(Integer)
-    #: the uploaded bytes
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    #: the uploaded bytes; dropped once the import is applied (personal data is kept no longer than needed)
+    data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     #: an XLSX converted once to UTF-8 CSV (same row numbers), so that chunks don't re-read the workbook
     csv_data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     row_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -70,6 +70,8 @@ class RosterImport(Base):
         """The bytes to parse and a filename whose extension tells the parser what they are."""
         if self.csv_data is not None:
             return self.csv_data, "converted.csv"
+        if self.data is None:
+            raise ServiceError(_("Berkas impor ini sudah dihapus setelah diterapkan."), "file_removed")
         return self.data, self.filename
 
     def ensure_open(self) -> None:
@@ -86,6 +88,8 @@ class RosterImport(Base):
         self.validated_rows = self.row_count
         self.failure = None
         self.applied_at = utcnow()
+        self.data = None
+        self.csv_data = None
 
     def mark_failed(self, reason: str) -> None:
         self.ensure_open()

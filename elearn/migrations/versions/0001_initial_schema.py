@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:35:32.584977
+Create Date: 2026-11-23 10:39:24.131790
 """
 from __future__ import annotations
 
