@@ -5,5 +5,6 @@ from __future__ import annotations
 def import_all_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .courses import models as _courses  # noqa: F401
     from .org import models as _org  # noqa: F401
     from .roster import models as _roster  # noqa: F401

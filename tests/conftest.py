@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from elearn import create_app
 from elearn.accounts.models import EmployeeType, Role, User
 from elearn.auth import services as auth_services
-from elearn.db import Base, db
+from elearn.db import Base, db, utcnow
 from elearn.extensions import limiter
 from elearn.models import import_all_models
 from elearn.org import services as org_services
@@ -171,3 +171,47 @@ def login_as(client: FlaskClient) -> Callable[[User], FlaskClient]:
         return client
 
     return do
+
+
+@pytest.fixture
+def make_course(app: Flask) -> Callable[..., Any]:
+    """A published course with ``modules`` modules of ``sections`` sections each (HTML already
+    rendered). Returns the CourseVersion (detached, with .course and .modules loaded)."""
+    from elearn.courses.models import Course, CourseVersion, CourseVersionModule, ModuleVersion, VersionStatus
+
+    def factory(slug: str | None = None, modules: int = 2, sections: int = 3, title: str | None = None,
+                instansi_id: int | None = None) -> CourseVersion:
+        n = next_seq()
+        slug = slug or f"kursus-{n}"
+        with app.app_context():
+            course = Course(slug=slug, instansi_id=instansi_id)
+            db.session.add(course)
+            db.session.flush()
+            version = CourseVersion(
+                course_id=course.id, number=1, status=VersionStatus.PUBLISHED, label="1", title=title or f"Kursus {n}",
+                summary="Ringkasan kursus uji.", audience=["pns"], jp=2, content_hash=f"{n:064d}",
+                manifest_text="", published_at=utcnow(),
+            )
+            db.session.add(version)
+            db.session.flush()
+            for m in range(modules):
+                module = ModuleVersion(
+                    course_id=course.id, slug=f"{m + 1:02d}-modul", title=f"Modul {m + 1}", minutes=5,
+                    objectives=["Memahami sesuatu"], references=["PP 94/2021 Pasal 5"], sources=[],
+                    source_text="", content_hash=f"{n}-{m}".ljust(64, "0"),
+                    sections=[{"title": f"Bagian {s + 1}", "html": f"<p>Isi bagian {s + 1} modul {m + 1}.</p>",
+                               "words": 100} for s in range(sections)],
+                )
+                db.session.add(module)
+                db.session.flush()
+                db.session.add(CourseVersionModule(course_version_id=version.id, module_version_id=module.id,
+                                                   position=m))
+            course.published_version_id = version.id
+            db.session.commit()
+            db.session.expunge_all()
+            version = db.session.get(CourseVersion, version.id)
+            assert version is not None
+            _ = (version.course.published_version_id, [link.module for link in version.modules])
+            return version
+
+    return factory

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:39:24.131790
+Create Date: 2026-11-23 10:42:01.496051
 """
 from __future__ import annotations
 
@@ -28,6 +28,20 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_instansi')),
     sa.UniqueConstraint('slug', name=op.f('uq_instansi_slug'))
     )
+    op.create_table('courses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=64), nullable=False),
+    sa.Column('instansi_id', sa.Integer(), nullable=True),
+    sa.Column('published_version_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', elearn.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instansi_id'], ['instansi.id'], name=op.f('fk_courses_instansi_id_instansi'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['published_version_id'], ['course_versions.id'], name=op.f('fk_courses_published_version_id_course_versions'), ondelete='SET NULL', use_alter=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_courses')),
+    sa.UniqueConstraint('slug', name=op.f('uq_courses_slug'))
+    )
+    with op.batch_alter_table('courses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_courses_instansi_id'), ['instansi_id'], unique=False)
+
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('instansi_id', sa.Integer(), nullable=False),
@@ -51,6 +65,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_units_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_units_skpd_id'), ['skpd_id'], unique=False)
 
+    op.create_table('course_assets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('path', sa.String(length=200), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('mimetype', sa.String(length=32), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', elearn.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_course_assets_course_id_courses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_course_assets')),
+    sa.UniqueConstraint('content_hash', name=op.f('uq_course_assets_content_hash'))
+    )
+    with op.batch_alter_table('course_assets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_course_assets_course_id'), ['course_id'], unique=False)
+
+    op.create_table('module_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=100), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('objectives', sa.JSON(), nullable=False),
+    sa.Column('references', sa.JSON(), nullable=False),
+    sa.Column('sources', sa.JSON(), nullable=False),
+    sa.Column('source_text', sa.Text(), nullable=False),
+    sa.Column('sections', sa.JSON(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', elearn.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_module_versions_course_id_courses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_module_versions')),
+    sa.UniqueConstraint('course_id', 'slug', 'content_hash', name=op.f('uq_module_versions_course_id_slug_content_hash'))
+    )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('instansi_id', sa.Integer(), nullable=True),
@@ -102,6 +148,50 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index('ix_audit_events_instansi_created', ['instansi_id', 'created_at'], unique=False)
 
+    op.create_table('course_assignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('instansi_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('assigned_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', elearn.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assigned_by_id'], ['users.id'], name=op.f('fk_course_assignments_assigned_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_course_assignments_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['instansi_id'], ['instansi.id'], name=op.f('fk_course_assignments_instansi_id_instansi'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_course_assignments_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_course_assignments'))
+    )
+    with op.batch_alter_table('course_assignments', schema=None) as batch_op:
+        batch_op.create_index('ix_course_assignments_instansi_course', ['instansi_id', 'course_id'], unique=False)
+
+    op.create_table('course_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'published', 'archived', name='versionstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('label', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('audience', sa.JSON(), nullable=False),
+    sa.Column('jp', sa.Integer(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('requires', sa.JSON(), nullable=False),
+    sa.Column('completion', sa.JSON(), nullable=False),
+    sa.Column('manifest_text', sa.Text(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', elearn.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', elearn.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_course_versions_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_course_versions_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_course_versions')),
+    sa.UniqueConstraint('course_id', 'number', name=op.f('uq_course_versions_course_id_number'))
+    )
+    with op.batch_alter_table('course_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_course_versions_course_id'), ['course_id'], unique=False)
+
     op.create_table('roster_imports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('instansi_id', sa.Integer(), nullable=False),
@@ -134,16 +224,80 @@ def upgrade() -> None:
         batch_op.create_index('ix_roster_imports_instansi_created', ['instansi_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_roster_imports_uploader_id'), ['uploader_id'], unique=False)
 
+    op.create_table('course_version_modules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('course_version_id', sa.Integer(), nullable=False),
+    sa.Column('module_version_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['course_version_id'], ['course_versions.id'], name=op.f('fk_course_version_modules_course_version_id_course_versions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['module_version_id'], ['module_versions.id'], name=op.f('fk_course_version_modules_module_version_id_module_versions'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_course_version_modules')),
+    sa.UniqueConstraint('course_version_id', 'position', name=op.f('uq_course_version_modules_course_version_id_position'))
+    )
+    op.create_table('enrollments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('course_version_id', sa.Integer(), nullable=False),
+    sa.Column('started_at', elearn.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('modules_completed_at', elearn.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_module_version_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_enrollments_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['course_version_id'], ['course_versions.id'], name=op.f('fk_enrollments_course_version_id_course_versions'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['last_module_version_id'], ['module_versions.id'], name=op.f('fk_enrollments_last_module_version_id_module_versions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_enrollments_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enrollments')),
+    sa.UniqueConstraint('user_id', 'course_id', name=op.f('uq_enrollments_user_id_course_id'))
+    )
+    with op.batch_alter_table('enrollments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enrollments_course_id'), ['course_id'], unique=False)
+
+    op.create_table('module_progress',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('course_version_id', sa.Integer(), nullable=False),
+    sa.Column('module_version_id', sa.Integer(), nullable=False),
+    sa.Column('section_reached', sa.Integer(), nullable=False),
+    sa.Column('completed_at', elearn.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', elearn.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_module_progress_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['course_version_id'], ['course_versions.id'], name=op.f('fk_module_progress_course_version_id_course_versions'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['module_version_id'], ['module_versions.id'], name=op.f('fk_module_progress_module_version_id_module_versions'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_module_progress_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_module_progress')),
+    sa.UniqueConstraint('user_id', 'course_version_id', 'module_version_id', name=op.f('uq_module_progress_user_id_course_version_id_module_version_id'))
+    )
+    with op.batch_alter_table('module_progress', schema=None) as batch_op:
+        batch_op.create_index('ix_module_progress_course_user', ['course_id', 'user_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('module_progress', schema=None) as batch_op:
+        batch_op.drop_index('ix_module_progress_course_user')
+
+    op.drop_table('module_progress')
+    with op.batch_alter_table('enrollments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enrollments_course_id'))
+
+    op.drop_table('enrollments')
+    op.drop_table('course_version_modules')
     with op.batch_alter_table('roster_imports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roster_imports_uploader_id'))
         batch_op.drop_index('ix_roster_imports_instansi_created')
 
     op.drop_table('roster_imports')
+    with op.batch_alter_table('course_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_course_versions_course_id'))
+
+    op.drop_table('course_versions')
+    with op.batch_alter_table('course_assignments', schema=None) as batch_op:
+        batch_op.drop_index('ix_course_assignments_instansi_course')
+
+    op.drop_table('course_assignments')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_instansi_created')
 
@@ -154,11 +308,20 @@ def downgrade() -> None:
         batch_op.drop_index('ix_users_instansi_name')
 
     op.drop_table('users')
+    op.drop_table('module_versions')
+    with op.batch_alter_table('course_assets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_course_assets_course_id'))
+
+    op.drop_table('course_assets')
     with op.batch_alter_table('units', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_units_skpd_id'))
         batch_op.drop_index(batch_op.f('ix_units_parent_id'))
         batch_op.drop_index('ix_units_instansi_path')
 
     op.drop_table('units')
+    with op.batch_alter_table('courses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_courses_instansi_id'))
+
+    op.drop_table('courses')
     op.drop_table('instansi')
     # ### end Alembic commands ###
