@@ -86,8 +86,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(instansi_cli)
     from .accounts import cli as accounts_cli
+    from .content import cli as content_cli
     from .demo import cli as demo_cli
     from .roster import cli as roster_cli
 
-    for module in (accounts_cli, roster_cli, demo_cli):
+    for module in (accounts_cli, roster_cli, demo_cli, content_cli):
         module.register(app)

@@ -142,5 +142,6 @@ def render_sections(body: str, default_title: str,
     sections = []
     for title, markdown in split_sections(body, default_title):
         html = render(markdown, resolve_image)
-        sections.append(Section(title=nh3.clean_text(title), html=html, words=words(html) + len(title.split())))
+        # plain text: templates escape it (nh3.clean_text would turn spaces into &#32;)
+        sections.append(Section(title=title, html=html, words=words(html) + len(title.split())))
     return sections

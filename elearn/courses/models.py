@@ -135,12 +135,14 @@ class CourseAsset(Base):
     """An image used by modules, stored once per content hash and served with a long cache lifetime."""
 
     __tablename__ = "course_assets"
+    __table_args__ = (UniqueConstraint("course_id", "path", "content_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     #: the path used in Markdown, e.g. "images/bagan.webp"
     path: Mapped[str] = mapped_column(String(200))
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: sha256 of ``data``; the same bytes may appear in several courses or under several names
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
     mimetype: Mapped[str] = mapped_column(String(32))
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,652 @@
+"""Course folders (``courses/<slug>/``) <-> the database.
+
+``validate_tree`` checks every folder and reports every problem with its file and line;
+``sync_courses`` loads the folders (idempotent: unchanged content creates nothing; a changed
+file makes a new published course version that reuses the unchanged module versions);
+``export_courses`` writes the published versions back so a round trip changes nothing.
+
+This module is the only code that reads the course folders. Services flush, never commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from sqlalchemy import func, select
+
+from ..accounts.models import EmployeeType, User
+from ..audit.services import record
+from ..courses.models import (
+    Course,
+    CourseAsset,
+    CourseVersion,
+    CourseVersionModule,
+    ModuleVersion,
+    VersionStatus,
+)
+from ..db import db
+from .markdown import FRONT_MATTER, FrontMatterError, render_sections, split_front_matter
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MODULE_FILE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.md$")
+MAX_IMAGE_BYTES = 150 * 1024
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+MIME_EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+ASSET_URL = "/kursus/aset/{hash}{ext}"
+_ASSET_IN_HTML = re.compile(r"/kursus/aset/([0-9a-f]{64})\.")
+
+COURSE_KEYS = {"slug", "title", "summary", "audience", "version", "jp", "language", "modules", "requires",
+               "completion"}
+COURSE_REQUIRED = {"slug", "title", "version", "modules"}
+REQUIRES_KEYS = {"quiz", "pledge"}
+COMPLETION_KEYS = {"modules", "quiz_pass", "pledge_signed"}
+MODULE_KEYS = {"title", "minutes", "objectives", "references", "sources"}
+MODULE_REQUIRED = {"title", "minutes", "objectives"}
+LANGUAGES = {"id", "en"}
+
+
+@dataclass(frozen=True)
+class ContentError:
+    file: str
+    line: int
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.warning else ""
+        return f"{self.file}:{self.line}: {prefix}{self.message}"
+
+
+class ContentInvalid(Exception):
+    def __init__(self, errors: list[ContentError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class ImageRef:
+    src: str
+    alt: str
+    line: int
+
+
+@dataclass
+class ModuleDoc:
+    filename: str
+    slug: str
+    meta: dict[str, Any]
+    body: str
+    source_text: str
+    images: list[ImageRef] = field(default_factory=list)
+    errors: list[ContentError] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or self.slug)
+
+
+@dataclass
+class CourseDoc:
+    path: Path
+    slug: str
+    manifest: dict[str, Any]
+    manifest_text: str
+    modules: list[ModuleDoc] = field(default_factory=list)
+    #: "images/x.webp" -> bytes, for every valid image referenced by a module
+    images: dict[str, bytes] = field(default_factory=dict)
+    errors: list[ContentError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(not e.warning for e in self.errors)
+
+
+@dataclass
+class SyncReport:
+    #: slug -> "created" (new course), "updated" (new version), "unchanged"
+    courses: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    errors: list[ContentError] = field(default_factory=list)
+
+
+def sha256(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+# --- YAML with line numbers ---------------------------------------------------------------
+
+
+def _node_lines(text: str, offset: int) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Line (1-based, plus ``offset``) of each top-level key, and of each item of list values."""
+    keys: dict[str, int] = {}
+    items: dict[str, list[int]] = {}
+    try:
+        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return keys, items
+    if not isinstance(node, yaml.MappingNode):
+        return keys, items
+    for key_node, value_node in node.value:
+        name = str(key_node.value)
+        keys[name] = key_node.start_mark.line + 1 + offset
+        if isinstance(value_node, yaml.SequenceNode):
+            items[name] = [item.start_mark.line + 1 + offset for item in value_node.value]
+    return keys, items
+
+
+def image_type(data: bytes) -> str | None:
+    """The MIME type from the magic bytes, or None when not PNG, JPEG or WebP."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def check_image(name: str, data: bytes) -> str | None:
+    """An error message (English, for files) or None when the image is acceptable."""
+    ext = Path(name).suffix.lower()
+    if ext not in IMAGE_TYPES:
+        return f"image {name}: type {ext or '(none)'} not allowed (use .webp, .png or .jpg)"
+    kind = image_type(data)
+    if kind is None:
+        return f"image {name}: content is not a PNG, JPEG or WebP image"
+    if kind != IMAGE_TYPES[ext]:
+        return f"image {name}: file is {kind} but named {ext}"
+    if len(data) > MAX_IMAGE_BYTES:
+        return f"image {name}: {len(data) // 1024} KB, at most {MAX_IMAGE_BYTES // 1024} KB allowed"
+    return None
+
+
+# --- modules -------------------------------------------------------------------------------
+
+_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def _image_refs(body: str, body_line: int) -> list[ImageRef]:
+    refs = []
+    for token in _MD.parse(body):
+        line = body_line + (token.map[0] if token.map else 0)
+        for child in token.children or []:
+            if child.type == "image":
+                refs.append(ImageRef(str(child.attrGet("src") or ""), child.content.strip(), line))
+    return refs
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+def parse_module_source(text: str, filename: str) -> ModuleDoc:
+    """Parse and check one module file; problems are in ``.errors`` (nothing raises)."""
+    slug = filename[:-3] if filename.endswith(".md") else filename
+    errors: list[ContentError] = []
+
+    def err(line: int, message: str) -> None:
+        errors.append(ContentError(filename, line, message))
+
+    try:
+        meta, body, body_line = split_front_matter(text)
+    except FrontMatterError as exc:
+        return ModuleDoc(filename, slug, {}, text, text, errors=[ContentError(filename, exc.line, exc.message)])
+    match = FRONT_MATTER.match(text)
+    keys, items = _node_lines(match.group(1) if match else "", 1)
+
+    def line_of(key: str) -> int:
+        return keys.get(key, 1)
+
+    for key in meta:
+        if key not in MODULE_KEYS:
+            err(line_of(str(key)), f"unknown key '{key}' (allowed: {', '.join(sorted(MODULE_KEYS))})")
+    for key in sorted(MODULE_REQUIRED - set(meta)):
+        err(1, f"front matter: '{key}' is missing")
+    title = meta.get("title")
+    if "title" in meta and (not isinstance(title, str) or not title.strip()):
+        err(line_of("title"), "title must be non-empty text")
+    elif isinstance(title, str) and len(title) > 200:
+        err(line_of("title"), "title is longer than 200 characters")
+    minutes = meta.get("minutes")
+    if "minutes" in meta and (isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 120):
+        err(line_of("minutes"), "minutes must be a whole number from 1 to 120")
+    if "objectives" in meta:
+        objectives = meta["objectives"]
+        if not isinstance(objectives, list) or not objectives:
+            err(line_of("objectives"), "objectives must be a non-empty list of text")
+        else:
+            for i, item in enumerate(objectives):
+                if not isinstance(item, str) or not item.strip():
+                    err(items.get("objectives", [])[i] if i < len(items.get("objectives", [])) else line_of("objectives"),
+                        f"objectives item {i + 1} must be non-empty text")
+    if "references" in meta:
+        references = meta["references"]
+        if not isinstance(references, list):
+            err(line_of("references"), "references must be a list of text")
+        else:
+            lines = items.get("references", [])
+            for i, item in enumerate(references):
+                if not isinstance(item, str) or not item.strip():
+                    err(lines[i] if i < len(lines) else line_of("references"),
+                        f"references item {i + 1} must be non-empty text")
+    if "sources" in meta:
+        sources = meta["sources"]
+        if not isinstance(sources, list):
+            err(line_of("sources"), "sources must be a list of {title, url}")
+        else:
+            lines = items.get("sources", [])
+            for i, item in enumerate(sources):
+                line = lines[i] if i < len(lines) else line_of("sources")
+                if not isinstance(item, dict) or set(item) != {"title", "url"}:
+                    err(line, f"sources item {i + 1} must have exactly 'title' and 'url'")
+                    continue
+                if not isinstance(item["title"], str) or not item["title"].strip():
+                    err(line, f"sources item {i + 1}: title must be non-empty text")
+                if not isinstance(item["url"], str) or not re.match(r"^https?://[^\s/]+\.[^\s]+$", item["url"]):
+                    err(line, f"sources item {i + 1}: url must start with http:// or https://")
+    if not any(line.startswith("## ") for line in body.splitlines()):
+        err(body_line, "the body needs at least one section heading ('## ')")
+    refs = _image_refs(body, body_line)
+    for ref in refs:
+        if not ref.alt:
+            err(ref.line, f"image {ref.src or '(empty)'} needs alt text: ![what it shows]({ref.src})")
+        if not ref.src.startswith("images/") or "/" in ref.src[len("images/"):] or ".." in ref.src:
+            err(ref.line, f"image {ref.src or '(empty)'} must be a file in images/, e.g. images/bagan.webp")
+    return ModuleDoc(filename, slug, meta, body, text, images=refs, errors=errors)
+
+
+def compose_module_source(meta: dict[str, Any], body: str) -> str:
+    """Front matter + body, the way the authoring UI writes a module file."""
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
+    body = body.replace("\r\n", "\n").strip("\n")
+    return f"---\n{front}---\n\n{body}\n"
+
+
+def compose_manifest(manifest: dict[str, Any]) -> str:
+    return yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=1000)
+
+
+# --- courses -------------------------------------------------------------------------------
+
+
+def _check_manifest(manifest: Any, text: str, folder: str, rel: str) -> list[ContentError]:
+    errors: list[ContentError] = []
+    keys, items = _node_lines(text, 0)
+
+    def err(key: str | None, message: str, line: int | None = None) -> None:
+        errors.append(ContentError(rel, line or (keys.get(key, 1) if key else 1), message))
+
+    if not isinstance(manifest, dict):
+        return [ContentError(rel, 1, "course.yaml must be a mapping of keys to values")]
+    for key in manifest:
+        if key not in COURSE_KEYS:
+            err(str(key), f"unknown key '{key}' (allowed: {', '.join(sorted(COURSE_KEYS))})")
+    for key in sorted(COURSE_REQUIRED - set(manifest)):
+        err(None, f"'{key}' is missing")
+    if "slug" in manifest:
+        slug = manifest["slug"]
+        if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 64:
+            err("slug", "slug must use a-z, 0-9 and '-' (at most 64 characters)")
+        elif slug != folder:
+            err("slug", f"slug '{slug}' must equal the folder name '{folder}'")
+    for key, limit in (("title", 200), ("summary", 2000)):
+        if key in manifest:
+            value = manifest[key]
+            if not isinstance(value, str) or not value.strip():
+                err(key, f"{key} must be non-empty text")
+            elif len(value) > limit:
+                err(key, f"{key} is longer than {limit} characters")
+    if "audience" in manifest:
+        audience = manifest["audience"]
+        allowed = {t.value for t in EmployeeType}
+        if not isinstance(audience, list) or not audience:
+            err("audience", f"audience must be a non-empty list of: {', '.join(sorted(allowed))}")
+        else:
+            for value in audience:
+                if value not in allowed:
+                    err("audience", f"audience: unknown employee type '{value}' (allowed: {', '.join(sorted(allowed))})")
+    if "version" in manifest:
+        version = manifest["version"]
+        if not isinstance(version, str) or not version.strip() or len(version) > 32:
+            err("version", 'version must be text in quotes, e.g. "2026.1" (at most 32 characters)')
+    if "jp" in manifest:
+        jp = manifest["jp"]
+        if isinstance(jp, bool) or not isinstance(jp, int) or jp < 0:
+            err("jp", "jp must be a whole number, 0 or more")
+    if "language" in manifest and manifest["language"] not in LANGUAGES:
+        err("language", f"language must be one of: {', '.join(sorted(LANGUAGES))}")
+    if "modules" in manifest:
+        modules = manifest["modules"]
+        lines = items.get("modules", [])
+        if not isinstance(modules, list) or not modules:
+            err("modules", "modules must be a non-empty list of module files")
+        else:
+            seen: set[str] = set()
+            for i, name in enumerate(modules):
+                line = lines[i] if i < len(lines) else keys.get("modules", 1)
+                if not isinstance(name, str) or not MODULE_FILE.match(name):
+                    err(None, f"modules item {i + 1}: '{name}' is not a module file name like 01-judul.md", line)
+                elif name in seen:
+                    err(None, f"module {name} is listed twice", line)
+                seen.add(str(name))
+    for key, allowed_keys in (("requires", REQUIRES_KEYS), ("completion", COMPLETION_KEYS)):
+        if key not in manifest:
+            continue
+        value = manifest[key]
+        if not isinstance(value, dict):
+            err(key, f"{key} must be a mapping (allowed keys: {', '.join(sorted(allowed_keys))})")
+            continue
+        for sub in value:
+            if sub not in allowed_keys:
+                err(key, f"{key}: unknown key '{sub}' (allowed: {', '.join(sorted(allowed_keys))})")
+        if key == "requires":
+            for sub in ("quiz", "pledge"):
+                if sub in value and (not isinstance(value[sub], str) or not SLUG.match(value[sub])):
+                    err(key, f"requires.{sub} must be a slug (a-z, 0-9, '-')")
+        else:
+            if "modules" in value and value["modules"] != "all":
+                err(key, "completion.modules must be 'all'")
+            for sub in ("quiz_pass", "pledge_signed"):
+                if sub in value and not isinstance(value[sub], bool):
+                    err(key, f"completion.{sub} must be true or false")
+    return errors
+
+
+def load_course_dir(path: Path) -> CourseDoc:
+    """Read and check one course folder. Problems (and warnings) are in ``.errors``."""
+    folder = path.name
+    rel_root = folder
+
+    def rel(name: str) -> str:
+        return f"{rel_root}/{name}"
+
+    manifest_path = path / "course.yaml"
+    if not manifest_path.is_file():
+        return CourseDoc(path, folder, {}, "", errors=[ContentError(rel("course.yaml"), 1, "course.yaml is missing")])
+    manifest_text = manifest_path.read_text(encoding="utf-8")
+    try:
+        manifest = yaml.load(manifest_text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        return CourseDoc(path, folder, {}, manifest_text,
+                         errors=[ContentError(rel("course.yaml"), line, f"not valid YAML: {problem}")])
+    doc = CourseDoc(path, folder, manifest if isinstance(manifest, dict) else {}, manifest_text)
+    doc.errors.extend(_check_manifest(manifest, manifest_text, folder, rel("course.yaml")))
+    _, items = _node_lines(manifest_text, 0)
+    module_names = doc.manifest.get("modules") if isinstance(doc.manifest.get("modules"), list) else []
+    listed: set[str] = set()
+    referenced: set[str] = set()
+    for i, name in enumerate(module_names):
+        if not isinstance(name, str) or not MODULE_FILE.match(name) or name in listed:
+            continue
+        listed.add(name)
+        file = path / name
+        if not file.is_file():
+            line = items.get("modules", [])[i] if i < len(items.get("modules", [])) else 1
+            doc.errors.append(ContentError(rel("course.yaml"), line, f"module file {name} does not exist"))
+            continue
+        module = parse_module_source(file.read_text(encoding="utf-8"), name)
+        doc.errors.extend(ContentError(rel(e.file), e.line, e.message, e.warning) for e in module.errors)
+        for ref in module.images:
+            if not ref.src.startswith("images/") or ref.src in doc.images:
+                referenced.add(ref.src)
+                continue
+            referenced.add(ref.src)
+            image = path / ref.src
+            if not image.is_file():
+                doc.errors.append(ContentError(rel(name), ref.line, f"image {ref.src} does not exist"))
+                continue
+            data = image.read_bytes()
+            problem = check_image(ref.src, data)
+            if problem:
+                doc.errors.append(ContentError(rel(name), ref.line, problem))
+            else:
+                doc.images[ref.src] = data
+        doc.modules.append(module)
+    for file in sorted(path.rglob("*")):
+        if not file.is_file() or file.name.startswith("."):
+            continue
+        name = file.relative_to(path).as_posix()
+        if name == "course.yaml" or name in listed or name in referenced:
+            continue
+        doc.errors.append(ContentError(rel(name), 1, "file is not used by the course (not listed or referenced)",
+                                       warning=True))
+    return doc
+
+
+def course_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def validate_tree(root: Path) -> list[ContentError]:
+    """Every error and warning in every course folder under ``root``."""
+    if not root.is_dir():
+        return [ContentError(str(root), 1, "content folder does not exist")]
+    errors: list[ContentError] = []
+    for path in course_dirs(root):
+        errors.extend(load_course_dir(path).errors)
+    return errors
+
+
+# --- database ------------------------------------------------------------------------------
+
+
+def course_assets(course_id: int) -> dict[str, CourseAsset]:
+    """The newest asset row of each image path of a course."""
+    rows = db.session.scalars(
+        select(CourseAsset).where(CourseAsset.course_id == course_id).order_by(CourseAsset.id)
+    ).all()
+    return {row.path: row for row in rows}
+
+
+def get_or_create_asset(course: Course, path: str, data: bytes) -> CourseAsset:
+    digest = sha256(data)
+    mimetype = image_type(data) or "application/octet-stream"
+    asset = db.session.scalar(
+        select(CourseAsset).where(CourseAsset.course_id == course.id, CourseAsset.path == path,
+                                  CourseAsset.content_hash == digest)
+    )
+    if asset is None:
+        asset = CourseAsset(course_id=course.id, path=path, content_hash=digest, mimetype=mimetype, data=data)
+        db.session.add(asset)
+        db.session.flush()
+    return asset
+
+
+def asset_url(asset: CourseAsset) -> str:
+    return ASSET_URL.format(hash=asset.content_hash, ext=MIME_EXT.get(asset.mimetype, ""))
+
+
+def module_hash(source_text: str, image_hashes: list[str]) -> str:
+    return sha256(source_text + "\0" + "\n".join(image_hashes))
+
+
+def render_module(source_text: str, slug: str, assets: dict[str, CourseAsset]) -> tuple[ModuleDoc, list[dict[str, Any]], list[str]]:
+    """Parse and render a module; returns the document, its sections and the hashes of the images it uses."""
+    doc = parse_module_source(source_text, f"{slug}.md")
+    used: list[str] = []
+
+    def resolve(src: str) -> str | None:
+        asset = assets.get(src)
+        if asset is None:
+            return None
+        used.append(asset.content_hash)
+        return asset_url(asset)
+
+    sections = render_sections(doc.body, doc.title, resolve)
+    return doc, [s.as_dict() for s in sections], used
+
+
+def get_or_create_module_version(course: Course, slug: str, source_text: str,
+                                 assets: dict[str, CourseAsset] | None = None) -> ModuleVersion:
+    """The module version with this content (reused when it exists). ``assets`` maps image paths to
+    asset rows (default: the newest asset of each path of the course)."""
+    if assets is None:
+        assets = course_assets(course.id)
+    doc, sections, used = render_module(source_text, slug, assets)
+    digest = module_hash(source_text, used)
+    existing = db.session.scalar(
+        select(ModuleVersion).where(ModuleVersion.course_id == course.id, ModuleVersion.slug == slug,
+                                    ModuleVersion.content_hash == digest)
+    )
+    if existing is not None:
+        return existing
+    meta = doc.meta
+    module = ModuleVersion(
+        course_id=course.id,
+        slug=slug,
+        title=str(meta.get("title") or slug)[:200],
+        minutes=meta.get("minutes") if isinstance(meta.get("minutes"), int) else 1,
+        objectives=[str(o) for o in meta.get("objectives") or []],
+        references=[str(r) for r in meta.get("references") or []],
+        sources=[{"title": str(s.get("title", "")), "url": str(s.get("url", ""))}
+                 for s in meta.get("sources") or [] if isinstance(s, dict)],
+        source_text=source_text,
+        sections=sections,
+        content_hash=digest,
+    )
+    db.session.add(module)
+    db.session.flush()
+    return module
+
+
+def version_hash(manifest_text: str, modules: list[ModuleVersion]) -> str:
+    return sha256(manifest_text + "\0" + "\n".join(f"{m.slug}={m.content_hash}" for m in modules))
+
+
+def next_version_number(course_id: int) -> int:
+    current = db.session.scalar(select(func.max(CourseVersion.number)).where(CourseVersion.course_id == course_id))
+    return (current or 0) + 1
+
+
+def publish_version(course: Course, version: CourseVersion) -> None:
+    """Make a draft the published version; the previous one is archived (kept for history)."""
+    previous = course.published_version
+    version.publish()
+    if previous is not None and previous.id != version.id and previous.status == VersionStatus.PUBLISHED:
+        previous.status = VersionStatus.ARCHIVED
+    course.published_version_id = version.id
+    course.published_version = version
+    db.session.flush()
+
+
+def _sync_course(doc: CourseDoc, actor: User | None) -> tuple[str, int]:
+    manifest = doc.manifest
+    course = db.session.scalar(select(Course).where(Course.slug == doc.slug))
+    created = course is None
+    if course is None:
+        course = Course(slug=doc.slug, instansi_id=None)
+        db.session.add(course)
+        db.session.flush()
+    elif course.instansi_id is not None:
+        raise ContentInvalid([ContentError(f"{doc.slug}/course.yaml", 1,
+                                           f"slug '{doc.slug}' is already used by a course of an instansi")])
+    assets = {path: get_or_create_asset(course, path, data) for path, data in doc.images.items()}
+    modules = [get_or_create_module_version(course, m.slug, m.source_text, assets) for m in doc.modules]
+    digest = version_hash(doc.manifest_text, modules)
+    published = course.published_version
+    if published is not None and published.content_hash == digest:
+        return "unchanged", published.number
+    version = CourseVersion(
+        course_id=course.id,
+        number=next_version_number(course.id),
+        status=VersionStatus.DRAFT,
+        label=str(manifest.get("version", "")),
+        title=manifest["title"],
+        summary=str(manifest.get("summary") or ""),
+        audience=list(manifest.get("audience") or []),
+        jp=int(manifest.get("jp") or 0),
+        language=str(manifest.get("language") or "id"),
+        requires=dict(manifest.get("requires") or {}),
+        completion=dict(manifest.get("completion") or {}),
+        manifest_text=doc.manifest_text,
+        content_hash=digest,
+        created_by_id=actor.id if actor is not None else None,
+    )
+    version.modules = [CourseVersionModule(module_version_id=m.id, position=i) for i, m in enumerate(modules)]
+    db.session.add(version)
+    db.session.flush()
+    publish_version(course, version)
+    record("content.sync", actor=actor, instansi_id=None, target=version,
+           details={"course": course.slug, "version": version.number, "label": version.label,
+                    "modules": len(modules)})
+    return ("created" if created else "updated"), version.number
+
+
+def sync_courses(root: Path, *, actor: User | None = None, slugs: list[str] | None = None) -> SyncReport:
+    """Load every course folder under ``root``. Nothing is written when any folder has errors
+    (raises ContentInvalid). Flushes only."""
+    errors = validate_tree(root)
+    hard = [e for e in errors if not e.warning]
+    if hard:
+        raise ContentInvalid(hard)
+    report = SyncReport(errors=errors)
+    for path in course_dirs(root):
+        if slugs and path.name not in slugs:
+            continue
+        doc = load_course_dir(path)
+        status, number = _sync_course(doc, actor)
+        report.courses[doc.slug] = status
+        report.versions[doc.slug] = number
+    return report
+
+
+def _module_images(module: ModuleVersion) -> list[tuple[str, str]]:
+    """(path, asset hash) of the images a module version uses, in order."""
+    try:
+        _meta, body, body_line = split_front_matter(module.source_text)
+    except FrontMatterError:
+        return []
+    paths = [ref.src for ref in _image_refs(body, body_line)]
+    hashes = [h for section in module.sections for h in _ASSET_IN_HTML.findall(section.get("html", ""))]
+    # unresolved images render without a URL; pair only those that resolved
+    resolvable = [p for p in paths if p.startswith("images/")]
+    return list(zip(resolvable, hashes, strict=False))
+
+
+def export_course(course: Course, version: CourseVersion, target: Path) -> list[Path]:
+    target.mkdir(parents=True, exist_ok=True)
+    written = [target / "course.yaml"]
+    (target / "course.yaml").write_text(version.manifest_text, encoding="utf-8")
+    for link in version.modules:
+        module = link.module
+        file = target / f"{module.slug}.md"
+        file.write_text(module.source_text, encoding="utf-8")
+        written.append(file)
+        for path, digest in _module_images(module):
+            asset = db.session.scalar(
+                select(CourseAsset).where(CourseAsset.course_id == course.id, CourseAsset.path == path,
+                                          CourseAsset.content_hash == digest)
+            ) or db.session.scalar(select(CourseAsset).where(CourseAsset.content_hash == digest).limit(1))
+            if asset is None:
+                continue
+            image = target / path
+            image.parent.mkdir(parents=True, exist_ok=True)
+            image.write_bytes(asset.data)
+            written.append(image)
+    return written
+
+
+def export_courses(root: Path, slugs: list[str] | None = None) -> dict[str, list[Path]]:
+    """Write each course's published version into ``root/<slug>/``."""
+    stmt = select(Course).where(Course.published_version_id.is_not(None)).order_by(Course.slug)
+    if slugs:
+        stmt = stmt.where(Course.slug.in_(slugs))
+    result: dict[str, list[Path]] = {}
+    for course in db.session.scalars(stmt).unique():
+        version = course.published_version
+        assert version is not None
+        result[course.slug] = export_course(course, version, root / course.slug)
+    return result
+
+
+def touch_version(version: CourseVersion) -> None:
+    """Recompute a draft's content hash after its manifest or modules changed."""
+    version.content_hash = version_hash(version.manifest_text, [link.module for link in version.modules])
