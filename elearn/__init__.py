@@ -28,10 +28,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .accounts import views as accounts_views
     from .audit import views as audit_views
     from .core import views as core_views
+    from .courses import views as courses_views
     from .org import views as org_views
     from .roster import views as roster_views
 
-    for module in (core_views, auth_views, accounts_views, org_views, roster_views, audit_views):
+    for module in (core_views, auth_views, accounts_views, org_views, roster_views, audit_views,
+                   courses_views):
         app.register_blueprint(module.bp)
 
     auth_views.init_login_manager(login_manager)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 
 from .accounts.models import Role, User
 from .org.models import Instansi, Unit
@@ -182,6 +182,18 @@ def can_author_content(user: User) -> bool:
     return user.is_authenticated and user.role in (Role.PELATIH, Role.ADMIN_BKPSDM, Role.SUPERADMIN)
 
 
+def can_see_course(user: User, course: Any) -> bool:
+    """Shipped courses (no instansi) belong to everyone; an instansi's own courses to its people."""
+    if not user.is_authenticated:
+        return False
+    return course.instansi_id is None or user.role == Role.SUPERADMIN or course.instansi_id == user.instansi_id
+
+
+def can_read_course(user: User, course: Any) -> bool:
+    """Learners read a course once a version of it is published."""
+    return course.published_version_id is not None and can_see_course(user, course)
+
+
 # --- query scoping -------------------------------------------------------------------------
 
 
@@ -227,6 +239,18 @@ def scope_roster_imports(stmt: Select[Any], user: User) -> Select[Any]:
     if user.role == Role.OPERATOR_SKPD and user.skpd_id is not None:
         return stmt.where(RosterImport.uploader_id == user.id, RosterImport.skpd_id == user.skpd_id)
     return stmt.where(false())
+
+
+def scope_courses(stmt: Select[Any], user: User) -> Select[Any]:
+    """Limit a query selecting Course rows to those ``can_read_course`` allows."""
+    from .courses.models import Course
+
+    if not user.is_authenticated:
+        return stmt.where(false())
+    stmt = stmt.where(Course.published_version_id.is_not(None))
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    return stmt.where(or_(Course.instansi_id.is_(None), Course.instansi_id == user.instansi_id))
 
 
 def scope_instansi(stmt: Select[Any], user: User) -> Select[Any]:

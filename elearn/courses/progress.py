@@ -1,0 +1,331 @@
+"""Reading progress: enrollments pinned to a version, per-module progress that only moves
+forward, and the figures the pages show (percent read, minutes left, where to resume).
+
+Every write here is idempotent: a retried or duplicated save changes nothing, and two
+concurrent first saves do not fail (the loser of the unique-constraint race re-reads the row).
+Services flush; the view commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import User
+from ..db import db, utcnow
+from .models import Course, CourseVersion, Enrollment, ModuleProgress, ModuleVersion
+
+
+# --- enrollment ----------------------------------------------------------------------------------
+
+
+def find_enrollment(user_id: int, course_id: int) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
+    )
+
+
+def enroll(user: User, course: Course) -> Enrollment:
+    """The user's enrollment in ``course``, created on the first visit with the version published
+    then. Later visits keep that version even when a newer one is published."""
+    enrollment = find_enrollment(user.id, course.id)
+    if enrollment is not None:
+        return enrollment
+    if course.published_version_id is None:
+        raise ValueError(f"course {course.slug} has no published version")
+    try:
+        with db.session.begin_nested():
+            enrollment = Enrollment(user_id=user.id, course_id=course.id,
+                                    course_version_id=course.published_version_id)
+            db.session.add(enrollment)
+    except IntegrityError:
+        # another request enrolled this user in the meantime: use theirs
+        enrollment = find_enrollment(user.id, course.id)
+        assert enrollment is not None
+    return enrollment
+
+
+def module_in_version(version: CourseVersion, module_slug: str) -> tuple[int, ModuleVersion] | None:
+    """(position, module) of the module with this slug in the version, or None."""
+    for index, link in enumerate(version.modules):
+        if link.module.slug == module_slug:
+            return index, link.module
+    return None
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SavedProgress:
+    section_reached: int
+    completed: bool
+    course_completed: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"section_reached": self.section_reached, "completed": self.completed,
+                "course_completed": self.course_completed}
+
+
+def _select_progress(user_id: int, version_id: int, module_id: int) -> ModuleProgress | None:
+    return db.session.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.user_id == user_id,
+            ModuleProgress.course_version_id == version_id,
+            ModuleProgress.module_version_id == module_id,
+        )
+    )
+
+
+def record_progress(user: User, enrollment: Enrollment, module_version: ModuleVersion, section_index: int,
+                    completed: bool) -> SavedProgress:
+    """Save that ``user`` reached ``section_index`` (0-based) of a module of their enrolled version,
+    and that they finished it when ``completed``. Only moves forward; idempotent; race-safe."""
+    if enrollment.user_id != user.id:
+        raise ValueError("enrollment of another user")
+    version = enrollment.course_version
+    if all(link.module_version_id != module_version.id for link in version.modules):
+        raise ValueError(f"module {module_version.id} is not part of version {version.id}")
+    last = max(len(module_version.sections) - 1, 0)
+    section = min(max(int(section_index), 0), last)
+    if completed:
+        section = last
+    now = utcnow()
+
+    progress = _select_progress(user.id, version.id, module_version.id)
+    if progress is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ModuleProgress(
+                    user_id=user.id, course_id=enrollment.course_id, course_version_id=version.id,
+                    module_version_id=module_version.id, section_reached=section,
+                    completed_at=now if completed else None, updated_at=now,
+                ))
+        except IntegrityError:
+            pass  # a concurrent first save won; the forward-only update below merges ours
+    # one UPDATE that only ever moves forward, whatever order requests arrive in
+    values: dict[str, object] = {
+        "section_reached": case((ModuleProgress.section_reached < section, section),
+                                else_=ModuleProgress.section_reached),
+        "updated_at": now,
+    }
+    if completed:
+        values["completed_at"] = func.coalesce(ModuleProgress.completed_at, now)
+    db.session.execute(
+        update(ModuleProgress)
+        .where(
+            ModuleProgress.user_id == user.id,
+            ModuleProgress.course_version_id == version.id,
+            ModuleProgress.module_version_id == module_version.id,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    progress = _select_progress(user.id, version.id, module_version.id)
+    assert progress is not None
+    db.session.refresh(progress)
+
+    if enrollment.last_module_version_id != module_version.id:
+        enrollment.last_module_version_id = module_version.id
+    course_completed = _update_course_completion(enrollment, now)
+    db.session.flush()
+    return SavedProgress(progress.section_reached, progress.completed_at is not None, course_completed)
+
+
+def _update_course_completion(enrollment: Enrollment, now: dt.datetime) -> bool:
+    """Set ``modules_completed_at`` once every module of the enrolled version is done (never cleared)."""
+    if enrollment.modules_completed_at is not None:
+        return True
+    version = enrollment.course_version
+    module_ids = {link.module_version_id for link in version.modules}
+    done = set(db.session.scalars(
+        select(ModuleProgress.module_version_id).where(
+            ModuleProgress.user_id == enrollment.user_id,
+            ModuleProgress.course_version_id == version.id,
+            ModuleProgress.completed_at.is_not(None),
+        )
+    ))
+    if module_ids and module_ids <= done:
+        db.session.flush()
+        db.session.execute(
+            update(Enrollment)
+            .where(Enrollment.id == enrollment.id, Enrollment.modules_completed_at.is_(None))
+            .values(modules_completed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(enrollment)
+        return True
+    return False
+
+
+# --- what the pages show -------------------------------------------------------------------------
+
+
+class ModuleState:
+    NOT_STARTED = "belum"
+    IN_PROGRESS = "sedang"
+    DONE = "selesai"
+
+
+@dataclass
+class ModuleView:
+    position: int
+    module: ModuleVersion
+    progress: ModuleProgress | None
+
+    @property
+    def sections(self) -> int:
+        return max(len(self.module.sections), 1)
+
+    @property
+    def state(self) -> str:
+        if self.progress is None:
+            return ModuleState.NOT_STARTED
+        return ModuleState.DONE if self.progress.completed_at is not None else ModuleState.IN_PROGRESS
+
+    @property
+    def sections_read(self) -> int:
+        """Sections fully read: those before the one reached, or all once the module is done."""
+        if self.progress is None:
+            return 0
+        if self.progress.completed_at is not None:
+            return self.sections
+        return min(self.progress.section_reached, self.sections)
+
+    @property
+    def resume_section(self) -> int:
+        if self.progress is None or self.progress.completed_at is not None:
+            return 0
+        return min(self.progress.section_reached, self.sections - 1)
+
+    def minutes_left(self, from_section: int | None = None) -> int:
+        """Estimated minutes to finish the module, reading from ``from_section`` (default: the resume point)."""
+        if from_section is None:
+            if self.state == ModuleState.DONE:
+                return 0
+            from_section = self.resume_section
+        return minutes_for(self.module, from_section)
+
+
+def minutes_for(module: ModuleVersion, from_section: int) -> int:
+    """The module's estimated minutes, in proportion to the words of the sections from ``from_section`` on."""
+    sections = module.sections or []
+    if not sections:
+        return module.minutes
+    total = sum(max(int(s.get("words", 0)), 1) for s in sections)
+    left = sum(max(int(s.get("words", 0)), 1) for s in sections[max(from_section, 0):])
+    return math.ceil(module.minutes * left / total)
+
+
+@dataclass
+class CourseView:
+    """A learner's state in one course version."""
+
+    course: Course
+    version: CourseVersion
+    enrollment: Enrollment | None
+    modules: list[ModuleView] = field(default_factory=list)
+
+    @property
+    def total_sections(self) -> int:
+        return sum(m.sections for m in self.modules)
+
+    @property
+    def percent(self) -> int:
+        if self.completed:
+            return 100
+        total = self.total_sections
+        read = sum(m.sections_read for m in self.modules)
+        # 100 only when every module is marked done
+        return min(math.floor(100 * read / total), 99) if total else 0
+
+    @property
+    def completed(self) -> bool:
+        if self.enrollment is not None and self.enrollment.modules_completed_at is not None:
+            return True
+        return bool(self.modules) and all(m.state == ModuleState.DONE for m in self.modules)
+
+    @property
+    def started(self) -> bool:
+        return any(m.progress is not None for m in self.modules)
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(m.module.minutes for m in self.modules)
+
+    @property
+    def minutes_left(self) -> int:
+        return sum(m.minutes_left() for m in self.modules)
+
+    @property
+    def resume(self) -> ModuleView | None:
+        """Where "Lanjutkan" leads: the last module opened unless done, else the first not done."""
+        if not self.modules:
+            return None
+        last_id = self.enrollment.last_module_version_id if self.enrollment else None
+        for m in self.modules:
+            if m.module.id == last_id and m.state != ModuleState.DONE:
+                return m
+        for m in self.modules:
+            if m.state != ModuleState.DONE:
+                return m
+        return self.modules[0]
+
+    def module(self, module_id: int) -> ModuleView | None:
+        return next((m for m in self.modules if m.module.id == module_id), None)
+
+
+def _progress_rows(user_id: int, version_ids: Iterable[int]) -> dict[tuple[int, int], ModuleProgress]:
+    ids = list(set(version_ids))
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(ModuleProgress).where(ModuleProgress.user_id == user_id, ModuleProgress.course_version_id.in_(ids))
+    )
+    return {(row.course_version_id, row.module_version_id): row for row in rows}
+
+
+def course_views(user: User, courses: list[Course]) -> list[CourseView]:
+    """The learner's state in each course: the enrolled version where enrolled, else the published one.
+    Three queries whatever the number of courses."""
+    if not courses:
+        return []
+    enrollments = {
+        e.course_id: e for e in db.session.scalars(
+            select(Enrollment).where(Enrollment.user_id == user.id,
+                                     Enrollment.course_id.in_([c.id for c in courses]))
+        )
+    }
+    versions: dict[int, CourseVersion] = {}
+    for course in courses:
+        enrollment = enrollments.get(course.id)
+        if enrollment is not None:
+            versions[course.id] = enrollment.course_version
+        elif course.published_version is not None:
+            versions[course.id] = course.published_version
+    progress = _progress_rows(user.id, [v.id for v in versions.values()])
+    views = []
+    for course in courses:
+        version = versions.get(course.id)
+        if version is None:
+            continue
+        modules = [ModuleView(i, link.module, progress.get((version.id, link.module_version_id)))
+                   for i, link in enumerate(version.modules)]
+        views.append(CourseView(course, version, enrollments.get(course.id), modules))
+    return views
+
+
+def course_view(user: User, course: Course) -> CourseView | None:
+    views = course_views(user, [course])
+    return views[0] if views else None
+
+
+def newer_version_available(course: Course, enrollment: Enrollment | None) -> bool:
+    if enrollment is None or course.published_version is None:
+        return False
+    return course.published_version.number > enrollment.course_version.number
+

@@ -1,0 +1,223 @@
+"""Reading courses on a phone: my courses, a course page, the one-section-per-page reader,
+progress saves (a plain form POST or JSON from static/js/reader.js) and course images."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import authz
+from ..db import db
+from ..i18n import select_timezone
+from .models import Course, CourseAsset, CourseVersion
+from .progress import (
+    CourseView,
+    course_view,
+    course_views,
+    enroll,
+    find_enrollment,
+    minutes_for,
+    module_in_version,
+    newer_version_available,
+    record_progress,
+)
+
+bp = Blueprint("courses", __name__, url_prefix="/kursus")
+
+#: file extension -> mimetype of the images a course may carry
+ASSET_TYPES = {".webp": "image/webp", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+def _assigned(user: Any) -> list[tuple[Course, dt.date | None]]:
+    try:
+        from .assignments import assigned_courses_for
+    except ImportError:  # the assignment area is not there yet
+        return []
+    return assigned_courses_for(user)
+
+
+def local_today() -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(select_timezone())).date()
+
+
+def my_courses(user: Any) -> list[dict[str, Any]]:
+    """Courses the user may read: assigned ones first (soonest due date first), then the rest by title."""
+    assigned = [(course, due) for course, due in _assigned(user) if authz.can_read_course(user, course)]
+    assigned_ids = {course.id for course, _due in assigned}
+    others = [
+        course for course in db.session.scalars(
+            authz.scope_courses(select(Course), user)
+            .join(CourseVersion, CourseVersion.id == Course.published_version_id)
+            .order_by(CourseVersion.title, Course.id)
+        ).unique()
+        if course.id not in assigned_ids
+    ]
+    ordered = [(course, due, True) for course, due in assigned] + [(course, None, False) for course in others]
+    views = {v.course.id: v for v in course_views(user, [course for course, _d, _a in ordered])}
+    today = local_today()
+    items = []
+    for course, due, is_assigned in ordered:
+        view = views.get(course.id)
+        if view is None:
+            continue
+        items.append({"view": view, "assigned": is_assigned, "due": due,
+                      "overdue": due is not None and due < today and not view.completed})
+    return items
+
+
+@bp.app_template_global("my_learning")
+def my_learning() -> dict[str, Any] | None:
+    """The course the home page shows: the first assigned one not done, else the first not done."""
+    if not current_user.is_authenticated:
+        return None
+    items = my_courses(current_user)
+    if not items:
+        return None
+    for item in items:
+        if not item["view"].completed:
+            return {**item, "count": len(items)}
+    return {**items[0], "count": len(items)}
+
+
+def _load_course(slug: str) -> Course:
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    return authz.get_or_404(course, authz.can_read_course)
+
+
+def _reader_url(view: CourseView, module_slug: str, section: int) -> str:
+    return url_for("courses.reader", slug=view.course.slug, module_slug=module_slug, bagian=section + 1)
+
+
+@bp.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    return render_template("courses/index.html", items=my_courses(current_user))
+
+
+@bp.route("/<slug>")
+@login_required
+def course(slug: str):  # type: ignore[no-untyped-def]
+    course = _load_course(slug)
+    enrollment = find_enrollment(current_user.id, course.id)
+    if enrollment is None:
+        enrollment = enroll(current_user, course)
+        db.session.commit()
+    view = course_view(current_user, course)
+    assert view is not None
+    resume = view.resume
+    return render_template(
+        "courses/course.html", view=view, newer=newer_version_available(course, enrollment),
+        resume_url=_reader_url(view, resume.module.slug, resume.resume_section) if resume else None,
+    )
+
+
+@bp.route("/<slug>/modul/<module_slug>")
+@login_required
+def reader(slug: str, module_slug: str):  # type: ignore[no-untyped-def]
+    course = _load_course(slug)
+    enrollment = enroll(current_user, course)
+    found = module_in_version(enrollment.course_version, module_slug)
+    if found is None:
+        abort(404)
+    position, module = found
+    total = max(len(module.sections), 1)
+    try:
+        number = int(request.args.get("bagian", "1"))
+    except ValueError:
+        number = 1
+    if not 1 <= number <= total:
+        return redirect(url_for("courses.reader", slug=slug, module_slug=module_slug,
+                                bagian=min(max(number, 1), total)))
+    index = number - 1
+    if enrollment.last_module_version_id != module.id:
+        enrollment.last_module_version_id = module.id
+    db.session.commit()
+
+    view = course_view(current_user, course)
+    assert view is not None
+    state = view.modules[position]
+    links = enrollment.course_version.modules
+    prev_module = links[position - 1].module if position > 0 else None
+    next_module = links[position + 1].module if position + 1 < len(links) else None
+    module_left = minutes_for(module, index)
+    # the rest of the course: this module from here, plus every other module not yet done
+    course_left = module_left + sum(m.minutes_left() for m in view.modules if m.position != position)
+    section = module.sections[index] if module.sections else {"title": module.title, "html": "", "words": 0}
+    return render_template(
+        "courses/reader.html", view=view, module=module, state=state, section=section, index=index,
+        total=total, module_left=module_left, course_left=course_left, prev_module=prev_module,
+        next_module=next_module, newer=newer_version_available(course, enrollment),
+        prev_url=(_reader_url(view, module.slug, index - 1) if index > 0 else
+                  _reader_url(view, prev_module.slug, max(len(prev_module.sections), 1) - 1)
+                  if prev_module else None),
+        next_url=_reader_url(view, module.slug, index + 1) if index + 1 < total else None,
+    )
+
+
+@bp.route("/<slug>/modul/<module_slug>/kemajuan", methods=["POST"])
+@login_required
+def save_progress(slug: str, module_slug: str):  # type: ignore[no-untyped-def]
+    """Save progress. A form post (no JavaScript) redirects onwards; JSON gets the saved state back."""
+    course = _load_course(slug)
+    enrollment = enroll(current_user, course)
+    found = module_in_version(enrollment.course_version, module_slug)
+    if found is None:
+        abort(404)
+    position, module = found
+    data = request.get_json(silent=True) if request.is_json else request.form
+    if not isinstance(data, dict) and not hasattr(data, "get"):
+        abort(400)
+    try:
+        reached = int(data.get("reached", 0))
+    except (TypeError, ValueError):
+        abort(400)
+    complete = str(data.get("complete", "")).lower() in ("1", "true", "yes")
+    if reached < 0:
+        abort(400)
+    saved = record_progress(current_user, enrollment, module, reached, complete)
+    db.session.commit()
+
+    links = enrollment.course_version.modules
+    next_module = links[position + 1].module if position + 1 < len(links) else None
+    if complete:
+        next_url = (url_for("courses.reader", slug=slug, module_slug=next_module.slug, bagian=1)
+                    if next_module and not saved.course_completed else url_for("courses.course", slug=slug))
+    else:
+        next_url = url_for("courses.reader", slug=slug, module_slug=module_slug,
+                           bagian=min(reached, max(len(module.sections), 1) - 1) + 1)
+    if request.is_json:
+        return jsonify({**saved.as_dict(), "next_url": next_url})
+    if complete:
+        flash(_("Modul \u201c%(title)s\u201d selesai.", title=module.title), "success")
+        if saved.course_completed:
+            flash(_("Anda telah membaca seluruh modul kursus ini."), "success")
+    return redirect(next_url)
+
+
+@bp.route("/aset/<path:filename>")
+@login_required
+def asset(filename: str):  # type: ignore[no-untyped-def]
+    content_hash, dot, ext = filename.partition(".")
+    mimetype = ASSET_TYPES.get(f"{dot}{ext}".lower())
+    if not dot or mimetype is None or "/" in filename:
+        abort(404)
+    row = db.session.execute(
+        select(CourseAsset.data, CourseAsset.mimetype, Course)
+        .join(Course, Course.id == CourseAsset.course_id)
+        .where(CourseAsset.content_hash == content_hash)
+    ).first()
+    if row is None or not authz.can_see_course(current_user, row[2]):
+        abort(404)
+    data, stored_type, _course = row
+    if stored_type != mimetype and not (stored_type == "image/jpeg" and mimetype == "image/jpeg"):
+        abort(404)
+    response = Response(data, mimetype=stored_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.set_etag(content_hash)
+    return response.make_conditional(request)
