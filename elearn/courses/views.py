@@ -207,16 +207,18 @@ def asset(filename: str):  # type: ignore[no-untyped-def]
     mimetype = ASSET_TYPES.get(f"{dot}{ext}".lower())
     if not dot or mimetype is None or "/" in filename:
         abort(404)
-    row = db.session.execute(
-        select(CourseAsset.data, CourseAsset.mimetype, Course)
+    # the same image may belong to several courses: serve it if any of them is visible
+    candidates = db.session.execute(
+        select(CourseAsset.id, CourseAsset.mimetype, Course)
         .join(Course, Course.id == CourseAsset.course_id)
         .where(CourseAsset.content_hash == content_hash)
-    ).first()
-    if row is None or not authz.can_see_course(current_user, row[2]):
+    ).all()
+    visible = [(asset_id, stored_type) for asset_id, stored_type, course in candidates
+               if stored_type == mimetype and authz.can_see_course(current_user, course)]
+    if not visible:
         abort(404)
-    data, stored_type, _course = row
-    if stored_type != mimetype and not (stored_type == "image/jpeg" and mimetype == "image/jpeg"):
-        abort(404)
+    asset_id, stored_type = visible[0]
+    data = db.session.scalar(select(CourseAsset.data).where(CourseAsset.id == asset_id))
     response = Response(data, mimetype=stored_type)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.set_etag(content_hash)
