@@ -245,3 +245,61 @@ def test_demo_operator_sees_only_dinas_pendidikan(app: Flask, client, demo) -> N
     assert r.status_code == 302
     home = client.get("/").get_data(as_text=True)
     assert "Dinas Pendidikan" in home and "Dinas Kesehatan" not in home
+
+
+def test_demo_assigns_the_shipped_course_with_progress_across_skpds(app: Flask, client) -> None:
+    from elearn.courses.models import Course, CourseAssignment, CourseVersion, Enrollment, ModuleProgress
+
+    output = seed(app, "--people", "1500", "--password", "demo-sandi-123")
+    assert "Kursus netralitas-asn ditugaskan ke seluruh instansi" in output
+    with app.app_context():
+        inst = db.session.scalar(select(Instansi).where(Instansi.slug == "kota-contoh"))
+        course = db.session.scalar(select(Course).where(Course.slug == "netralitas-asn"))
+        assert course is not None and course.published_version_id is not None
+        assignment = db.session.scalar(select(CourseAssignment).where(CourseAssignment.instansi_id == inst.id))
+        assert assignment.course_id == course.id and assignment.unit_id is None and assignment.due_date is not None
+        modules = len(db.session.get(CourseVersion, course.published_version_id).modules)
+        enrollments = list(db.session.scalars(select(Enrollment).where(Enrollment.course_id == course.id)))
+        done_by_user = Counter(db.session.scalars(
+            select(ModuleProgress.user_id).where(ModuleProgress.completed_at.is_not(None))))
+        finished = [e for e in enrollments if e.modules_completed_at is not None]
+        half = [e for e in enrollments if e.modules_completed_at is None]
+        assert finished and half
+        assert all(done_by_user[e.user_id] == modules for e in finished)
+        assert all(done_by_user[e.user_id] < modules for e in half)
+        assert any(0 < done_by_user[e.user_id] for e in half)
+        readers = {e.user_id for e in enrollments}
+        activated = db.session.scalar(select(func.count(User.id)).where(
+            User.instansi_id == inst.id, User.role == Role.PESERTA, User.password_hash.is_not(None)))
+        assert len(readers) < activated  # some have not started
+        # SKPDs differ: the share finished is not the same everywhere
+        skpd_of = dict(db.session.execute(select(User.id, Unit.skpd_id).join(Unit, Unit.id == User.unit_id)
+                                          .where(User.id.in_(readers))).all())
+        per_skpd = Counter(skpd_of[e.user_id] for e in finished)
+        assert len(per_skpd) > 5 and len(set(per_skpd.values())) > 1
+        # the printed demo accounts start fresh
+        numbers = [nip for nip, _pw in accounts(output).values()]
+        account_ids = set(db.session.scalars(select(User.id).where(User.employee_number.in_(numbers))))
+        assert not account_ids & readers
+        versions = db.session.scalar(select(func.count(CourseVersion.id)).where(CourseVersion.course_id == course.id))
+    # a reset seeds again without a new course version
+    seed(app, "--people", "1500", "--password", "demo-sandi-123", "--reset")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(CourseVersion.id))
+                                 .where(CourseVersion.course_id == course.id)) == versions
+        assert db.session.scalar(select(func.count(CourseAssignment.id))) == 1
+    # the demo peserta sees the assigned course, not started, on the home page
+    nip, password = accounts(output)[Role.PESERTA]
+    client.post("/masuk", data={"nip": nip, "password": password})
+    home = client.get("/").get_data(as_text=True)
+    assert "Netralitas ASN" in home and "Tenggat:" in home and ">Mulai<" in home
+
+
+def test_demo_without_course_folders_still_seeds(app: Flask, tmp_path) -> None:
+    app.config["CONTENT_ROOT"] = str(tmp_path)
+    try:
+        output = seed(app, "--people", "200", "--password", "demo-sandi-123")
+    finally:
+        app.config.pop("CONTENT_ROOT")
+    assert "Tanpa kursus: no course folders in" in output
+    assert len(accounts(output)) == len(Role)

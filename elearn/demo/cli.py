@@ -58,6 +58,13 @@ def seed_demo(seed: int, people: int, password: str | None, reset: bool, skip_ex
     click.echo(_("%(skpd)d perangkat daerah, %(units)d unit, %(people)d pegawai.",
                  skpd=result.skpd_count, units=result.unit_count, people=result.people_count))
     click.echo("  " + ", ".join(f"{k}: {v}" for k, v in sorted(result.type_counts.items())))
+    courses = result.courses
+    if courses is not None and courses.courses:
+        click.echo(_("Kursus %(slugs)s ditugaskan ke seluruh instansi; dari pegawai yang sudah aktif: %(done)d "
+                     "selesai, %(half)d sedang membaca, %(none)d belum mulai.", slugs=", ".join(courses.courses), done=courses.done,
+                     half=courses.in_progress, none=courses.not_started))
+    elif courses is not None and courses.note:
+        click.echo(_("Tanpa kursus: %(note)s.", note=courses.note))
     click.echo("")
     click.echo(_("Akun demo (masuk di /masuk dengan NIP dan kata sandi):"))
     for acc in result.accounts:

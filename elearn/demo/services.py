@@ -30,6 +30,7 @@ from ..errors import ServiceError
 from ..org.models import Instansi, Unit, UnitKind
 from ..org.services import create_instansi, create_unit, get_instansi
 from . import data
+from .courses import CourseDemo, seed_courses
 from .data import DEGREES, MASTERS, Job, Position, UnitSpec
 
 #: the date the demo population is "as of" (ages, years of service, CPNS cohort)
@@ -119,6 +120,7 @@ class DemoResult:
     type_counts: dict[str, int]
     accounts: list[DemoAccount] = field(default_factory=list)
     pending: list[PendingActivation] = field(default_factory=list)
+    courses: CourseDemo | None = None
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -569,6 +571,13 @@ def seed_demo(
                                               units_by_id[row["unit_id"]].name))
     db.session.flush()
 
+    # the shipped courses, assigned to the demo instansi, with reading progress across SKPDs
+    account_ids = set(db.session.scalars(
+        select(User.id).where(User.employee_number.in_([a.employee_number for a in accounts]))))
+    admin_id = db.session.scalar(select(User.id).where(
+        User.instansi_id == instansi.id, User.role == Role.ADMIN_BKPSDM).limit(1))
+    course_demo = seed_courses(instansi, random.Random(seed + 1), account_ids, assigned_by_id=admin_id)
+
     type_counts = dict(
         db.session.execute(
             select(User.employee_type, func.count()).where(User.instansi_id == instansi.id)
@@ -583,4 +592,5 @@ def seed_demo(
         type_counts={EmployeeType(k).value: v for k, v in type_counts.items()},
         accounts=accounts,
         pending=pending_list,
+        courses=course_demo,
     )

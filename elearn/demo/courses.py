@@ -1,0 +1,130 @@
+"""The demo's learning: load the shipped courses from ``courses/``, assign them to the demo
+instansi, and leave realistic reading progress across perangkat daerah (some done, some
+half-way, some not started). Choices come from the demo's seeded ``random.Random``; rows go in
+with batched Core inserts. Flushes only.
+
+Only people who have activated their account (and are not one of the printed demo accounts)
+get progress: the demo accounts start fresh so a visitor can try the reader themselves.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import insert, select
+
+from ..accounts.models import Role, User
+from ..courses.models import Course, CourseAssignment, CourseVersion, Enrollment, ModuleProgress
+from ..db import db, utcnow
+from ..org.models import Instansi, Unit
+
+BATCH = 1000
+#: days from today until the instansi-wide assignment is due
+DUE_IN_DAYS = 45
+
+
+@dataclass
+class CourseDemo:
+    courses: list[str] = field(default_factory=list)
+    done: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    #: why no course was loaded (no folders, invalid content), for the CLI to print
+    note: str = ""
+
+
+def content_root() -> Path:
+    configured = current_app.config.get("CONTENT_ROOT")
+    return Path(configured) if configured else Path(current_app.root_path).parent / "courses"
+
+
+def load_shipped_courses(root: Path) -> tuple[list[Course], str]:
+    """Sync the course folders (idempotent: an unchanged folder makes no new version)."""
+    if not root.is_dir() or not any(root.glob("*/course.yaml")):
+        return [], f"no course folders in {root}"
+    from ..content.courses import ContentInvalid, sync_courses
+
+    try:
+        report = sync_courses(root)
+    except ContentInvalid as exc:
+        return [], f"courses in {root} are not valid ({len(exc.errors)} errors): run `content validate`"
+    db.session.flush()
+    courses = list(db.session.scalars(
+        select(Course).where(Course.slug.in_(list(report.courses)), Course.published_version_id.is_not(None))
+        .order_by(Course.slug)
+    ))
+    return courses, ""
+
+
+def seed_courses(instansi: Instansi, rng: random.Random, exclude_user_ids: set[int],
+                 assigned_by_id: int | None = None, root: Path | None = None) -> CourseDemo:
+    result = CourseDemo()
+    courses, result.note = load_shipped_courses(root or content_root())
+    if not courses:
+        return result
+    today = dt.date.today()
+    now = utcnow()
+    for course in courses:
+        db.session.add(CourseAssignment(course_id=course.id, instansi_id=instansi.id, unit_id=None,
+                                        due_date=today + dt.timedelta(days=DUE_IN_DAYS),
+                                        assigned_by_id=assigned_by_id))
+        result.courses.append(course.slug)
+    db.session.flush()
+
+    people = db.session.execute(
+        select(User.id, Unit.skpd_id)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(User.instansi_id == instansi.id, User.role == Role.PESERTA, User.active.is_(True),
+               User.password_hash.is_not(None))
+        .order_by(User.id)
+    ).all()
+    skpd_ids = sorted({skpd_id for _uid, skpd_id in people})
+    # each perangkat daerah has its own pace: share done and share half-way
+    pace = {skpd: (rng.uniform(0.05, 0.5), rng.uniform(0.1, 0.45)) for skpd in skpd_ids}
+
+    enrollments: list[dict[str, object]] = []
+    progress: list[dict[str, object]] = []
+    for course in courses:
+        version = db.session.get(CourseVersion, course.published_version_id)
+        assert version is not None
+        modules = [link.module for link in version.modules]
+        for user_id, skpd_id in people:
+            if user_id in exclude_user_ids:
+                continue
+            done_share, half_share = pace[skpd_id]
+            roll = rng.random()
+            if roll >= done_share + half_share:
+                result.not_started += 1
+                continue
+            started = now - dt.timedelta(days=rng.randint(1, 40), minutes=rng.randint(0, 600))
+            finished = roll < done_share
+            done_modules = len(modules) if finished else rng.randint(0, len(modules) - 1)
+            stamp = started
+            for position, module in enumerate(modules[: done_modules + (0 if finished else 1)]):
+                stamp = stamp + dt.timedelta(minutes=rng.randint(5, 60 * 24))
+                complete = position < done_modules
+                sections = max(len(module.sections), 1)
+                progress.append({
+                    "user_id": user_id, "course_id": course.id, "course_version_id": version.id,
+                    "module_version_id": module.id,
+                    "section_reached": sections - 1 if complete else rng.randint(0, sections - 1),
+                    "completed_at": min(stamp, now) if complete else None, "updated_at": min(stamp, now),
+                })
+            last = modules[min(done_modules, len(modules) - 1)]
+            enrollments.append({
+                "user_id": user_id, "course_id": course.id, "course_version_id": version.id,
+                "started_at": started, "modules_completed_at": min(stamp, now) if finished else None,
+                "last_module_version_id": last.id,
+            })
+            if finished:
+                result.done += 1
+            else:
+                result.in_progress += 1
+    for table, rows in ((Enrollment.__table__, enrollments), (ModuleProgress.__table__, progress)):
+        for start in range(0, len(rows), BATCH):
+            db.session.execute(insert(table), rows[start:start + BATCH])
+    db.session.flush()
+    return result
