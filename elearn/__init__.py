@@ -36,6 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                    courses_views):
         app.register_blueprint(module.bp)
 
+    from .courses import authoring
+
+    app.register_blueprint(authoring.bp)
+
     auth_views.init_login_manager(login_manager)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -182,6 +182,29 @@ def can_author_content(user: User) -> bool:
     return user.is_authenticated and user.role in (Role.PELATIH, Role.ADMIN_BKPSDM, Role.SUPERADMIN)
 
 
+def can_edit_course(user: User, course: Any) -> bool:
+    """Authoring a course: trainers and the admin BKPSDM edit their own instansi's courses; the
+    shipped courses (no instansi, loaded from courses/) only the superadmin."""
+    if not can_author_content(user):
+        return False
+    if user.role == Role.SUPERADMIN:
+        return True
+    return course.instansi_id is not None and course.instansi_id == user.instansi_id
+
+
+def scope_authored_courses(stmt: Select[Any], user: User) -> Select[Any]:
+    """Limit a query selecting Course rows to those ``can_edit_course`` allows."""
+    from .courses.models import Course
+
+    if not can_author_content(user):
+        return stmt.where(false())
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    if user.instansi_id is None:
+        return stmt.where(false())
+    return stmt.where(Course.instansi_id == user.instansi_id)
+
+
 def can_see_course(user: User, course: Any) -> bool:
     """Shipped courses (no instansi) belong to everyone; an instansi's own courses to its people."""
     if not user.is_authenticated:

@@ -40,6 +40,19 @@ ACTION_LABELS: dict[str, Any] = {
     "unit.deactivate": _l("Unit dinonaktifkan"),
     "unit.reactivate": _l("Unit diaktifkan kembali"),
     "roster.import": _l("Data pegawai diimpor"),
+    "course.assign": _l("Kursus ditugaskan"),
+    "course.assign_due": _l("Tenggat penugasan kursus diubah"),
+    "course.unassign": _l("Penugasan kursus ditarik"),
+    "content.sync": _l("Kursus dimuat dari folder courses/"),
+    "course.create": _l("Kursus dibuat"),
+    "course.draft": _l("Draf kursus dimulai"),
+    "course.update": _l("Data kursus diubah"),
+    "course.module_add": _l("Modul ditambahkan"),
+    "course.module_update": _l("Modul diubah"),
+    "course.module_remove": _l("Modul dihapus dari draf"),
+    "course.module_move": _l("Urutan modul diubah"),
+    "course.image_upload": _l("Gambar kursus diunggah"),
+    "course.publish": _l("Versi kursus diterbitkan"),
 }
 #: labels of detail keys shown in the log
 DETAIL_LABELS: dict[str, Any] = {
@@ -68,6 +81,20 @@ DETAIL_LABELS: dict[str, Any] = {
     "new_units": _l("unit baru"),
     "deactivate_missing": _l("nonaktifkan yang tidak ada di berkas"),
     "file": _l("berkas"),
+    # course assignments
+    "target": _l("sasaran"),
+    "due_date": _l("tenggat"),
+    "old_due_date": _l("tenggat lama"),
+    # courses
+    "course": _l("kursus"),
+    "module": _l("modul"),
+    "modules": _l("jumlah modul"),
+    "version": _l("versi"),
+    "label": _l("label versi"),
+    "title": _l("judul"),
+    "from": _l("dari versi"),
+    "position": _l("urutan"),
+    "bytes": _l("ukuran (bita)"),
 }
 
 

@@ -1,0 +1,281 @@
+"""Course authoring: drafts, modules, images and publishing. Flushes only; the view commits.
+
+A course has at most one draft version at a time. Editing a course whose latest version is
+published starts a draft copied from it (same module versions, which are immutable: an edited
+module becomes a new ModuleVersion row, so published versions and progress never change).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import PurePosixPath
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..accounts.models import EmployeeType, User
+from ..audit.services import record
+from ..content import courses as content
+from ..content.markdown import render_sections
+from ..db import db
+from ..errors import ServiceError
+from .models import Course, CourseAsset, CourseVersion, CourseVersionModule, ModuleVersion, VersionStatus
+
+DEFAULT_COMPLETION = {"modules": "all"}
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].strip("-") or "modul"
+
+
+def get_draft(course: Course) -> CourseVersion | None:
+    return db.session.scalar(
+        select(CourseVersion).where(CourseVersion.course_id == course.id, CourseVersion.status == VersionStatus.DRAFT)
+        .order_by(CourseVersion.number.desc()).limit(1)
+    )
+
+
+def versions(course: Course) -> list[CourseVersion]:
+    return list(db.session.scalars(
+        select(CourseVersion).where(CourseVersion.course_id == course.id).order_by(CourseVersion.number.desc())
+    ))
+
+
+def working_version(course: Course) -> CourseVersion | None:
+    """What the authoring pages show: the draft if there is one, else the published version."""
+    return get_draft(course) or course.published_version
+
+
+def _manifest(version: CourseVersion, slug: str) -> dict[str, Any]:
+    manifest: dict[str, Any] = {
+        "slug": slug,
+        "title": version.title,
+        "summary": version.summary,
+        "audience": list(version.audience),
+        "version": version.label,
+        "jp": version.jp,
+        "language": version.language,
+        "modules": [f"{link.module.slug}.md" for link in version.modules],
+    }
+    if version.requires:
+        manifest["requires"] = dict(version.requires)
+    if version.completion:
+        manifest["completion"] = dict(version.completion)
+    return manifest
+
+
+def _refresh(version: CourseVersion, course: Course, manifest: bool) -> None:
+    db.session.flush()
+    db.session.refresh(version, ["modules"])
+    if manifest:
+        version.manifest_text = content.compose_manifest(_manifest(version, course.slug))
+    content.touch_version(version)
+    db.session.flush()
+
+
+def _check_audience(audience: list[str]) -> list[str]:
+    allowed = [t.value for t in EmployeeType]
+    chosen = [a for a in allowed if a in audience]
+    if not chosen:
+        raise ServiceError(_("Pilih setidaknya satu jenis pegawai sasaran."), "audience")
+    return chosen
+
+
+def create_course(actor: User, *, slug: str, title: str, summary: str, audience: list[str], jp: int,
+                  label: str = "1", instansi_id: int | None) -> CourseVersion:
+    """A new course with an empty draft (version 1)."""
+    if not content.SLUG.match(slug) or len(slug) > 64:
+        raise ServiceError(_("Kode kursus hanya boleh huruf kecil a-z, angka dan tanda minus (maks. 64)."), "slug")
+    if db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
+        raise ServiceError(_("Kode kursus %(slug)s sudah dipakai.", slug=slug), "slug_taken")
+    course = Course(slug=slug, instansi_id=instansi_id)
+    db.session.add(course)
+    db.session.flush()
+    version = CourseVersion(
+        course_id=course.id, number=1, status=VersionStatus.DRAFT, label=label.strip() or "1", title=title.strip(),
+        summary=summary.strip(), audience=_check_audience(audience), jp=jp, language="id",
+        requires={}, completion=dict(DEFAULT_COMPLETION), manifest_text="", content_hash="",
+        created_by_id=actor.id,
+    )
+    db.session.add(version)
+    _refresh(version, course, manifest=True)
+    record("course.create", actor=actor, instansi_id=instansi_id, target=course,
+           details={"course": slug, "title": version.title})
+    return version
+
+
+def ensure_draft(course: Course, actor: User) -> CourseVersion:
+    """The course's draft; when there is none, a new one copied from the published version."""
+    draft = get_draft(course)
+    if draft is not None:
+        return draft
+    source = course.published_version
+    if source is None:
+        raise ServiceError(_("Kursus ini belum punya versi apa pun."), "no_version")
+    draft = CourseVersion(
+        course_id=course.id, number=content.next_version_number(course.id), status=VersionStatus.DRAFT,
+        label=source.label, title=source.title, summary=source.summary, audience=list(source.audience),
+        jp=source.jp, language=source.language, requires=dict(source.requires), completion=dict(source.completion),
+        manifest_text=source.manifest_text, content_hash=source.content_hash, created_by_id=actor.id,
+    )
+    draft.modules = [CourseVersionModule(module_version_id=link.module_version_id, position=link.position)
+                     for link in source.modules]
+    db.session.add(draft)
+    db.session.flush()
+    record("course.draft", actor=actor, instansi_id=course.instansi_id, target=draft,
+           details={"course": course.slug, "version": draft.number, "from": source.number})
+    return draft
+
+
+def update_metadata(course: Course, actor: User, *, title: str, summary: str, audience: list[str], jp: int,
+                    label: str) -> CourseVersion:
+    draft = ensure_draft(course, actor)
+    draft.title = title.strip()
+    draft.summary = summary.strip()
+    draft.audience = _check_audience(audience)
+    draft.jp = jp
+    draft.label = label.strip() or draft.label
+    _refresh(draft, course, manifest=True)
+    record("course.update", actor=actor, instansi_id=course.instansi_id, target=draft,
+           details={"course": course.slug, "version": draft.number, "title": draft.title})
+    return draft
+
+
+def module_meta(title: str, minutes: int, objectives: list[str], references: list[str],
+                sources: list[dict[str, str]]) -> dict[str, Any]:
+    return {"title": title.strip(), "minutes": minutes, "objectives": objectives, "references": references,
+            "sources": sources}
+
+
+def _check_source(course: Course, slug: str, meta: dict[str, Any], body: str) -> str:
+    text = content.compose_module_source(meta, body)
+    doc = content.parse_module_source(text, f"{slug}.md")
+    if not any(line.startswith("## ") for line in doc.body.splitlines()):
+        raise ServiceError(_("Isi modul perlu setidaknya satu judul bagian yang diawali '## '."), "no_section")
+    assets = content.course_assets(course.id)
+    for ref in doc.images:
+        if not ref.alt:
+            raise ServiceError(_("Gambar %(src)s perlu teks alternatif: ![keterangan gambar](%(src)s).", src=ref.src),
+                               "alt")
+        if ref.src not in assets:
+            raise ServiceError(_("Gambar %(src)s belum diunggah ke kursus ini.", src=ref.src), "image")
+    if doc.errors:
+        raise ServiceError(_("Isian modul tidak sah: %(detail)s", detail=doc.errors[0].message), "invalid")
+    return text
+
+
+def preview_sections(course: Course, title: str, body: str) -> list[dict[str, Any]]:
+    """Render a module the way saving would (same pipeline, same image URLs); stores nothing."""
+    assets = content.course_assets(course.id)
+
+    def resolve(src: str) -> str | None:
+        asset = assets.get(src)
+        return content.asset_url(asset) if asset is not None else None
+
+    return [s.as_dict() for s in render_sections(body.replace("\r\n", "\n"), title, resolve)]
+
+
+def _find_link(draft: CourseVersion, slug: str) -> CourseVersionModule:
+    for link in draft.modules:
+        if link.module.slug == slug:
+            return link
+    raise ServiceError(_("Modul tidak ditemukan."), "not_found")
+
+
+def add_module(course: Course, actor: User, meta: dict[str, Any], body: str) -> ModuleVersion:
+    draft = ensure_draft(course, actor)
+    taken = {link.module.slug for link in draft.modules}
+    number = max([int(s.split("-", 1)[0]) for s in taken if s.split("-", 1)[0].isdigit()] or [0]) + 1
+    base = f"{number:02d}-{slugify(meta['title'])}"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    text = _check_source(course, slug, meta, body)
+    module = content.get_or_create_module_version(course, slug, text)
+    draft.modules.append(CourseVersionModule(module_version_id=module.id, position=len(draft.modules)))
+    _refresh(draft, course, manifest=True)
+    record("course.module_add", actor=actor, instansi_id=course.instansi_id, target=draft,
+           details={"course": course.slug, "module": slug, "title": module.title})
+    return module
+
+
+def update_module(course: Course, actor: User, slug: str, meta: dict[str, Any], body: str) -> ModuleVersion:
+    draft = ensure_draft(course, actor)
+    link = _find_link(draft, slug)
+    text = _check_source(course, slug, meta, body)
+    module = content.get_or_create_module_version(course, slug, text)
+    if module.id == link.module_version_id:
+        return module
+    link.module_version_id = module.id
+    link.module = module
+    _refresh(draft, course, manifest=False)
+    record("course.module_update", actor=actor, instansi_id=course.instansi_id, target=draft,
+           details={"course": course.slug, "module": slug, "title": module.title})
+    return module
+
+
+def _renumber(draft: CourseVersion, ordered: list[CourseVersionModule]) -> None:
+    # two passes so the (version, position) unique constraint never sees a duplicate
+    for i, link in enumerate(ordered):
+        link.position = -1 - i
+    db.session.flush()
+    for i, link in enumerate(ordered):
+        link.position = i
+    db.session.flush()
+
+
+def remove_module(course: Course, actor: User, slug: str) -> None:
+    draft = ensure_draft(course, actor)
+    link = _find_link(draft, slug)
+    draft.modules.remove(link)
+    db.session.flush()
+    _renumber(draft, list(draft.modules))
+    _refresh(draft, course, manifest=True)
+    record("course.module_remove", actor=actor, instansi_id=course.instansi_id, target=draft,
+           details={"course": course.slug, "module": slug})
+
+
+def move_module(course: Course, actor: User, slug: str, delta: int) -> None:
+    draft = ensure_draft(course, actor)
+    ordered = list(draft.modules)
+    link = _find_link(draft, slug)
+    index = ordered.index(link)
+    target = max(0, min(len(ordered) - 1, index + delta))
+    if target == index:
+        return
+    ordered.insert(target, ordered.pop(index))
+    _renumber(draft, ordered)
+    _refresh(draft, course, manifest=True)
+    record("course.module_move", actor=actor, instansi_id=course.instansi_id, target=draft,
+           details={"course": course.slug, "module": slug, "position": target + 1})
+
+
+def upload_image(course: Course, actor: User, filename: str, data: bytes) -> CourseAsset:
+    """Store an image for the course's modules: PNG, JPEG or WebP by content, at most 150 KB."""
+    kind = content.image_type(data)
+    if kind is None:
+        raise ServiceError(_("Berkas ini bukan gambar PNG, JPEG atau WebP."), "type")
+    if len(data) > content.MAX_IMAGE_BYTES:
+        raise ServiceError(_("Gambar %(kb)d KB; paling besar 150 KB. Kompres dulu (mis. ke WebP).",
+                             kb=-(-len(data) // 1024)), "size")
+    stem = slugify(PurePosixPath(filename.replace("\\", "/")).stem, 80) if filename else "gambar"
+    path = f"images/{stem}{content.MIME_EXT[kind]}"
+    asset = content.get_or_create_asset(course, path, data)
+    record("course.image_upload", actor=actor, instansi_id=course.instansi_id, target=course,
+           details={"course": course.slug, "file": path, "bytes": len(data)})
+    return asset
+
+
+def publish(course: Course, actor: User) -> CourseVersion:
+    draft = get_draft(course)
+    if draft is None:
+        raise ServiceError(_("Tidak ada draf untuk diterbitkan."), "no_draft")
+    if not draft.modules:
+        raise ServiceError(_("Tambahkan setidaknya satu modul sebelum menerbitkan."), "empty")
+    content.publish_version(course, draft)
+    record("course.publish", actor=actor, instansi_id=course.instansi_id, target=draft,
+           details={"course": course.slug, "version": draft.number, "label": draft.label})
+    return draft
