@@ -154,7 +154,7 @@ def _check_source(course: Course, slug: str, meta: dict[str, Any], body: str) ->
     text = content.compose_module_source(meta, body)
     doc = content.parse_module_source(text, f"{slug}.md")
     if not any(line.startswith("## ") for line in doc.body.splitlines()):
-        raise ServiceError(_("Isi modul perlu setidaknya satu judul bagian yang diawali '## '."), "no_section")
+        raise ServiceError(_("Isi modul perlu setidaknya satu judul bagian yang diawali \u201c## \u201d."), "no_section")
     assets = content.course_assets(course.id)
     for ref in doc.images:
         if not ref.alt:
