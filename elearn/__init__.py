@@ -36,6 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                    courses_views):
         app.register_blueprint(module.bp)
 
+    from .courses import assignment_views
+
+    app.register_blueprint(assignment_views.bp)
+
     from .courses import authoring
 
     app.register_blueprint(authoring.bp)

@@ -217,6 +217,34 @@ def can_read_course(user: User, course: Any) -> bool:
     return course.published_version_id is not None and can_see_course(user, course)
 
 
+def can_assign_courses(user: User) -> bool:
+    """Course assignment is HR work: operator SKPD (for their SKPD), admin BKPSDM, superadmin."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.OPERATOR_SKPD:
+        return user.instansi_id is not None and user.skpd_id is not None
+    return user.role in (Role.ADMIN_BKPSDM, Role.SUPERADMIN)
+
+
+def can_assign_course(user: User, target: Instansi | Unit) -> bool:
+    """Assign a course to a whole instansi (admin BKPSDM of it, superadmin) or to a unit and its
+    subtree (also the operator SKPD whose SKPD contains the unit)."""
+    if isinstance(target, Instansi):
+        return can_manage_instansi(user, target)
+    return can_manage_unit(user, target)
+
+
+def can_manage_assignment(user: User, assignment: Any) -> bool:
+    """Change the due date of, or withdraw, a CourseAssignment: whoever may assign to its target."""
+    from .db import db
+
+    if assignment.unit_id is None:
+        instansi = db.session.get(Instansi, assignment.instansi_id)
+        return instansi is not None and can_assign_course(user, instansi)
+    unit = db.session.get(Unit, assignment.unit_id)
+    return unit is not None and can_assign_course(user, unit)
+
+
 # --- query scoping -------------------------------------------------------------------------
 
 
@@ -274,6 +302,24 @@ def scope_courses(stmt: Select[Any], user: User) -> Select[Any]:
     if user.role == Role.SUPERADMIN:
         return stmt
     return stmt.where(or_(Course.instansi_id.is_(None), Course.instansi_id == user.instansi_id))
+
+
+def scope_assignments(stmt: Select[Any], user: User) -> Select[Any]:
+    """Limit a query selecting CourseAssignment rows to those ``can_manage_assignment`` allows.
+    The statement must join ``Unit`` on ``CourseAssignment.unit_id`` (outer join: instansi-wide
+    assignments have no unit)."""
+    from .courses.models import CourseAssignment
+
+    if not user.is_authenticated:
+        return stmt.where(false())
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    stmt = stmt.where(CourseAssignment.instansi_id == user.instansi_id)
+    if user.role == Role.ADMIN_BKPSDM:
+        return stmt
+    if user.role == Role.OPERATOR_SKPD and user.skpd_id is not None:
+        return stmt.where(CourseAssignment.unit_id.is_not(None), Unit.skpd_id == user.skpd_id)
+    return stmt.where(false())
 
 
 def scope_instansi(stmt: Select[Any], user: User) -> Select[Any]:

@@ -108,7 +108,8 @@ def test_access(case: tuple[Row, str], client, scenario) -> None:
     if role != "anon":
         login(client, scenario["users"][role])
     url = row.url.format(**scenario["ids"])
-    response = client.open(url, method=row.method, data=row.data)
+    data = {k: v.format(**scenario["ids"]) if isinstance(v, str) else v for k, v in row.data.items()}
+    response = client.open(url, method=row.method, data=data)
     expected = row.expect[role]
     assert response.status_code == expected, (
         f"{row.method} {url} as {role}: {response.status_code}, expected {expected}"

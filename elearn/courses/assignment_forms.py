@@ -1,0 +1,34 @@
+"""Forms for course assignment (HR). Labels are lazily translated."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField
+from wtforms.validators import Optional
+
+from ..org.forms import _optional_int
+
+
+def _int_list(values: object) -> int:
+    try:
+        return int(values)  # type: ignore[call-overload,no-any-return]
+    except (TypeError, ValueError):
+        return 0
+
+
+class AssignForm(FlaskForm):
+    instansi = HiddenField()
+    course_id = SelectField(_l("Kursus"), coerce=_optional_int, choices=[], validate_choice=False)
+    whole_instansi = BooleanField(_l("Seluruh instansi (semua perangkat daerah dan unit)"))
+    #: unit ids; checked against the user's scope in the view (a forged id answers 404)
+    unit_ids = SelectMultipleField(_l("Unit"), coerce=_int_list, choices=[], validate_choice=False)
+    due_date = DateField(_l("Tenggat (opsional)"), validators=[Optional()],
+                         render_kw={"autocomplete": "off"})
+
+
+class DueDateForm(FlaskForm):
+    due_date = DateField(_l("Tenggat (opsional)"), validators=[Optional()])
+
+
+class WithdrawForm(FlaskForm):
+    pass
