@@ -13,6 +13,7 @@ ENV_KEYS = {
     "ELEARN_SECRET_KEY": "SECRET_KEY",
     "ELEARN_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "ELEARN_ENV": "ELEARN_ENV",
+    "ELEARN_CONTENT_ROOT": "CONTENT_ROOT",
 }
 
 
@@ -40,6 +41,8 @@ class DefaultConfig:
     LOGIN_LOCK_MINUTES = 15
     ACTIVATION_CODE_DAYS = 30
     ROSTER_MAX_BYTES = 20 * 1024 * 1024
+    #: the course folders (content validate/sync); None: courses/ next to the package (a checkout)
+    CONTENT_ROOT: str | None = None
     # argon2id, OWASP minimum (about 21 ms per hash on these machines)
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19456

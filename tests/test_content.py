@@ -396,3 +396,13 @@ def test_cli_sync_refuses_invalid_content(app, tree: Path) -> None:
     assert result.exit_code == 1
     assert "kursus-contoh/02-media-sosial.md:3: minutes must be" in result.output
     assert "nothing was loaded" in result.output
+
+
+def test_content_root_comes_from_config(app, tree: Path) -> None:
+    app.config["CONTENT_ROOT"] = str(tree)
+    try:
+        result = app.test_cli_runner().invoke(args=["content", "validate"])
+    finally:
+        app.config["CONTENT_ROOT"] = None
+    assert result.exit_code == 0, result.output
+    assert f"{tree}: 1 course(s) valid." in result.output

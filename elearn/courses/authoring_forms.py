@@ -94,7 +94,8 @@ class ModuleForm(FlaskForm):
                                validators=[DataRequired(), _max_lines_length(500)])
     references = TextAreaField(_l("Dasar hukum (satu per baris)"), validators=[Optional(), _max_lines_length(300)])
     sources = TextAreaField(_l("Sumber (satu per baris: judul | https://alamat)"), validators=[Optional(), _valid_sources])
-    body = TextAreaField(_l("Isi modul (Markdown)"), validators=[DataRequired(), Length(max=100_000), _has_section])
+    body = TextAreaField(_l("Isi modul (Markdown)"), validators=[DataRequired(), Length(max=100_000), _has_section],
+                         render_kw={"rows": 18, "spellcheck": "true"})
 
     def module_meta(self) -> dict[str, Any]:
         from .services import module_meta
