@@ -42,7 +42,7 @@ _ASSET_IN_HTML = re.compile(r"/kursus/aset/([0-9a-f]{64})\.")
 
 COURSE_KEYS = {"slug", "title", "summary", "audience", "version", "jp", "language", "modules", "requires",
                "completion"}
-COURSE_REQUIRED = {"slug", "title", "version", "modules"}
+COURSE_REQUIRED = {"slug", "title", "summary", "audience", "version", "jp", "modules"}
 REQUIRES_KEYS = {"quiz", "pledge"}
 COMPLETION_KEYS = {"modules", "quiz_pass", "pledge_signed"}
 MODULE_KEYS = {"title", "minutes", "objectives", "references", "sources"}
