@@ -428,3 +428,34 @@ def test_available_courses_are_published_shipped_and_own(app, org, make_course):
         db.session.commit()
         titles = [c.published_version.title for c in services.available_courses(org["a"].id)]
     assert titles == ["Kursus Kota A", "Netralitas ASN"]
+
+
+def test_coverage_counts_started_and_completed_among_people_covered(client, app, org, make_user):
+    from elearn.courses.models import Course, Enrollment
+    from elearn.db import utcnow
+
+    ids = _seed(app, org)
+    outsider = make_user(Role.PESERTA, org["kesehatan"])
+    with app.app_context():
+        own = db.session.get(Course, org["own"])
+        sd_people = list(db.session.scalars(select(User).where(User.unit_id == org["sd1"].id).order_by(User.id)))
+        assert len(sd_people) == 2
+        for person, done in zip(sd_people, (True, False)):
+            db.session.add(Enrollment(user_id=person.id, course_id=own.id, course_version_id=own.published_version_id,
+                                      modules_completed_at=utcnow() if done else None))
+        # outside the Dinas Pendidikan subtree: counts for Dinas Kesehatan's assignment only
+        db.session.add(Enrollment(user_id=outsider.id, course_id=own.id, course_version_id=own.published_version_id,
+                                  modules_completed_at=utcnow()))
+        db.session.commit()
+        status = services.assignment_status(db.session.get(CourseAssignment, ids["dinas"]))
+        other = services.assignment_status(db.session.get(CourseAssignment, ids["kesehatan"]))
+        # the shipped course's assignment counts no enrollment of the other course
+        shipped = services.assignment_status(db.session.get(CourseAssignment, ids["bidang"]))
+    assert status == services.Coverage(people=5, started=2, completed=1)
+    assert other == services.Coverage(people=3, started=1, completed=1)
+    assert shipped == services.Coverage(people=3, started=0, completed=0)
+    login(client, org["people"]["admin"])
+    html = client.get(f"/penugasan/{ids['dinas']}").get_data(as_text=True)
+    assert "Sudah mulai" in html and "Selesai membaca semua modul" in html
+    html = client.get("/penugasan/").get_data(as_text=True)
+    assert "2 sudah mulai, 1 selesai" in html

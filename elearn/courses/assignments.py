@@ -21,7 +21,7 @@ from ..audit.services import record
 from ..db import db
 from ..errors import ServiceError
 from ..org.models import Instansi, Unit
-from .models import Course, CourseAssignment, CourseVersion, VersionStatus
+from .models import Course, CourseAssignment, CourseVersion, Enrollment, VersionStatus
 
 
 def assigned_courses_for(user: User) -> list[tuple[Course, dt.date | None]]:
@@ -205,6 +205,17 @@ def _iso(value: dt.date | None) -> str | None:
 # --- listing -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How far the people covered by an assignment are with its course."""
+
+    people: int = 0
+    #: started the course (an enrollment exists)
+    started: int = 0
+    #: read every module
+    completed: int = 0
+
+
 @dataclass
 class AssignmentRow:
     assignment: CourseAssignment
@@ -212,7 +223,11 @@ class AssignmentRow:
     unit: Unit | None
     target: str
     assigned_by: str | None
-    people: int = 0
+    status: Coverage = Coverage()
+
+    @property
+    def people(self) -> int:
+        return self.status.people
 
     @property
     def title(self) -> str:
@@ -248,7 +263,7 @@ def assignments_query(user: User, instansi_id: int | None, course_id: int | None
 
 def build_rows(raw: list[Any]) -> list[AssignmentRow]:
     """Turn (assignment, instansi, unit, assigner name) rows into display rows, with target
-    labels (one query for every unit name on the paths) and people covered (one GROUP BY)."""
+    labels (one query for every unit name on the paths) and coverage (one GROUP BY)."""
     ancestor_ids = {i for _a, _i, unit, _n in raw if unit is not None for i in unit.ancestor_ids()}
     names: dict[int, str] = {}
     if ancestor_ids:
@@ -257,24 +272,31 @@ def build_rows(raw: list[Any]) -> list[AssignmentRow]:
         AssignmentRow(assignment=a, instansi=i, unit=u, target=target_label(i, u, names), assigned_by=n)
         for a, i, u, n in raw
     ]
-    counts = people_covered([r.assignment.id for r in rows])
+    counts = coverage([r.assignment.id for r in rows])
     for row in rows:
-        row.people = counts.get(row.assignment.id, 0)
+        row.status = counts.get(row.assignment.id, Coverage())
     return rows
 
 
-def people_covered(assignment_ids: list[int]) -> dict[int, int]:
-    """Active people covered by each assignment: everyone in the instansi for an instansi-wide
-    assignment, else everyone whose unit lies in the target unit's subtree. One GROUP BY."""
+def coverage(assignment_ids: list[int]) -> dict[int, Coverage]:
+    """Active people covered by each assignment (everyone in the instansi for an instansi-wide
+    assignment, else everyone whose unit lies in the target unit's subtree), and how many of
+    them started and finished reading the course. One GROUP BY for all assignments."""
     if not assignment_ids:
         return {}
     target = aliased(Unit)
     home = aliased(Unit)
     stmt = (
-        select(CourseAssignment.id, func.count(User.id))
+        select(
+            CourseAssignment.id,
+            func.count(User.id),
+            func.count(Enrollment.id),
+            func.count(Enrollment.modules_completed_at),
+        )
         .join(User, User.instansi_id == CourseAssignment.instansi_id)
         .outerjoin(target, target.id == CourseAssignment.unit_id)
         .outerjoin(home, home.id == User.unit_id)
+        .outerjoin(Enrollment, and_(Enrollment.user_id == User.id, Enrollment.course_id == CourseAssignment.course_id))
         .where(
             CourseAssignment.id.in_(assignment_ids),
             User.active.is_(True),
@@ -285,7 +307,20 @@ def people_covered(assignment_ids: list[int]) -> dict[int, int]:
         )
         .group_by(CourseAssignment.id)
     )
-    return {assignment_id: count for assignment_id, count in db.session.execute(stmt).all()}
+    return {
+        assignment_id: Coverage(people, started, completed)
+        for assignment_id, people, started, completed in db.session.execute(stmt).all()
+    }
+
+
+def people_covered(assignment_ids: list[int]) -> dict[int, int]:
+    """Active people covered by each assignment (see ``coverage``)."""
+    return {assignment_id: c.people for assignment_id, c in coverage(assignment_ids).items()}
+
+
+def assignment_status(assignment: CourseAssignment) -> Coverage:
+    """People covered by one assignment and how many started / finished reading its course."""
+    return coverage([assignment.id]).get(assignment.id, Coverage())
 
 
 def instansi_wide_for(instansi_id: int) -> list[tuple[Course, dt.date | None]]:
