@@ -368,3 +368,39 @@ def test_svg_disguised_as_png_is_refused(client, login_as, trainer) -> None:
     page = client.post(f"/penyusunan/{course_id}/gambar", data={"image": (io.BytesIO(svg), "bagan.png")},
                        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "Berkas ini bukan gambar PNG, JPEG atau WebP." in page
+
+
+def test_a_draft_started_concurrently_by_another_editor_is_reused(app, client, login_as, trainer) -> None:
+    """Two editors open a published course at once: the second insert loses the race on
+    (course, number) and edits the draft the first one created instead of failing."""
+    login_as(trainer)
+    course_id = new_course(client)
+    client.post(f"/penyusunan/{course_id}/modul/baru", data=MODULE)
+    client.post(f"/penyusunan/{course_id}/terbitkan")
+    from elearn.content import courses as content
+
+    real = content.next_version_number
+
+    def racing(course_id_: int) -> int:
+        number = real(course_id_)
+        # the other editor's draft, inserted after we looked for a draft and numbered ours
+        source = db.session.get(Course, course_id_).published_version
+        db.session.add(CourseVersion(course_id=course_id_, number=number, status=VersionStatus.DRAFT,
+                                     title="Judul editor lain", content_hash=source.content_hash))
+        db.session.flush()
+        return number
+
+    content.next_version_number = racing
+    try:
+        response = client.post(f"/penyusunan/{course_id}/ubah", data={
+            "title": "Judul baru", "summary": "Ringkasan.", "audience": ["pns"], "jp": "2", "label": "2026.2"})
+    finally:
+        content.next_version_number = real
+    assert response.status_code == 302
+    _published, versions = course_state(app, course_id)
+    assert [(number, status) for number, status, _modules in versions] == [
+        (1, VersionStatus.PUBLISHED), (2, VersionStatus.DRAFT)]
+    with app.app_context():
+        draft = db.session.scalar(select(CourseVersion).where(CourseVersion.course_id == course_id,
+                                                              CourseVersion.number == 2))
+        assert draft.title == "Judul baru"

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import EmployeeType, User
 from ..audit.services import record
@@ -123,8 +124,15 @@ def ensure_draft(course: Course, actor: User) -> CourseVersion:
     )
     draft.modules = [CourseVersionModule(module_version_id=link.module_version_id, position=link.position)
                      for link in source.modules]
-    db.session.add(draft)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(draft)
+    except IntegrityError:
+        # another editor started the draft in the meantime (same version number): edit theirs
+        draft = get_draft(course)
+        if draft is None:
+            raise ServiceError(_("Kursus ini baru saja diubah orang lain. Coba lagi."), "draft_race") from None
+        return draft
     record("course.draft", actor=actor, instansi_id=course.instansi_id, target=draft,
            details={"course": course.slug, "version": draft.number, "from": source.number})
     return draft
