@@ -258,6 +258,12 @@ def test_demo_assigns_the_shipped_course_with_progress_across_skpds(app: Flask, 
         assert course is not None and course.published_version_id is not None
         assignment = db.session.scalar(select(CourseAssignment).where(CourseAssignment.instansi_id == inst.id))
         assert assignment.course_id == course.id and assignment.unit_id is None and assignment.due_date is not None
+        # made through HR's service, so the audit log shows who assigned it
+        from elearn.audit.models import AuditEvent
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "course.assign",
+                                                           AuditEvent.instansi_id == inst.id))
+        assert event is not None and assignment.assigned_by_id is not None
+        assert event.actor_id == assignment.assigned_by_id
         modules = len(db.session.get(CourseVersion, course.published_version_id).modules)
         enrollments = list(db.session.scalars(select(Enrollment).where(Enrollment.course_id == course.id)))
         done_by_user = Counter(db.session.scalars(

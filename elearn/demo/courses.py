@@ -17,7 +17,8 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from ..accounts.models import Role, User
-from ..courses.models import Course, CourseAssignment, CourseVersion, Enrollment, ModuleProgress
+from ..courses.assignments import assign
+from ..courses.models import Course, CourseVersion, Enrollment, ModuleProgress
 from ..db import db, utcnow
 from ..org.models import Instansi, Unit
 
@@ -67,12 +68,11 @@ def seed_courses(instansi: Instansi, rng: random.Random, exclude_user_ids: set[i
         return result
     today = dt.date.today()
     now = utcnow()
+    actor = db.session.get(User, assigned_by_id) if assigned_by_id is not None else None
     for course in courses:
-        db.session.add(CourseAssignment(course_id=course.id, instansi_id=instansi.id, unit_id=None,
-                                        due_date=today + dt.timedelta(days=DUE_IN_DAYS),
-                                        assigned_by_id=assigned_by_id))
+        # through the service HR uses: one audited, instansi-wide assignment per course
+        assign(course, instansi, [], today + dt.timedelta(days=DUE_IN_DAYS), actor)
         result.courses.append(course.slug)
-    db.session.flush()
 
     people = db.session.execute(
         select(User.id, Unit.skpd_id)
