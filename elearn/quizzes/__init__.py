@@ -1,0 +1,1 @@
+"""Scenario quizzes: question banks with versioned questions, quizzes drawn from them, attempts."""

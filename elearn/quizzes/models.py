@@ -1,0 +1,236 @@
+"""Question banks, versioned questions, tags, quizzes and attempts.
+
+A ``Question`` is the stable identity of a scenario inside a bank (the YAML ``id``). Every change
+of its content makes a new immutable ``QuestionVersion`` holding the canonical question dict
+(the YAML shape of quizzes/README.md) as JSON; ``current_version_id`` points at the one quizzes
+draw. Attempt items pin the exact version they showed, so editing a question never rewrites an
+attempt. ``QuestionTag`` mirrors the current version's tags for drawing by tag.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, utcnow
+from ..org.models import enum_column
+
+
+class QuizStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class AttemptStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    EXPIRED = "expired"
+
+
+class QuestionBank(Base):
+    __tablename__ = "question_banks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    #: None for content shipped in quizzes/ (readable by every instansi)
+    instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<QuestionBank {self.slug}>"
+
+
+class Question(Base):
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("bank_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_banks.id", ondelete="CASCADE"))
+    #: the YAML ``id``: stable inside the bank across edits
+    key: Mapped[str] = mapped_column(String(100))
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question_versions.id", ondelete="SET NULL", use_alter=True)
+    )
+    #: removed from the files (or withdrawn by a trainer): never drawn again, history kept
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: where export writes the question: the file under questions/ (None: questions/<bank>.yaml)
+    #: and its place in that file. Placement, not content: changing it makes no new version.
+    source_file: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    bank: Mapped[QuestionBank] = relationship(lazy="joined")
+    current_version: Mapped[QuestionVersion | None] = relationship(
+        foreign_keys=[current_version_id], lazy="joined", post_update=True
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary="question_tags", viewonly=True, order_by="Tag.slug",
+                                           lazy="select")
+
+    def __repr__(self) -> str:
+        return f"<Question {self.key}>"
+
+
+class QuestionVersion(Base):
+    """One question's content at one point in time; immutable once created."""
+
+    __tablename__ = "question_versions"
+    __table_args__ = (
+        UniqueConstraint("question_id", "number"),
+        UniqueConstraint("question_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    #: the canonical question dict (quizzes/README.md)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: sha256 of the canonical dict (sorted-key JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: incomplete (e.g. imported from GIFT without elearn's metadata): never drawn
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    election_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    stage: Mapped[str | None] = mapped_column(String(32))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    sanctions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    question: Mapped[Question] = relationship(foreign_keys=[question_id], lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<QuestionVersion {self.question_id}#{self.number}>"
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+
+
+class QuestionTag(Base):
+    """The current version's tags of a question (kept in step by the content services)."""
+
+    __tablename__ = "question_tags"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Quiz(Base):
+    __tablename__ = "quizzes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_banks.id", ondelete="CASCADE"), index=True)
+    #: None for quizzes shipped in quizzes/ (available to every instansi)
+    instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: percent of the maximum score needed to pass
+    pass_mark: Mapped[int] = mapped_column(Integer, default=70)
+    #: None: unlimited
+    attempt_limit: Mapped[int | None] = mapped_column(Integer)
+    #: None: no time limit; enforced on the server
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
+    shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=True)
+    shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the draw rules in order: [{"count": 3, "tags": [...]}, {"count": 2, "questions": [...]}, {"count": 5}]
+    draw: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[QuizStatus] = mapped_column(enum_column(QuizStatus, 16), default=QuizStatus.DRAFT)
+    #: the quiz file as last read (empty for quizzes built in the browser)
+    source_text: Mapped[str] = mapped_column(Text, default="")
+    #: sha256 of the canonical quiz dict
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    bank: Mapped[QuestionBank] = relationship(lazy="joined")
+
+    @property
+    def question_count(self) -> int:
+        return sum(int(rule.get("count") or 0) for rule in self.draw or [])
+
+    def __repr__(self) -> str:
+        return f"<Quiz {self.slug}>"
+
+
+class Attempt(Base):
+    """One run through a quiz by one person. ``number`` counts a person's attempts at a quiz; the
+    unique key makes a double tap land on the same attempt."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "quiz_id", "number"),
+        Index("ix_quiz_attempts_quiz_status", "quiz_id", "status"),
+        Index("ix_quiz_attempts_quiz_skpd", "quiz_id", "skpd_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[AttemptStatus] = mapped_column(enum_column(AttemptStatus, 16), default=AttemptStatus.IN_PROGRESS)
+    #: the person's unit and SKPD when the attempt started (item analysis per SKPD)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    skpd_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: None without a time limit
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float | None] = mapped_column(Float)
+    percent: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    #: the quiz's pass mark when the attempt started
+    pass_mark: Mapped[int] = mapped_column(Integer)
+
+    quiz: Mapped[Quiz] = relationship(lazy="joined")
+    items: Mapped[list[AttemptItem]] = relationship(
+        order_by="AttemptItem.position", lazy="selectin", cascade="all, delete-orphan", back_populates="attempt"
+    )
+
+
+class AttemptItem(Base):
+    """One question of an attempt and its single answer row."""
+
+    __tablename__ = "quiz_attempt_items"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    question_version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_versions.id", ondelete="RESTRICT"), index=True
+    )
+    #: option ids (or branch/feed keys) in the order shown; None when not shuffled
+    option_order: Mapped[list[str] | None] = mapped_column(JSON)
+    #: the canonical response (types.normalise_response); None until answered
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    score: Mapped[float | None] = mapped_column(Float)
+    fraction: Mapped[float | None] = mapped_column(Float)
+    correct: Mapped[bool | None] = mapped_column(Boolean)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="items", lazy="select")
+    question_version: Mapped[QuestionVersion] = relationship(lazy="joined")
