@@ -293,7 +293,17 @@ def test_draft_rules() -> None:
         # the values are checked like the YAML bank's (elearn.quizzes.types.validate_question)
         (95, "stage must be one of: bakal_calon, calon, semua_tahap; sanctions: 'tidak_melanggar' (allowed conduct) "
              "must be used alone"),
+        (104, "[verified:mungkin] must be [verified], [verified:true] or [verified:false]"),
     ]
+
+
+def test_default_values_given_explicitly_are_kept() -> None:
+    question = by_id(parse_fixture("comments_metadata.gift"))["bawaan-eksplisit"]
+    assert question.line == 101 and question.missing == ()
+    assert (question.data["points"], question.data["verified_against_primary"], question.data["draft"]) == (
+        1, False, False)
+    text, _ = write_gift([question.data])
+    assert "// [points:1]\n// [verified:false]\n// [draft:false]\n" in text
 
 
 def test_answer_ids_from_the_options_comment() -> None:
@@ -618,8 +628,9 @@ def test_every_imported_question_is_valid(path: Path) -> None:
         assert list(question.data) == list(canonical_question(question.data))  # keys in the written order
 
 
-def test_the_shipped_bank_survives_write_then_parse() -> None:
-    root = Path(__file__).parent.parent / "quizzes"
+@pytest.mark.parametrize("root", [Path(__file__).parent.parent / "quizzes"], ids=["shipped-bank"])
+def test_yaml_banks_survive_write_then_parse(root: Path) -> None:
+    """Every representable question of the YAML banks (canonical dicts) comes back identical."""
     questions = [q for path in sorted(root.glob("*/questions/*.yaml"))
                  for q in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]]
     representable = [q for q in questions if q["type"] in ("single_choice", "multiple_response", "true_false")]

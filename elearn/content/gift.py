@@ -94,6 +94,7 @@ _META_KEYS = {
     "options": ("option_ids", False),  # not a canonical key: renames the options after parsing
 }
 _SPLIT_ON_COMMA = {"tag", "sanction", "election"}
+_FLAGS = {"": True, "true": True, "false": False}
 
 
 def _default_option_id(number: int) -> str:
@@ -225,10 +226,14 @@ def _metadata(comments: list[str]) -> dict[str, Any]:
     for comment in comments:
         for match in _META.finditer(comment):
             key, raw = match.group(1), match.group(2)
-            if key in ("verified", "draft"):
-                found[key] = True
-                continue
             value = _META_UNESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), raw or "").strip()
+            if key in ("verified", "draft"):
+                if value.lower() not in _FLAGS:
+                    raise _Skip(f"[{key}:{value}] must be [{key}], [{key}:true] or [{key}:false]")
+                if found.get(key, _FLAGS[value.lower()]) != _FLAGS[value.lower()]:
+                    raise _Skip(f"the comments give two different values for [{key}:]")
+                found[key] = _FLAGS[value.lower()]
+                continue
             if not value:
                 raise _Skip(f"the comment tag [{key}:] has no value")
             target, is_list = _META_KEYS[key]
@@ -481,9 +486,9 @@ def parse_gift(text: str) -> GiftResult:
                 continue
             for option, option_id in zip(data["options"], ids):
                 option["id"] = option_id
-        draft = meta.pop("draft", False)
-        if meta.pop("verified", False):
-            data["verified_against_primary"] = True
+        draft = meta.pop("draft", None)
+        if "verified" in meta:
+            data["verified_against_primary"] = meta.pop("verified")
         data.update(meta)
         if category:
             data["category"] = category
@@ -493,6 +498,8 @@ def parse_gift(text: str) -> GiftResult:
         missing = _missing(data)
         if draft or missing:
             data["draft"] = True
+        elif draft is False:
+            data["draft"] = False
         parsed.append((line, data, "id" in data))
 
     taken: dict[str, int] = {}
@@ -549,8 +556,7 @@ def _comments(data: dict[str, Any]) -> list[str]:
         if key == "id" or target not in data or data[target] in (None, "", []):
             continue
         if key == "points":
-            if data["points"] != 1:
-                out.append(f"// [points:{_format_number(data['points'])}]")
+            out.append(f"// [points:{_format_number(data['points'])}]")
             continue
         values = data[target] if is_list else [data[target]]
         for value in values:
@@ -560,10 +566,9 @@ def _comments(data: dict[str, Any]) -> list[str]:
     ids = [str(option.get("id")) for option in data.get("options") or []]
     if ids != [_default_option_id(n) for n in range(1, len(ids) + 1)]:
         out.append(f"// [options:{_escape_meta(','.join(ids))}]")
-    if data.get("verified_against_primary"):
-        out.append("// [verified]")
-    if data.get("draft"):
-        out.append("// [draft]")
+    for key, flag in (("verified_against_primary", "verified"), ("draft", "draft")):
+        if key in data:
+            out.append(f"// [{flag}]" if data[key] else f"// [{flag}:false]")
     return out
 
 
