@@ -14,6 +14,7 @@ ENV_KEYS = {
     "ELEARN_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "ELEARN_ENV": "ELEARN_ENV",
     "ELEARN_CONTENT_ROOT": "CONTENT_ROOT",
+    "ELEARN_QUIZ_ROOT": "QUIZ_ROOT",
 }
 
 
@@ -43,6 +44,8 @@ class DefaultConfig:
     ROSTER_MAX_BYTES = 20 * 1024 * 1024
     #: the course folders (content validate/sync); None: courses/ next to the package (a checkout)
     CONTENT_ROOT: str | None = None
+    #: the question bank folders (content validate/sync); None: quizzes/ next to the package (a checkout)
+    QUIZ_ROOT: str | None = None
     # argon2id, OWASP minimum (about 21 ms per hash on these machines)
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19456

@@ -44,6 +44,7 @@ ACTION_LABELS: dict[str, Any] = {
     "course.assign_due": _l("Tenggat penugasan kursus diubah"),
     "course.unassign": _l("Penugasan kursus ditarik"),
     "content.sync": _l("Kursus dimuat dari folder courses/"),
+    "quiz.sync": _l("Bank soal dimuat dari folder quizzes/"),
     "course.create": _l("Kursus dibuat"),
     "course.draft": _l("Draf kursus dimulai"),
     "course.update": _l("Data kursus diubah"),
@@ -95,6 +96,10 @@ DETAIL_LABELS: dict[str, Any] = {
     "from": _l("dari versi"),
     "position": _l("urutan"),
     "bytes": _l("ukuran (bita)"),
+    # question banks
+    "bank": _l("bank soal"),
+    "retired": _l("ditarik"),
+    "quizzes": _l("kuis berubah"),
 }
 
 

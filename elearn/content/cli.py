@@ -1,4 +1,9 @@
-"""``flask --app elearn content validate|sync|export``: the course folders <-> the database."""
+"""``flask --app elearn content validate|sync|export``: the course and question bank folders <-> the database.
+
+Without a root option both ``courses/`` and ``quizzes/`` are handled (CONTENT_ROOT / QUIZ_ROOT, default:
+the checkout's folders). ``--root`` names the course folder and ``--quizzes-root`` the quiz folder; giving
+only one of them handles only that kind of content.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +13,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..db import db
-from . import courses
+from . import courses, quizzes
 
-content_cli = AppGroup("content", help="Course folders (courses/): validate, load into the database, export.")
+content_cli = AppGroup("content", help="Course folders (courses/) and question banks (quizzes/): validate, load "
+                                       "into the database, export.")
 
 
 def default_root() -> Path:
@@ -20,55 +26,112 @@ def default_root() -> Path:
     return Path(current_app.root_path).parent / "courses"
 
 
-def _root(value: str | None) -> Path:
-    return Path(value) if value else default_root()
+def default_quiz_root() -> Path:
+    configured = current_app.config.get("QUIZ_ROOT")
+    if configured:
+        return Path(configured)
+    return Path(current_app.root_path).parent / "quizzes"
 
 
-@content_cli.command("validate")
-@click.option("--root", help="Folder holding the course folders (default: courses/ of the checkout).")
-def validate(root: str | None) -> None:
-    """Check every course folder; prints file:line: message for every problem."""
-    path = _root(root)
-    problems = courses.validate_tree(path)
+def _roots(root: str | None, quizzes_root: str | None) -> tuple[Path | None, Path | None]:
+    """(course root, quiz root); None for the kind not asked for."""
+    if root is None and quizzes_root is None:
+        return default_root(), default_quiz_root()
+    return (Path(root) if root else None), (Path(quizzes_root) if quizzes_root else None)
+
+
+_ROOT_HELP = "Folder holding the course folders (default: courses/ of the checkout)."
+_QUIZ_ROOT_HELP = "Folder holding the question bank folders (default: quizzes/ of the checkout)."
+
+
+def _check(root: Path, problems: list[courses.ContentError], summary: str) -> str | None:
+    """Print the problems; None when there is no error (then the summary is printed)."""
     for problem in problems:
         click.echo(str(problem), err=not problem.warning)
     errors = [p for p in problems if not p.warning]
     if errors:
-        raise click.ClickException(f"{len(errors)} error(s) in {path}")
-    click.echo(f"{path}: {len(courses.course_dirs(path))} course(s) valid"
-               + (f", {len(problems)} warning(s)" if problems else "") + ".")
+        return f"{len(errors)} error(s) in {root}"
+    click.echo(f"{root}: {summary} valid" + (f", {len(problems)} warning(s)" if problems else "") + ".")
+    return None
+
+
+@content_cli.command("validate")
+@click.option("--root", help=_ROOT_HELP)
+@click.option("--quizzes-root", help=_QUIZ_ROOT_HELP)
+def validate(root: str | None, quizzes_root: str | None) -> None:
+    """Check every course and bank folder; prints file:line: message for every problem."""
+    course_root, quiz_root = _roots(root, quizzes_root)
+    failed: list[str | None] = []
+    if course_root is not None:
+        failed.append(_check(course_root, courses.validate_tree(course_root),
+                             f"{len(courses.course_dirs(course_root))} course(s)"))
+    if quiz_root is not None:
+        docs = [quizzes.load_bank_dir(path) for path in quizzes.bank_dirs(quiz_root)]
+        failed.append(_check(quiz_root, quizzes.validate_quiz_tree(quiz_root),
+                             f"{len(docs)} bank(s), {sum(len(d.questions) for d in docs)} question(s), "
+                             f"{sum(len(d.quizzes) for d in docs)} quiz(zes)"))
+    if any(failed):
+        raise click.ClickException("; ".join(f for f in failed if f))
 
 
 @content_cli.command("sync")
-@click.option("--root", help="Folder holding the course folders (default: courses/ of the checkout).")
+@click.option("--root", help=_ROOT_HELP)
+@click.option("--quizzes-root", help=_QUIZ_ROOT_HELP)
 @click.option("--course", "slugs", multiple=True, help="Only this course slug (repeatable).")
-def sync(root: str | None, slugs: tuple[str, ...]) -> None:
-    """Load the course folders; a changed course gets a new published version."""
-    path = _root(root)
+@click.option("--bank", "banks", multiple=True, help="Only this question bank slug (repeatable).")
+def sync(root: str | None, quizzes_root: str | None, slugs: tuple[str, ...], banks: tuple[str, ...]) -> None:
+    """Load the folders; a changed course gets a new published version, a changed question a new version."""
+    course_root, quiz_root = _roots(root, quizzes_root)
+    if root is None and quizzes_root is None and (slugs or banks):
+        # --course alone syncs only courses, --bank alone only banks
+        course_root = course_root if slugs or not banks else None
+        quiz_root = quiz_root if banks or not slugs else None
     try:
-        report = courses.sync_courses(path, slugs=list(slugs) or None)
+        course_report = courses.sync_courses(course_root, slugs=list(slugs) or None) if course_root else None
+        quiz_report = quizzes.sync_quizzes(quiz_root, slugs=list(banks) or None) if quiz_root else None
     except courses.ContentInvalid as exc:
         db.session.rollback()
         for problem in exc.errors:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{len(exc.errors)} error(s); nothing was loaded") from None
     db.session.commit()
-    for warning in report.errors:
-        click.echo(str(warning), err=True)
-    for slug, status in report.courses.items():
-        click.echo(f"{slug}: {status} (version {report.versions[slug]})")
+    if course_report is not None:
+        for warning in course_report.errors:
+            click.echo(str(warning), err=True)
+        for slug, status in course_report.courses.items():
+            click.echo(f"{slug}: {status} (version {course_report.versions[slug]})")
+    if quiz_report is not None:
+        for warning in quiz_report.errors:
+            click.echo(str(warning), err=True)
+        for slug, status in quiz_report.banks.items():
+            counts = quiz_report.counts(slug)
+            changed = sum(1 for s in quiz_report.quizzes.values() if s != "unchanged")
+            click.echo(f"{slug}: bank {status}; questions: {counts['created']} created, {counts['updated']} updated, "
+                       f"{counts['unchanged']} unchanged, {counts['retired']} retired; "
+                       f"quizzes: {len(quiz_report.quizzes)} ({changed} changed)")
 
 
 @content_cli.command("export")
-@click.option("--root", required=True, help="Folder to write the course folders into.")
+@click.option("--root", help="Folder to write the course folders into.")
+@click.option("--quizzes-root", help="Folder to write the question bank folders into.")
 @click.option("--course", "slugs", multiple=True, help="Only this course slug (repeatable).")
-def export(root: str, slugs: tuple[str, ...]) -> None:
-    """Write each course's published version back to files."""
-    result = courses.export_courses(Path(root), list(slugs) or None)
-    if slugs and not result:
-        raise click.ClickException("no published course with that slug")
-    for slug, files in result.items():
-        click.echo(f"{slug}: {len(files)} file(s) written to {Path(root) / slug}")
+@click.option("--bank", "banks", multiple=True, help="Only this question bank slug (repeatable).")
+def export(root: str | None, quizzes_root: str | None, slugs: tuple[str, ...], banks: tuple[str, ...]) -> None:
+    """Write each course's published version and each question bank back to files."""
+    if not root and not quizzes_root:
+        raise click.UsageError("give --root (courses) and/or --quizzes-root (question banks)")
+    if root:
+        result = courses.export_courses(Path(root), list(slugs) or None)
+        if slugs and not result:
+            raise click.ClickException("no published course with that slug")
+        for slug, files in result.items():
+            click.echo(f"{slug}: {len(files)} file(s) written to {Path(root) / slug}")
+    if quizzes_root:
+        banks_written = quizzes.export_quizzes(Path(quizzes_root), list(banks) or None)
+        if banks and not banks_written:
+            raise click.ClickException("no question bank with that slug")
+        for slug, files in banks_written.items():
+            click.echo(f"{slug}: {len(files)} file(s) written to {Path(quizzes_root) / slug}")
 
 
 def register(app: Flask) -> None:
