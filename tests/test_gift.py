@@ -628,7 +628,8 @@ def test_every_imported_question_is_valid(path: Path) -> None:
         assert list(question.data) == list(canonical_question(question.data))  # keys in the written order
 
 
-@pytest.mark.parametrize("root", [Path(__file__).parent.parent / "quizzes"], ids=["shipped-bank"])
+@pytest.mark.parametrize("root", [Path(__file__).parent.parent / "quizzes", Path(__file__).parent / "fixtures" /
+                                  "quizzes" / "valid"], ids=["shipped-bank", "fixture-bank"])
 def test_yaml_banks_survive_write_then_parse(root: Path) -> None:
     """Every representable question of the YAML banks (canonical dicts) comes back identical."""
     questions = [q for path in sorted(root.glob("*/questions/*.yaml"))

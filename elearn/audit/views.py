@@ -45,6 +45,7 @@ ACTION_LABELS: dict[str, Any] = {
     "course.unassign": _l("Penugasan kursus ditarik"),
     "content.sync": _l("Kursus dimuat dari folder courses/"),
     "quiz.sync": _l("Bank soal dimuat dari folder quizzes/"),
+    "quiz.import_gift": _l("Soal diimpor dari berkas GIFT (Moodle)"),
     "course.create": _l("Kursus dibuat"),
     "course.draft": _l("Draf kursus dimulai"),
     "course.update": _l("Data kursus diubah"),
@@ -98,6 +99,8 @@ DETAIL_LABELS: dict[str, Any] = {
     "bytes": _l("ukuran (bita)"),
     # question banks
     "bank": _l("bank soal"),
+    "drafts": _l("draf"),
+    "skipped": _l("dilewati"),
     "retired": _l("ditarik"),
     "quizzes": _l("kuis berubah"),
 }

@@ -1,0 +1,189 @@
+"""``flask --app elearn quiz import-gift`` and ``quiz export-gift`` (runs on SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from elearn.audit.models import AuditEvent
+from elearn.content.gift import parse_gift
+from elearn.content.quizzes import sync_quizzes
+from elearn.db import db
+from elearn.quizzes.models import Question, QuestionBank, QuestionVersion
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GIFT = FIXTURES / "gift"
+
+
+def run(app, *args: str):
+    return app.test_cli_runner().invoke(args=["quiz", *args])
+
+
+def bank_data(slug: str) -> dict[str, dict]:
+    rows = db.session.execute(
+        select(Question.key, QuestionVersion.data)
+        .join(QuestionBank, QuestionBank.id == Question.bank_id)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(QuestionBank.slug == slug)
+        .order_by(Question.position, Question.id)
+    ).all()
+    return {key: data for key, data in rows}
+
+
+def version_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(QuestionVersion))
+
+
+def test_import_creates_the_bank_and_prints_json_of_the_documented_shape(app):
+    result = run(app, "import-gift", str(GIFT / "unsupported.gift"), "--bank", "impor-uji", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data)[:2] == ["imported", "skipped"]
+    assert data["imported"] == 1
+    assert all(set(item) == {"line", "reason"} for item in data["skipped"])
+    assert data["skipped"][:3] == [
+        {"line": 3, "reason": "matching questions are not supported"},
+        {"line": 8, "reason": "numerical questions are not supported"},
+        {"line": 10, "reason": "numerical questions are not supported"},
+    ]
+    assert len(data["skipped"]) == len(parse_gift((GIFT / "unsupported.gift").read_text()).skipped) == 23
+    assert data["created"] == 1 and data["updated"] == 0 and data["unchanged"] == 0
+    assert data["bank"] == "impor-uji" and data["bank_created"] is True
+    assert data["drafts"] == [{"line": 52, "id": "masih-terbaca", "missing": [
+        "election_types", "stage", "actor_role", "rule_refs", "sanctions", "tags", "sources", "feedback",
+        "feedback_true", "feedback_false"]}]
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == "impor-uji"))
+    assert bank.title == "impor-uji" and bank.instansi_id is None
+    version = db.session.scalar(select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
+                                .where(Question.bank_id == bank.id))
+    assert version.draft is True and version.type == "true_false"
+
+
+def test_import_reports_counts_drafts_and_skipped_questions(app):
+    result = run(app, "import-gift", str(GIFT / "comments_metadata.gift"), "--bank", "impor-uji")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Bank impor-uji (impor-uji) dibuat: 9 soal diimpor dari comments_metadata.gift." in out
+    assert "  baru: 9\n  diperbarui: 0\n  tidak berubah: 0\n" in out
+    assert "  baris 60 tanpa-umpan-balik-umum: feedback\n" in out
+    assert "  baris 42 lengkap-tapi-draf: ditandai [draft]\n" in out
+    assert "Dilewati (10):\n  baris 64: the comments give two different values for [stage:]: calon and bakal_calon\n" \
+        in out
+    data = bank_data("impor-uji")
+    assert list(data) == [q.data["id"] for q in parse_gift((GIFT / "comments_metadata.gift").read_text()).questions]
+    assert data["lurah-like-calon-bupati"]["verified_against_primary"] is True
+    assert "draft" not in data["lurah-like-calon-bupati"]
+
+
+def test_reimporting_the_same_file_changes_nothing(app):
+    path = str(GIFT / "multiple_choice.gift")
+    first = json.loads(run(app, "import-gift", path, "--bank", "impor-uji", "--json").output)
+    assert first["created"] == first["imported"] == 7
+    versions = version_count()
+    again = run(app, "import-gift", path, "--bank", "impor-uji", "--json")
+    assert again.exit_code == 0
+    second = json.loads(again.output)
+    assert second["imported"] == 7 and second["unchanged"] == 7
+    assert second["created"] == second["updated"] == 0 and second["bank_created"] is False
+    assert version_count() == versions
+    human = run(app, "import-gift", path, "--bank", "impor-uji")
+    assert "7 soal diimpor" in human.output and "tidak berubah: 7" in human.output
+
+
+def test_a_changed_question_gets_a_new_version(app, tmp_path):
+    path = tmp_path / "soal.gift"
+    path.write_text("// [id:satu]\n::Satu::ASN wajib netral.{T}\n", encoding="utf-8")
+    run(app, "import-gift", str(path), "--bank", "impor-uji")
+    path.write_text("// [id:satu]\n::Satu::ASN wajib netral di media sosial.{T}\n", encoding="utf-8")
+    data = json.loads(run(app, "import-gift", str(path), "--bank", "impor-uji", "--json").output)
+    assert (data["created"], data["updated"], data["unchanged"]) == (0, 1, 0)
+    question = db.session.scalar(select(Question).where(Question.key == "satu"))
+    assert question.current_version.number == 2
+    assert question.current_version.data["stem"] == "ASN wajib netral di media sosial."
+
+
+def test_import_is_audited(app):
+    run(app, "import-gift", str(GIFT / "true_false.gift"), "--bank", "impor-uji")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "quiz.import_gift"))
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == "impor-uji"))
+    assert (event.target_type, event.target_id, event.instansi_id, event.actor_id) == (
+        "question_banks", bank.id, None, None)
+    assert event.details == {"file": "true_false.gift", "bank": "impor-uji", "created": 10, "updated": 0,
+                             "unchanged": 0, "drafts": 10, "skipped": 0}
+
+
+def test_import_into_a_new_bank_of_an_instansi(app, make_instansi):
+    instansi = make_instansi()
+    result = run(app, "import-gift", str(GIFT / "true_false.gift"), "--bank", "impor-kota", "--instansi", instansi.slug)
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(QuestionBank.instansi_id).where(QuestionBank.slug == "impor-kota")) == instansi.id
+    other = make_instansi()
+    again = run(app, "import-gift", str(GIFT / "true_false.gift"), "--bank", "impor-kota", "--instansi", other.slug)
+    assert again.exit_code == 0
+    assert again.stderr == f"Bank impor-kota sudah ada; --instansi {other.slug} diabaikan (pemilik bank tidak diubah).\n"
+    assert db.session.scalar(select(QuestionBank.instansi_id).where(QuestionBank.slug == "impor-kota")) == instansi.id
+    unknown = run(app, "import-gift", str(GIFT / "true_false.gift"), "--bank", "impor-kota", "--instansi", "tidak-ada")
+    assert unknown.exit_code != 0 and "Instansi tidak-ada tidak ditemukan" in unknown.output
+
+
+def test_encodings(app, tmp_path):
+    text = "::Camat::Camat menolak hadir — benar?{T#Keliru.#Tepat.}\n"
+    for name, raw in [("bom.gift", b"\xef\xbb\xbf" + text.encode("utf-8")), ("win.gift", text.encode("cp1252")),
+                      ("utf16.gift", text.encode("utf-16"))]:
+        (tmp_path / name).write_bytes(raw)
+        result = run(app, "import-gift", str(tmp_path / name), "--bank", "impor-uji", "--json")
+        assert result.exit_code == 0, result.output
+    assert bank_data("impor-uji")["camat"]["stem"] == "Camat menolak hadir — benar?"
+
+
+def test_unreadable_or_undecodable_files_exit_non_zero(app, tmp_path):
+    missing = run(app, "import-gift", str(tmp_path / "tidak-ada.gift"), "--bank", "impor-uji")
+    assert missing.exit_code != 0 and "tidak bisa dibaca" in missing.output
+    binary = tmp_path / "biner.gift"
+    binary.write_bytes(b"\x81\x8d\x8f\x90\x9d")
+    undecodable = run(app, "import-gift", str(binary), "--bank", "impor-uji")
+    assert undecodable.exit_code != 0 and "bukan teks UTF-8" in undecodable.output
+    bad_slug = run(app, "import-gift", str(GIFT / "true_false.gift"), "--bank", "Bank Baru")
+    assert bad_slug.exit_code != 0
+    assert db.session.scalar(select(func.count()).select_from(QuestionBank)) == 0
+    # a file whose questions are all skipped is not an error
+    (tmp_path / "kosong.gift").write_text("::Esai::Jelaskan.{}\n", encoding="utf-8")
+    empty = run(app, "import-gift", str(tmp_path / "kosong.gift"), "--bank", "impor-uji", "--json")
+    assert empty.exit_code == 0
+    assert json.loads(empty.output)["skipped"] == [{"line": 1, "reason": "essay questions are not supported"}]
+
+
+def test_export_then_reimport_gives_the_same_questions(app, tmp_path):
+    sync_quizzes(FIXTURES / "quizzes" / "valid")
+    db.session.commit()
+    original = bank_data("contoh")
+    output = tmp_path / "contoh.gift"
+    result = run(app, "export-gift", "--bank", "contoh", "--output", str(output))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "dilewati pesan-suara-sekda: branching scenarios have no GIFT form\n"
+        "dilewati feed-tim-pemenangan: social-media feed questions have no GIFT form\n"
+    )
+    assert result.stdout == f"3 soal ditulis ke {output}, 2 dilewati.\n"
+    text = output.read_text(encoding="utf-8")
+    assert text.startswith("// Bank contoh\n")
+
+    copy = json.loads(run(app, "import-gift", str(output), "--bank", "contoh-salinan", "--json").output)
+    assert copy["imported"] == 3 and copy["skipped"] == [] and copy["drafts"] == []
+    representable = {key: data for key, data in original.items() if data["type"] not in ("branching", "social_feed")}
+    assert bank_data("contoh-salinan") == representable
+
+    versions = version_count()
+    same = json.loads(run(app, "import-gift", str(output), "--bank", "contoh", "--json").output)
+    assert same["unchanged"] == 3 and version_count() == versions
+
+
+def test_export_to_stdout_and_unknown_bank(app):
+    run(app, "import-gift", str(GIFT / "escapes.gift"), "--bank", "impor-uji")
+    result = run(app, "export-gift", "--bank", "impor-uji")
+    assert result.exit_code == 0
+    assert result.stderr == "3 soal ditulis, 0 dilewati.\n"
+    assert [q.data for q in parse_gift(result.stdout).questions] == list(bank_data("impor-uji").values())
+    unknown = run(app, "export-gift", "--bank", "tidak-ada")
+    assert unknown.exit_code != 0 and "Bank soal tidak-ada tidak ditemukan" in unknown.output
