@@ -1,0 +1,100 @@
+"""Quiz services over the database: which questions a bank offers and drawing them for an attempt.
+
+Services take plain values and flush, never commit.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from ..db import db
+from .models import Question, QuestionTag, QuestionVersion, Quiz, Tag
+
+
+class DrawError(ValueError):
+    """A draw rule of a quiz can't be satisfied by the bank as it is now."""
+
+    def __init__(self, quiz: Quiz, rule_index: int, needed: int, available: int) -> None:
+        super().__init__(f"quiz '{quiz.slug}', draw item {rule_index + 1}: needs {needed} question(s), "
+                         f"only {available} left in the bank")
+        self.quiz_slug = quiz.slug
+        self.rule_index = rule_index
+        self.needed = needed
+        self.available = available
+
+
+def drawable_questions(bank_id: int) -> list[tuple[Question, QuestionVersion]]:
+    """The questions a quiz of the bank may draw: current version, not retired, not a draft; in bank order."""
+    rows = db.session.execute(
+        select(Question, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.bank_id == bank_id, Question.retired.is_(False), QuestionVersion.draft.is_(False))
+        .order_by(Question.position, Question.id)
+    ).all()
+    return [(question, version) for question, version in rows]
+
+
+def question_tags(bank_id: int) -> dict[int, set[str]]:
+    """Question id -> tag slugs (QuestionTag mirrors each question's current version)."""
+    result: dict[int, set[str]] = {}
+    rows = db.session.execute(
+        select(QuestionTag.question_id, Tag.slug)
+        .join(Tag, Tag.id == QuestionTag.tag_id)
+        .join(Question, Question.id == QuestionTag.question_id)
+        .where(Question.bank_id == bank_id)
+    )
+    for question_id, slug in rows:
+        result.setdefault(question_id, set()).add(slug)
+    return result
+
+
+def bank_pool(bank_id: int) -> tuple[dict[str, list[str]], set[str]]:
+    """(drawable question key -> tags, keys of current draft questions): what
+    ``content.quizzes.validate_quiz`` checks a quiz's draw rules against."""
+    tags = question_tags(bank_id)
+    pool = {q.key: sorted(tags.get(q.id, set())) for q, _v in drawable_questions(bank_id)}
+    drafts = set(db.session.scalars(
+        select(Question.key)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.bank_id == bank_id, Question.retired.is_(False), QuestionVersion.draft.is_(True))
+    ))
+    return pool, drafts
+
+
+def draw_questions(quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
+    """The question versions of a new attempt: the draw rules in order (``{count, tags}``: questions having
+    any of the tags; ``{count, questions}``: from these ids; ``{count}``: from the rest of the bank), never
+    the same question twice, only current versions of questions that are neither retired nor drafts.
+
+    Within a rule the questions are chosen at random with ``rng``. The result is shuffled when
+    ``quiz.shuffle_questions``; otherwise it keeps the rule order and, within a rule, the bank order.
+    Raises DrawError when a rule can't be satisfied."""
+    candidates = drawable_questions(quiz.bank_id)
+    tags = question_tags(quiz.bank_id)
+    order = {question.id: i for i, (question, _v) in enumerate(candidates)}
+    taken: set[int] = set()
+    drawn: list[QuestionVersion] = []
+    for index, rule in enumerate(quiz.draw or []):
+        count = int(rule.get("count") or 0)
+        pool: Sequence[tuple[Question, QuestionVersion]]
+        if rule.get("tags"):
+            wanted = set(rule["tags"])
+            pool = [(q, v) for q, v in candidates if tags.get(q.id, set()) & wanted]
+        elif rule.get("questions"):
+            keys = set(rule["questions"])
+            pool = [(q, v) for q, v in candidates if q.key in keys]
+        else:
+            pool = candidates
+        pool = [(q, v) for q, v in pool if q.id not in taken]
+        if len(pool) < count:
+            raise DrawError(quiz, index, count, len(pool))
+        chosen = rng.sample(list(pool), count)
+        if not quiz.shuffle_questions:
+            chosen.sort(key=lambda pair: order[pair[0].id])
+        taken.update(q.id for q, _v in chosen)
+        drawn.extend(v for _q, v in chosen)
+    if quiz.shuffle_questions:
+        rng.shuffle(drawn)
+    return drawn
