@@ -44,6 +44,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(authoring.bp)
 
+    from .quizzes import analysis_views
+
+    app.register_blueprint(analysis_views.bp)
+
     auth_views.init_login_manager(login_manager)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -205,6 +205,136 @@ def scope_authored_courses(stmt: Select[Any], user: User) -> Select[Any]:
     return stmt.where(Course.instansi_id == user.instansi_id)
 
 
+# --- question banks, quiz authoring, item analysis -----------------------------------------
+
+
+def _own_or_shipped(user: User, instansi_id: int | None) -> bool:
+    return instansi_id is None or user.role == Role.SUPERADMIN or instansi_id == user.instansi_id
+
+
+def _own(user: User, instansi_id: int | None) -> bool:
+    """Editable: the superadmin everything (shipped content too), others their instansi's rows."""
+    return user.role == Role.SUPERADMIN or (instansi_id is not None and instansi_id == user.instansi_id)
+
+
+def can_view_bank(user: User, bank: Any) -> bool:
+    """Authors read their instansi's banks and the shipped ones (to see and draw their questions)."""
+    return can_author_content(user) and _own_or_shipped(user, bank.instansi_id)
+
+
+def can_edit_bank(user: User, bank: Any) -> bool:
+    """Like ``can_edit_course``: own instansi's banks; the shipped banks (quizzes/) only the superadmin."""
+    return can_author_content(user) and _own(user, bank.instansi_id)
+
+
+def scope_banks(stmt: Select[Any], user: User, *, editable: bool = False) -> Select[Any]:
+    """Limit a query selecting QuestionBank rows to those ``can_view_bank`` (or, with
+    ``editable``, ``can_edit_bank``) allows."""
+    from .quizzes.models import QuestionBank
+
+    return _scope_owned(stmt, user, QuestionBank.instansi_id, editable)
+
+
+def _scope_owned(stmt: Select[Any], user: User, column: Any, editable: bool) -> Select[Any]:
+    if not can_author_content(user):
+        return stmt.where(false())
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    own = column == user.instansi_id if user.instansi_id is not None else false()
+    return stmt.where(own) if editable else stmt.where(or_(column.is_(None), own))
+
+
+def can_view_quiz_setup(user: User, quiz: Any) -> bool:
+    """Authors see their instansi's quizzes and the shipped ones (their settings and a sample draw)."""
+    return can_author_content(user) and _own_or_shipped(user, quiz.instansi_id)
+
+
+def can_edit_quiz(user: User, quiz: Any) -> bool:
+    return can_author_content(user) and _own(user, quiz.instansi_id)
+
+
+def scope_authored_quizzes(stmt: Select[Any], user: User, *, editable: bool = False) -> Select[Any]:
+    """Limit a query selecting Quiz rows (any status) to those ``can_view_quiz_setup`` (or, with
+    ``editable``, ``can_edit_quiz``) allows."""
+    from .quizzes.models import Quiz
+
+    return _scope_owned(stmt, user, Quiz.instansi_id, editable)
+
+
+def can_edit_tag(user: User, tag: Any) -> bool:
+    """Tags are shared by every bank: renaming one changes what everybody sees, so a trainer may
+    rename only a tag that no question outside the banks they edit uses; the superadmin any."""
+    from .db import db
+    from .quizzes.models import Question, QuestionBank, QuestionTag
+
+    if not can_author_content(user):
+        return False
+    if user.role == Role.SUPERADMIN:
+        return True
+    elsewhere = (
+        select(QuestionTag.question_id)
+        .join(Question, Question.id == QuestionTag.question_id)
+        .join(QuestionBank, QuestionBank.id == Question.bank_id)
+        .where(QuestionTag.tag_id == tag.id)
+        .where(or_(QuestionBank.instansi_id.is_(None), QuestionBank.instansi_id != user.instansi_id))
+        .limit(1)
+    )
+    return db.session.scalar(elsewhere) is None
+
+
+def can_analyse_quizzes(user: User) -> bool:
+    """Item analysis: trainers and admin BKPSDM (their instansi), operator SKPD (own SKPD), superadmin."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.OPERATOR_SKPD:
+        return user.instansi_id is not None and user.skpd_id is not None
+    if user.role in (Role.PELATIH, Role.ADMIN_BKPSDM):
+        return user.instansi_id is not None
+    return user.role == Role.SUPERADMIN
+
+
+def can_view_item_analysis(user: User, quiz: Any, skpd: Unit | None = None) -> bool:
+    """The item analysis of ``quiz`` (a shipped quiz or one of the user's instansi), over all the
+    attempts the user may see (``skpd`` None) or one SKPD's. An operator SKPD sees only their own
+    SKPD; trainers and admin BKPSDM any SKPD of their instansi; the superadmin everything."""
+    if not can_analyse_quizzes(user) or not _own_or_shipped(user, quiz.instansi_id):
+        return False
+    if user.role == Role.SUPERADMIN:
+        return True
+    if skpd is not None and (skpd.instansi_id != user.instansi_id or skpd.parent_id is not None):
+        return False
+    if user.role == Role.OPERATOR_SKPD:
+        return skpd is not None and skpd.id == user.skpd_id
+    return True
+
+
+def scope_analysable_quizzes(stmt: Select[Any], user: User) -> Select[Any]:
+    """Limit a query selecting Quiz rows to those whose item analysis the user may open."""
+    from .quizzes.models import Quiz
+
+    if not can_analyse_quizzes(user):
+        return stmt.where(false())
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    return stmt.where(or_(Quiz.instansi_id.is_(None), Quiz.instansi_id == user.instansi_id))
+
+
+def scope_analysis_attempts(stmt: Select[Any], user: User) -> Select[Any]:
+    """Limit a query over Attempt rows to the attempts whose SKPD (at the start of the attempt) the
+    user may analyse: the superadmin all, trainers and admin BKPSDM their instansi's SKPDs, an
+    operator SKPD their own SKPD."""
+    from .quizzes.models import Attempt
+
+    if not can_analyse_quizzes(user):
+        return stmt.where(false())
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    if user.role == Role.OPERATOR_SKPD:
+        return stmt.where(Attempt.skpd_id == user.skpd_id)
+    skpds = select(Unit.id).where(Unit.instansi_id == user.instansi_id, Unit.parent_id.is_(None))
+    return stmt.where(Attempt.skpd_id.in_(skpds))
+
+
 def can_see_course(user: User, course: Any) -> bool:
     """Shipped courses (no instansi) belong to everyone; an instansi's own courses to its people."""
     if not user.is_authenticated:

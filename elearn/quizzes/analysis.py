@@ -1,0 +1,400 @@
+"""Item analysis of a quiz: how each question worked, over each person's first finished attempt.
+
+What is counted
+    Each person's **first finished attempt** (submitted, or closed when its time ran out) of the
+    quiz, so retries after reading the feedback don't flatter the questions. Attempts are placed by
+    the SKPD the person belonged to when the attempt started (``Attempt.skpd_id``) and limited to
+    the SKPDs the viewer may analyse (``authz.scope_analysis_attempts``).
+
+Per question version (a question's versions are grouped under the question)
+    N         people who were given that version in their first attempt;
+    facility  the mean fraction of the points earned (0-100 %) and the share fully correct;
+    discrimination
+              the item-rest correlation: Pearson's r between the fraction earned on this question
+              and the mean fraction on the attempt's *other* questions. For a question scored right
+              or wrong it is the point-biserial correlation. Near 0 or negative: people who did well
+              on the rest of the quiz did no better here (the question may mislead, or its key may
+              be wrong); 0.3 and above is a question that separates well.
+    choices   how many people chose each option / true-false answer / feed action / branch choice
+              (from ``AttemptItem.response`` through the type registry's ``grade(...).chosen``),
+              and how many left the question unanswered.
+
+Privacy: no names anywhere, and no figure about fewer than ``MIN_CELL`` (5) people. A cell of
+1 to 4 people shows "< 5" (0 is shown: it describes nobody); when the whole selection has fewer than 5 people nothing is shown but a
+notice. Where a hidden cell could be worked out by subtraction (the choices of one single-choice
+question add up to its N, the SKPD rows to the total) a second cell is hidden too.
+
+The figures are aggregated in SQL (GROUP BY); only the choice counts are computed in Python, over
+the first attempts' responses, streamed.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, select
+
+from .. import authz
+from ..accounts.models import Role, User
+from ..db import db
+from ..org.models import Instansi, Unit
+from .models import Attempt, AttemptItem, AttemptStatus, Question, QuestionVersion, Quiz
+from .types import QUESTION_TYPES, Branching, InvalidResponse
+
+#: the smallest group of people a figure may describe
+MIN_CELL = 5
+FINISHED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
+#: the pseudo-choice key of an unanswered question
+UNANSWERED = ""
+STREAM_BATCH = 2000
+
+
+def visible(count: int) -> bool:
+    """A group of people big enough to describe."""
+    return count >= MIN_CELL
+
+
+def small(count: int) -> bool:
+    """A cell to hide: 1 to 4 people (a cell of nobody describes nobody, so 0 is shown)."""
+    return 0 < count < MIN_CELL
+
+
+def pearson(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float) -> float | None:
+    """Pearson's r from sums (n, Σx, Σy, Σx², Σy², Σxy); None when either side does not vary."""
+    if n < 2:
+        return None
+    vx = sxx - sx * sx / n
+    vy = syy - sy * sy / n
+    if vx <= 1e-12 or vy <= 1e-12:
+        return None
+    r = (sxy - sx * sy / n) / math.sqrt(vx * vy)
+    return max(-1.0, min(1.0, r))
+
+
+def suppress(counts: Sequence[int], exclusive: bool) -> list[bool]:
+    """Which cells to hide: every cell of 1 to 4 people; in an ``exclusive`` group (each person is
+    in exactly one cell and the total is shown) a lone hidden cell could be worked out by
+    subtraction, so the smallest shown cell is hidden with it."""
+    hidden = [small(c) for c in counts]
+    if exclusive and sum(hidden) == 1 and len(counts) > 1:
+        shown = [(c, i) for i, c in enumerate(counts) if not hidden[i]]
+        hidden[min(shown)[1]] = True
+    return hidden
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Sums:
+    """The SQL aggregates of one question version (additive, so versions combine)."""
+
+    n: int = 0
+    fraction: float = 0.0
+    correct: int = 0
+    #: rows with a rest score (attempts with more than one question) and their sums
+    m: int = 0
+    x: float = 0.0
+    y: float = 0.0
+    xx: float = 0.0
+    yy: float = 0.0
+    xy: float = 0.0
+
+    def __add__(self, other: Sums) -> Sums:
+        return Sums(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
+
+    def astuple(self) -> tuple[Any, ...]:
+        return (self.n, self.fraction, self.correct, self.m, self.x, self.y, self.xx, self.yy, self.xy)
+
+    @property
+    def facility(self) -> float | None:
+        """Mean fraction of the points, 0..1."""
+        return self.fraction / self.n if self.n else None
+
+    @property
+    def share_correct(self) -> float | None:
+        return self.correct / self.n if self.n else None
+
+    @property
+    def discrimination(self) -> float | None:
+        return pearson(self.m, self.x, self.y, self.xx, self.yy, self.xy)
+
+
+@dataclass
+class ChoiceCount:
+    key: str
+    label: str
+    count: int
+    hidden: bool = False
+    #: branching: the situation (node id) the choice belongs to
+    group: str = ""
+
+
+@dataclass
+class VersionStats:
+    version: QuestionVersion
+    current: bool
+    sums: Sums
+    choices: list[ChoiceCount] = field(default_factory=list)
+    unanswered: ChoiceCount | None = None
+
+    @property
+    def hidden(self) -> bool:
+        return not visible(self.sums.n)
+
+
+@dataclass
+class QuestionStats:
+    question: Question
+    versions: list[VersionStats]
+
+    @property
+    def title(self) -> str:
+        current = next((v for v in self.versions if v.current), self.versions[0])
+        return current.version.title
+
+    @property
+    def combined(self) -> Sums | None:
+        """All versions together, when there are several and each is shown (a hidden version could
+        otherwise be worked out from the total)."""
+        if len(self.versions) < 2 or any(v.hidden for v in self.versions):
+            return None
+        total = Sums()
+        for v in self.versions:
+            total = total + v.sums
+        return total
+
+
+@dataclass
+class SkpdRow:
+    skpd_id: int | None
+    name: str
+    instansi: str
+    people: int
+    attempts: int
+    passed: int
+    hidden: bool = False
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.passed / self.people if self.people else None
+
+
+@dataclass
+class QuizAnalysis:
+    quiz: Quiz
+    skpd: Unit | None
+    people: int
+    questions: list[QuestionStats]
+    skpd_rows: list[SkpdRow]
+
+    @property
+    def hidden(self) -> bool:
+        return not visible(self.people)
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+def first_attempts(quiz: Quiz, user: User, skpd: Unit | None = None) -> Select[Any]:
+    """id, skpd_id, passed of each person's first finished attempt at ``quiz``, within what ``user``
+    may analyse (and within ``skpd`` when given)."""
+    firsts = (
+        select(Attempt.user_id.label("user_id"), func.min(Attempt.number).label("number"))
+        .where(Attempt.quiz_id == quiz.id, Attempt.status.in_(FINISHED))
+        .group_by(Attempt.user_id)
+        .subquery("firsts")
+    )
+    stmt = (
+        select(Attempt.id.label("id"), Attempt.skpd_id.label("skpd_id"), Attempt.passed.label("passed"))
+        .join(firsts, and_(firsts.c.user_id == Attempt.user_id, firsts.c.number == Attempt.number))
+        .where(Attempt.quiz_id == quiz.id)
+    )
+    stmt = authz.scope_analysis_attempts(stmt, user)
+    if skpd is not None:
+        stmt = stmt.where(Attempt.skpd_id == skpd.id)
+    return stmt
+
+
+def _version_sums(first: Any) -> dict[int, Sums]:
+    """Per question version: N, Σ fraction, number fully correct and the item-rest sums."""
+    totals = (
+        select(AttemptItem.attempt_id.label("attempt_id"),
+               func.sum(func.coalesce(AttemptItem.fraction, 0.0)).label("fsum"),
+               func.count(AttemptItem.id).label("n_items"))
+        .join(first, first.c.id == AttemptItem.attempt_id)
+        .group_by(AttemptItem.attempt_id)
+        .subquery("totals")
+    )
+    x = func.coalesce(AttemptItem.fraction, 0.0)
+    has_rest = totals.c.n_items > 1
+    y = (totals.c.fsum - x) / func.nullif(totals.c.n_items - 1, 0)
+
+    def when_rest(value: Any) -> Any:
+        return func.sum(case((has_rest, value), else_=0.0))
+
+    stmt = (
+        select(
+            AttemptItem.question_version_id,
+            func.count(AttemptItem.id),
+            func.sum(x),
+            func.sum(case((AttemptItem.correct.is_(True), 1), else_=0)),
+            func.sum(case((has_rest, 1), else_=0)),
+            when_rest(x), when_rest(y), when_rest(x * x), when_rest(y * y), when_rest(x * y),
+        )
+        .join(totals, totals.c.attempt_id == AttemptItem.attempt_id)
+        .group_by(AttemptItem.question_version_id)
+    )
+    result = {}
+    for vid, n, fsum, correct, m, sx, sy, sxx, syy, sxy in db.session.execute(stmt):
+        result[vid] = Sums(int(n), float(fsum or 0), int(correct or 0), int(m or 0), float(sx or 0),
+                           float(sy or 0), float(sxx or 0), float(syy or 0), float(sxy or 0))
+    return result
+
+
+def _chosen(version: QuestionVersion, response: Any) -> list[str]:
+    try:
+        return QUESTION_TYPES[version.type].grade(version.data, response).chosen
+    except (InvalidResponse, KeyError, TypeError, ValueError, ZeroDivisionError):
+        return []
+
+
+def _choice_counts(first: Any, versions: dict[int, QuestionVersion]) -> tuple[dict[int, Counter[str]], Counter[int]]:
+    """Per version: how many people chose each key, and how many left it unanswered. Streams the
+    responses; a response seen before is not graded again."""
+    counts: dict[int, Counter[str]] = {vid: Counter() for vid in versions}
+    unanswered: Counter[int] = Counter()
+    seen: dict[tuple[int, str], list[str]] = {}
+    stmt = (
+        select(AttemptItem.question_version_id, AttemptItem.response)
+        .join(first, first.c.id == AttemptItem.attempt_id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    for vid, response in db.session.execute(stmt):
+        if vid not in versions:
+            continue
+        if not response:
+            unanswered[vid] += 1
+            continue
+        key = (vid, json.dumps(response, sort_keys=True))
+        if key not in seen:
+            seen[key] = _chosen(versions[vid], response)
+        counts[vid].update(set(seen[key]))
+    return counts, unanswered
+
+
+def _version_choices(version: QuestionVersion, counts: Counter[str], unanswered: int
+                     ) -> tuple[list[ChoiceCount], ChoiceCount]:
+    qtype = QUESTION_TYPES[version.type]
+    choices = [ChoiceCount(key, label, counts.get(key, 0), group=key.split(":", 1)[0] if ":" in key else "")
+               for key, label in qtype.choice_keys(version.data)]
+    blank = ChoiceCount(UNANSWERED, "", unanswered)
+    if version.type in ("single_choice", "true_false"):
+        groups = [choices + [blank]]
+    elif version.type == "branching":
+        start = str(version.data.get("start"))
+        groups = []
+        for node in dict.fromkeys(c.group for c in choices):
+            group = [c for c in choices if c.group == node]
+            groups.append(group + [blank] if node == start else group)
+    else:
+        groups = [[c] for c in choices] + [[blank]]
+    exclusive = version.type in ("single_choice", "true_false", "branching")
+    for group in groups:
+        for cell, hide in zip(group, suppress([c.count for c in group], exclusive), strict=True):
+            cell.hidden = hide
+    return choices, blank
+
+
+def _skpd_rows(quiz: Quiz, user: User) -> list[SkpdRow]:
+    first = first_attempts(quiz, user).subquery("first")
+    all_finished = authz.scope_analysis_attempts(
+        select(Attempt.skpd_id.label("skpd_id"), func.count(Attempt.id).label("attempts"))
+        .where(Attempt.quiz_id == quiz.id, Attempt.status.in_(FINISHED))
+        .group_by(Attempt.skpd_id), user,
+    ).subquery("finished")
+    people = (
+        select(first.c.skpd_id, func.count(first.c.id), func.sum(case((first.c.passed.is_(True), 1), else_=0)))
+        .group_by(first.c.skpd_id)
+    )
+    attempts = {skpd_id: n for skpd_id, n in db.session.execute(select(all_finished.c.skpd_id, all_finished.c.attempts))}
+    rows = db.session.execute(people).all()
+    ids = [r[0] for r in rows if r[0] is not None]
+    names = {uid: (name, inst) for uid, name, inst in db.session.execute(
+        select(Unit.id, Unit.name, Instansi.name).join(Instansi, Instansi.id == Unit.instansi_id)
+        .where(Unit.id.in_(ids)))} if ids else {}
+    result = [
+        SkpdRow(skpd_id, *names.get(skpd_id, ("", "")), people=int(n), attempts=int(attempts.get(skpd_id, n)),
+                passed=int(passed or 0))
+        for skpd_id, n, passed in rows
+    ]
+    result.sort(key=lambda r: (r.instansi, r.skpd_id is None, r.name.casefold()))
+    for row, hide in zip(result, suppress([r.people for r in result], exclusive=True), strict=True):
+        row.hidden = hide
+    return result
+
+
+def analyse(quiz: Quiz, user: User, skpd: Unit | None = None) -> QuizAnalysis:
+    """The item analysis of ``quiz`` as ``user`` may see it (one SKPD when ``skpd`` is given).
+    Suppression is applied here (``hidden`` flags), so every view and export shows the same."""
+    first = first_attempts(quiz, user, skpd).subquery("first")
+    people = db.session.scalar(select(func.count()).select_from(first)) or 0
+    skpd_rows = _skpd_rows(quiz, user)
+    if not visible(people):
+        return QuizAnalysis(quiz, skpd, people, [], skpd_rows)
+    sums = _version_sums(first)
+    versions = {v.id: v for v in db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(sums)))}
+    counts, unanswered = _choice_counts(first, versions)
+    by_question: dict[int, list[VersionStats]] = {}
+    for vid, version in versions.items():
+        question = version.question
+        stats = VersionStats(version, question.current_version_id == vid, sums[vid])
+        if not stats.hidden:
+            stats.choices, stats.unanswered = _version_choices(version, counts[vid], unanswered[vid])
+        by_question.setdefault(question.id, []).append(stats)
+    questions = []
+    for items in by_question.values():
+        items.sort(key=lambda s: -s.version.number)
+        questions.append(QuestionStats(items[0].version.question, items))
+    questions.sort(key=lambda q: (q.title.casefold(), q.question.key))
+    return QuizAnalysis(quiz, skpd, people, questions, skpd_rows)
+
+
+def skpd_choices(quiz: Quiz, user: User) -> list[Unit]:
+    """The SKPDs the user may filter by (an operator SKPD: only their own)."""
+    stmt = select(Unit).where(Unit.parent_id.is_(None))
+    if not authz.is_superadmin(user):
+        stmt = stmt.where(Unit.instansi_id == user.instansi_id)
+    if user.role == Role.OPERATOR_SKPD:
+        stmt = stmt.where(Unit.id == user.skpd_id)
+    units = list(db.session.scalars(stmt))
+    units.sort(key=lambda u: (u.instansi.name.casefold(), u.name.casefold()))
+    return units
+
+
+def quiz_people(quizzes: Iterable[Quiz], user: User) -> dict[int, int]:
+    """Per quiz: the people (first finished attempts) the user may analyse, in one query."""
+    ids = [q.id for q in quizzes]
+    if not ids:
+        return {}
+    stmt = authz.scope_analysis_attempts(
+        select(Attempt.quiz_id, func.count(func.distinct(Attempt.user_id)))
+        .where(Attempt.quiz_id.in_(ids), Attempt.status.in_(FINISHED))
+        .group_by(Attempt.quiz_id), user,
+    )
+    return {quiz_id: int(n) for quiz_id, n in db.session.execute(stmt)}
+
+
+def branch_labels(version: QuestionVersion) -> dict[str, str]:
+    """Branching: node id -> the situation's first words (to head each node's choices)."""
+    if version.type != Branching.name:
+        return {}
+    labels = {}
+    for node in version.data.get("nodes") or []:
+        text = " ".join(str(node.get("text") or "").split())
+        labels[str(node.get("id"))] = text if len(text) <= 90 else text[:87].rstrip() + "…"
+    return labels
