@@ -7,5 +7,6 @@ def import_all_models() -> None:
     from .audit import models as _audit  # noqa: F401
     from .courses import models as _courses  # noqa: F401
     from .org import models as _org  # noqa: F401
+    from .pledges import models as _pledges  # noqa: F401
     from .quizzes import models as _quizzes  # noqa: F401
     from .roster import models as _roster  # noqa: F401
