@@ -347,6 +347,20 @@ def can_read_course(user: User, course: Any) -> bool:
     return course.published_version_id is not None and can_see_course(user, course)
 
 
+def can_take_quiz(user: User, quiz: Any) -> bool:
+    """Learners take published quizzes: shipped ones (no instansi) and their own instansi's."""
+    from .quizzes.models import QuizStatus
+
+    if not user.is_authenticated or quiz.status != QuizStatus.PUBLISHED:
+        return False
+    return quiz.instansi_id is None or user.role == Role.SUPERADMIN or quiz.instansi_id == user.instansi_id
+
+
+def can_view_attempt(user: User, attempt: Any) -> bool:
+    """A quiz attempt is private to the person who made it (HR sees aggregates only)."""
+    return user.is_authenticated and attempt.user_id == user.id
+
+
 def can_assign_courses(user: User) -> bool:
     """Course assignment is HR work: operator SKPD (for their SKPD), admin BKPSDM, superadmin."""
     if not user.is_authenticated:
@@ -432,6 +446,18 @@ def scope_courses(stmt: Select[Any], user: User) -> Select[Any]:
     if user.role == Role.SUPERADMIN:
         return stmt
     return stmt.where(or_(Course.instansi_id.is_(None), Course.instansi_id == user.instansi_id))
+
+
+def scope_quizzes(stmt: Select[Any], user: User) -> Select[Any]:
+    """Limit a query selecting Quiz rows to those ``can_take_quiz`` allows."""
+    from .quizzes.models import Quiz, QuizStatus
+
+    if not user.is_authenticated:
+        return stmt.where(false())
+    stmt = stmt.where(Quiz.status == QuizStatus.PUBLISHED)
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    return stmt.where(or_(Quiz.instansi_id.is_(None), Quiz.instansi_id == user.instansi_id))
 
 
 def scope_assignments(stmt: Select[Any], user: User) -> Select[Any]:

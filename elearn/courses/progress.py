@@ -229,6 +229,8 @@ class CourseView:
     version: CourseVersion
     enrollment: Enrollment | None
     modules: list[ModuleView] = field(default_factory=list)
+    #: the learner has passed the quiz the version requires (``requires.quiz``)
+    quiz_passed: bool = False
 
     @property
     def total_sections(self) -> int:
@@ -244,10 +246,27 @@ class CourseView:
         return min(math.floor(100 * read / total), 99) if total else 0
 
     @property
-    def completed(self) -> bool:
+    def modules_completed(self) -> bool:
         if self.enrollment is not None and self.enrollment.modules_completed_at is not None:
             return True
         return bool(self.modules) and all(m.state == ModuleState.DONE for m in self.modules)
+
+    @property
+    def required_quiz(self) -> str | None:
+        """The slug of the quiz the course asks for (``requires.quiz``), if any."""
+        return (self.version.requires or {}).get("quiz") or None
+
+    @property
+    def quiz_needed(self) -> bool:
+        """Completion waits for the quiz: ``completion.quiz_pass`` and a required quiz not passed yet."""
+        return (bool((self.version.completion or {}).get("quiz_pass")) and self.required_quiz is not None
+                and not self.quiz_passed)
+
+    @property
+    def completed(self) -> bool:
+        """The completion rule: every module read and, when ``completion.quiz_pass``, the quiz passed.
+        (``completion.pledge_signed`` is checked by the pledge area, issue 5.)"""
+        return self.modules_completed and not self.quiz_needed
 
     @property
     def started(self) -> bool:
@@ -308,6 +327,7 @@ def course_views(user: User, courses: list[Course]) -> list[CourseView]:
         elif course.published_version is not None:
             versions[course.id] = course.published_version
     progress = _progress_rows(user.id, [v.id for v in versions.values()])
+    passed = _passed_quizzes(user.id, versions.values())
     views = []
     for course in courses:
         version = versions.get(course.id)
@@ -315,8 +335,20 @@ def course_views(user: User, courses: list[Course]) -> list[CourseView]:
             continue
         modules = [ModuleView(i, link.module, progress.get((version.id, link.module_version_id)))
                    for i, link in enumerate(version.modules)]
-        views.append(CourseView(course, version, enrollments.get(course.id), modules))
+        quiz = (version.requires or {}).get("quiz")
+        views.append(CourseView(course, version, enrollments.get(course.id), modules, quiz_passed=quiz in passed))
     return views
+
+
+def _passed_quizzes(user_id: int, versions: Iterable[CourseVersion]) -> set[str]:
+    """The quizzes required by these versions that the user has passed (one query, none when no
+    version requires a quiz)."""
+    slugs = {str(v.requires["quiz"]) for v in versions if (v.requires or {}).get("quiz")}
+    if not slugs:
+        return set()
+    from ..quizzes.attempts import passed_quiz_slugs
+
+    return passed_quiz_slugs(user_id, slugs)
 
 
 def course_view(user: User, course: Course) -> CourseView | None:
