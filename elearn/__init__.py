@@ -44,6 +44,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(authoring.bp)
 
+    from .quizzes import views as quiz_views
+
+    app.register_blueprint(quiz_views.bp)
+
     from .quizzes import analysis_views
 
     app.register_blueprint(analysis_views.bp)

@@ -114,7 +114,18 @@ def course(slug: str):  # type: ignore[no-untyped-def]
     return render_template(
         "courses/course.html", view=view, newer=newer_version_available(course, enrollment),
         resume_url=_reader_url(view, resume.module.slug, resume.resume_section) if resume else None,
+        quiz_url=_quiz_url(view),
     )
+
+
+def _quiz_url(view: CourseView) -> str | None:
+    """The page of the quiz the course requires, when it exists and the learner may take it."""
+    from ..quizzes.attempts import find_quiz
+
+    quiz = find_quiz(view.required_quiz) if view.required_quiz else None
+    if quiz is None or not authz.can_take_quiz(current_user, quiz):
+        return None
+    return url_for("quizzes.quiz", slug=quiz.slug)
 
 
 @bp.route("/<slug>/modul/<module_slug>")
