@@ -224,6 +224,27 @@ def check_page(page: Page) -> Callable[[str], None]:
 
 
 @pytest.fixture
+def phone_without_js(browser: Browser, base_url: str) -> Iterator[Callable[[str, str], Page]]:
+    """``open(nip, password)``: a 360 px page with JavaScript off, signed in (plain form posts only)."""
+    contexts = []
+
+    def open_page(nip: str, password: str) -> Page:
+        context = browser.new_context(base_url=base_url, java_script_enabled=False,
+                                      viewport={"width": 360, "height": 640}, is_mobile=True)
+        contexts.append(context)
+        pg = context.new_page()
+        pg.goto("/masuk")
+        pg.get_by_label("NIP / NI PPPK").fill(nip)
+        pg.get_by_label("Kata sandi", exact=True).fill(password)
+        pg.get_by_role("button", name="Masuk", exact=True).click()
+        return pg
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def sign_in(page: Page) -> Callable[[str, str], None]:
     def do(nip: str, password: str) -> None:
         page.goto("/masuk")

@@ -129,22 +129,13 @@ def test_read_offline_save_retry_and_resume(page: Page, app: Flask, base_url, de
     expect(page.locator(".module-list li").first).to_contain_text("Selesai")
 
 
-def test_reader_works_without_javascript(browser, app: Flask, base_url, demo, course) -> None:
+def test_reader_works_without_javascript(phone_without_js, app: Flask, base_url, demo, course) -> None:
     """With JavaScript off the "Berikutnya" form posts and the server redirects to the next section."""
     account = demo[Role.PELATIH]
-    context = browser.new_context(base_url=base_url, java_script_enabled=False,
-                                  viewport={"width": 360, "height": 640}, is_mobile=True)
-    try:
-        page = context.new_page()
-        page.goto("/masuk")
-        page.get_by_label("NIP / NI PPPK").fill(account.nip)
-        page.get_by_label("Kata sandi", exact=True).fill(account.password)
-        page.get_by_role("button", name="Masuk", exact=True).click()
-        page.goto(f"/kursus/{course}/modul/01-modul-ponsel?bagian=1")
-        page.get_by_role("button", name="Berikutnya").click()
-        expect(page).to_have_url(f"{base_url}/kursus/{course}/modul/01-modul-ponsel?bagian=2")
-        expect(page.locator("main")).to_contain_text("Bagian 2 dari 4")
-        assert saved_section(app, account.nip) == 1
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
-    finally:
-        context.close()
+    page = phone_without_js(account.nip, account.password)
+    page.goto(f"/kursus/{course}/modul/01-modul-ponsel?bagian=1")
+    page.get_by_role("button", name="Berikutnya").click()
+    expect(page).to_have_url(f"{base_url}/kursus/{course}/modul/01-modul-ponsel?bagian=2")
+    expect(page.locator("main")).to_contain_text("Bagian 2 dari 4")
+    assert saved_section(app, account.nip) == 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
