@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from elearn.accounts.models import User
 from elearn.db import db, utcnow
@@ -46,6 +48,8 @@ def make_pledge_version(body: str = BODY, slug: str | None = None, language: str
                                 content_hash=hashlib.sha256(body.encode()).hexdigest(), language=language)
     db.session.add(version)
     db.session.flush()
+    text.current_number = version.number
+    db.session.flush()
     return version
 
 
@@ -77,3 +81,61 @@ def insert_raw_signature(campaign: Campaign, user: User, seq: int = 1, prev_hash
     db.session.add(row)
     db.session.flush()
     return row
+
+
+# --- signatures through the service -------------------------------------------------------------
+
+def signature_png(width: int = 600, height: int = 200, *, ink: bool = True, background: tuple[int, ...] | None = None,
+                  mode: str = "RGBA") -> bytes:
+    """A PNG like signature_pad's: transparent (or ``background``) with a dark scribble when ``ink``."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new(mode, (width, height), background if background is not None else (0, 0, 0, 0))
+    if ink:
+        draw = ImageDraw.Draw(image)
+        points = [(width * i // 12, height // 2 + (height // 4 if i % 2 else -height // 4)) for i in range(1, 12)]
+        draw.line(points, fill=(20, 20, 60, 255) if mode == "RGBA" else 0, width=4)
+    out = BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def sign_as(campaign: Campaign, user: User, now: dt.datetime | None = None, **overrides: object) -> PledgeSignature:
+    """Sign through the service as the signing page would (typed name unless told otherwise)."""
+    from elearn.pledges import chain, services
+
+    now = now or utcnow()
+    version = db.session.get(PledgeTextVersion, campaign.pledge_version_id)
+    text = services.render_pledge(version, user, campaign, now)
+    kwargs: dict[str, object] = {
+        "method": "typed", "signature_png": None, "typed_name": user.name,
+        "rendered_text_hash": chain.text_hash(text), "ip": "10.0.0.1", "user_agent": "pytest", "now": now,
+    }
+    kwargs.update(overrides)
+    return services.sign(campaign, user, **kwargs)  # type: ignore[arg-type]
+
+
+@contextmanager
+def triggers_off() -> Iterator[None]:
+    """Let a test tamper with pledge_signatures, inside its rolled-back transaction: PostgreSQL
+    disables the trigger, SQLite drops its triggers (DDL is transactional there) and recreates them."""
+    from sqlalchemy import text
+
+    from elearn.pledges.models import SQLITE_TRIGGER_DDL
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE pledge_signatures DISABLE TRIGGER pledge_signatures_immutable"))
+        try:
+            yield
+        finally:
+            db.session.execute(text("ALTER TABLE pledge_signatures ENABLE TRIGGER pledge_signatures_immutable"))
+        return
+    db.session.execute(text("DROP TRIGGER pledge_signatures_no_update"))
+    db.session.execute(text("DROP TRIGGER pledge_signatures_no_delete"))
+    try:
+        yield
+    finally:
+        for statement in SQLITE_TRIGGER_DDL:
+            db.session.execute(text(statement))

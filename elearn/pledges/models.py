@@ -56,6 +56,9 @@ class PledgeText(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
+    #: the number of the version the file in pledges/ holds now (new campaigns default to it;
+    #: export writes it). A number, not a foreign key, so the two tables don't reference each other.
+    current_number: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

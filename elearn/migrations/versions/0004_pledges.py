@@ -43,6 +43,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('current_number', sa.Integer(), nullable=True),
     sa.Column('created_at', elearn.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pledge_texts')),
     sa.UniqueConstraint('slug', name=op.f('uq_pledge_texts_slug'))

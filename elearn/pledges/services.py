@@ -1,0 +1,584 @@
+"""Pakta integritas services: rendering a pledge for its signer, signing (with the chain append),
+campaigns, and small queries. Flush only; the view or CLI command commits — except
+``sign_and_commit``, the unit-of-work helper that owns its transactions (see there).
+
+Locking. Each instansi's chain has one ``PledgeChainHead`` row; appending a signature locks it
+first, so signers of one instansi are serialised and never fork the chain:
+
+- PostgreSQL: ``SELECT ... FOR UPDATE`` on the head row (READ COMMITTED: after the wait, the
+  statements see the rows the previous signer committed);
+- SQLite: a no-op ``UPDATE`` of the head row as the lock statement, which takes the database's
+  write lock (SQLite has one writer at a time). It must be the first statement of its
+  transaction, otherwise the transaction's older read snapshot makes SQLite answer "database is
+  locked" at once; ``sign_and_commit`` starts a fresh transaction with it and retries.
+
+The unique constraints ``(instansi_id, seq)``, ``(instansi_id, prev_hash)`` and
+``(campaign_id, user_id)`` are the backstop: the insert runs in a SAVEPOINT, and an
+IntegrityError becomes ``already_signed`` or a retry.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+import secrets
+import struct
+import time
+import zlib
+from collections.abc import Mapping
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..accounts.models import EmployeeType, JenisJabatan, User
+from ..audit.services import record
+from ..db import db, utcnow
+from ..errors import ServiceError
+from ..org.models import Instansi, Unit
+from . import chain
+from .models import (
+    GENESIS_HASH,
+    Campaign,
+    ElectionType,
+    PledgeChainHead,
+    PledgeSignature,
+    PledgeText,
+    PledgeTextVersion,
+    SigningMethod,
+)
+
+# --- limits for drawn signatures --------------------------------------------------------------
+
+MAX_PNG_BYTES = 200 * 1024
+PNG_WIDTH = (100, 2000)
+PNG_HEIGHT = (50, 1000)
+#: fewer dark pixels than this (or an inked area smaller than MIN_INK_SPAN on both sides) is "blank"
+MIN_INK_PIXELS = 40
+MIN_INK_SPAN = 20
+#: attempts of the chain append (and of sign_and_commit) before giving up with ``chain_busy``
+CHAIN_RETRIES = 5
+
+PLACEHOLDERS = ("nama", "nip", "pangkat_golongan", "jabatan", "unit", "skpd", "instansi", "tempat", "tanggal")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+#: pangkat names of the PNS golongan/ruang (PP 99/2000)
+PANGKAT_NAMES = {
+    "I/a": "Juru Muda", "I/b": "Juru Muda Tingkat I", "I/c": "Juru", "I/d": "Juru Tingkat I",
+    "II/a": "Pengatur Muda", "II/b": "Pengatur Muda Tingkat I", "II/c": "Pengatur", "II/d": "Pengatur Tingkat I",
+    "III/a": "Penata Muda", "III/b": "Penata Muda Tingkat I", "III/c": "Penata", "III/d": "Penata Tingkat I",
+    "IV/a": "Pembina", "IV/b": "Pembina Tingkat I", "IV/c": "Pembina Utama Muda", "IV/d": "Pembina Utama Madya",
+    "IV/e": "Pembina Utama",
+}
+
+JPT_LEVELS = frozenset({JenisJabatan.JPT_PRATAMA, JenisJabatan.JPT_MADYA, JenisJabatan.JPT_UTAMA})
+
+
+# --- who signs --------------------------------------------------------------------------------
+
+
+def is_skpd_head(user: User) -> bool:
+    """Kepala SKPD (perangkat daerah), derived (nothing in the models marks a head): the person's unit
+    is an SKPD itself (a top-level unit) and their jabatan is a JPT level (pratama/madya/utama:
+    kepala dinas/badan, sekda, ...) or they are kepala wilayah there (a camat in the kecamatan).
+    A lurah (kelurahan is below the kecamatan) or a kabid (administrator) is not a head."""
+    unit = user.unit
+    if unit is None or not unit.is_skpd:
+        return False
+    return user.jenis_jabatan in JPT_LEVELS or bool(user.is_kepala_wilayah)
+
+
+def pangkat_golongan(user: User) -> str:
+    """``Penata Muda Tingkat I (III/b)`` for PNS/CPNS, ``Golongan IX`` for PPPK, ``-`` without a golongan."""
+    if not user.golongan:
+        return "-"
+    if user.employee_type in (EmployeeType.PNS, EmployeeType.CPNS) and user.golongan in PANGKAT_NAMES:
+        return f"{PANGKAT_NAMES[user.golongan]} ({user.golongan})"
+    return f"Golongan {user.golongan}"
+
+
+# --- time -------------------------------------------------------------------------------------
+
+
+def local_date(instansi: Instansi, now: dt.datetime | None = None) -> dt.date:
+    """The date at ``now`` (UTC) where the instansi is (WIB, WITA or WIT)."""
+    return (now or utcnow()).astimezone(ZoneInfo(instansi.timezone.iana)).date()
+
+
+def long_date(value: dt.date, language: str = "id") -> str:
+    """``23 November 2026`` (Indonesian month names for ``id``)."""
+    return format_date(value, "d MMMM y", locale=language if language in ("id", "en") else "id")
+
+
+def campaign_state(campaign: Campaign, now: dt.datetime | None = None) -> str:
+    """``upcoming``, ``open`` or ``closed`` at ``now`` in the instansi's zone (both dates inclusive)."""
+    today = local_date(campaign.instansi, now)
+    if today < campaign.opens_on:
+        return "upcoming"
+    if today > campaign.closes_on:
+        return "closed"
+    return "open"
+
+
+def campaign_is_open(campaign: Campaign, now: dt.datetime | None = None) -> bool:
+    return campaign_state(campaign, now) == "open"
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~{}])")
+
+
+def _md_escape(value: str) -> str:
+    """A person's data inside Markdown stays literal text (a ``*`` in a jabatan is not emphasis)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(value.split()))
+
+
+def placeholder_values(user: User, campaign: Campaign, now: dt.datetime | None = None,
+                       language: str = "id") -> dict[str, str]:
+    """The values of the placeholders for this signer, unescaped (``-`` where the roster has nothing)."""
+    unit = user.unit
+    skpd = unit if unit is None or unit.is_skpd or unit.skpd_id is None else db.session.get(Unit, unit.skpd_id)
+    instansi = campaign.instansi
+    return {
+        "nama": user.name,
+        "nip": user.employee_number,
+        "pangkat_golongan": pangkat_golongan(user),
+        "jabatan": user.jabatan or "-",
+        "unit": unit.name if unit is not None else "-",
+        "skpd": skpd.name if skpd is not None else "-",
+        "instansi": instansi.name,
+        "tempat": campaign.place,
+        "tanggal": long_date(local_date(instansi, now), language),
+    }
+
+
+def fill_placeholders(body: str, values: Mapping[str, str]) -> str:
+    """Replace ``{name}`` by its (Markdown-escaped) value; unknown names stay as they are
+    (content validation refuses them before they reach a campaign)."""
+
+    def repl(match: re.Match[str]) -> str:
+        key = match.group(1)
+        return _md_escape(values[key]) if key in values else match.group(0)
+
+    return PLACEHOLDER.sub(repl, body)
+
+
+def render_pledge(version: PledgeTextVersion, user: User, campaign: Campaign, now: dt.datetime | None = None) -> str:
+    """The pledge text (Markdown) with the signer's own data and the date of ``now`` in the
+    instansi's zone. The signing page shows it and sends back ``chain.text_hash`` of it."""
+    return fill_placeholders(version.body, placeholder_values(user, campaign, now, version.language))
+
+
+# --- the signature image --------------------------------------------------------------------------
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_DATA_URL = re.compile(r"\Adata:image/png;base64,(?P<data>[A-Za-z0-9+/=\s]*)\Z")
+_VALID_DEPTHS = {0: {1, 2, 4, 8, 16}, 2: {8, 16}, 3: {1, 2, 4, 8}, 4: {8, 16}, 6: {8, 16}}
+
+
+def _bad_png() -> ServiceError:
+    return ServiceError(_("Gambar tanda tangan tidak terbaca (bukan PNG yang sah). Hapus lalu gambar ulang."),
+                        "bad_png")
+
+
+def png_from_data_url(value: str) -> bytes:
+    """The bytes of a ``data:image/png;base64,...`` URL (what signature_pad's toDataURL gives)."""
+    if len(value) > MAX_PNG_BYTES * 4 // 3 + 64:
+        raise ServiceError(_("Gambar tanda tangan terlalu besar (maksimal %(kb)s KB).", kb=MAX_PNG_BYTES // 1024),
+                           "png_too_large")
+    match = _DATA_URL.match(value.strip())
+    if match is None:
+        raise _bad_png()
+    try:
+        return base64.b64decode("".join(match.group("data").split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise _bad_png() from None
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Parse the PNG structure without decoding it: magic bytes, IHDR first (length 13, valid bit
+    depth and colour type), every chunk within the data with a correct CRC, an IDAT, IEND last.
+    Returns (width, height); raises ``bad_png``."""
+    if not data.startswith(PNG_MAGIC) or len(data) < 8 + 25 + 12:
+        raise _bad_png()
+    pos, first, seen_idat, seen_iend = 8, True, False, False
+    width = height = 0
+    while pos < len(data):
+        if pos + 12 > len(data):
+            raise _bad_png()
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        end = pos + 12 + length
+        if end > len(data):
+            raise _bad_png()
+        body = data[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:end])
+        if zlib.crc32(kind + body) & 0xFFFFFFFF != crc:
+            raise _bad_png()
+        if first:
+            if kind != b"IHDR" or length != 13:
+                raise _bad_png()
+            width, height, depth, colour, compression, filtering, interlace = struct.unpack(">IIBBBBB", body)
+            if depth not in _VALID_DEPTHS.get(colour, ()) or compression or filtering or interlace > 1:
+                raise _bad_png()
+            first = False
+        elif kind == b"IDAT":
+            seen_idat = True
+        elif kind == b"IEND":
+            seen_iend = True
+            pos = end
+            break
+        pos = end
+    if not (seen_idat and seen_iend) or pos != len(data):
+        raise _bad_png()
+    return width, height
+
+
+def check_signature_png(data: bytes | None) -> tuple[int, int]:
+    """Refuse what is not a usable drawn signature: not a PNG / malformed (``bad_png``), over
+    MAX_PNG_BYTES (``png_too_large``), outside PNG_WIDTH × PNG_HEIGHT (``png_dimensions``), or
+    without ink (``signature_blank``: decoded with Pillow, flattened on white; too few dark pixels
+    or a tiny inked area). Returns (width, height)."""
+    if not data:
+        raise ServiceError(_("Tanda tangan belum digambar."), "signature_blank")
+    if len(data) > MAX_PNG_BYTES:
+        raise ServiceError(_("Gambar tanda tangan terlalu besar (maksimal %(kb)s KB).", kb=MAX_PNG_BYTES // 1024),
+                           "png_too_large")
+    width, height = png_size(data)
+    if not (PNG_WIDTH[0] <= width <= PNG_WIDTH[1] and PNG_HEIGHT[0] <= height <= PNG_HEIGHT[1]):
+        raise ServiceError(
+            _("Ukuran gambar tanda tangan %(w)s×%(h)s piksel tidak diterima (lebar %(wmin)s–%(wmax)s, tinggi "
+              "%(hmin)s–%(hmax)s piksel).", w=width, h=height, wmin=PNG_WIDTH[0], wmax=PNG_WIDTH[1],
+              hmin=PNG_HEIGHT[0], hmax=PNG_HEIGHT[1]),
+            "png_dimensions",
+        )
+    if _ink(data) is None:
+        raise ServiceError(_("Tanda tangan kosong atau terlalu kecil. Gambar tanda tangan Anda di kotak yang "
+                             "tersedia."), "signature_blank")
+    return width, height
+
+
+def _ink(data: bytes) -> tuple[int, int, int, int] | None:
+    """The bounding box of the dark pixels, or None when the image is (nearly) blank."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(BytesIO(data)) as image:
+            image.load()
+            rgba = image.convert("RGBA")
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise _bad_png() from None
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    grey = Image.alpha_composite(white, rgba).convert("L")
+    ink = grey.point(lambda v: 255 if v < 160 else 0)
+    box = ink.getbbox()
+    if box is None:
+        return None
+    dark = ink.histogram()[255]
+    if dark < MIN_INK_PIXELS or (box[2] - box[0] < MIN_INK_SPAN and box[3] - box[1] < MIN_INK_SPAN):
+        return None
+    return box
+
+
+# --- the typed name -------------------------------------------------------------------------------
+
+#: academic and religious titles written before a name (gelar depan)
+PREFIX_TITLES = frozenset({"dr", "drs", "dra", "drg", "ir", "prof", "h", "hj", "hc", "kh", "ns", "apt", "ust",
+                           "bd", "tn", "ny"})
+_DEGREE = re.compile(r"^[A-Za-z]{1,4}\.(?:[A-Za-z]{1,5}\.?)*$")
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalpha())
+
+
+def _name_variants(text: str) -> set[str]:
+    """The name as letters only, with and without titles (gelar depan, and gelar belakang after a
+    comma or as trailing tokens like ``S.Pd``)."""
+    text = " ".join(text.split())
+    variants = {_letters(text)}
+    main = text.split(",", 1)[0]
+    variants.add(_letters(main))
+    tokens = main.split(" ")
+    while len(tokens) > 1 and tokens[0].rstrip(".").casefold() in PREFIX_TITLES:
+        tokens = tokens[1:]
+    while len(tokens) > 1 and "." in tokens[-1].rstrip(".") and _DEGREE.match(tokens[-1]):
+        tokens = tokens[:-1]
+    variants.add(_letters(" ".join(tokens)))
+    variants.discard("")
+    return variants
+
+
+def typed_name_matches(typed: str, name: str) -> bool:
+    """The typed full name equals the person's name, ignoring academic titles, case, spaces and
+    punctuation (``ahmad fauzi`` matches ``Dr. H. Ahmad Fauzi, S.Pd., M.Si.``)."""
+    return bool(_name_variants(typed) & _name_variants(name))
+
+
+# --- signing --------------------------------------------------------------------------------------
+
+
+def signature_for(campaign_id: int, user_id: int) -> PledgeSignature | None:
+    return db.session.scalar(
+        select(PledgeSignature).where(PledgeSignature.campaign_id == campaign_id, PledgeSignature.user_id == user_id)
+    )
+
+
+def signature_by_verify_code(code: str) -> PledgeSignature | None:
+    if not code or len(code) > 32:
+        return None
+    return db.session.scalar(select(PledgeSignature).where(PledgeSignature.verify_code == code))
+
+
+def _already_signed() -> ServiceError:
+    return ServiceError(_("Anda sudah menandatangani pakta integritas kampanye ini."), "already_signed")
+
+
+def _chain_busy() -> ServiceError:
+    return ServiceError(_("Sistem sedang sibuk mencatat tanda tangan lain. Coba kirim lagi."), "chain_busy")
+
+
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def lock_chain_head(instansi_id: int) -> tuple[int, str]:
+    """Lock the instansi's chain head (creating it when missing) and return (last_seq, last_hash).
+    Held until the transaction ends. See the module docstring for how each database locks."""
+    head = PledgeChainHead.__table__
+    if _is_sqlite():
+        try:
+            db.session.execute(update(head).where(head.c.instansi_id == instansi_id)
+                               .values(last_seq=head.c.last_seq))
+        except OperationalError as exc:  # "database is locked": an old read snapshot; start again
+            raise _chain_busy() from exc
+        locked = select(head.c.last_seq, head.c.last_hash).where(head.c.instansi_id == instansi_id)
+    else:
+        locked = select(head.c.last_seq, head.c.last_hash).where(head.c.instansi_id == instansi_id).with_for_update()
+    row = db.session.execute(locked).one_or_none()
+    if row is None:
+        # the first signature of this instansi (or a head lost): start from the last record, if any
+        last = db.session.execute(
+            select(PledgeSignature.seq, PledgeSignature.record_hash)
+            .where(PledgeSignature.instansi_id == instansi_id)
+            .order_by(PledgeSignature.seq.desc()).limit(1)
+        ).one_or_none()
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(head).values(
+                    instansi_id=instansi_id, last_seq=last.seq if last else 0,
+                    last_hash=last.record_hash if last else GENESIS_HASH,
+                ))
+        except IntegrityError:
+            pass  # a concurrent first signer created it; lock theirs
+        row = db.session.execute(locked).one()
+    return int(row.last_seq), str(row.last_hash)
+
+
+def _check_signer(campaign: Campaign, user: User, now: dt.datetime) -> None:
+    if user.instansi_id is None or user.instansi_id != campaign.instansi_id:
+        raise ServiceError(_("Kampanye ini milik instansi lain."), "wrong_instansi")
+    if not user.active:
+        raise ServiceError(_("Akun Anda tidak aktif."), "inactive")
+    state = campaign_state(campaign, now)
+    if state == "upcoming":
+        raise ServiceError(_("Penandatanganan kampanye ini baru dibuka tanggal %(date)s.",
+                             date=long_date(campaign.opens_on)), "campaign_not_open")
+    if state == "closed":
+        raise ServiceError(_("Penandatanganan kampanye ini sudah ditutup tanggal %(date)s.",
+                             date=long_date(campaign.closes_on)), "campaign_closed")
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    return value[:length] if value else None
+
+
+def sign(
+    campaign: Campaign,
+    user: User,
+    *,
+    method: SigningMethod | str,
+    signature_png: bytes | None,
+    typed_name: str | None,
+    rendered_text_hash: str,
+    ip: str | None,
+    user_agent: str | None,
+    now: dt.datetime | None = None,
+) -> PledgeSignature:
+    """Record ``user``'s signature of ``campaign``'s pledge and append it to the instansi's chain.
+
+    Checks, each refusal a ServiceError with a stable code: the signer belongs to the campaign's
+    instansi (``wrong_instansi``) and is active (``inactive``); the campaign is open today in the
+    instansi's zone (``campaign_not_open`` / ``campaign_closed``); the method (``bad_method``);
+    drawn: the PNG (``bad_png``, ``png_too_large``, ``png_dimensions``, ``signature_blank``);
+    typed: the name (``typed_name_mismatch``); the hash of the text the signer saw equals the text
+    rendered now (``text_changed``: the text, their data or the date changed; show it again);
+    not signed yet (``already_signed``; a double submit never makes a second row).
+    Flushes; the caller commits (or use ``sign_and_commit``)."""
+    now = now or utcnow()
+    _check_signer(campaign, user, now)
+    try:
+        method = SigningMethod(method)
+    except ValueError:
+        raise ServiceError(_("Cara tanda tangan tidak dikenal."), "bad_method") from None
+    if method is SigningMethod.DRAWN:
+        check_signature_png(signature_png)
+        typed_name = None
+    else:
+        signature_png = None
+        typed_name = " ".join((typed_name or "").split())
+        if not typed_name or len(typed_name) > 200 or not typed_name_matches(typed_name, user.name):
+            raise ServiceError(_("Nama yang diketik tidak sama dengan nama Anda (%(name)s). Ketik nama lengkap "
+                                 "Anda; gelar boleh tidak ditulis.", name=user.name), "typed_name_mismatch")
+    version = campaign.pledge_version
+    text = render_pledge(version, user, campaign, now)
+    text_hash = chain.text_hash(text)
+    if (rendered_text_hash or "").strip().lower() != text_hash:
+        raise ServiceError(_("Teks pakta berubah sejak halaman dibuka (misalnya tanggal atau data Anda). "
+                             "Baca teks terbaru lalu tanda tangani lagi."), "text_changed")
+    if signature_for(campaign.id, user.id) is not None:
+        raise _already_signed()
+
+    unit = user.unit
+    head_check = is_skpd_head(user)
+    for _attempt in range(CHAIN_RETRIES):
+        last_seq, last_hash = lock_chain_head(campaign.instansi_id)
+        if signature_for(campaign.id, user.id) is not None:
+            raise _already_signed()
+        row = PledgeSignature(
+            instansi_id=campaign.instansi_id, seq=last_seq + 1, campaign_id=campaign.id, user_id=user.id,
+            unit_id=unit.id if unit is not None else None, skpd_id=unit.skpd_id if unit is not None else None,
+            signer_name=user.name, signer_nip=user.employee_number, signer_jabatan=user.jabatan,
+            signer_golongan=user.golongan, is_skpd_head=head_check, pledge_version_id=version.id,
+            rendered_text=text, text_hash=text_hash, method=method, signature_png=signature_png,
+            typed_name=typed_name, signed_at=now, ip=_clip(ip, 64), user_agent=_clip(user_agent, 512),
+            verify_code=secrets.token_urlsafe(16), prev_hash=last_hash,
+        )
+        row.record_hash = chain.record_hash(row)
+        head = PledgeChainHead.__table__
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+                db.session.flush()
+                db.session.execute(update(head).where(head.c.instansi_id == campaign.instansi_id)
+                                   .values(last_seq=row.seq, last_hash=row.record_hash))
+        except IntegrityError:
+            # the backstop: someone signed this campaign as this user, or took this seq, meanwhile
+            if signature_for(campaign.id, user.id) is not None:
+                raise _already_signed() from None
+            continue
+        return row
+    raise _chain_busy()
+
+
+def sign_and_commit(campaign: Campaign, user: User, *, attempts: int = CHAIN_RETRIES,
+                    **kwargs: object) -> PledgeSignature:
+    """The unit of work of a signature, for the signing view, the demo seeder and the CLI: commits
+    what the caller has pending, then per attempt starts a fresh transaction whose first statement
+    locks the chain head, signs, and commits. A lost race (``chain_busy``, a lock timeout, a
+    deadlock) rolls back and tries again; any other ServiceError rolls back and is raised."""
+    campaign_id, user_id, instansi_id = campaign.id, user.id, campaign.instansi_id
+    db.session.commit()
+    for attempt in range(attempts):
+        try:
+            lock_chain_head(instansi_id)
+            fresh_campaign = db.session.get(Campaign, campaign_id)
+            fresh_user = db.session.get(User, user_id)
+            if fresh_campaign is None or fresh_user is None:
+                raise ServiceError(_("Kampanye atau akun tidak ditemukan."), "not_found")
+            row = sign(fresh_campaign, fresh_user, **kwargs)  # type: ignore[arg-type]
+            db.session.commit()
+            return row
+        except ServiceError as exc:
+            db.session.rollback()
+            if exc.code != "chain_busy":
+                raise
+        except OperationalError:
+            db.session.rollback()
+        time.sleep(0.005 * (attempt + 1) + secrets.randbelow(10) / 1000)
+    raise _chain_busy()
+
+
+# --- campaigns ------------------------------------------------------------------------------------
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def current_pledge_version(slug: str) -> PledgeTextVersion | None:
+    """The version of the text the file in pledges/ holds now (what a new campaign uses)."""
+    return db.session.scalar(
+        select(PledgeTextVersion).join(PledgeText, PledgeText.id == PledgeTextVersion.pledge_text_id)
+        .where(PledgeText.slug == slug, PledgeTextVersion.number == PledgeText.current_number)
+    )
+
+
+def _check_dates(opens_on: dt.date, closes_on: dt.date) -> None:
+    if not isinstance(opens_on, dt.date) or not isinstance(closes_on, dt.date):
+        raise ServiceError(_("Tanggal buka dan tanggal tutup wajib diisi."), "bad_dates")
+    if closes_on < opens_on:
+        raise ServiceError(_("Tanggal tutup tidak boleh sebelum tanggal buka."), "bad_dates")
+
+
+def create_campaign(
+    instansi: Instansi,
+    *,
+    slug: str,
+    name: str,
+    election_type: ElectionType | str,
+    pledge_version: PledgeTextVersion,
+    place: str,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    actor: User | None,
+) -> Campaign:
+    """A signing campaign of one instansi (audited as ``pledge.campaign_create``)."""
+    slug = (slug or "").strip().lower()
+    name = " ".join((name or "").split())
+    place = " ".join((place or "").split())
+    if not _SLUG.match(slug) or len(slug) > 64:
+        raise ServiceError(_("Kode kampanye hanya boleh huruf kecil, angka dan tanda hubung (maksimal 64)."),
+                           "bad_slug")
+    if not name or len(name) > 200:
+        raise ServiceError(_("Nama kampanye wajib diisi (maksimal 200 karakter)."), "bad_name")
+    if not place or len(place) > 120:
+        raise ServiceError(_("Tempat penandatanganan wajib diisi (maksimal 120 karakter)."), "bad_place")
+    try:
+        election_type = ElectionType(election_type)
+    except ValueError:
+        raise ServiceError(_("Jenis pemilihan harus pemilu atau pilkada."), "bad_election_type") from None
+    _check_dates(opens_on, closes_on)
+    taken = db.session.scalar(select(func.count()).select_from(Campaign)
+                              .where(Campaign.instansi_id == instansi.id, Campaign.slug == slug))
+    if taken:
+        raise ServiceError(_("Kampanye dengan kode %(slug)s sudah ada.", slug=slug), "duplicate")
+    campaign = Campaign(
+        instansi_id=instansi.id, slug=slug, name=name, election_type=election_type,
+        pledge_version_id=pledge_version.id, place=place, opens_on=opens_on, closes_on=closes_on,
+        created_by_id=actor.id if actor is not None else None,
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    record("pledge.campaign_create", actor=actor, instansi_id=instansi.id, target=campaign, details={
+        "slug": slug, "name": name, "election_type": election_type.value, "pledge_version_id": pledge_version.id,
+        "opens_on": opens_on.isoformat(), "closes_on": closes_on.isoformat(),
+    })
+    return campaign
+
+
+def update_campaign_dates(campaign: Campaign, *, opens_on: dt.date, closes_on: dt.date,
+                          actor: User | None) -> bool:
+    """Move a campaign's signing window (audited as ``pledge.campaign_dates`` with old and new
+    dates). Signatures already made stay valid. Returns False when nothing changed."""
+    _check_dates(opens_on, closes_on)
+    if (campaign.opens_on, campaign.closes_on) == (opens_on, closes_on):
+        return False
+    details = {"from": [campaign.opens_on.isoformat(), campaign.closes_on.isoformat()],
+               "to": [opens_on.isoformat(), closes_on.isoformat()]}
+    campaign.opens_on, campaign.closes_on = opens_on, closes_on
+    db.session.flush()
+    record("pledge.campaign_dates", actor=actor, instansi_id=campaign.instansi_id, target=campaign, details=details)
+    return True
