@@ -10,7 +10,7 @@ from sqlalchemy import select
 from elearn.content.quizzes import sync_quizzes, upsert_question, upsert_quiz
 from elearn.db import db
 from elearn.quizzes.models import Question, QuestionBank, Quiz
-from elearn.quizzes.services import DrawError, bank_pool, draw_questions, drawable_questions
+from elearn.quizzes.services import DrawError, bank_pool, draw_pool, draw_questions, drawable_questions
 
 VALID = Path(__file__).parent / "fixtures" / "quizzes" / "valid"
 MEDSOS = {"like-tim-pemenangan", "feed-tim-pemenangan"}
@@ -74,6 +74,13 @@ def test_the_same_seed_draws_the_same_questions_and_shuffling_mixes_the_rules(ba
     assert firsts - MEDSOS, "with shuffle_questions the tag rule's question is not always first"
     drawn_sets = {frozenset(keys(draw_questions(target, random.Random(seed)))) for seed in range(40)}
     assert len(drawn_sets) > 1
+
+
+def test_a_loaded_pool_draws_what_loading_it_each_time_draws(bank: QuestionBank) -> None:
+    target = quiz()
+    pool = draw_pool(target.bank_id)
+    for seed in range(20):
+        assert keys(draw_questions(target, random.Random(seed), pool)) == keys(draw_questions(target, random.Random(seed)))
 
 
 def test_only_current_non_retired_non_draft_versions_are_drawn(bank: QuestionBank) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -63,34 +64,49 @@ def bank_pool(bank_id: int) -> tuple[dict[str, list[str]], set[str]]:
     return pool, drafts
 
 
-def draw_questions(quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
+@dataclass(frozen=True)
+class DrawPool:
+    """What a bank offers to draws: its drawable questions (bank order) and their tags."""
+
+    candidates: list[tuple[Question, QuestionVersion]]
+    tags: dict[int, set[str]]
+
+
+def draw_pool(bank_id: int) -> DrawPool:
+    """The bank's pool as it is now (two queries); pass it to ``draw_questions`` to draw many attempts
+    at once (the demo data does)."""
+    return DrawPool(drawable_questions(bank_id), question_tags(bank_id))
+
+
+def draw_questions(quiz: Quiz, rng: random.Random, pool: DrawPool | None = None) -> list[QuestionVersion]:
     """The question versions of a new attempt: the draw rules in order (``{count, tags}``: questions having
     any of the tags; ``{count, questions}``: from these ids; ``{count}``: from the rest of the bank), never
     the same question twice, only current versions of questions that are neither retired nor drafts.
 
     Within a rule the questions are chosen at random with ``rng``. The result is shuffled when
     ``quiz.shuffle_questions``; otherwise it keeps the rule order and, within a rule, the bank order.
-    Raises DrawError when a rule can't be satisfied."""
-    candidates = drawable_questions(quiz.bank_id)
-    tags = question_tags(quiz.bank_id)
+    ``pool``: the bank's ``draw_pool`` (loaded when not given). Raises DrawError when a rule can't be
+    satisfied."""
+    pool = pool if pool is not None else draw_pool(quiz.bank_id)
+    candidates, tags = pool.candidates, pool.tags
     order = {question.id: i for i, (question, _v) in enumerate(candidates)}
     taken: set[int] = set()
     drawn: list[QuestionVersion] = []
     for index, rule in enumerate(quiz.draw or []):
         count = int(rule.get("count") or 0)
-        pool: Sequence[tuple[Question, QuestionVersion]]
+        eligible: Sequence[tuple[Question, QuestionVersion]]
         if rule.get("tags"):
             wanted = set(rule["tags"])
-            pool = [(q, v) for q, v in candidates if tags.get(q.id, set()) & wanted]
+            eligible = [(q, v) for q, v in candidates if tags.get(q.id, set()) & wanted]
         elif rule.get("questions"):
             keys = set(rule["questions"])
-            pool = [(q, v) for q, v in candidates if q.key in keys]
+            eligible = [(q, v) for q, v in candidates if q.key in keys]
         else:
-            pool = candidates
-        pool = [(q, v) for q, v in pool if q.id not in taken]
-        if len(pool) < count:
-            raise DrawError(quiz, index, count, len(pool))
-        chosen = rng.sample(list(pool), count)
+            eligible = candidates
+        eligible = [(q, v) for q, v in eligible if q.id not in taken]
+        if len(eligible) < count:
+            raise DrawError(quiz, index, count, len(eligible))
+        chosen = rng.sample(list(eligible), count)
         if not quiz.shuffle_questions:
             chosen.sort(key=lambda pair: order[pair[0].id])
         taken.update(q.id for q, _v in chosen)
