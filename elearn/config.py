@@ -15,6 +15,7 @@ ENV_KEYS = {
     "ELEARN_ENV": "ELEARN_ENV",
     "ELEARN_CONTENT_ROOT": "CONTENT_ROOT",
     "ELEARN_QUIZ_ROOT": "QUIZ_ROOT",
+    "ELEARN_PLEDGE_ROOT": "PLEDGE_ROOT",
 }
 
 
@@ -46,6 +47,8 @@ class DefaultConfig:
     CONTENT_ROOT: str | None = None
     #: the question bank folders (content validate/sync); None: quizzes/ next to the package (a checkout)
     QUIZ_ROOT: str | None = None
+    #: the pledge texts (content validate/sync, seed-demo); None: pledges/ next to the package (a checkout)
+    PLEDGE_ROOT: str | None = None
     # argon2id, OWASP minimum (about 21 ms per hash on these machines)
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19456

@@ -538,3 +538,26 @@ def test_sign_and_commit_commits(app: Flask, world) -> None:
             services.sign_and_commit(campaign, users[0], method="typed", signature_png=None, typed_name=users[0].name,
                                      rendered_text_hash=seen, ip=None, user_agent=None, now=now)
         assert info.value.code == "already_signed"
+
+
+def test_delete_instansi_pledges_for_a_demo_reset(app: Flask, world, make_user, make_unit) -> None:
+    other_unit = make_unit()
+    other_person = make_user(unit=other_unit)
+    with app.app_context():
+        campaign, users = _load(world)
+        for user in users[:3]:
+            sign_as(campaign, user)
+        other_campaign = make_campaign(other_unit.instansi_id)
+        sign_as(other_campaign, db.session.get(User, other_person.id))
+        db.session.commit()
+        assert services.delete_instansi_pledges(world["instansi_id"]) == 3
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(PledgeSignature)) == 1
+        assert db.session.get(Campaign, world["campaign_id"]) is None
+        assert db.session.get(PledgeChainHead, world["instansi_id"]) is None
+        assert chain.verify_chain(other_unit.instansi_id).ok
+        # the triggers are back
+        savepoint = db.session.begin_nested()
+        with pytest.raises(Exception, match="append-only"):
+            db.session.execute(text("DELETE FROM pledge_signatures"))
+        savepoint.rollback()

@@ -1,8 +1,9 @@
-"""``flask --app elearn content validate|sync|export``: the course and question bank folders <-> the database.
+"""``flask --app elearn content validate|sync|export``: the course, question bank and pledge text folders
+<-> the database.
 
-Without a root option both ``courses/`` and ``quizzes/`` are handled (CONTENT_ROOT / QUIZ_ROOT, default:
-the checkout's folders). ``--root`` names the course folder and ``--quizzes-root`` the quiz folder; giving
-only one of them handles only that kind of content.
+Without a root option ``courses/``, ``quizzes/`` and ``pledges/`` are all handled (CONTENT_ROOT / QUIZ_ROOT /
+PLEDGE_ROOT, default: the checkout's folders). ``--root`` names the course folder, ``--quizzes-root`` the quiz
+folder and ``--pledges-root`` the pledge folder; giving only some of them handles only those kinds of content.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..db import db
-from . import courses, quizzes
+from . import courses, pledges, quizzes
 
-content_cli = AppGroup("content", help="Course folders (courses/) and question banks (quizzes/): validate, load "
-                                       "into the database, export.")
+content_cli = AppGroup("content", help="Course folders (courses/), question banks (quizzes/) and pledge texts "
+                                       "(pledges/): validate, load into the database, export.")
 
 
 def default_root() -> Path:
@@ -33,15 +34,17 @@ def default_quiz_root() -> Path:
     return Path(current_app.root_path).parent / "quizzes"
 
 
-def _roots(root: str | None, quizzes_root: str | None) -> tuple[Path | None, Path | None]:
-    """(course root, quiz root); None for the kind not asked for."""
-    if root is None and quizzes_root is None:
-        return default_root(), default_quiz_root()
-    return (Path(root) if root else None), (Path(quizzes_root) if quizzes_root else None)
+def _roots(root: str | None, quizzes_root: str | None,
+           pledges_root: str | None = None) -> tuple[Path | None, Path | None, Path | None]:
+    """(course root, quiz root, pledge root); None for the kind not asked for."""
+    if root is None and quizzes_root is None and pledges_root is None:
+        return default_root(), default_quiz_root(), pledges.default_pledge_root()
+    return tuple(Path(r) if r else None for r in (root, quizzes_root, pledges_root))  # type: ignore[return-value]
 
 
 _ROOT_HELP = "Folder holding the course folders (default: courses/ of the checkout)."
 _QUIZ_ROOT_HELP = "Folder holding the question bank folders (default: quizzes/ of the checkout)."
+_PLEDGE_ROOT_HELP = "Folder holding the pledge texts (default: pledges/ of the checkout)."
 
 
 def _check(root: Path, problems: list[courses.ContentError], summary: str) -> str | None:
@@ -58,9 +61,10 @@ def _check(root: Path, problems: list[courses.ContentError], summary: str) -> st
 @content_cli.command("validate")
 @click.option("--root", help=_ROOT_HELP)
 @click.option("--quizzes-root", help=_QUIZ_ROOT_HELP)
-def validate(root: str | None, quizzes_root: str | None) -> None:
-    """Check every course and bank folder; prints file:line: message for every problem."""
-    course_root, quiz_root = _roots(root, quizzes_root)
+@click.option("--pledges-root", help=_PLEDGE_ROOT_HELP)
+def validate(root: str | None, quizzes_root: str | None, pledges_root: str | None) -> None:
+    """Check every course and bank folder and pledge text; prints file:line: message for every problem."""
+    course_root, quiz_root, pledge_root = _roots(root, quizzes_root, pledges_root)
     failed: list[str | None] = []
     if course_root is not None:
         failed.append(_check(course_root, courses.validate_tree(course_root),
@@ -70,6 +74,9 @@ def validate(root: str | None, quizzes_root: str | None) -> None:
         failed.append(_check(quiz_root, quizzes.validate_quiz_tree(quiz_root),
                              f"{len(docs)} bank(s), {sum(len(d.questions) for d in docs)} question(s), "
                              f"{sum(len(d.quizzes) for d in docs)} quiz(zes)"))
+    if pledge_root is not None:
+        failed.append(_check(pledge_root, pledges.validate_pledge_tree(pledge_root),
+                             f"{len(pledges.pledge_files(pledge_root))} pledge text(s)"))
     if any(failed):
         raise click.ClickException("; ".join(f for f in failed if f))
 
@@ -77,18 +84,25 @@ def validate(root: str | None, quizzes_root: str | None) -> None:
 @content_cli.command("sync")
 @click.option("--root", help=_ROOT_HELP)
 @click.option("--quizzes-root", help=_QUIZ_ROOT_HELP)
+@click.option("--pledges-root", help=_PLEDGE_ROOT_HELP)
 @click.option("--course", "slugs", multiple=True, help="Only this course slug (repeatable).")
 @click.option("--bank", "banks", multiple=True, help="Only this question bank slug (repeatable).")
-def sync(root: str | None, quizzes_root: str | None, slugs: tuple[str, ...], banks: tuple[str, ...]) -> None:
-    """Load the folders; a changed course gets a new published version, a changed question a new version."""
-    course_root, quiz_root = _roots(root, quizzes_root)
-    if root is None and quizzes_root is None and (slugs or banks):
-        # --course alone syncs only courses, --bank alone only banks
-        course_root = course_root if slugs or not banks else None
-        quiz_root = quiz_root if banks or not slugs else None
+@click.option("--pledge", "pledge_slugs", multiple=True, help="Only this pledge text slug (repeatable).")
+def sync(root: str | None, quizzes_root: str | None, pledges_root: str | None, slugs: tuple[str, ...],
+         banks: tuple[str, ...], pledge_slugs: tuple[str, ...]) -> None:
+    """Load the folders; a changed course gets a new published version, a changed question or pledge text a
+    new version."""
+    course_root, quiz_root, pledge_root = _roots(root, quizzes_root, pledges_root)
+    if root is None and quizzes_root is None and pledges_root is None and (slugs or banks or pledge_slugs):
+        # --course alone syncs only courses, --bank alone only banks, --pledge alone only pledge texts
+        course_root = course_root if slugs else None
+        quiz_root = quiz_root if banks else None
+        pledge_root = pledge_root if pledge_slugs else None
     try:
         course_report = courses.sync_courses(course_root, slugs=list(slugs) or None) if course_root else None
         quiz_report = quizzes.sync_quizzes(quiz_root, slugs=list(banks) or None) if quiz_root else None
+        pledge_report = (pledges.sync_pledges(pledge_root, slugs=list(pledge_slugs) or None)
+                         if pledge_root else None)
     except courses.ContentInvalid as exc:
         db.session.rollback()
         for problem in exc.errors:
@@ -109,17 +123,26 @@ def sync(root: str | None, quizzes_root: str | None, slugs: tuple[str, ...], ban
             click.echo(f"{slug}: bank {status}; questions: {counts['created']} created, {counts['updated']} updated, "
                        f"{counts['unchanged']} unchanged, {counts['retired']} retired; "
                        f"quizzes: {len(quiz_report.quizzes)} ({changed} changed)")
+    if pledge_report is not None:
+        for warning in pledge_report.errors:
+            click.echo(str(warning), err=True)
+        for slug, status in pledge_report.texts.items():
+            click.echo(f"{slug}: pledge text {status} (version {pledge_report.versions[slug]})")
 
 
 @content_cli.command("export")
 @click.option("--root", help="Folder to write the course folders into.")
 @click.option("--quizzes-root", help="Folder to write the question bank folders into.")
+@click.option("--pledges-root", help="Folder to write the pledge texts into.")
 @click.option("--course", "slugs", multiple=True, help="Only this course slug (repeatable).")
 @click.option("--bank", "banks", multiple=True, help="Only this question bank slug (repeatable).")
-def export(root: str | None, quizzes_root: str | None, slugs: tuple[str, ...], banks: tuple[str, ...]) -> None:
-    """Write each course's published version and each question bank back to files."""
-    if not root and not quizzes_root:
-        raise click.UsageError("give --root (courses) and/or --quizzes-root (question banks)")
+@click.option("--pledge", "pledge_slugs", multiple=True, help="Only this pledge text slug (repeatable).")
+def export(root: str | None, quizzes_root: str | None, pledges_root: str | None, slugs: tuple[str, ...],
+           banks: tuple[str, ...], pledge_slugs: tuple[str, ...]) -> None:
+    """Write each course's published version, each question bank and each pledge text back to files."""
+    if not root and not quizzes_root and not pledges_root:
+        raise click.UsageError("give --root (courses), --quizzes-root (question banks) and/or --pledges-root "
+                               "(pledge texts)")
     if root:
         result = courses.export_courses(Path(root), list(slugs) or None)
         if slugs and not result:
@@ -132,6 +155,12 @@ def export(root: str | None, quizzes_root: str | None, slugs: tuple[str, ...], b
             raise click.ClickException("no question bank with that slug")
         for slug, files in banks_written.items():
             click.echo(f"{slug}: {len(files)} file(s) written to {Path(quizzes_root) / slug}")
+    if pledges_root:
+        texts_written = pledges.export_pledges(Path(pledges_root), list(pledge_slugs) or None)
+        if pledge_slugs and not texts_written:
+            raise click.ClickException("no pledge text with that slug")
+        for slug, path in texts_written.items():
+            click.echo(f"{slug}: written to {path}")
 
 
 def register(app: Flask) -> None:

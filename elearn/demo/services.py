@@ -455,6 +455,10 @@ def delete_instansi_data(instansi: Instansi) -> None:
     references are left to the database. Flushes only.
     """
     inst_id = instansi.id
+    # signatures are append-only (database triggers): their own service removes them with the campaigns
+    from ..pledges.services import delete_instansi_pledges
+
+    delete_instansi_pledges(inst_id)
     unit_ids = select(Unit.id).where(Unit.instansi_id == inst_id)
     doomed: dict[str, Select[Any]] = {
         "units": unit_ids,

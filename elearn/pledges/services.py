@@ -582,3 +582,38 @@ def update_campaign_dates(campaign: Campaign, *, opens_on: dt.date, closes_on: d
     db.session.flush()
     record("pledge.campaign_dates", actor=actor, instansi_id=campaign.instansi_id, target=campaign, details=details)
     return True
+
+
+# --- removing a whole instansi ----------------------------------------------------------------------
+
+
+def delete_instansi_pledges(instansi_id: int) -> int:
+    """Delete every signature, chain head and campaign of one instansi — only for removing the
+    instansi itself (``seed-demo --reset``). The immutability triggers are switched off inside the
+    caller's transaction for this (PostgreSQL: ALTER TABLE ... DISABLE TRIGGER, which locks the table
+    until commit; SQLite: the triggers are dropped and created again) and are back on when it
+    commits or rolls back. Returns the number of signatures deleted. Flushes only."""
+    from sqlalchemy import delete, text
+
+    from .models import SQLITE_TRIGGER_DDL
+
+    signatures = PledgeSignature.__table__
+    dialect = db.session.get_bind().dialect.name
+    db.session.flush()
+    if dialect == "postgresql":
+        db.session.execute(text("ALTER TABLE pledge_signatures DISABLE TRIGGER pledge_signatures_immutable"))
+    elif dialect == "sqlite":
+        db.session.execute(text("DROP TRIGGER IF EXISTS pledge_signatures_no_update"))
+        db.session.execute(text("DROP TRIGGER IF EXISTS pledge_signatures_no_delete"))
+    deleted = db.session.execute(delete(signatures).where(signatures.c.instansi_id == instansi_id)).rowcount
+    if dialect == "postgresql":
+        db.session.execute(text("ALTER TABLE pledge_signatures ENABLE TRIGGER pledge_signatures_immutable"))
+    elif dialect == "sqlite":
+        for statement in SQLITE_TRIGGER_DDL:
+            db.session.execute(text(statement))
+    head = PledgeChainHead.__table__
+    db.session.execute(delete(head).where(head.c.instansi_id == instansi_id))
+    campaigns = Campaign.__table__
+    db.session.execute(delete(campaigns).where(campaigns.c.instansi_id == instansi_id))
+    db.session.expire_all()
+    return int(deleted or 0)
