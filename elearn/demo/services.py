@@ -581,6 +581,10 @@ def seed_demo(
     admin_id = db.session.scalar(select(User.id).where(
         User.instansi_id == instansi.id, User.role == Role.ADMIN_BKPSDM).limit(1))
     course_demo = seed_courses(instansi, random.Random(seed + 1), account_ids, assigned_by_id=admin_id)
+    # the shipped pledge texts (pledges/), for the demo campaign (idempotent)
+    from ..content.pledges import load_shipped_pledges
+
+    load_shipped_pledges()
 
     type_counts = dict(
         db.session.execute(
