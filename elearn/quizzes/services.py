@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -65,11 +65,28 @@ def bank_pool(bank_id: int) -> tuple[dict[str, list[str]], set[str]]:
 
 
 @dataclass(frozen=True)
+class _Entry:
+    """One drawable question as plain values (quick to filter): its place in the bank order."""
+
+    position: int
+    question_id: int
+    key: str
+    tags: frozenset[str]
+    version: QuestionVersion
+
+
+@dataclass(frozen=True)
 class DrawPool:
     """What a bank offers to draws: its drawable questions (bank order) and their tags."""
 
     candidates: list[tuple[Question, QuestionVersion]]
     tags: dict[int, set[str]]
+    entries: tuple[_Entry, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        entries = tuple(_Entry(i, q.id, q.key, frozenset(self.tags.get(q.id, ())), v)
+                        for i, (q, v) in enumerate(self.candidates))
+        object.__setattr__(self, "entries", entries)
 
 
 def draw_pool(bank_id: int) -> DrawPool:
@@ -88,29 +105,27 @@ def draw_questions(quiz: Quiz, rng: random.Random, pool: DrawPool | None = None)
     ``pool``: the bank's ``draw_pool`` (loaded when not given). Raises DrawError when a rule can't be
     satisfied."""
     pool = pool if pool is not None else draw_pool(quiz.bank_id)
-    candidates, tags = pool.candidates, pool.tags
-    order = {question.id: i for i, (question, _v) in enumerate(candidates)}
     taken: set[int] = set()
     drawn: list[QuestionVersion] = []
     for index, rule in enumerate(quiz.draw or []):
         count = int(rule.get("count") or 0)
-        eligible: Sequence[tuple[Question, QuestionVersion]]
+        eligible: Sequence[_Entry]
         if rule.get("tags"):
             wanted = set(rule["tags"])
-            eligible = [(q, v) for q, v in candidates if tags.get(q.id, set()) & wanted]
+            eligible = [e for e in pool.entries if e.tags & wanted]
         elif rule.get("questions"):
             keys = set(rule["questions"])
-            eligible = [(q, v) for q, v in candidates if q.key in keys]
+            eligible = [e for e in pool.entries if e.key in keys]
         else:
-            eligible = candidates
-        eligible = [(q, v) for q, v in eligible if q.id not in taken]
+            eligible = pool.entries
+        eligible = [e for e in eligible if e.question_id not in taken]
         if len(eligible) < count:
             raise DrawError(quiz, index, count, len(eligible))
-        chosen = rng.sample(list(eligible), count)
+        chosen = rng.sample(eligible, count)
         if not quiz.shuffle_questions:
-            chosen.sort(key=lambda pair: order[pair[0].id])
-        taken.update(q.id for q, _v in chosen)
-        drawn.extend(v for _q, v in chosen)
+            chosen.sort(key=lambda e: e.position)
+        taken.update(e.question_id for e in chosen)
+        drawn.extend(e.version for e in chosen)
     if quiz.shuffle_questions:
         rng.shuffle(drawn)
     return drawn
