@@ -440,8 +440,6 @@ def sign(
     if (rendered_text_hash or "").strip().lower() != text_hash:
         raise ServiceError(_("Teks pakta berubah sejak halaman dibuka (misalnya tanggal atau data Anda). "
                              "Baca teks terbaru lalu tanda tangani lagi."), "text_changed")
-    if signature_for(campaign.id, user.id) is not None:
-        raise _already_signed()
 
     unit = user.unit
     head_check = is_skpd_head(user)
