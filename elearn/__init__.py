@@ -48,6 +48,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(quiz_views.bp)
 
+    from .quizzes import authoring as quiz_authoring
+
+    app.register_blueprint(quiz_authoring.bp)
+    app.register_blueprint(quiz_authoring.quiz_bp)
+
     from .quizzes import analysis_views
 
     app.register_blueprint(analysis_views.bp)

@@ -46,6 +46,18 @@ ACTION_LABELS: dict[str, Any] = {
     "content.sync": _l("Kursus dimuat dari folder courses/"),
     "quiz.sync": _l("Bank soal dimuat dari folder quizzes/"),
     "quiz.import_gift": _l("Soal diimpor dari berkas GIFT (Moodle)"),
+    "quiz.bank_create": _l("Bank soal dibuat"),
+    "quiz.question_create": _l("Soal dibuat"),
+    "quiz.question_update": _l("Soal diubah (versi baru)"),
+    "quiz.question_retire": _l("Soal ditarik"),
+    "quiz.question_restore": _l("Soal dipulihkan"),
+    "quiz.tag_create": _l("Tag soal dibuat"),
+    "quiz.tag_rename": _l("Nama tag soal diubah"),
+    "quiz.tag_merge": _l("Tag soal digabung"),
+    "quiz.create": _l("Kuis dibuat"),
+    "quiz.update": _l("Kuis diubah"),
+    "quiz.publish": _l("Kuis diterbitkan"),
+    "quiz.unpublish": _l("Kuis dijadikan draf"),
     "course.create": _l("Kursus dibuat"),
     "course.draft": _l("Draf kursus dimulai"),
     "course.update": _l("Data kursus diubah"),
@@ -103,6 +115,13 @@ DETAIL_LABELS: dict[str, Any] = {
     "skipped": _l("dilewati"),
     "retired": _l("ditarik"),
     "quizzes": _l("kuis berubah"),
+    # quiz authoring
+    "question": _l("soal"),
+    "questions": _l("soal berubah"),
+    "tag": _l("tag"),
+    "into": _l("digabung ke"),
+    "remaining": _l("soal lain yang tetap memakai tag lama"),
+    "quiz": _l("kuis"),
 }
 
 
