@@ -57,6 +57,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(analysis_views.bp)
 
+    from .pledges import views as pledge_views
+
+    app.register_blueprint(pledge_views.bp)
+    app.register_blueprint(pledge_views.verify_bp)
+
     auth_views.init_login_manager(login_manager)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -361,6 +361,21 @@ def can_view_attempt(user: User, attempt: Any) -> bool:
     return user.is_authenticated and attempt.user_id == user.id
 
 
+def can_sign_campaign(user: User, campaign: Any) -> bool:
+    """A pakta integritas campaign is signed by the people of its instansi (each signs for
+    themselves; the superadmin account belongs to no instansi and signs nothing)."""
+    return user.is_authenticated and user.instansi_id is not None and campaign.instansi_id == user.instansi_id
+
+
+def scope_signable_campaigns(stmt: Select[Any], user: User) -> Select[Any]:
+    """Limit a query selecting pledge Campaign rows to those ``can_sign_campaign`` allows."""
+    from .pledges.models import Campaign
+
+    if not user.is_authenticated or user.instansi_id is None:
+        return stmt.where(false())
+    return stmt.where(Campaign.instansi_id == user.instansi_id)
+
+
 def can_assign_courses(user: User) -> bool:
     """Course assignment is HR work: operator SKPD (for their SKPD), admin BKPSDM, superadmin."""
     if not user.is_authenticated:

@@ -16,6 +16,7 @@ ENV_KEYS = {
     "ELEARN_CONTENT_ROOT": "CONTENT_ROOT",
     "ELEARN_QUIZ_ROOT": "QUIZ_ROOT",
     "ELEARN_PLEDGE_ROOT": "PLEDGE_ROOT",
+    "ELEARN_PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
 }
 
 
@@ -39,10 +40,15 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_LIMIT_PER_IP = "20 per minute;200 per hour"
+    #: public pages without sign-in (the pakta verification page behind the QR code), per IP
+    PUBLIC_LIMIT_PER_IP = "60 per minute;1000 per hour"
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     ACTIVATION_CODE_DAYS = 30
     ROSTER_MAX_BYTES = 20 * 1024 * 1024
+    #: e.g. https://elearn.kotacontoh.go.id: the host the QR codes of signed PDFs point at (None: the
+    #: host of the request that makes the PDF)
+    PUBLIC_BASE_URL: str | None = None
     #: the course folders (content validate/sync); None: courses/ next to the package (a checkout)
     CONTENT_ROOT: str | None = None
     #: the question bank folders (content validate/sync); None: quizzes/ next to the package (a checkout)

@@ -150,10 +150,38 @@ def _lock_message(until: dt.datetime, now: dt.datetime) -> str:
     )
 
 
+def record_failure(user: User, now: dt.datetime) -> bool:
+    """Count a wrong password or activation code against the account; after LOGIN_MAX_FAILURES the
+    account is locked for LOGIN_LOCK_MINUTES (and the count starts again). True when it just locked."""
+    cfg = current_app.config
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
+        user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
+        return True
+    return False
+
+
+def confirm_password(user: User, password: str, *, now: dt.datetime | None = None) -> None:
+    """A signed-in person types their password again (before signing a pakta integritas). Wrong
+    passwords count toward the same lock-out as sign-in, and a locked account is refused even with
+    the right password. Raises ServiceError ``wrong_password`` or ``locked``; the caller commits
+    in both cases so the count is kept."""
+    now = now or utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise ServiceError(_lock_message(user.locked_until, now), "locked")
+    if not check_password(user, password or ""):
+        if record_failure(user, now):
+            assert user.locked_until is not None
+            raise ServiceError(_lock_message(user.locked_until, now), "locked")
+        raise ServiceError(_("Kata sandi salah. Ketik kata sandi yang Anda pakai untuk masuk."), "wrong_password")
+    user.failed_logins = 0
+    user.locked_until = None
+
+
 def authenticate(raw_number: str, password: str, *, now: dt.datetime | None = None) -> LoginResult:
     """Check NIP + password, counting failures per account in the database (shared by workers)."""
     now = now or utcnow()
-    cfg = current_app.config
     user = find_by_employee_number(raw_number)
     generic = _("NIP atau kata sandi salah.")
     if user is None:
@@ -168,10 +196,8 @@ def authenticate(raw_number: str, password: str, *, now: dt.datetime | None = No
             _("Akun ini belum diaktifkan. Gunakan kode aktivasi dari operator SKPD Anda pada halaman Aktivasi."),
         )
     if not check_password(user, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
+        if record_failure(user, now):
+            assert user.locked_until is not None
             return LoginResult(None, _lock_message(user.locked_until, now), user.locked_until)
         return LoginResult(None, generic)
     if not user.active:
@@ -185,7 +211,6 @@ def authenticate(raw_number: str, password: str, *, now: dt.datetime | None = No
 def activate(raw_number: str, code: str, password: str, confirm: str, *, now: dt.datetime | None = None) -> User:
     """First sign-in: a valid, unexpired activation code lets the person set a password."""
     now = now or utcnow()
-    cfg = current_app.config
     user = find_by_employee_number(raw_number)
     invalid = ServiceError(
         _("NIP atau kode aktivasi tidak cocok, atau kode sudah kedaluwarsa. Minta kode baru ke operator SKPD."),
@@ -198,10 +223,7 @@ def activate(raw_number: str, code: str, password: str, confirm: str, *, now: dt
     if not hmac.compare_digest(user.activation_code_hash, hash_code(code)) or (
         user.activation_expires_at is not None and user.activation_expires_at < now
     ):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
+        record_failure(user, now)
         raise invalid
     if not user.active:
         raise ServiceError(_("Akun ini tidak aktif. Hubungi operator SKPD atau BKPSDM."), "inactive")

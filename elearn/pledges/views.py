@@ -1,0 +1,261 @@
+"""Signing the pakta integritas (everyone of an instansi): my campaigns, the signing page, the
+receipt, my signed PDF; and the public verification page behind the QR code.
+
+Signing re-asks the password (the sign-in lock-out counts wrong ones: ``auth.services.
+confirm_password``), takes a drawn signature (a PNG data URL from static/js/pledge-sign.js) or
+the typed full name (works without JavaScript), a consent tick and the hash of the text the
+signer was shown; ``services.sign_and_commit`` does the rest. Every refusal comes back as a
+message with the form kept (a drawing is restored from its strokes when JavaScript runs).
+
+Per-IP rate limit: only refused passwords count (``LOGIN_LIMIT_PER_IP``), so a whole apel
+signing from one office network is never throttled. The public page counts every request
+(``PUBLIC_LIMIT_PER_IP``).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import authz
+from ..accounts.models import User
+from ..auth import services as auth_services
+from ..db import db, utcnow
+from ..errors import ServiceError
+from ..extensions import limiter
+from ..i18n import local_datetime
+from . import chain, services, text
+from .forms import MAX_STROKES, SignForm
+from .models import Campaign, PledgeSignature, SigningMethod
+from .pdf import pdf_filename, signature_pdf, verification_url
+
+bp = Blueprint("pledges", __name__, url_prefix="/pakta")
+verify_bp = Blueprint("pledge_verify", __name__)
+
+#: ServiceError codes shown next to a field (besides the message at the top of the form)
+PASSWORD_ERRORS = {"wrong_password", "locked"}
+TYPED_ERRORS = {"typed_name_mismatch"}
+DRAWN_ERRORS = {"bad_png", "png_too_large", "png_dimensions", "signature_blank"}
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+def _load_campaign(campaign_id: int) -> Campaign:
+    return authz.get_or_404(db.session.get(Campaign, campaign_id), authz.can_sign_campaign)
+
+
+def _my_signature(campaign: Campaign) -> PledgeSignature | None:
+    return services.signature_for(campaign.id, current_user.id)
+
+
+def _zone(campaign: Campaign) -> str:
+    return campaign.instansi.timezone.iana
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+def my_campaigns(user: User, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The campaigns of the user's instansi with the user's signature (if any) and their state:
+    open and not signed first, then signed, upcoming, and closed without a signature."""
+    if not user.is_authenticated or user.instansi_id is None:
+        return []
+    now = now or utcnow()
+    campaigns = db.session.scalars(
+        authz.scope_signable_campaigns(select(Campaign), user).order_by(Campaign.opens_on.desc(), Campaign.id.desc())
+    ).all()
+    signed = {
+        sig.campaign_id: sig for sig in db.session.scalars(
+            select(PledgeSignature).where(PledgeSignature.user_id == user.id,
+                                          PledgeSignature.campaign_id.in_([c.id for c in campaigns]))
+        )
+    } if campaigns else {}
+    order = {"open": 0, "signed": 1, "upcoming": 2, "closed": 3}
+    entries = []
+    for campaign in campaigns:
+        signature = signed.get(campaign.id)
+        state = "signed" if signature is not None else services.campaign_state(campaign, now)
+        entries.append({"campaign": campaign, "signature": signature, "state": state})
+    entries.sort(key=lambda e: order[e["state"]])
+    return entries
+
+
+@bp.app_template_global("my_open_pledges")
+def my_open_pledges() -> list[Campaign]:
+    """Open campaigns the current user has not signed yet (the home page box)."""
+    if not current_user.is_authenticated:
+        return []
+    return [e["campaign"] for e in my_campaigns(current_user) if e["state"] == "open"]
+
+
+@bp.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    return render_template("pledges/index.html", entries=my_campaigns(current_user),
+                           long_date=services.long_date)
+
+
+# --- signing ----------------------------------------------------------------------------------------
+
+def _password_failed(response: Response) -> bool:
+    """Flask-Limiter counts a signing POST against the IP only when the password was refused."""
+    return bool(g.get("pledge_password_refused"))
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_IP"]
+
+
+def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, error_code: str | None = None,
+                 status: int = 200) -> Any:
+    rendered = services.render_pledge(campaign.pledge_version, current_user, campaign)
+    form.text_hash.data = chain.text_hash(rendered)
+    form.password.data = ""
+    if error_code in PASSWORD_ERRORS:
+        form.password.errors = [*form.password.errors, error]
+    elif error_code in TYPED_ERRORS:
+        form.typed_name.errors = [*form.typed_name.errors, error]
+    strokes = form.signature_strokes.data or ""
+    form.signature_strokes.data = strokes if len(strokes) <= MAX_STROKES else ""
+    form.signature_data.data = ""
+    return render_template(
+        "pledges/sign.html", campaign=campaign, form=form, text_html=text.to_html(rendered), error=error,
+        drawn_error=error if error_code in DRAWN_ERRORS else None, state=services.campaign_state(campaign),
+        long_date=services.long_date, method=form.method.data or "",
+    ), status
+
+
+@bp.route("/<int:campaign_id>/tandatangani", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_password_failed)
+def sign(campaign_id: int):  # type: ignore[no-untyped-def]
+    campaign = _load_campaign(campaign_id)
+    if _my_signature(campaign) is not None:
+        if request.method == "POST":
+            flash(_("Anda sudah menandatangani pakta integritas kampanye ini."), "info")
+        return redirect(url_for("pledges.receipt", campaign_id=campaign.id))
+    form = SignForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        error = _("Periksa kembali isian yang ditandai.") if request.method == "POST" else None
+        return _render_sign(campaign, form, error)
+    user: User = current_user
+    had_failures = bool(user.failed_logins) or user.locked_until is not None
+    try:
+        auth_services.confirm_password(user, form.password.data)
+    except ServiceError as exc:
+        db.session.commit()  # keep the failure count (and a lock)
+        g.pledge_password_refused = True
+        return _render_sign(campaign, form, exc.message, exc.code, 429 if exc.code == "locked" else 200)
+    if had_failures:
+        db.session.commit()  # the right password clears earlier failures, whatever happens next
+    try:
+        png = None
+        if form.method.data == SigningMethod.DRAWN.value:
+            png = services.png_from_data_url(form.signature_data.data or "")
+        services.sign_and_commit(
+            campaign, user, method=form.method.data, signature_png=png, typed_name=form.typed_name.data,
+            rendered_text_hash=form.text_hash.data or "", ip=request.remote_addr,
+            user_agent=request.user_agent.string or None,
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.code == "already_signed":
+            flash(exc.message, "info")
+            return redirect(url_for("pledges.receipt", campaign_id=campaign_id))
+        campaign = _load_campaign(campaign_id)
+        return _render_sign(campaign, form, exc.message, exc.code)
+    flash(_("Terima kasih. Pakta integritas Anda sudah ditandatangani dan tercatat."), "success")
+    return redirect(url_for("pledges.receipt", campaign_id=campaign_id))
+
+
+@bp.route("/<int:campaign_id>/bukti")
+@login_required
+def receipt(campaign_id: int):  # type: ignore[no-untyped-def]
+    """The confirmation: when (in the instansi's zone), how, the verification code, the PDF."""
+    campaign = _load_campaign(campaign_id)
+    signature = _my_signature(campaign)
+    if signature is None:
+        return redirect(url_for("pledges.sign", campaign_id=campaign.id))
+    png = base64.b64encode(signature.signature_png).decode() if signature.signature_png else None
+    return render_template(
+        "pledges/receipt.html", campaign=campaign, signature=signature, signature_png=png,
+        signed_at=local_datetime(signature.signed_at, _zone(campaign), fmt="full"),
+        text_html=text.to_html(signature.rendered_text),
+        verify_url=verification_url(signature),
+    )
+
+
+@bp.route("/<int:campaign_id>/dokumen.pdf")
+@login_required
+def document(campaign_id: int):  # type: ignore[no-untyped-def]
+    """My signed document (HR downloads theirs through the HR pages)."""
+    campaign = _load_campaign(campaign_id)
+    signature = _my_signature(campaign)
+    if signature is None:
+        abort(404)
+    return pdf_response(signature)
+
+
+def pdf_response(signature: PledgeSignature) -> Response:
+    """The signed PDF as a download (private, not cached by shared caches)."""
+    response = make_response(signature_pdf(signature))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_filename(signature)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the public verification page -------------------------------------------------------------------
+
+def _public_limit() -> str:
+    return current_app.config["PUBLIC_LIMIT_PER_IP"]
+
+
+@verify_bp.route("/verifikasi/pakta/<code>")
+@limiter.limit(_public_limit)
+def verify(code: str):  # type: ignore[no-untyped-def]
+    """No sign-in: name, unit, campaign, date and whether the record is intact. Never the NIP,
+    the signature image, the IP or anything else of the record."""
+    signature = services.signature_by_verify_code(code)
+    if signature is None:
+        response = make_response(render_template("pledges/verify_unknown.html"), 404)
+    else:
+        campaign = signature.campaign
+        response = make_response(render_template(
+            "pledges/verify.html", signature=signature, campaign=campaign,
+            unit=signature.unit.name if signature.unit is not None else None,
+            signed_on=services.long_date(signature.signed_at.astimezone(_zoneinfo(campaign)).date(),
+                                         _language()),
+            valid=chain.verify_record(signature),
+        ))
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _zoneinfo(campaign: Campaign) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(_zone(campaign))
+
+
+def _language() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "id")
