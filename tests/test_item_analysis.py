@@ -366,8 +366,8 @@ def test_peserta_and_anonymous_are_refused(client, data) -> None:
     assert client.get("/analisis/kuis/analisis-uji").status_code == 403
 
 
-def test_streaming_does_not_load_every_row_at_once(app, data, monkeypatch) -> None:
-    """The choice counts read the responses in batches (yield_per)."""
+def test_choice_counts_are_the_same_when_streamed_in_small_batches(app, data, monkeypatch) -> None:
+    """The responses are read in batches (yield_per); batch boundaries change nothing."""
     monkeypatch.setattr(analysis, "STREAM_BATCH", 7)
     result = _analyse(app, data, "pelatih", "x")
     assert _counts(_version(result, "q-bs")) == {"true": 15, "false": 10, "": 5}
@@ -380,3 +380,50 @@ def test_quiz_of_another_instansi_is_not_found(app, client, data) -> None:
         db.session.commit()
     login(client, data["viewers"]["pelatih"])
     assert client.get("/analisis/kuis/analisis-uji").status_code == 404
+
+
+BRANCHING = {
+    "id": "q-cabang", "type": "branching", "title": "Undangan camat", "stem": "Camat mengundang.", **META,
+    "start": "n1",
+    "nodes": [
+        {"id": "n1", "text": "Undangan *silaturahmi* datang.", "choices": [
+            {"id": "x", "text": "Menolak", "points": 2, "feedback": "Tepat."},
+            {"id": "y", "text": "Datang", "points": 0, "next": "n2", "feedback": "Berisiko."}]},
+        {"id": "n2", "text": "Di acara ada ajakan memilih.", "choices": [
+            {"id": "p", "text": "Pulang", "points": 1, "feedback": "Lebih baik."},
+            {"id": "q", "text": "Ikut", "points": 0, "feedback": "Pelanggaran."}]},
+    ],
+}
+
+
+def test_branch_choices_are_counted_per_situation(app, make_instansi, make_unit, make_user) -> None:
+    """12 people: 6 refuse at once (x), 6 go (y) and then 5 leave (p), 1 joins (q). The lone small
+    cell q in situation n2 would follow from n1's count of y, so p is hidden with it."""
+    skpd = make_unit("Kecamatan Sukamaju", instansi=make_instansi(slug="analisis-cabang"))
+    paths = [["n1:x"]] * 6 + [["n1:y", "n2:p"]] * 5 + [["n1:y", "n2:q"]]
+    people = [make_user(Role.PESERTA, skpd, password=None) for _ in paths]
+    viewer = make_user(Role.PELATIH, skpd)
+    with app.app_context():
+        bank = get_or_create_bank("analisis-cabang")
+        version = upsert_question(bank, BRANCHING)[0]
+        quiz = Quiz(slug="analisis-cabang", bank_id=bank.id, title="Cabang", pass_mark=70, draw=[{"count": 1}],
+                    status=QuizStatus.PUBLISHED)
+        db.session.add(quiz)
+        db.session.flush()
+        for user, path in zip(people, paths, strict=True):
+            _attempt(quiz, user, 1, [version], ({"path": [dict(zip(("node", "choice"), step.split(":"), strict=True))
+                                                          for step in path]},))
+        db.session.commit()
+    with app.test_request_context():
+        from elearn.accounts.models import User
+
+        result = analysis.analyse(db.session.get(Quiz, quiz.id), db.session.get(User, viewer.id))
+        stats = result.questions[0].versions[0]
+        assert stats.sums.n == 12
+        assert stats.sums.facility == pytest.approx((6 * 1 + 5 * 0.5 + 0) / 12)
+        assert stats.sums.share_correct == pytest.approx(0.5)
+        assert stats.sums.discrimination is None  # a one-question quiz has no rest score
+        assert _counts(stats) == {"n1:x": 6, "n1:y": 6, "n2:p": None, "n2:q": None, "": 0}
+        assert [c.group for c in stats.choices] == ["n1", "n1", "n2", "n2"]
+        assert analysis.branch_labels(stats.version) == {"n1": "Undangan silaturahmi datang.",
+                                                         "n2": "Di acara ada ajakan memilih."}

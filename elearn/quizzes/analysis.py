@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -395,6 +396,6 @@ def branch_labels(version: QuestionVersion) -> dict[str, str]:
         return {}
     labels = {}
     for node in version.data.get("nodes") or []:
-        text = " ".join(str(node.get("text") or "").split())
+        text = " ".join(re.sub(r"[*_`#>]+|\[|\]\([^)]*\)", "", str(node.get("text") or "")).split())
         labels[str(node.get("id"))] = text if len(text) <= 90 else text[:87].rstrip() + "…"
     return labels

@@ -115,3 +115,27 @@ def test_preview_and_rows_work_without_javascript(browser: Browser, base_url, de
         expect(page.locator("select[name=nodes-0-choices-0-next] option[value=di-acara]")).to_have_count(1)
     finally:
         context.close()
+
+
+def test_situation_lists_follow_the_codes_as_they_are_typed(page: Page, base_url, demo, sign_in, check_page) -> None:
+    """quiz-authoring.js: a new situation code appears in the "go on to" lists without a round trip;
+    the item analysis pages pass the same checks."""
+    account = demo[Role.PELATIH]
+    sign_in(account.nip, account.password)
+    page.goto("/penyusunan/soal/baru")
+    page.get_by_label("Kode bank soal").fill("cabang-js")
+    page.get_by_label("Judul").fill("Skenario dengan JavaScript")
+    page.get_by_role("button", name="Simpan").click()
+    page.get_by_role("link", name="Skenario bercabang").click()
+    page.get_by_role("button", name="Tambah situasi").click()
+    code = page.locator("input[name=nodes-1-id]")
+    expect(code).to_be_focused()
+    code.fill("di-acara")
+    code.press("Tab")
+    expect(page.locator("select[name=nodes-0-choices-0-next] option[value=di-acara]")).to_have_count(1)
+    expect(page.locator("select[name=nodes-1-choices-0-next] option[value=di-acara]")).to_have_count(0)
+    expect(page.locator("select[name=start] option[value=di-acara]")).to_have_count(1)
+    check_page("quiz-authoring-branching")
+    page.get_by_role("link", name="Analisis soal").click()
+    expect(page.locator("h1")).to_have_text("Analisis butir soal")
+    check_page("quiz-analysis-index")
