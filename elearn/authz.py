@@ -404,6 +404,63 @@ def can_manage_assignment(user: User, assignment: Any) -> bool:
     return unit is not None and can_assign_course(user, unit)
 
 
+# --- pakta integritas: campaigns and who has signed (HR) ------------------------------------
+
+
+def can_view_campaigns(user: User) -> bool:
+    """The campaign pages for HR: admin BKPSDM and superadmin, and the operator SKPD (read-only,
+    their own SKPD's figures)."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.OPERATOR_SKPD:
+        return user.instansi_id is not None and user.skpd_id is not None
+    if user.role == Role.ADMIN_BKPSDM:
+        return user.instansi_id is not None
+    return user.role == Role.SUPERADMIN
+
+
+def can_manage_campaigns(user: User) -> bool:
+    """Creating campaigns and moving their dates: admin BKPSDM (own instansi) and superadmin."""
+    return can_view_campaigns(user) and user.role in (Role.ADMIN_BKPSDM, Role.SUPERADMIN)
+
+
+def can_view_campaign(user: User, campaign: Any) -> bool:
+    return can_view_campaigns(user) and (user.role == Role.SUPERADMIN or campaign.instansi_id == user.instansi_id)
+
+
+def can_edit_campaign(user: User, campaign: Any) -> bool:
+    return can_manage_campaigns(user) and can_view_campaign(user, campaign)
+
+
+def can_view_campaign_skpd(user: User, campaign: Any, skpd: Unit) -> bool:
+    """One perangkat daerah's figures, lists, exports and PDFs of a campaign: a top-level unit of
+    the campaign's instansi; an operator SKPD only their own."""
+    if not can_view_campaign(user, campaign) or skpd.instansi_id != campaign.instansi_id or skpd.parent_id is not None:
+        return False
+    return user.role != Role.OPERATOR_SKPD or skpd.id == user.skpd_id
+
+
+def can_view_campaign_signature(user: User, campaign: Any, signature: Any) -> bool:
+    """HR downloading one person's signed pledge: a signature of this campaign whose signer HR
+    may see now (an operator: a person of their SKPD)."""
+    return (
+        signature.campaign_id == campaign.id
+        and can_view_campaign(user, campaign)
+        and can_view_person(user, signature.user)
+    )
+
+
+def scope_campaigns(stmt: Select[Any], user: User) -> Select[Any]:
+    """Limit a query selecting Campaign rows to those ``can_view_campaign`` allows."""
+    from .pledges.models import Campaign
+
+    if not can_view_campaigns(user):
+        return stmt.where(false())
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    return stmt.where(Campaign.instansi_id == user.instansi_id)
+
+
 # --- query scoping -------------------------------------------------------------------------
 
 

@@ -1,0 +1,36 @@
+"""Forms for HR's campaign pages. Labels are lazily translated."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..org.forms import _optional_int, options
+from .models import ElectionType
+
+ELECTION_LABELS = {
+    ElectionType.PEMILU: _l("Pemilu (presiden, DPR, DPD, DPRD)"),
+    ElectionType.PILKADA: _l("Pilkada (gubernur, bupati, wali kota)"),
+}
+
+
+class CampaignForm(FlaskForm):
+    #: superadmin only (the view removes it for others)
+    instansi = SelectField(_l("Instansi"), choices=[], validate_choice=False)
+    name = StringField(_l("Nama kampanye"), validators=[DataRequired(), Length(max=200)],
+                       render_kw={"autocomplete": "off"})
+    slug = StringField(_l("Kode (opsional)"), validators=[Optional(), Length(max=64)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+    election_type = SelectField(_l("Jenis pemilihan"),
+                                choices=options((e.value, label) for e, label in ELECTION_LABELS.items()))
+    pledge_version_id = SelectField(_l("Teks pakta integritas"), coerce=_optional_int, choices=[],
+                                    validate_choice=False)
+    place = StringField(_l("Tempat penandatanganan"), validators=[DataRequired(), Length(max=120)])
+    opens_on = DateField(_l("Dibuka tanggal"), validators=[DataRequired()])
+    closes_on = DateField(_l("Ditutup tanggal"), validators=[DataRequired()])
+
+
+class CampaignDatesForm(FlaskForm):
+    opens_on = DateField(_l("Dibuka tanggal"), validators=[DataRequired()])
+    closes_on = DateField(_l("Ditutup tanggal"), validators=[DataRequired()])
