@@ -65,6 +65,13 @@ def seed_demo(seed: int, people: int, password: str | None, reset: bool, skip_ex
                      half=courses.in_progress, none=courses.not_started))
     elif courses is not None and courses.note:
         click.echo(_("Tanpa kursus: %(note)s.", note=courses.note))
+    pledges = result.pledges
+    if pledges is not None and pledges.campaign:
+        click.echo(_("Kampanye pakta %(slug)s: %(signed)d tanda tangan (%(heads)d kepala perangkat daerah; "
+                     "%(drawn)d digambar, %(typed)d nama diketik).", slug=pledges.campaign, signed=pledges.signed,
+                     heads=pledges.heads, drawn=pledges.drawn, typed=pledges.typed))
+    elif pledges is not None and pledges.note:
+        click.echo(_("Tanpa kampanye pakta: %(note)s.", note=pledges.note))
     click.echo("")
     click.echo(_("Akun demo (masuk di /masuk dengan NIP dan kata sandi):"))
     for acc in result.accounts:

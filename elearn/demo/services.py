@@ -32,6 +32,7 @@ from ..org.services import create_instansi, create_unit, get_instansi
 from . import data
 from .courses import CourseDemo, seed_courses
 from .data import DEGREES, MASTERS, Job, Position, UnitSpec
+from .pledges import PledgeDemo, seed_pledges
 
 #: the date the demo population is "as of" (ages, years of service, CPNS cohort)
 AS_OF = dt.date(2026, 7, 1)
@@ -121,6 +122,7 @@ class DemoResult:
     accounts: list[DemoAccount] = field(default_factory=list)
     pending: list[PendingActivation] = field(default_factory=list)
     courses: CourseDemo | None = None
+    pledges: PledgeDemo | None = None
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -585,6 +587,8 @@ def seed_demo(
     from ..content.pledges import load_shipped_pledges
 
     load_shipped_pledges()
+    # a campaign open now, signed through the signing service by the heads and part of the staff
+    pledge_demo = seed_pledges(instansi, random.Random(seed + 3), account_ids, created_by_id=admin_id)
 
     type_counts = dict(
         db.session.execute(
@@ -601,4 +605,5 @@ def seed_demo(
         accounts=accounts,
         pending=pending_list,
         courses=course_demo,
+        pledges=pledge_demo,
     )
