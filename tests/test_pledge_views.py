@@ -471,3 +471,38 @@ def test_signature_count_unchanged_by_page_views(app: Flask, client, login_as, w
         client.get(url)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PledgeSignature)) == 0
+
+
+def test_pdf_puts_the_signature_inside_the_texts_own_closing(app: Flask) -> None:
+    """A text that ends with place/date, "Yang membuat pernyataan," name and NIP gets the signature
+    above the name (not a second closing); without a name line the standard tail is added."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from reportlab.platypus import Image, Paragraph
+
+    from elearn.org.models import Timezone
+    from elearn.pledges.pdf import _signature_block, _styles, register_fonts, split_closing
+    from elearn.pledges.text import tokens
+
+    register_fonts()
+    closing_text = ("Isi pakta.\n\nDemikian pakta ini.\n\nKota Uji, 1 Juli 2026\n\nYang membuat pernyataan,\n\n"
+                    "Ahmad Fauzi\n\nNIP 198609262015051001\n")
+    signature = SimpleNamespace(
+        method="drawn", signature_png=signature_png(), typed_name=None, signer_name="Ahmad Fauzi",
+        signer_nip="198609262015051001", signed_at=dt.datetime(2026, 7, 1, 3, tzinfo=dt.timezone.utc),
+        campaign=SimpleNamespace(place="Kota Uji", instansi=SimpleNamespace(timezone=Timezone.WIB)))
+    parsed = tokens(closing_text)
+    cut = split_closing(parsed, "Kota Uji")
+    assert cut is not None and parsed[cut + 1].content == "Kota Uji, 1 Juli 2026"
+    assert split_closing(tokens("Tanpa penutup.\n"), "Kota Uji") is None
+    with app.test_request_context("/"):
+        cell = _signature_block(signature, _styles(), parsed[cut:])._cellvalues[0][1]  # type: ignore[arg-type]
+        texts = [f.text if isinstance(f, Paragraph) else type(f).__name__ for f in cell]
+        assert texts == ["Kota Uji, 1 Juli 2026", "Yang membuat pernyataan,", "Spacer", "Image", "Spacer",
+                         "<b><u>Ahmad Fauzi</u></b>", "NIP 198609262015051001"]
+        assert isinstance(cell[3], Image)
+        short = _signature_block(signature, _styles(), tokens("Kota Uji, 1 Juli 2026\n"))._cellvalues[0][1]  # type: ignore[arg-type]
+        texts = [f.text if isinstance(f, Paragraph) else type(f).__name__ for f in short]
+        assert texts == ["Kota Uji, 1 Juli 2026", "Yang membuat pernyataan,", "Spacer", "Image", "Spacer",
+                         "<b><u>Ahmad Fauzi</u></b>", "NIP 19860926 201505 1 001"]

@@ -61,8 +61,8 @@ _fonts_lock = threading.Lock()
 _fonts_ready = False
 
 #: the drawn signature is scaled to fit this box (aspect ratio kept)
-SIGNATURE_BOX = (6.5 * cm, 2.6 * cm)
-QR_SIZE = 3.2 * cm
+SIGNATURE_BOX = (6 * cm, 2.2 * cm)
+QR_SIZE = 2.8 * cm
 INK = colors.HexColor("#1b1f24")
 MUTED = colors.HexColor("#4a5260")
 
@@ -86,14 +86,14 @@ def register_fonts() -> None:
 # --- styles ---------------------------------------------------------------------------------------
 
 def _styles() -> dict[str, ParagraphStyle]:
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=15, textColor=INK, spaceAfter=6)
+    body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=13.6, textColor=INK, spaceAfter=5)
     return {
         "body": body,
         "title": ParagraphStyle("title", parent=body, fontName=f"{FONT}-Bold", fontSize=14, leading=19,
                                 alignment=TA_CENTER, spaceAfter=10),
         "h2": ParagraphStyle("h2", parent=body, fontName=f"{FONT}-Bold", fontSize=12, leading=16, spaceBefore=6),
         "h3": ParagraphStyle("h3", parent=body, fontName=f"{FONT}-Bold", fontSize=10.5, leading=15, spaceBefore=4),
-        "item": ParagraphStyle("item", parent=body, spaceAfter=3),
+        "item": ParagraphStyle("item", parent=body, spaceAfter=1.5),
         "quote": ParagraphStyle("quote", parent=body, leftIndent=12, textColor=MUTED),
         "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11.5, textColor=MUTED, spaceAfter=2),
         "sign": ParagraphStyle("sign", parent=body, spaceAfter=2),
@@ -104,28 +104,19 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 # --- Markdown (the rendered pledge text) to flowables ---------------------------------------------
 
+#: inline Markdown tokens as reportlab paragraph markup (links keep their text, other marks are dropped)
+_INLINE_MARKUP = {"softbreak": " ", "hardbreak": "<br/>", "strong_open": "<b>", "strong_close": "</b>",
+                  "em_open": "<i>", "em_close": "</i>"}
+
+
 def _inline(token: Token) -> str:
     """An inline token's children as reportlab paragraph markup (text escaped)."""
     out: list[str] = []
     for child in token.children or []:
-        kind = child.type
-        if kind == "text" or kind == "code_inline":
+        if child.type in ("text", "code_inline", "image"):
             out.append(escape(child.content))
-        elif kind == "softbreak":
-            out.append(" ")
-        elif kind == "hardbreak":
-            out.append("<br/>")
-        elif kind == "strong_open":
-            out.append("<b>")
-        elif kind == "strong_close":
-            out.append("</b>")
-        elif kind == "em_open":
-            out.append("<i>")
-        elif kind == "em_close":
-            out.append("</i>")
-        elif kind == "image":
-            out.append(escape(child.content))
-        # links keep their text only (link_open/close), other markers are dropped
+        else:
+            out.append(_INLINE_MARKUP.get(child.type, ""))
     return "".join(out)
 
 
@@ -195,7 +186,7 @@ def _list(tokens: list[Token], styles: dict[str, ParagraphStyle]) -> ListFlowabl
             i = end + 1
         else:
             i += 1
-    options: dict[str, Any] = {"leftIndent": 18, "bulletFontName": FONT, "bulletFontSize": 10.5}
+    options: dict[str, Any] = {"leftIndent": 18, "bulletFontName": FONT, "bulletFontSize": 10, "spaceAfter": 5}
     if ordered:
         start = opener.attrGet("start")
         options.update(bulletType="1", bulletFormat="%s.", start=int(start) if start else 1)
@@ -209,6 +200,26 @@ def text_flowables(markdown: str) -> tuple[list[Flowable], bool]:
     styles = _styles()
     parsed = text.tokens(markdown)
     return _blocks(parsed, styles), bool(parsed) and parsed[0].type == "heading_open"
+
+
+def _plain(inline: Token) -> str:
+    return "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline")).strip()
+
+
+def _top_paragraphs(tokens: list[Token]) -> list[tuple[int, str]]:
+    """(index of paragraph_open, plain text) of every top-level paragraph."""
+    return [(i, _plain(tokens[i + 1])) for i, t in enumerate(tokens)
+            if t.type == "paragraph_open" and t.level == 0 and i + 1 < len(tokens)]
+
+
+def split_closing(tokens: list[Token], place: str) -> int | None:
+    """Where the text's own closing starts: the last top-level paragraph beginning with
+    "<place>," (the ``{tempat}, {tanggal}`` line). None when the text has no such line."""
+    found = None
+    for index, plain in _top_paragraphs(tokens):
+        if plain.startswith(f"{place},"):
+            found = index
+    return found
 
 
 # --- the QR code ----------------------------------------------------------------------------------
@@ -308,24 +319,34 @@ def _signature_mark(signature: PledgeSignature, styles: dict[str, ParagraphStyle
                               name=signature.typed_name or signature.signer_name)), styles["typed"])
 
 
-def _signature_block(signature: PledgeSignature, styles: dict[str, ParagraphStyle],
-                     with_place_date: bool) -> Flowable:
-    parts: list[Flowable] = []
-    if with_place_date:
-        day = signature.signed_at.astimezone(_zone(signature)).date()
-        parts.append(Paragraph(escape(f"{signature.campaign.place}, {long_date(day)}"), styles["sign"]))
-    parts += [
-        Paragraph(escape(_("Yang membuat pernyataan,")), styles["sign"]),
-        Spacer(1, 2 * mm),
-        _signature_mark(signature, styles),
-        Spacer(1, 2 * mm),
-        Paragraph(f"<b><u>{escape(signature.signer_name)}</u></b>", styles["sign"]),
-        Paragraph(escape(_("NIP %(nip)s", nip=format_nip(signature.signer_nip))), styles["sign"]),
-    ]
-    # the block sits in the right half of the page, like a signature on paper
+def _right_half(parts: list[Flowable]) -> Table:
+    """The closing sits in the right half of the page, like a signature on paper."""
     table = Table([["", parts]], colWidths=["45%", "55%"])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return table
+
+
+def _signature_block(signature: PledgeSignature, styles: dict[str, ParagraphStyle],
+                     closing: list[Token] | None) -> Table:
+    """The text's own closing (place and date, "Yang membuat pernyataan,", name, NIP) with the
+    signature put above the signer's name; a standard closing when the text has none."""
+    mark = [Spacer(1, 2 * mm), _signature_mark(signature, styles), Spacer(1, 2 * mm)]
+    name = Paragraph(f"<b><u>{escape(signature.signer_name)}</u></b>", styles["sign"])
+    standard_tail = [Paragraph(escape(_("Yang membuat pernyataan,")), styles["sign"]), *mark, name,
+                     Paragraph(escape(_("NIP %(nip)s", nip=format_nip(signature.signer_nip))), styles["sign"])]
+    if closing:
+        parts: list[Flowable] = []
+        placed = False
+        for index, plain in _top_paragraphs(closing):
+            if not placed and plain == signature.signer_name:
+                parts += [*mark, name]
+                placed = True
+            else:
+                parts += _blocks(closing[index:_closing(closing, index) + 1], {**styles, "body": styles["sign"]})
+        return _right_half(parts if placed else parts + standard_tail)
+    day = signature.signed_at.astimezone(_zone(signature)).date()
+    return _right_half([Paragraph(escape(f"{signature.campaign.place}, {long_date(day)}"), styles["sign"]),
+                        *standard_tail])
 
 
 def _zone(signature: PledgeSignature) -> Any:
@@ -366,20 +387,20 @@ def signature_pdf(signature: PledgeSignature, url: str | None = None) -> bytes:
     version = signature.pledge_version
     with force_locale(version.language if version.language in ("id", "en") else "id"):
         styles = _styles()
-        flowables, has_title = text_flowables(signature.rendered_text)
+        parsed = text.tokens(signature.rendered_text)
+        cut = split_closing(parsed, signature.campaign.place)
         story: list[Flowable] = []
-        if not has_title:
+        if not (parsed and parsed[0].type == "heading_open"):
             story.append(Paragraph(escape(version.title), styles["title"]))
-        story += flowables
-        body = version.body
-        if "{nip}" not in body and "{nama}" not in body:
-            story += [Spacer(1, 3 * mm), _identity(signature, styles)]
-        with_place_date = "{tanggal}" not in body
-        story += [
-            Spacer(1, 5 * mm),
-            KeepTogether([_signature_block(signature, styles, with_place_date), Spacer(1, 8 * mm),
-                          _verification_box(signature, url, styles)]),
-        ]
+        main = _blocks(parsed[:cut] if cut is not None else parsed, styles)
+        if "{nip}" not in version.body and "{nama}" not in version.body:
+            main += [Spacer(1, 3 * mm), _identity(signature, styles)]
+        # the last paragraph goes to the next page with the signature when they don't fit
+        last = [main.pop()] if main else []
+        closing = parsed[cut:] if cut is not None else None
+        story += main
+        story.append(KeepTogether([*last, Spacer(1, 4 * mm), _signature_block(signature, styles, closing),
+                                   Spacer(1, 6 * mm), _verification_box(signature, url, styles)]))
 
         def on_page(canvas: Any, doc: Any) -> None:
             canvas.saveState()
@@ -392,7 +413,7 @@ def signature_pdf(signature: PledgeSignature, url: str | None = None) -> bytes:
 
         out = BytesIO()
         doc = SimpleDocTemplate(
-            out, pagesize=A4, leftMargin=2.2 * cm, rightMargin=2.2 * cm, topMargin=2 * cm, bottomMargin=2 * cm,
+            out, pagesize=A4, leftMargin=2.2 * cm, rightMargin=2.2 * cm, topMargin=1.6 * cm, bottomMargin=1.8 * cm,
             title=_("Pakta Integritas: %(name)s", name=signature.signer_name), author=signature.signer_name,
             subject=signature.campaign.name, creator="elearn Netralitas ASN",
             keywords=[signature.verify_code, url],

@@ -40,11 +40,10 @@ from ..auth import services as auth_services
 from ..db import db, utcnow
 from ..errors import ServiceError
 from ..extensions import limiter
-from ..i18n import local_datetime
 from . import chain, services, text
 from .forms import MAX_STROKES, SignForm
 from .models import Campaign, PledgeSignature, SigningMethod
-from .pdf import pdf_filename, signature_pdf, verification_url
+from .pdf import pdf_filename, signature_pdf, signed_at_label, verification_url
 
 bp = Blueprint("pledges", __name__, url_prefix="/pakta")
 verify_bp = Blueprint("pledge_verify", __name__)
@@ -63,6 +62,11 @@ def _load_campaign(campaign_id: int) -> Campaign:
 
 def _my_signature(campaign: Campaign) -> PledgeSignature | None:
     return services.signature_for(campaign.id, current_user.id)
+
+
+def _load_mine(campaign_id: int) -> tuple[Campaign, PledgeSignature | None]:
+    campaign = _load_campaign(campaign_id)
+    return campaign, _my_signature(campaign)
 
 
 def _zone(campaign: Campaign) -> str:
@@ -188,14 +192,13 @@ def sign(campaign_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def receipt(campaign_id: int):  # type: ignore[no-untyped-def]
     """The confirmation: when (in the instansi's zone), how, the verification code, the PDF."""
-    campaign = _load_campaign(campaign_id)
-    signature = _my_signature(campaign)
+    campaign, signature = _load_mine(campaign_id)
     if signature is None:
         return redirect(url_for("pledges.sign", campaign_id=campaign.id))
     png = base64.b64encode(signature.signature_png).decode() if signature.signature_png else None
     return render_template(
         "pledges/receipt.html", campaign=campaign, signature=signature, signature_png=png,
-        signed_at=local_datetime(signature.signed_at, _zone(campaign), fmt="full"),
+        signed_at=signed_at_label(signature),
         text_html=text.to_html(signature.rendered_text),
         verify_url=verification_url(signature),
     )
@@ -205,8 +208,7 @@ def receipt(campaign_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def document(campaign_id: int):  # type: ignore[no-untyped-def]
     """My signed document (HR downloads theirs through the HR pages)."""
-    campaign = _load_campaign(campaign_id)
-    signature = _my_signature(campaign)
+    _campaign, signature = _load_mine(campaign_id)
     if signature is None:
         abort(404)
     return pdf_response(signature)

@@ -27,54 +27,21 @@ PUBLIC_404 = {"anon": 404, **{role: 404 for role in SIGNED_IN}}
 
 
 def extend_scenario(app, ids, users):  # type: ignore[no-untyped-def]
-    import datetime as dt
-    import hashlib
-    import secrets
-
     from elearn.accounts.models import User
-    from elearn.db import db, utcnow
+    from elearn.db import db
     from elearn.org.services import get_instansi
-    from elearn.pledges.models import (Campaign, ElectionType, PledgeSignature, PledgeText, PledgeTextVersion,
-                                       SigningMethod)
+    from pledge_support import insert_raw_signature, make_campaign, make_pledge_version
 
     body = "# Pakta Tanda Tangan\n\nSaya, {nama}, NIP {nip}, {jabatan}, bersikap netral.\n\n{tempat}, {tanggal}\n"
     with app.app_context():
-        text = PledgeText(slug="pakta-tanda-tangan", title="Pakta Tanda Tangan")
-        db.session.add(text)
-        db.session.flush()
-        version = PledgeTextVersion(pledge_text_id=text.id, number=1, title=text.title, body=body, source_text=body,
-                                    content_hash=hashlib.sha256(body.encode()).hexdigest())
-        db.session.add(version)
-        db.session.flush()
-        today = dt.date.today()
+        version = make_pledge_version(body, slug="pakta-tanda-tangan")
+        instansi_a, instansi_b = get_instansi(ids["instansi"]).id, get_instansi(ids["instansi_other"]).id
+        signed = make_campaign(instansi_a, version, slug="tanda-tangan")
+        open_ = make_campaign(instansi_a, version, slug="tanda-tangan-terbuka")
+        other = make_campaign(instansi_b, version, slug="tanda-tangan-lain")
 
-        def campaign(instansi_slug, slug):  # type: ignore[no-untyped-def]
-            row = Campaign(instansi_id=get_instansi(instansi_slug).id, slug=slug, name=f"Pemilu {slug}",
-                           election_type=ElectionType.PEMILU, pledge_version_id=version.id, place="Kota Akses",
-                           opens_on=today - dt.timedelta(days=5), closes_on=today + dt.timedelta(days=5))
-            db.session.add(row)
-            db.session.flush()
-            return row
-
-        signed = campaign(ids["instansi"], "tanda-tangan")
-        open_ = campaign(ids["instansi"], "tanda-tangan-terbuka")
-        other = campaign(ids["instansi_other"], "tanda-tangan-lain")
-
-        def sign(campaign_row, person_id, seq):  # type: ignore[no-untyped-def]
-            person = db.session.get(User, person_id)
-            rendered = f"Saya, {person.name}, bersikap netral."
-            row = PledgeSignature(
-                instansi_id=campaign_row.instansi_id, seq=seq, campaign_id=campaign_row.id, user_id=person.id,
-                unit_id=person.unit_id, skpd_id=person.skpd_id, signer_name=person.name,
-                signer_nip=person.employee_number, signer_jabatan=person.jabatan, signer_golongan=person.golongan,
-                is_skpd_head=False, pledge_version_id=version.id, rendered_text=rendered,
-                text_hash=hashlib.sha256(rendered.encode()).hexdigest(), method=SigningMethod.TYPED,
-                typed_name=person.name, signed_at=utcnow(), ip="127.0.0.1", user_agent="pytest",
-                verify_code=secrets.token_urlsafe(16), prev_hash=f"{seq - 1:064x}", record_hash=f"{seq:064x}",
-            )
-            db.session.add(row)
-            db.session.flush()
-            return row
+        def sign(campaign, person_id, seq):  # type: ignore[no-untyped-def]
+            return insert_raw_signature(campaign, db.session.get(User, person_id), seq, prev_hash=f"{seq - 1:064x}")
 
         mine = sign(signed, users["peserta"].id, 1001)
         sign(signed, ids["person_same"], 1002)
