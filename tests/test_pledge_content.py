@@ -284,11 +284,19 @@ def test_seed_demo_syncs_the_shipped_text_and_reset_removes_signatures(app: Flas
         user = db.session.scalar(select(User).where(User.instansi_id == instansi.id, User.unit_id.is_not(None))
                                  .limit(1))
         campaign = make_campaign(instansi.id, version)
-        sign_as(campaign, user)
+        code = sign_as(campaign, user).verify_code
+        campaign_id = campaign.id
         db.session.commit()
-    # the reset deletes the demo instansi's signatures although the table refuses DELETE
+    # the reset deletes the demo instansi's signatures although the table refuses DELETE; the
+    # new demo then signs again from an empty chain
     result = runner.invoke(args=["seed-demo", "--people", "200", "--password", "demo-sandi-123", "--reset"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(PledgeSignature)) == 0
+        assert db.session.scalar(select(PledgeSignature).where(PledgeSignature.verify_code == code)) is None
+        assert db.session.get(Campaign, campaign_id) is None
+        instansi = db.session.scalar(select(Instansi).where(Instansi.slug == "kota-contoh"))
+        first = db.session.scalar(select(func.min(PledgeSignature.seq))
+                                  .where(PledgeSignature.instansi_id == instansi.id))
+        assert first in (None, 1)
+        assert chain.verify_chain(instansi.id).ok
         assert [v.number for v in _versions("pakta-netralitas")] == [1]
