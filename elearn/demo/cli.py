@@ -65,6 +65,15 @@ def seed_demo(seed: int, people: int, password: str | None, reset: bool, skip_ex
                      half=courses.in_progress, none=courses.not_started))
     elif courses is not None and courses.note:
         click.echo(_("Tanpa kursus: %(note)s.", note=courses.note))
+    quizzes = result.quizzes
+    if quizzes is not None:
+        for counts in quizzes.quizzes:
+            click.echo(_("Kuis %(slug)s: %(attempts)d percobaan (%(retakes)d di antaranya percobaan ulang) oleh "
+                         "%(people)d pegawai di %(skpd)d perangkat daerah; %(passed)d pegawai lulus.",
+                         slug=counts.slug, attempts=counts.attempts, retakes=counts.retakes, people=counts.people,
+                         skpd=counts.skpds, passed=counts.passed))
+        if quizzes.note:
+            click.echo(_("Tanpa percobaan kuis: %(note)s.", note=quizzes.note))
     pledges = result.pledges
     if pledges is not None and pledges.campaign:
         click.echo(_("Kampanye pakta %(slug)s: %(signed)d tanda tangan (%(heads)d kepala perangkat daerah; "

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import insert, select
@@ -23,6 +25,7 @@ from ..db import db, utcnow
 from ..org.models import Instansi, Unit
 
 BATCH = 1000
+R = TypeVar("R")
 #: days from today until the instansi-wide assignment is due
 DUE_IN_DAYS = 45
 
@@ -42,17 +45,28 @@ def content_root() -> Path:
     return Path(configured) if configured else Path(current_app.root_path).parent / "courses"
 
 
-def load_shipped_courses(root: Path) -> tuple[list[Course], str]:
-    """Sync the course folders (idempotent: an unchanged folder makes no new version)."""
-    if not root.is_dir() or not any(root.glob("*/course.yaml")):
-        return [], f"no course folders in {root}"
-    from ..content.courses import ContentInvalid, sync_courses
+def sync_shipped(root: Path, marker: str, what: str, sync: Callable[[Path], R]) -> tuple[R | None, str]:
+    """Sync the content folders under ``root`` (each holding ``marker``) with ``sync``: (its report, "")
+    or (None, why nothing was loaded: no folders, invalid content) for the CLI to print."""
+    if not root.is_dir() or not any(root.glob(f"*/{marker}")):
+        return None, f"no {what} folders in {root}"
+    from ..content.courses import ContentInvalid
 
     try:
-        report = sync_courses(root)
+        report = sync(root)
     except ContentInvalid as exc:
-        return [], f"courses in {root} are not valid ({len(exc.errors)} errors): run `content validate`"
+        return None, f"{what}s in {root} are not valid ({len(exc.errors)} errors): run `content validate`"
     db.session.flush()
+    return report, ""
+
+
+def load_shipped_courses(root: Path) -> tuple[list[Course], str]:
+    """Sync the course folders (idempotent: an unchanged folder makes no new version)."""
+    from ..content.courses import sync_courses
+
+    report, note = sync_shipped(root, "course.yaml", "course", sync_courses)
+    if report is None:
+        return [], note
     courses = list(db.session.scalars(
         select(Course).where(Course.slug.in_(list(report.courses)), Course.published_version_id.is_not(None))
         .order_by(Course.slug)

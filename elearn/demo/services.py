@@ -33,6 +33,7 @@ from . import data
 from .courses import CourseDemo, seed_courses
 from .data import DEGREES, MASTERS, Job, Position, UnitSpec
 from .pledges import PledgeDemo, seed_pledges
+from .quizzes import QuizDemo, seed_quizzes
 
 #: the date the demo population is "as of" (ages, years of service, CPNS cohort)
 AS_OF = dt.date(2026, 7, 1)
@@ -123,6 +124,7 @@ class DemoResult:
     pending: list[PendingActivation] = field(default_factory=list)
     courses: CourseDemo | None = None
     pledges: PledgeDemo | None = None
+    quizzes: QuizDemo | None = None
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -583,6 +585,8 @@ def seed_demo(
     admin_id = db.session.scalar(select(User.id).where(
         User.instansi_id == instansi.id, User.role == Role.ADMIN_BKPSDM).limit(1))
     course_demo = seed_courses(instansi, random.Random(seed + 1), account_ids, assigned_by_id=admin_id)
+    # the shipped quizzes: attempts by those readers, with each SKPD's misconceptions
+    quiz_demo = seed_quizzes(instansi, random.Random(seed + 2), account_ids)
     # the shipped pledge texts (pledges/), for the demo campaign (idempotent)
     from ..content.pledges import load_shipped_pledges
 
@@ -606,4 +610,5 @@ def seed_demo(
         pending=pending_list,
         courses=course_demo,
         pledges=pledge_demo,
+        quizzes=quiz_demo,
     )
