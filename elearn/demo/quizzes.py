@@ -62,7 +62,7 @@ LEARNT = 0.6
 KEEP_BELIEF = 0.4
 #: how much a held misconception lowers the chance of the right answer (logit), and how often a
 #: wrong answer then is the one the belief suggests
-PULL = 2.2
+PULL = 3.0
 LURE_SHARE = 0.8
 #: everybody's chance of holding any misconception, whatever their SKPD
 BACKGROUND = 0.06
@@ -190,7 +190,7 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
 BY_NAME = {m.name: m for m in MISCONCEPTIONS}
 #: fixed profiles: teachers forward in groups (more in the schools than at the office), the
 #: kecamatan follow the camat, PPPK and non-ASN staff think the rules are for PNS
-SCHOOL_PROFILE = {"forwards_in_groups": 0.65}
+SCHOOL_PROFILE = {"forwards_in_groups": 0.75}
 PENDIDIKAN_PROFILE = {"forwards_in_groups": 0.35}
 KECAMATAN_PROFILE = {"obeys_superiors": 0.55}
 NON_PNS_PROFILE = {"only_pns": 0.35}
