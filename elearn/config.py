@@ -43,6 +43,10 @@ class DefaultConfig:
     #: public pages without sign-in (the pakta verification page behind the QR code), per IP
     PUBLIC_LIMIT_PER_IP = "60 per minute;1000 per hour"
     LOGIN_MAX_FAILURES = 5
+    #: signing a pakta integritas within this many seconds of typing the password (sign-in,
+    #: activation, password change or an earlier confirmation, in the same session) does not ask for
+    #: it again ("recent authentication"); 0: always ask
+    PLEDGE_REAUTH_SECONDS = 300
     LOGIN_LOCK_MINUTES = 15
     ACTIVATION_CODE_DAYS = 30
     ROSTER_MAX_BYTES = 20 * 1024 * 1024

@@ -6,7 +6,9 @@ per-IP limits."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 
 from elearn.accounts.models import Role, User
-from elearn.db import db
+from elearn.auth.services import PASSWORD_PROOF_KEY
+from elearn.db import db, utcnow
 from elearn.org.models import Unit
 from elearn.pledges import services
 from elearn.pledges.models import Campaign, PledgeSignature
@@ -95,7 +98,8 @@ def test_sign_page_shows_the_whole_text_with_my_data(app: Flask, client, login_a
     # the drawing pad is there for JavaScript; the typed name works without it
     assert "signature_pad.umd.min.js" in html and "pledge-sign.js" in html
     assert 'name="method" value="typed" checked' in html
-    assert 'autocomplete="current-password"' in html
+    # just signed in: the password is not asked again (recent authentication)
+    assert "tidak perlu mengetiknya lagi" in html and 'name="password"' not in html
 
 
 def test_sign_typed_through_the_view(app: Flask, client, login_as, world) -> None:
@@ -223,7 +227,8 @@ def test_typed_name_that_is_not_mine_is_refused_and_kept(app: Flask, client, log
     assert signatures(app, user.id) == []
 
 
-def test_consent_and_password_are_required(app: Flask, client, login_as, world) -> None:
+def test_consent_and_password_are_required(app: Flask, client, login_as, world, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "PLEDGE_REAUTH_SECONDS", 0)
     user = world["user"]
     login_as(user)
     data = form_data(client, world)
@@ -347,6 +352,95 @@ def test_only_refused_passwords_count_against_the_ip(app: Flask, client, login_a
         assert len(signatures(app)) == 2
     finally:
         app.config["LOGIN_LIMIT_PER_IP"] = "20 per minute;200 per hour"
+
+
+# --- recent authentication: the password typed a few minutes ago is not asked again ---------------
+
+
+def proof_age(client: FlaskClient, seconds: int, user_id: int | None = None) -> None:
+    """Make the session's password proof ``seconds`` old (and, given, another account's)."""
+    with client.session_transaction() as session:
+        proved_user, at = session[PASSWORD_PROOF_KEY]
+        session[PASSWORD_PROOF_KEY] = [user_id or proved_user, int(time.time()) - seconds]
+
+
+def test_signing_right_after_sign_in_needs_no_password(app: Flask, client, login_as, world) -> None:
+    user = world["user"]
+    login_as(user)
+    proof_age(client, app.config["PLEDGE_REAUTH_SECONDS"] - 30)  # still inside the window
+    page = page_text(client.get(sign_url(world)))
+    assert 'id="password-proved"' in page and 'name="password"' not in page
+    data = form_data(client, world)
+    del data["password"]
+    response = client.post(sign_url(world), data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/bukti")
+    assert len(signatures(app, user.id)) == 1
+
+
+def test_password_asked_again_after_the_window(app: Flask, client, login_as, world) -> None:
+    user = world["user"]
+    login_as(user)
+    proof_age(client, app.config["PLEDGE_REAUTH_SECONDS"] + 1)
+    page = page_text(client.get(sign_url(world)))
+    assert 'autocomplete="current-password"' in page and 'id="password-proved"' not in page
+    data = form_data(client, world)
+    refused = page_text(client.post(sign_url(world), data={**data, "password": ""}))
+    assert "Ketik kata sandi Anda" in refused and 'id="password-error"' in refused
+    assert signatures(app, user.id) == []
+    assert client.post(sign_url(world), data=data).status_code == 302
+    with client.session_transaction() as session:  # the confirmation starts a new window
+        proved_user, at = session[PASSWORD_PROOF_KEY]
+        assert proved_user == user.id and abs(time.time() - at) < 60
+
+
+def test_window_zero_always_asks(app: Flask, client, login_as, world, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "PLEDGE_REAUTH_SECONDS", 0)
+    login_as(world["user"])
+    assert 'autocomplete="current-password"' in page_text(client.get(sign_url(world)))
+    data = form_data(client, world)
+    assert "Ketik kata sandi Anda" in page_text(client.post(sign_url(world), data={**data, "password": ""}))
+
+
+def test_proof_of_another_account_does_not_count(app: Flask, client, login_as, world, make_user) -> None:
+    login_as(world["user"])
+    other = make_user(Role.PESERTA, world["school"], name="Rekan Lain")
+    proof_age(client, 0, user_id=other.id)
+    assert 'autocomplete="current-password"' in page_text(client.get(sign_url(world)))
+
+
+def test_wrong_password_inside_the_window_is_refused_and_ends_it(app: Flask, client, login_as, world) -> None:
+    user = world["user"]
+    login_as(user)
+    data = form_data(client, world)
+    refused = page_text(client.post(sign_url(world), data={**data, "password": "salah-sandi"}))
+    assert "Kata sandi salah" in refused
+    with app.app_context():
+        assert db.session.get(User, user.id).failed_logins == 1
+    del data["password"]
+    again = page_text(client.post(sign_url(world), data=data))
+    assert "Ketik kata sandi Anda" in again
+    assert signatures(app, user.id) == []
+
+
+def test_locked_account_is_asked_even_inside_the_window(app: Flask, client, login_as, world) -> None:
+    user = world["user"]
+    login_as(user)
+    with app.app_context():  # someone else is guessing the password at the sign-in page
+        db.session.get(User, user.id).locked_until = utcnow() + dt.timedelta(minutes=10)
+        db.session.commit()
+    data = form_data(client, world)
+    del data["password"]
+    assert "Ketik kata sandi Anda" in page_text(client.post(sign_url(world), data=data))
+    assert signatures(app, user.id) == []
+
+
+def test_signing_out_forgets_the_proof(app: Flask, client, login_as, world) -> None:
+    login_as(world["user"])
+    with client.session_transaction() as session:
+        assert PASSWORD_PROOF_KEY in session
+    client.post("/keluar")
+    with client.session_transaction() as session:
+        assert PASSWORD_PROOF_KEY not in session
 
 
 # --- the PDF ------------------------------------------------------------------------------------

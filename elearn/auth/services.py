@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import current_app
+from flask import current_app, session
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -81,8 +81,9 @@ def validate_new_password(password: str, confirm: str, user: User) -> None:
         raise ServiceError(_("Kata sandi tidak boleh memuat NIP Anda."), "password_contains_nip")
 
 
-def set_password(user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
+def set_password(user: User, password: str, *, password_hash: str | None = None) -> None:
+    """Store a new password (``password_hash``: already hashed by the caller) and end other sessions."""
+    user.password_hash = password_hash or hash_password(password)
     user.activation_code_hash = None
     user.activation_expires_at = None
     user.failed_logins = 0
@@ -150,16 +151,65 @@ def _lock_message(until: dt.datetime, now: dt.datetime) -> str:
     )
 
 
+def end_read_before_write() -> None:
+    """Call between a slow check (a password hash) and the writes that follow it: commits the
+    transaction that read the account, so the writes start a new one.
+
+    SQLite lets one connection write at a time; a transaction that has read cannot start writing
+    once another connection committed after its read began ("database is locked" at once: its
+    snapshot is stale, and busy_timeout does not apply). A transaction whose first statement is the
+    write simply waits its turn. A whole apel signing in within the same second depends on this.
+    (Harmless on PostgreSQL.) Commits whatever the caller has pending: call it only where nothing
+    is, as in the sign-in, activation and password confirmation here."""
+    db.session.commit()
+
+
 def record_failure(user: User, now: dt.datetime) -> bool:
     """Count a wrong password or activation code against the account; after LOGIN_MAX_FAILURES the
-    account is locked for LOGIN_LOCK_MINUTES (and the count starts again). True when it just locked."""
+    account is locked for LOGIN_LOCK_MINUTES (and the count starts again). True when it just locked.
+    The count is incremented in SQL (two wrong passwords at once both count)."""
     cfg = current_app.config
-    user.failed_logins = (user.failed_logins or 0) + 1
+    user.failed_logins = User.failed_logins + 1
+    db.session.flush()
     if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
         user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
         user.failed_logins = 0
         return True
     return False
+
+
+#: session key: [user id, UTC epoch seconds] of the last time this session proved the password
+PASSWORD_PROOF_KEY = "_password_at"
+
+
+def mark_password_proved(user: User, now: dt.datetime | None = None) -> None:
+    """Remember in the (signed) session cookie that ``user`` typed the right password just now:
+    after sign-in, activation, a password change and a confirmation on the signing page."""
+    session[PASSWORD_PROOF_KEY] = [user.id, int((now or utcnow()).timestamp())]
+
+
+def forget_password_proof() -> None:
+    session.pop(PASSWORD_PROOF_KEY, None)
+
+
+def password_proved_at(user: User, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When this session last proved ``user``'s password, if that is at most PLEDGE_REAUTH_SECONDS
+    ago (the "recent authentication" window); None otherwise (also when the window is 0, when the
+    proof belongs to another account or lies in the future, and while the account is locked)."""
+    window = int(current_app.config["PLEDGE_REAUTH_SECONDS"])
+    proof = session.get(PASSWORD_PROOF_KEY)
+    if window <= 0 or not isinstance(proof, list) or len(proof) != 2:
+        return None
+    user_id, at = proof
+    if user_id != user.id or not isinstance(at, int):
+        return None
+    now = now or utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        return None  # someone is guessing this password: ask it (confirm_password refuses while locked)
+    age = now.timestamp() - at
+    if not 0 <= age <= window:
+        return None
+    return dt.datetime.fromtimestamp(at, dt.timezone.utc)
 
 
 def confirm_password(user: User, password: str, *, now: dt.datetime | None = None) -> None:
@@ -170,13 +220,17 @@ def confirm_password(user: User, password: str, *, now: dt.datetime | None = Non
     now = now or utcnow()
     if user.locked_until is not None and user.locked_until > now:
         raise ServiceError(_lock_message(user.locked_until, now), "locked")
-    if not check_password(user, password or ""):
+    had_failures = bool(user.failed_logins) or user.locked_until is not None
+    ok = check_password(user, password or "")
+    end_read_before_write()
+    if not ok:
         if record_failure(user, now):
             assert user.locked_until is not None
             raise ServiceError(_lock_message(user.locked_until, now), "locked")
         raise ServiceError(_("Kata sandi salah. Ketik kata sandi yang Anda pakai untuk masuk."), "wrong_password")
-    user.failed_logins = 0
-    user.locked_until = None
+    if had_failures:
+        user.failed_logins = 0
+        user.locked_until = None
 
 
 def authenticate(raw_number: str, password: str, *, now: dt.datetime | None = None) -> LoginResult:
@@ -195,7 +249,9 @@ def authenticate(raw_number: str, password: str, *, now: dt.datetime | None = No
             None,
             _("Akun ini belum diaktifkan. Gunakan kode aktivasi dari operator SKPD Anda pada halaman Aktivasi."),
         )
-    if not check_password(user, password):
+    ok = check_password(user, password)
+    end_read_before_write()
+    if not ok:
         if record_failure(user, now):
             assert user.locked_until is not None
             return LoginResult(None, _lock_message(user.locked_until, now), user.locked_until)
@@ -228,7 +284,9 @@ def activate(raw_number: str, code: str, password: str, confirm: str, *, now: dt
     if not user.active:
         raise ServiceError(_("Akun ini tidak aktif. Hubungi operator SKPD atau BKPSDM."), "inactive")
     validate_new_password(password, confirm, user)
-    set_password(user, password)
+    password_hash = hash_password(password)
+    end_read_before_write()
+    set_password(user, password, password_hash=password_hash)
     user.last_login_at = now
     return user
 

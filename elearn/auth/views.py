@@ -72,6 +72,7 @@ def login():  # type: ignore[no-untyped-def]
         db.session.commit()
         if result.user is not None:
             login_user(result.user)
+            services.mark_password_proved(result.user)
             return redirect(safe_next(form.next.data) or url_for("core.home"))
         error = result.error
         status = 429 if result.locked_until is not None else 200
@@ -94,6 +95,7 @@ def activate():  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             login_user(user)
+            services.mark_password_proved(user)
             flash(_("Akun Anda sudah aktif. Selamat datang!"), "success")
             return redirect(url_for("core.home"))
     return render_template("auth/activate.html", form=form, error=error)
@@ -102,6 +104,7 @@ def activate():  # type: ignore[no-untyped-def]
 @bp.route("/keluar", methods=["POST"])
 def logout():  # type: ignore[no-untyped-def]
     logout_user()
+    services.forget_password_proof()
     flash(_("Anda sudah keluar."), "info")
     return redirect(url_for("auth.login"))
 
@@ -119,6 +122,7 @@ def change_password():  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             login_user(current_user)  # the session version changed; keep this session
+            services.mark_password_proved(current_user)
             flash(_("Kata sandi sudah diganti."), "success")
             return redirect(url_for("core.home"))
     return render_template("auth/change_password.html", form=form, error=error)

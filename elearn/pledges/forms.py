@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from ..org.forms import options
 
@@ -24,10 +24,17 @@ class SignForm(FlaskForm):
     signature_data = HiddenField()
     signature_strokes = HiddenField()
     typed_name = StringField(_l("Nama lengkap"), validators=[Optional(), Length(max=200)])
-    password = PasswordField(_l("Kata sandi"), validators=[InputRequired(message=_l("Ketik kata sandi Anda."))])
+    #: required unless the session proved the password recently (the view sets ``password_required``)
+    password = PasswordField(_l("Kata sandi"))
     consent = BooleanField(
         _l("Saya sudah membaca seluruh isi pakta integritas ini dan menandatanganinya dengan sadar."),
         validators=[DataRequired(message=_l("Centang pernyataan ini untuk menandatangani."))],
     )
     #: chain.text_hash of the text shown; services.sign refuses a mismatch (``text_changed``)
     text_hash = HiddenField()
+
+    password_required = True
+
+    def validate_password(self, field: PasswordField) -> None:
+        if self.password_required and not field.data:
+            raise StopValidation(_l("Ketik kata sandi Anda."))

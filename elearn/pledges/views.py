@@ -126,6 +126,17 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_IP"]
 
 
+def _password_proved_until(campaign: Campaign) -> str | None:
+    """``08.19 WITA``: until when the session's recent password proof spares typing it again (None:
+    the password is asked)."""
+    proved_at = auth_services.password_proved_at(current_user)
+    if proved_at is None:
+        return None
+    until = proved_at + dt.timedelta(seconds=current_app.config["PLEDGE_REAUTH_SECONDS"])
+    zone = campaign.instansi.timezone
+    return f"{until.astimezone(_zoneinfo(campaign)):%H.%M} {zone.value}"
+
+
 def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, error_code: str | None = None,
                  status: int = 200) -> Any:
     rendered = services.render_pledge(campaign.pledge_version, current_user, campaign)
@@ -141,6 +152,7 @@ def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, e
     return render_template(
         "pledges/sign.html", campaign=campaign, form=form, text_html=text.to_html(rendered), error=error,
         drawn_error=error if error_code in DRAWN_ERRORS else None, state=services.campaign_state(campaign),
+        password_proved_until=None if error_code in PASSWORD_ERRORS else _password_proved_until(campaign),
         long_date=services.long_date, method=form.method.data or "",
     ), status
 
@@ -154,19 +166,23 @@ def sign(campaign_id: int):  # type: ignore[no-untyped-def]
         if request.method == "POST":
             flash(_("Anda sudah menandatangani pakta integritas kampanye ini."), "info")
         return redirect(url_for("pledges.receipt", campaign_id=campaign.id))
+    user: User = current_user
     form = SignForm()
+    # recent authentication: a password typed in this session a few minutes ago (the sign-in just
+    # before, at an apel) is not asked again; typed anyway, it is checked
+    form.password_required = auth_services.password_proved_at(user) is None
     if request.method == "GET" or not form.validate_on_submit():
         error = _("Periksa kembali isian yang ditandai.") if request.method == "POST" else None
         return _render_sign(campaign, form, error)
-    user: User = current_user
-    had_failures = bool(user.failed_logins) or user.locked_until is not None
-    try:
-        auth_services.confirm_password(user, form.password.data)
-    except ServiceError as exc:
-        db.session.commit()  # keep the failure count (and a lock)
-        g.pledge_password_refused = True
-        return _render_sign(campaign, form, exc.message, exc.code, 429 if exc.code == "locked" else 200)
-    if had_failures:
+    if form.password.data:
+        try:
+            auth_services.confirm_password(user, form.password.data)
+        except ServiceError as exc:
+            db.session.commit()  # keep the failure count (and a lock)
+            auth_services.forget_password_proof()
+            g.pledge_password_refused = True
+            return _render_sign(campaign, form, exc.message, exc.code, 429 if exc.code == "locked" else 200)
+        auth_services.mark_password_proved(user)
         db.session.commit()  # the right password clears earlier failures, whatever happens next
     try:
         png = None

@@ -1,6 +1,6 @@
 """Signing the pakta integritas on a 360×640 phone: a peserta opens the campaign from the home
 page, reads the text with their own data, draws a signature with the mouse, tries undo and
-clear (and an empty pad is refused), types the password, signs, sees the receipt and downloads
+clear (and an empty pad is refused), signs (no password again right after signing in), sees the receipt and downloads
 the PDF; axe on the signing page and the receipt. A second test signs with JavaScript off by
 typing the full name. The campaigns are this module's own (the demo's campaign may already be
 signed by the demo accounts)."""
@@ -150,8 +150,11 @@ def test_draw_sign_and_download_on_a_phone(page: Page, app: Flask, demo, sign_in
     expect(undo).to_be_disabled()
     expect(clear).to_be_disabled()
 
+    # just signed in: the password is not asked again (recent authentication)
+    expect(page.locator("#password-proved")).to_contain_text("tidak perlu mengetiknya lagi")
+    expect(page.get_by_label("Kata sandi", exact=True)).to_have_count(0)
+
     # an empty pad is refused in the browser with a message
-    page.get_by_label("Kata sandi", exact=True).fill(account.password)
     page.get_by_label("Saya sudah membaca seluruh isi").check()
     page.get_by_role("button", name="Tanda tangani pakta").click()
     expect(page.get_by_role("alert")).to_contain_text("Tanda tangan belum digambar")
@@ -201,13 +204,11 @@ def test_sign_by_typing_the_name_without_javascript(phone_without_js, app: Flask
     expect(page.get_by_label("Ketik nama lengkap", exact=True)).to_be_checked()
     expect(page.locator("main")).to_contain_text("Menggambar tanda tangan memerlukan JavaScript")
     page.get_by_label("Nama lengkap", exact=True).fill("Nama Orang Lain")
-    page.get_by_label("Kata sandi", exact=True).fill(account.password)
     page.get_by_label("Saya sudah membaca seluruh isi").check()
     page.get_by_role("button", name="Tanda tangani pakta").click()
     expect(page.locator("#typed_name-error")).to_contain_text("Nama yang diketik tidak sama")
     expect(page.get_by_label("Nama lengkap", exact=True)).to_have_value("Nama Orang Lain")
     page.get_by_label("Nama lengkap", exact=True).fill(account.name)
-    page.get_by_label("Kata sandi", exact=True).fill(account.password)
     page.get_by_role("button", name="Tanda tangani pakta").click()
     expect(page.locator("h1")).to_have_text("Pakta integritas sudah ditandatangani")
     row = signature_of(app, account.nip, campaign_id)
