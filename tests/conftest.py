@@ -6,12 +6,15 @@ without it, an SQLite file in a temporary folder. The same suite runs on both.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from elearn import create_app
 from elearn.accounts.models import EmployeeType, Role, User
@@ -215,3 +218,43 @@ def make_course(app: Flask) -> Callable[..., Any]:
             return version
 
     return factory
+
+
+# --- a database of its own, for threads that commit for real ---------------------------------------------
+
+_PG_URL = os.environ.get("ELEARN_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if _PG_URL.startswith("postgresql") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def own_app(request: pytest.FixtureRequest, tmp_path) -> Iterator[Flask]:
+    """An app on a database of its own, schema from create_all (with the triggers), for tests whose
+    threads commit for real: always an SQLite file, and a fresh PostgreSQL database (created and
+    dropped here) when ELEARN_TEST_DATABASE_URL names a server."""
+    import_all_models()
+    admin = None
+    if request.param == "postgresql":
+        name = f"elearn_pledges_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(_PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(_PG_URL).set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{tmp_path / 'pledges-concurrency.db'}"
+    application = create_app({"ELEARN_ENV": "testing", "TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": url,
+                              "WTF_CSRF_ENABLED": False, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 64})
+    with db.get_engine(application).begin() as conn:
+        Base.metadata.create_all(conn)
+    # the scoped session is bound to the main test database's connection by tests/conftest.py;
+    # here every thread opens its own session on this app's engine
+    db.session.remove()
+    db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
+    try:
+        yield application
+    finally:
+        db.session.remove()
+        db.get_engine(application).dispose()
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()

@@ -1,25 +1,18 @@
 """Concurrent signing never forks or breaks a chain: threads with their own sessions and real
 commits (not the SAVEPOINT-isolated session of tests/conftest.py) sign through
-``sign_and_commit`` against a database of their own: a fresh PostgreSQL database on the server of
-ELEARN_TEST_DATABASE_URL (when it names one, created and dropped here), and always an SQLite file."""
+``sign_and_commit`` against a database of their own (the ``own_app`` fixture of tests/conftest.py:
+an SQLite file, and a fresh PostgreSQL database when ELEARN_TEST_DATABASE_URL names a server)."""
 from __future__ import annotations
 
-import os
 import threading
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from flask import Flask
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
-from elearn import create_app
 from elearn.accounts.models import User
-from elearn.db import Base, db, utcnow
+from elearn.db import db, utcnow
 from elearn.errors import ServiceError
-from elearn.models import import_all_models
 from elearn.org import services as org_services
 from elearn.pledges import chain, services
 from elearn.pledges.models import PledgeChainHead, PledgeSignature
@@ -29,40 +22,6 @@ from support import make_nip
 
 THREADS = 8
 PER_THREAD = 10
-
-_PG_URL = os.environ.get("ELEARN_TEST_DATABASE_URL", "")
-BACKENDS = ["sqlite"] + (["postgresql"] if _PG_URL.startswith("postgresql") else [])
-
-
-@pytest.fixture(params=BACKENDS)
-def own_app(request: pytest.FixtureRequest, tmp_path) -> Iterator[Flask]:
-    """An app on a database of its own, schema from create_all (with the triggers)."""
-    import_all_models()
-    admin = None
-    if request.param == "postgresql":
-        name = f"elearn_pledges_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(_PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(_PG_URL).set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path / 'pledges-concurrency.db'}"
-    application = create_app({"ELEARN_ENV": "testing", "TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": url})
-    with db.get_engine(application).begin() as conn:
-        Base.metadata.create_all(conn)
-    # the scoped session is bound to the main test database's connection by tests/conftest.py;
-    # here every thread opens its own session on this app's engine
-    db.session.remove()
-    db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
-    try:
-        yield application
-    finally:
-        db.session.remove()
-        db.get_engine(application).dispose()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def _seed(app: Flask, instansi_count: int, people_per_instansi: int) -> list[dict[str, Any]]:
