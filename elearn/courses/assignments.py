@@ -21,6 +21,7 @@ from ..audit.services import record
 from ..db import db
 from ..errors import ServiceError
 from ..org.models import Instansi, Unit
+from .completion import completed_condition, version_rules
 from .models import Course, CourseAssignment, CourseVersion, Enrollment, VersionStatus
 
 
@@ -213,6 +214,9 @@ class Coverage:
     #: started the course (an enrollment exists)
     started: int = 0
     #: read every module
+    read: int = 0
+    #: finished the course by its completion rule (``completion.CompletionRule``: every module read
+    #: and, as the course asks, its quiz passed and its pakta integritas signed)
     completed: int = 0
 
 
@@ -281,9 +285,11 @@ def build_rows(raw: list[Any]) -> list[AssignmentRow]:
 def coverage(assignment_ids: list[int]) -> dict[int, Coverage]:
     """Active people covered by each assignment (everyone in the instansi for an instansi-wide
     assignment, else everyone whose unit lies in the target unit's subtree), and how many of
-    them started and finished reading the course. One GROUP BY for all assignments."""
+    them started the course, read every module and finished it. One query for the versions of
+    the courses, one GROUP BY for all assignments."""
     if not assignment_ids:
         return {}
+    rules = version_rules(select(CourseAssignment.course_id).where(CourseAssignment.id.in_(assignment_ids)))
     target = aliased(Unit)
     home = aliased(Unit)
     stmt = (
@@ -292,6 +298,7 @@ def coverage(assignment_ids: list[int]) -> dict[int, Coverage]:
             func.count(User.id),
             func.count(Enrollment.id),
             func.count(Enrollment.modules_completed_at),
+            func.count(case((completed_condition(rules, User.id), Enrollment.id))),
         )
         .join(User, User.instansi_id == CourseAssignment.instansi_id)
         .outerjoin(target, target.id == CourseAssignment.unit_id)
@@ -308,8 +315,8 @@ def coverage(assignment_ids: list[int]) -> dict[int, Coverage]:
         .group_by(CourseAssignment.id)
     )
     return {
-        assignment_id: Coverage(people, started, completed)
-        for assignment_id, people, started, completed in db.session.execute(stmt).all()
+        assignment_id: Coverage(people=people, started=started, read=read, completed=completed)
+        for assignment_id, people, started, read, completed in db.session.execute(stmt).all()
     }
 
 
@@ -319,7 +326,7 @@ def people_covered(assignment_ids: list[int]) -> dict[int, int]:
 
 
 def assignment_status(assignment: CourseAssignment) -> Coverage:
-    """People covered by one assignment and how many started / finished reading its course."""
+    """People covered by one assignment and how many started / read / finished its course."""
     return coverage([assignment.id]).get(assignment.id, Coverage())
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..db import db, utcnow
+from .completion import CompletionRule, learner_facts
 from .models import Course, CourseVersion, Enrollment, ModuleProgress, ModuleVersion
 
 
@@ -231,6 +232,8 @@ class CourseView:
     modules: list[ModuleView] = field(default_factory=list)
     #: the learner has passed the quiz the version requires (``requires.quiz``)
     quiz_passed: bool = False
+    #: the learner has signed the pakta integritas the version requires (``requires.pledge``)
+    pledge_signed: bool = False
 
     @property
     def total_sections(self) -> int:
@@ -257,16 +260,25 @@ class CourseView:
         return (self.version.requires or {}).get("quiz") or None
 
     @property
+    def rule(self) -> CompletionRule:
+        return CompletionRule.of(self.version)
+
+    @property
     def quiz_needed(self) -> bool:
         """Completion waits for the quiz: ``completion.quiz_pass`` and a required quiz not passed yet."""
-        return (bool((self.version.completion or {}).get("quiz_pass")) and self.required_quiz is not None
-                and not self.quiz_passed)
+        return self.rule.quiz is not None and not self.quiz_passed
+
+    @property
+    def pledge_needed(self) -> bool:
+        """Completion waits for the pakta integritas: ``completion.pledge_signed`` and not signed yet."""
+        return self.rule.pledge is not None and not self.pledge_signed
 
     @property
     def completed(self) -> bool:
-        """The completion rule: every module read and, when ``completion.quiz_pass``, the quiz passed.
-        (``completion.pledge_signed`` is checked by the pledge area, issue 5.)"""
-        return self.modules_completed and not self.quiz_needed
+        """The completion rule (``completion.CompletionRule``): every module read and, as the version
+        says, the quiz passed and the pakta integritas signed."""
+        return self.rule.is_met(modules_read=self.modules_completed, quiz_passed=self.quiz_passed,
+                                pledge_signed=self.pledge_signed)
 
     @property
     def started(self) -> bool:
@@ -310,7 +322,8 @@ def _progress_rows(user_id: int, version_ids: Iterable[int]) -> dict[tuple[int, 
 
 def course_views(user: User, courses: list[Course]) -> list[CourseView]:
     """The learner's state in each course: the enrolled version where enrolled, else the published one.
-    Three queries whatever the number of courses."""
+    Three queries whatever the number of courses, plus one when a course requires a quiz and one
+    when a course requires a pakta integritas."""
     if not courses:
         return []
     enrollments = {
@@ -327,7 +340,7 @@ def course_views(user: User, courses: list[Course]) -> list[CourseView]:
         elif course.published_version is not None:
             versions[course.id] = course.published_version
     progress = _progress_rows(user.id, [v.id for v in versions.values()])
-    passed = _passed_quizzes(user.id, versions.values())
+    facts = learner_facts(user.id, versions.values())
     views = []
     for course in courses:
         version = versions.get(course.id)
@@ -335,20 +348,11 @@ def course_views(user: User, courses: list[Course]) -> list[CourseView]:
             continue
         modules = [ModuleView(i, link.module, progress.get((version.id, link.module_version_id)))
                    for i, link in enumerate(version.modules)]
-        quiz = (version.requires or {}).get("quiz")
-        views.append(CourseView(course, version, enrollments.get(course.id), modules, quiz_passed=quiz in passed))
+        requires = version.requires or {}
+        views.append(CourseView(course, version, enrollments.get(course.id), modules,
+                                quiz_passed=requires.get("quiz") in facts.passed_quizzes,
+                                pledge_signed=requires.get("pledge") in facts.signed_pledges))
     return views
-
-
-def _passed_quizzes(user_id: int, versions: Iterable[CourseVersion]) -> set[str]:
-    """The quizzes required by these versions that the user has passed (one query, none when no
-    version requires a quiz)."""
-    slugs = {str(v.requires["quiz"]) for v in versions if (v.requires or {}).get("quiz")}
-    if not slugs:
-        return set()
-    from ..quizzes.attempts import passed_quiz_slugs
-
-    return passed_quiz_slugs(user_id, slugs)
 
 
 def course_view(user: User, course: Course) -> CourseView | None:

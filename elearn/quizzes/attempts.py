@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import authz
@@ -157,17 +157,22 @@ def user_attempts(user: User, quiz: Quiz) -> list[Attempt]:
     ).unique())
 
 
+def passed_quizzes(user_id: int | ColumnElement[int], slugs: Iterable[str]) -> Select[tuple[str]]:
+    """The slugs among ``slugs`` of the quizzes the user has passed (a submitted or expired attempt
+    at or above its pass mark), as a query. ``user_id`` may be a column of an enclosing query, for
+    ``.exists()`` (see ``courses.completion``)."""
+    return (
+        select(Quiz.slug).join(Attempt, Attempt.quiz_id == Quiz.id)
+        .where(Attempt.user_id == user_id, Attempt.passed.is_(True), Quiz.slug.in_(list(slugs)))
+    )
+
+
 def passed_quiz_slugs(user_id: int, slugs: Iterable[str]) -> set[str]:
-    """The quizzes among ``slugs`` that the user has passed (a submitted or expired attempt at or
-    above its pass mark). One query."""
+    """The quizzes among ``slugs`` that the user has passed. One query (none without slugs)."""
     wanted = list(set(slugs))
     if not wanted:
         return set()
-    return set(db.session.scalars(
-        select(Quiz.slug).join(Attempt, Attempt.quiz_id == Quiz.id)
-        .where(Attempt.user_id == user_id, Attempt.passed.is_(True), Quiz.slug.in_(wanted))
-        .distinct()
-    ))
+    return set(db.session.scalars(passed_quizzes(user_id, wanted).distinct()))
 
 
 def find_quiz(slug: str) -> Quiz | None:

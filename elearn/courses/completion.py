@@ -1,0 +1,111 @@
+"""When a course counts as finished, in one place.
+
+A learner has finished a course when they have read every module of the version they are enrolled
+in and, as that version's ``completion`` says:
+
+- ``quiz_pass: true``: they have passed the quiz of ``requires.quiz``;
+- ``pledge_signed: true``: they have signed the pakta integritas of ``requires.pledge`` (any
+  version of that text, in any campaign).
+
+``CompletionRule.of(version)`` reads the rule of a version. It is applied in two ways, kept side by
+side here: ``is_met`` to what the course pages loaded for one learner (``progress.CourseView``), and
+``completed_condition`` as SQL over ``Enrollment`` rows for the figures HR sees (assignment coverage),
+so a report never counts someone the course page tells to go on. ``learner_facts`` loads what
+``is_met`` needs for many courses at once.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+
+from ..db import db
+from .models import CourseVersion, Enrollment
+
+
+def _slug(mapping: dict[str, Any] | None, key: str) -> str | None:
+    value = (mapping or {}).get(key)
+    return str(value) if value else None
+
+
+@dataclass(frozen=True)
+class CompletionRule:
+    """What finishing one course version takes besides reading every module."""
+
+    #: the quiz to pass (``requires.quiz`` when ``completion.quiz_pass``), or None
+    quiz: str | None = None
+    #: the pakta integritas to sign (``requires.pledge`` when ``completion.pledge_signed``), or None
+    pledge: str | None = None
+
+    @classmethod
+    def of(cls, version: CourseVersion) -> CompletionRule:
+        return cls.read(version.requires, version.completion)
+
+    @classmethod
+    def read(cls, requires: dict[str, Any] | None, completion: dict[str, Any] | None) -> CompletionRule:
+        completion = completion or {}
+        return cls(
+            quiz=_slug(requires, "quiz") if completion.get("quiz_pass") else None,
+            pledge=_slug(requires, "pledge") if completion.get("pledge_signed") else None,
+        )
+
+    def is_met(self, *, modules_read: bool, quiz_passed: bool, pledge_signed: bool) -> bool:
+        return (modules_read and (self.quiz is None or quiz_passed)
+                and (self.pledge is None or pledge_signed))
+
+    def condition(self, user_id: ColumnElement[int]) -> ColumnElement[bool]:
+        """``is_met`` as SQL for a row with an ``Enrollment`` of ``user_id`` (a column)."""
+        from ..pledges.signed import signed_pledges
+        from ..quizzes.attempts import passed_quizzes
+
+        parts: list[ColumnElement[bool]] = [Enrollment.modules_completed_at.is_not(None)]
+        if self.quiz is not None:
+            parts.append(passed_quizzes(user_id, [self.quiz]).exists())
+        if self.pledge is not None:
+            parts.append(signed_pledges(user_id, [self.pledge]).exists())
+        return and_(*parts)
+
+
+def version_rules(course_ids: Select[tuple[int]] | Iterable[int]) -> dict[int, CompletionRule]:
+    """version id -> rule, for every version of these courses. One query (no module is loaded)."""
+    rows = db.session.execute(
+        select(CourseVersion.id, CourseVersion.requires, CourseVersion.completion)
+        .where(CourseVersion.course_id.in_(course_ids))
+    )
+    return {version_id: CompletionRule.read(requires, completion) for version_id, requires, completion in rows}
+
+
+def completed_condition(rules: Mapping[int, CompletionRule], user_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """True for a row whose ``Enrollment`` of ``user_id`` is finished by the rule of its version
+    (``rules``: version id -> rule, see ``version_rules``; other versions never count). Versions
+    with the same rule share one clause."""
+    by_rule: dict[CompletionRule, list[int]] = {}
+    for version_id, rule in rules.items():
+        by_rule.setdefault(rule, []).append(version_id)
+    if not by_rule:
+        return false()
+    return or_(*(and_(Enrollment.course_version_id.in_(ids), rule.condition(user_id))
+                 for rule, ids in by_rule.items()))
+
+
+@dataclass(frozen=True)
+class LearnerFacts:
+    """The required quizzes one learner has passed and the required pakta they have signed."""
+
+    passed_quizzes: frozenset[str] = frozenset()
+    signed_pledges: frozenset[str] = frozenset()
+
+
+def learner_facts(user_id: int, versions: Iterable[CourseVersion]) -> LearnerFacts:
+    """What ``user_id`` has done of what ``versions`` require (``requires.quiz``, ``requires.pledge``):
+    one query per kind, none when no version requires that kind."""
+    from ..pledges.signed import signed_pledge_slugs
+    from ..quizzes.attempts import passed_quiz_slugs
+
+    versions = list(versions)
+    quizzes = {slug for v in versions if (slug := _slug(v.requires, "quiz"))}
+    pledges = {slug for v in versions if (slug := _slug(v.requires, "pledge"))}
+    return LearnerFacts(frozenset(passed_quiz_slugs(user_id, quizzes)),
+                        frozenset(signed_pledge_slugs(user_id, pledges)))

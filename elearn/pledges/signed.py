@@ -1,0 +1,30 @@
+"""Which pakta integritas texts a person has signed: a signature of any version of the text (by its
+slug), in any campaign. What a course's ``completion.pledge_signed`` asks for (``courses.completion``).
+Read-only queries."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, Select, select
+
+from ..db import db
+from .models import PledgeSignature, PledgeText, PledgeTextVersion
+
+
+def signed_pledges(user_id: int | ColumnElement[int], slugs: Iterable[str]) -> Select[tuple[str]]:
+    """The slugs among ``slugs`` of the texts the user has signed, as a query. ``user_id`` may be a
+    column of an enclosing query, for ``.exists()``."""
+    return (
+        select(PledgeText.slug)
+        .join(PledgeTextVersion, PledgeTextVersion.pledge_text_id == PledgeText.id)
+        .join(PledgeSignature, PledgeSignature.pledge_version_id == PledgeTextVersion.id)
+        .where(PledgeSignature.user_id == user_id, PledgeText.slug.in_(list(slugs)))
+    )
+
+
+def signed_pledge_slugs(user_id: int, slugs: Iterable[str]) -> set[str]:
+    """The texts among ``slugs`` that the user has signed. One query (none without slugs)."""
+    wanted = list(set(slugs))
+    if not wanted:
+        return set()
+    return set(db.session.scalars(signed_pledges(user_id, wanted).distinct()))
