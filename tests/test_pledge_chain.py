@@ -21,6 +21,7 @@ from elearn.pledges import chain, services
 from elearn.pledges.models import GENESIS_HASH, Campaign, PledgeChainHead, PledgeSignature, SigningMethod
 
 from pledge_support import make_campaign, make_pledge_version, sign_as, signature_png, triggers_off
+from support import next_seq
 
 
 @pytest.fixture
@@ -561,3 +562,37 @@ def test_delete_instansi_pledges_for_a_demo_reset(app: Flask, world, make_user, 
         with pytest.raises(Exception, match="append-only"):
             db.session.execute(text("DELETE FROM pledge_signatures"))
         savepoint.rollback()
+
+
+@pytest.mark.parametrize("name, jabatan, unit_name", [
+    ("Dr. H. Ahmad Fauzi, S.Pd.", "Perawat", "Puskesmas Sehat"),
+    ("Ni Luh <b>Putu</b> & \"Sari\" O'Neil", "Analis *Kebijakan* _Ahli_", "UPT [Pusat](javascript:alert(1)) `kode`"),
+    ("Budi \\ Santoso  #1", "Kepala | Seksi ~ Data {nama}", "Dinas  Pekerjaan   Umum"),
+])
+def test_cached_page_html_equals_rendering_the_filled_text(app: Flask, make_unit, make_user, name: str,
+                                                           jabatan: str, unit_name: str) -> None:
+    """The signing page fills the signer's data into the text's cached HTML: the page reads exactly
+    as rendering the filled-in Markdown would (data stays literal, markup in it stays text)."""
+    import html as html_lib
+
+    from elearn.content.pledges import load_shipped_pledges
+    from elearn.org import services as org_services
+    from elearn.pledges.text import to_html
+
+    with app.app_context():
+        assert not load_shipped_pledges()
+        instansi = org_services.create_instansi(f"kota-html-{next_seq()}", "Pemerintah Kota <Uji> & Co", "WIB")
+        unit = org_services.create_unit(instansi, unit_name)
+        db.session.commit()
+    person = make_user(unit=unit, name=name, golongan="III/b", jabatan=jabatan)
+    with app.app_context():
+        user = db.session.get(User, person.id)
+        shipped = services.current_pledge_version("pakta-netralitas")
+        for version in (shipped, make_pledge_version()):
+            campaign = make_campaign(instansi.id, version)
+            markdown, page_html = services.render_pledge_html(version, user, campaign)
+            assert markdown == services.render_pledge(version, user, campaign)
+            reference = str(to_html(markdown))
+            assert html_lib.unescape(str(page_html)) == html_lib.unescape(reference)
+            assert "<b>" not in str(page_html) and "<a " not in str(page_html)  # data is never markup
+            assert "\ue000" not in str(page_html)

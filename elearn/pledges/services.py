@@ -27,11 +27,14 @@ import struct
 import time
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -172,6 +175,34 @@ def render_pledge(version: PledgeTextVersion, user: User, campaign: Campaign, no
     """The pledge text (Markdown) with the signer's own data and the date of ``now`` in the
     instansi's zone. The signing page shows it and sends back ``chain.text_hash`` of it."""
     return fill_placeholders(version.body, placeholder_values(user, campaign, now, version.language))
+
+
+#: placeholders in the cached HTML of a text (private-use characters: Markdown and the sanitiser
+#: keep them as they are, and no pledge text contains them)
+_SLOT_OPEN, _SLOT_CLOSE = "\ue000", "\ue001"
+_SLOT = re.compile(f"{_SLOT_OPEN}([a-z_]+){_SLOT_CLOSE}")
+
+
+@lru_cache(maxsize=64)
+def _html_with_slots(body: str) -> str:
+    """The text's HTML with a slot where each known placeholder was; rendered once per text and
+    worker process (texts never change: a changed file is a new version)."""
+    from .text import to_html
+
+    slotted = PLACEHOLDER.sub(lambda m: f"{_SLOT_OPEN}{m.group(1)}{_SLOT_CLOSE}"
+                              if m.group(1) in PLACEHOLDERS else m.group(0), body)
+    return str(to_html(slotted))
+
+
+def render_pledge_html(version: PledgeTextVersion, user: User, campaign: Campaign,
+                       now: dt.datetime | None = None) -> tuple[str, Markup]:
+    """``render_pledge`` and its HTML for the signing page, the HTML filled into the text's cached
+    rendering (the same page as ``text.to_html(render_pledge(...))``, without parsing Markdown per
+    request: a person's data is literal text either way)."""
+    values = placeholder_values(user, campaign, now, version.language)
+    markdown = fill_placeholders(version.body, values)
+    html = _SLOT.sub(lambda m: str(escape(" ".join(values[m.group(1)].split()))), _html_with_slots(version.body))
+    return markdown, Markup(html)  # noqa: S704 (sanitised template, escaped values)
 
 
 # --- the signature image --------------------------------------------------------------------------
@@ -328,6 +359,14 @@ def signature_for(campaign_id: int, user_id: int) -> PledgeSignature | None:
     )
 
 
+def has_signed(campaign_id: int, user_id: int) -> bool:
+    """Whether the person signed the campaign (one indexed lookup, no record loaded)."""
+    return db.session.scalar(
+        select(PledgeSignature.id).where(PledgeSignature.campaign_id == campaign_id,
+                                         PledgeSignature.user_id == user_id).limit(1)
+    ) is not None
+
+
 def signature_by_verify_code(code: str) -> PledgeSignature | None:
     if not code or len(code) > 32:
         return None
@@ -397,7 +436,18 @@ def _clip(value: str | None, length: int) -> str | None:
     return value[:length] if value else None
 
 
-def sign(
+@dataclass(frozen=True)
+class PreparedSignature:
+    """Everything of a signature record except its place in the chain: the checked signer, text and
+    image, ready to append. Made by ``prepare_signature`` outside the chain lock."""
+
+    instansi_id: int
+    campaign_id: int
+    user_id: int
+    values: Mapping[str, object]
+
+
+def prepare_signature(
     campaign: Campaign,
     user: User,
     *,
@@ -408,17 +458,17 @@ def sign(
     ip: str | None,
     user_agent: str | None,
     now: dt.datetime | None = None,
-) -> PledgeSignature:
-    """Record ``user``'s signature of ``campaign``'s pledge and append it to the instansi's chain.
+) -> PreparedSignature:
+    """Check a signature and build its record, without touching the chain (so the slow part, the
+    image check and the text, runs before the chain lock is taken).
 
     Checks, each refusal a ServiceError with a stable code: the signer belongs to the campaign's
     instansi (``wrong_instansi``) and is active (``inactive``); the campaign is open today in the
     instansi's zone (``campaign_not_open`` / ``campaign_closed``); the method (``bad_method``);
     drawn: the PNG (``bad_png``, ``png_too_large``, ``png_dimensions``, ``signature_blank``);
     typed: the name (``typed_name_mismatch``); the hash of the text the signer saw equals the text
-    rendered now (``text_changed``: the text, their data or the date changed; show it again);
-    not signed yet (``already_signed``; a double submit never makes a second row).
-    Flushes; the caller commits (or use ``sign_and_commit``)."""
+    rendered now (``text_changed``: the text, their data or the date changed; show it again).
+    Whether the person signed already is checked by ``append_signature``, under the lock."""
     now = now or utcnow()
     _check_signer(campaign, user, now)
     try:
@@ -440,55 +490,69 @@ def sign(
     if (rendered_text_hash or "").strip().lower() != text_hash:
         raise ServiceError(_("Teks pakta berubah sejak halaman dibuka (misalnya tanggal atau data Anda). "
                              "Baca teks terbaru lalu tanda tangani lagi."), "text_changed")
-
     unit = user.unit
-    head_check = is_skpd_head(user)
+    values = {
+        "instansi_id": campaign.instansi_id, "campaign_id": campaign.id, "user_id": user.id,
+        "unit_id": unit.id if unit is not None else None, "skpd_id": unit.skpd_id if unit is not None else None,
+        "signer_name": user.name, "signer_nip": user.employee_number, "signer_jabatan": user.jabatan,
+        "signer_golongan": user.golongan, "is_skpd_head": is_skpd_head(user), "pledge_version_id": version.id,
+        "rendered_text": text, "text_hash": text_hash, "method": method, "signature_png": signature_png,
+        "typed_name": typed_name, "signed_at": now, "ip": _clip(ip, 64), "user_agent": _clip(user_agent, 512),
+        "verify_code": secrets.token_urlsafe(16),
+    }
+    return PreparedSignature(campaign.instansi_id, campaign.id, user.id, values)
+
+
+def append_signature(prepared: PreparedSignature) -> PledgeSignature:
+    """Append a prepared signature to its instansi's chain: lock the chain head, refuse a second
+    signature of the same campaign (``already_signed``; a double submit never makes a second row),
+    insert with the next seq and the previous record's hash, move the head. Flushes; the caller
+    commits. Raises ``chain_busy`` when the backstop constraints keep refusing."""
+    head = PledgeChainHead.__table__
     for _attempt in range(CHAIN_RETRIES):
-        last_seq, last_hash = lock_chain_head(campaign.instansi_id)
-        if signature_for(campaign.id, user.id) is not None:
+        last_seq, last_hash = lock_chain_head(prepared.instansi_id)
+        if has_signed(prepared.campaign_id, prepared.user_id):
             raise _already_signed()
-        row = PledgeSignature(
-            instansi_id=campaign.instansi_id, seq=last_seq + 1, campaign_id=campaign.id, user_id=user.id,
-            unit_id=unit.id if unit is not None else None, skpd_id=unit.skpd_id if unit is not None else None,
-            signer_name=user.name, signer_nip=user.employee_number, signer_jabatan=user.jabatan,
-            signer_golongan=user.golongan, is_skpd_head=head_check, pledge_version_id=version.id,
-            rendered_text=text, text_hash=text_hash, method=method, signature_png=signature_png,
-            typed_name=typed_name, signed_at=now, ip=_clip(ip, 64), user_agent=_clip(user_agent, 512),
-            verify_code=secrets.token_urlsafe(16), prev_hash=last_hash,
-        )
+        row = PledgeSignature(**prepared.values, seq=last_seq + 1, prev_hash=last_hash)
         row.record_hash = chain.record_hash(row)
-        head = PledgeChainHead.__table__
         try:
             with db.session.begin_nested():
                 db.session.add(row)
                 db.session.flush()
-                db.session.execute(update(head).where(head.c.instansi_id == campaign.instansi_id)
+                db.session.execute(update(head).where(head.c.instansi_id == prepared.instansi_id)
                                    .values(last_seq=row.seq, last_hash=row.record_hash))
         except IntegrityError:
             # the backstop: someone signed this campaign as this user, or took this seq, meanwhile
-            if signature_for(campaign.id, user.id) is not None:
+            if has_signed(prepared.campaign_id, prepared.user_id):
                 raise _already_signed() from None
             continue
         return row
     raise _chain_busy()
 
 
+def sign(campaign: Campaign, user: User, **kwargs: object) -> PledgeSignature:
+    """Record ``user``'s signature of ``campaign``'s pledge (``prepare_signature`` + ``append_signature``,
+    same arguments and refusals). Flushes; the caller commits (or use ``sign_and_commit``)."""
+    return append_signature(prepare_signature(campaign, user, **kwargs))  # type: ignore[arg-type]
+
+
 def sign_and_commit(campaign: Campaign, user: User, *, attempts: int = CHAIN_RETRIES,
                     **kwargs: object) -> PledgeSignature:
-    """The unit of work of a signature, for the signing view, the demo seeder and the CLI: commits
-    what the caller has pending, then per attempt starts a fresh transaction whose first statement
-    locks the chain head, signs, and commits. A lost race (``chain_busy``, a lock timeout, a
-    deadlock) rolls back and tries again; any other ServiceError rolls back and is raised."""
-    campaign_id, user_id, instansi_id = campaign.id, user.id, campaign.instansi_id
+    """The unit of work of a signature, for the signing view, the demo seeder and the CLI: checks
+    and builds the record first (no lock held), commits what the caller has pending, then per
+    attempt starts a fresh transaction whose first statement locks the chain head, appends and
+    commits: the lock is held only for a few statements. A lost race (``chain_busy``, a lock
+    timeout, a deadlock) rolls back and tries again; any other ServiceError rolls back and is
+    raised."""
+    try:
+        prepared = prepare_signature(campaign, user, **kwargs)  # type: ignore[arg-type]
+    except ServiceError:
+        db.session.rollback()
+        raise
     db.session.commit()
     for attempt in range(attempts):
         try:
-            lock_chain_head(instansi_id)
-            fresh_campaign = db.session.get(Campaign, campaign_id)
-            fresh_user = db.session.get(User, user_id)
-            if fresh_campaign is None or fresh_user is None:
-                raise ServiceError(_("Kampanye atau akun tidak ditemukan."), "not_found")
-            row = sign(fresh_campaign, fresh_user, **kwargs)  # type: ignore[arg-type]
+            row = append_signature(prepared)
             db.session.commit()
             return row
         except ServiceError as exc:

@@ -139,7 +139,7 @@ def _password_proved_until(campaign: Campaign) -> str | None:
 
 def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, error_code: str | None = None,
                  status: int = 200) -> Any:
-    rendered = services.render_pledge(campaign.pledge_version, current_user, campaign)
+    rendered, text_html = services.render_pledge_html(campaign.pledge_version, current_user, campaign)
     form.text_hash.data = chain.text_hash(rendered)
     form.password.data = ""
     if error_code in PASSWORD_ERRORS:
@@ -150,7 +150,7 @@ def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, e
     form.signature_strokes.data = strokes if len(strokes) <= MAX_STROKES else ""
     form.signature_data.data = ""
     return render_template(
-        "pledges/sign.html", campaign=campaign, form=form, text_html=text.to_html(rendered), error=error,
+        "pledges/sign.html", campaign=campaign, form=form, text_html=text_html, error=error,
         drawn_error=error if error_code in DRAWN_ERRORS else None, state=services.campaign_state(campaign),
         password_proved_until=None if error_code in PASSWORD_ERRORS else _password_proved_until(campaign),
         long_date=services.long_date, method=form.method.data or "",
@@ -162,7 +162,7 @@ def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, e
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_password_failed)
 def sign(campaign_id: int):  # type: ignore[no-untyped-def]
     campaign = _load_campaign(campaign_id)
-    if _my_signature(campaign) is not None:
+    if services.has_signed(campaign.id, current_user.id):
         if request.method == "POST":
             flash(_("Anda sudah menandatangani pakta integritas kampanye ini."), "info")
         return redirect(url_for("pledges.receipt", campaign_id=campaign.id))
