@@ -139,6 +139,84 @@ def _node_lines(text: str, offset: int) -> tuple[dict[str, int], dict[str, list[
     return keys, items
 
 
+# --- checks shared by course manifests, module files and pledge files ----------------------
+
+
+def slug_problem(slug: Any, name: str, where: str) -> str | None:
+    """Why ``slug`` is not a valid slug equal to ``name`` (``where`` names what it must equal,
+    e.g. "the folder name 'x'"), or None."""
+    if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 64:
+        return "slug must use a-z, 0-9 and '-' (at most 64 characters)"
+    if slug != name:
+        return f"slug '{slug}' must equal {where}"
+    return None
+
+
+def text_problem(key: str, value: Any, limit: int) -> str | None:
+    """Why ``value`` of ``key`` is not non-empty text of at most ``limit`` characters, or None."""
+    if not isinstance(value, str) or not value.strip():
+        return f"{key} must be non-empty text"
+    if len(value) > limit:
+        return f"{key} is longer than {limit} characters"
+    return None
+
+
+@dataclass
+class FrontMatter:
+    """A Markdown content file (a module, a pledge text) split into front matter and body, with the
+    problems found so far (``file:line``)."""
+
+    filename: str
+    meta: dict[str, Any]
+    body: str
+    #: line of the file where the body starts
+    body_line: int
+    #: line of each top-level key, and of each item of list values
+    keys: dict[str, int]
+    items: dict[str, list[int]]
+    errors: list[ContentError]
+    #: the front matter could not be read at all (``errors`` says why; ``meta`` is empty)
+    unreadable: bool = False
+
+    def line_of(self, key: str) -> int:
+        return self.keys.get(key, 1)
+
+    def err(self, line: int, message: str) -> None:
+        self.errors.append(ContentError(self.filename, line, message))
+
+
+def read_front_matter(text: str, filename: str, allowed: set[str], required: set[str], *,
+                      slug_of: str | None = None) -> FrontMatter:
+    """Split ``text`` and run the checks every front matter shares: unknown and missing keys,
+    ``slug`` equal to the file name ``slug_of`` + ".md" (when given and the key is present), and
+    ``title`` non-empty text of at most 200 characters (when present). Nothing raises."""
+    try:
+        meta, body, body_line = split_front_matter(text)
+    except FrontMatterError as exc:
+        return FrontMatter(filename, {}, text, 1, {}, {}, [ContentError(filename, exc.line, exc.message)],
+                           unreadable=True)
+    match = FRONT_MATTER.match(text)
+    keys, items = _node_lines(match.group(1) if match else "", 1)
+    doc = FrontMatter(filename, meta, body, body_line, keys, items, [])
+    for key in meta:
+        if key not in allowed:
+            doc.err(doc.line_of(str(key)), f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+    for key in sorted(required - set(meta)):
+        doc.err(1, f"front matter: '{key}' is missing")
+    if slug_of is not None and "slug" in meta:
+        problem = slug_problem(meta["slug"], slug_of, f"the file name '{slug_of}.md'")
+        if problem:
+            doc.err(doc.line_of("slug"), problem)
+    if "title" in meta:
+        problem = text_problem("title", meta["title"], 200)
+        if problem:
+            doc.err(doc.line_of("title"), problem)
+    return doc
+
+
+# --- images --------------------------------------------------------------------------------
+
+
 def image_type(data: bytes) -> str | None:
     """The MIME type from the magic bytes, or None when not PNG, JPEG or WebP."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -187,31 +265,11 @@ def _is_str_list(value: Any) -> bool:
 def parse_module_source(text: str, filename: str) -> ModuleDoc:
     """Parse and check one module file; problems are in ``.errors`` (nothing raises)."""
     slug = filename[:-3] if filename.endswith(".md") else filename
-    errors: list[ContentError] = []
-
-    def err(line: int, message: str) -> None:
-        errors.append(ContentError(filename, line, message))
-
-    try:
-        meta, body, body_line = split_front_matter(text)
-    except FrontMatterError as exc:
-        return ModuleDoc(filename, slug, {}, text, text, errors=[ContentError(filename, exc.line, exc.message)])
-    match = FRONT_MATTER.match(text)
-    keys, items = _node_lines(match.group(1) if match else "", 1)
-
-    def line_of(key: str) -> int:
-        return keys.get(key, 1)
-
-    for key in meta:
-        if key not in MODULE_KEYS:
-            err(line_of(str(key)), f"unknown key '{key}' (allowed: {', '.join(sorted(MODULE_KEYS))})")
-    for key in sorted(MODULE_REQUIRED - set(meta)):
-        err(1, f"front matter: '{key}' is missing")
-    title = meta.get("title")
-    if "title" in meta and (not isinstance(title, str) or not title.strip()):
-        err(line_of("title"), "title must be non-empty text")
-    elif isinstance(title, str) and len(title) > 200:
-        err(line_of("title"), "title is longer than 200 characters")
+    doc = read_front_matter(text, filename, MODULE_KEYS, MODULE_REQUIRED)
+    if doc.unreadable:
+        return ModuleDoc(filename, slug, {}, text, text, errors=doc.errors)
+    meta, body, body_line, items, errors = doc.meta, doc.body, doc.body_line, doc.items, doc.errors
+    err, line_of = doc.err, doc.line_of
     minutes = meta.get("minutes")
     if "minutes" in meta and (isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 120):
         err(line_of("minutes"), "minutes must be a whole number from 1 to 120")
@@ -289,18 +347,14 @@ def _check_manifest(manifest: Any, text: str, folder: str, rel: str) -> list[Con
     for key in sorted(COURSE_REQUIRED - set(manifest)):
         err(None, f"'{key}' is missing")
     if "slug" in manifest:
-        slug = manifest["slug"]
-        if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 64:
-            err("slug", "slug must use a-z, 0-9 and '-' (at most 64 characters)")
-        elif slug != folder:
-            err("slug", f"slug '{slug}' must equal the folder name '{folder}'")
+        problem = slug_problem(manifest["slug"], folder, f"the folder name '{folder}'")
+        if problem:
+            err("slug", problem)
     for key, limit in (("title", 200), ("summary", 2000)):
         if key in manifest:
-            value = manifest[key]
-            if not isinstance(value, str) or not value.strip():
-                err(key, f"{key} must be non-empty text")
-            elif len(value) > limit:
-                err(key, f"{key} is longer than {limit} characters")
+            problem = text_problem(key, manifest[key], limit)
+            if problem:
+                err(key, problem)
     if "audience" in manifest:
         audience = manifest["audience"]
         allowed = {t.value for t in EmployeeType}

@@ -20,14 +20,12 @@ from ..audit.services import record
 from ..db import db
 from ..pledges.models import PledgeText, PledgeTextVersion
 from ..pledges.services import PLACEHOLDERS
-from .courses import SLUG, ContentError, ContentInvalid, _node_lines, sha256
-from .markdown import FRONT_MATTER, FrontMatterError, split_front_matter
+from .courses import LANGUAGES, ContentError, ContentInvalid, read_front_matter, sha256
 
 PLEDGE_KEYS = {"slug", "title", "version", "language"}
 PLEDGE_REQUIRED = {"slug", "title", "version"}
 #: a pledge that does not name its signer, their NIP and the date is not a pledge
 REQUIRED_PLACEHOLDERS = ("nama", "nip", "tanggal")
-LANGUAGES = {"id", "en"}
 _BRACES = re.compile(r"\{([^{}\n]*)\}")
 
 
@@ -69,37 +67,12 @@ def parse_pledge_source(text: str, filename: str) -> PledgeDoc:
     """Parse and check one pledge file; problems are in ``.errors`` (nothing raises)."""
     text = normalise(text)
     stem = filename[:-3] if filename.endswith(".md") else filename
-    errors: list[ContentError] = []
-
-    def err(line: int, message: str) -> None:
-        errors.append(ContentError(filename, line, message))
-
-    try:
-        meta, body, body_line = split_front_matter(text)
-    except FrontMatterError as exc:
-        return PledgeDoc(filename, stem, {}, text, text, errors=[ContentError(filename, exc.line, exc.message)])
-    match = FRONT_MATTER.match(text)
-    keys, _items = _node_lines(match.group(1) if match else "", 1)
-
-    def line_of(key: str) -> int:
-        return keys.get(key, 1)
-
-    for key in meta:
-        if key not in PLEDGE_KEYS:
-            err(line_of(str(key)), f"unknown key '{key}' (allowed: {', '.join(sorted(PLEDGE_KEYS))})")
-    for key in sorted(PLEDGE_REQUIRED - set(meta)):
-        err(1, f"front matter: '{key}' is missing")
+    doc = read_front_matter(text, filename, PLEDGE_KEYS, PLEDGE_REQUIRED, slug_of=stem)
+    if doc.unreadable:
+        return PledgeDoc(filename, stem, {}, text, text, errors=doc.errors)
+    meta, body, body_line, errors = doc.meta, doc.body, doc.body_line, doc.errors
+    err, line_of = doc.err, doc.line_of
     slug = meta.get("slug")
-    if "slug" in meta:
-        if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 64:
-            err(line_of("slug"), "slug must use a-z, 0-9 and '-' (at most 64 characters)")
-        elif slug != stem:
-            err(line_of("slug"), f"slug '{slug}' must equal the file name '{stem}.md'")
-    title = meta.get("title")
-    if "title" in meta and (not isinstance(title, str) or not title.strip()):
-        err(line_of("title"), "title must be non-empty text")
-    elif isinstance(title, str) and len(title) > 200:
-        err(line_of("title"), "title is longer than 200 characters")
     version = meta.get("version")
     if "version" in meta and (isinstance(version, bool) or not isinstance(version, (str, int, float))
                               or not str(version).strip()):
