@@ -97,6 +97,7 @@ def test_load_course_dir_reads_manifest_modules_and_images() -> None:
         ("jp: 1", "jp: -2", "course.yaml:7: jp must be a whole number, 0 or more"),
         ("jp: 1", "jp: satu", "course.yaml:7: jp must be a whole number"),
         ("language: id", "language: jv", "course.yaml:8: language must be one of"),
+        ("language: id", "language: [id, en]", "course.yaml:8: language must be one of"),
         ("  - 02-media-sosial.md", "  - 01-pengantar.md", "course.yaml:11: module 01-pengantar.md is listed twice"),
         ("  - 02-media-sosial.md", "  - 03-tidak-ada.md", "course.yaml:11: module file 03-tidak-ada.md does not exist"),
         ("  - 02-media-sosial.md", "  - Modul Dua.txt", "course.yaml:11: modules item 2: 'Modul Dua.txt' is not a module file"),

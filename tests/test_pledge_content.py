@@ -98,6 +98,7 @@ def test_missing_front_matter() -> None:
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ("language: id\n", "language: jv\n", "pakta-uji.md:5: language must be one of: en, id"),
+    ("language: id\n", "language: {id: ya}\n", "pakta-uji.md:5: language must be one of: en, id"),
     ("slug: pakta-uji\n", "slug: pakta-lain\n", "pakta-uji.md:2: slug 'pakta-lain' must equal the file name"),
     ("slug: pakta-uji\n", "slug: Pakta Uji\n", "pakta-uji.md:2: slug must use a-z"),
     ("version: 1\n", "", "pakta-uji.md:1: front matter: 'version' is missing"),

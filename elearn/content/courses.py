@@ -152,6 +152,13 @@ def slug_problem(slug: Any, name: str, where: str) -> str | None:
     return None
 
 
+def language_problem(value: Any) -> str | None:
+    """Why ``value`` is not one of the content languages, or None (a list or mapping included)."""
+    if not isinstance(value, str) or value not in LANGUAGES:
+        return f"language must be one of: {', '.join(sorted(LANGUAGES))}"
+    return None
+
+
 def text_problem(key: str, value: Any, limit: int) -> str | None:
     """Why ``value`` of ``key`` is not non-empty text of at most ``limit`` characters, or None."""
     if not isinstance(value, str) or not value.strip():
@@ -372,8 +379,8 @@ def _check_manifest(manifest: Any, text: str, folder: str, rel: str) -> list[Con
         jp = manifest["jp"]
         if isinstance(jp, bool) or not isinstance(jp, int) or jp < 0:
             err("jp", "jp must be a whole number, 0 or more")
-    if "language" in manifest and manifest["language"] not in LANGUAGES:
-        err("language", f"language must be one of: {', '.join(sorted(LANGUAGES))}")
+    if "language" in manifest and (problem := language_problem(manifest["language"])):
+        err("language", problem)
     if "modules" in manifest:
         modules = manifest["modules"]
         lines = items.get("modules", [])

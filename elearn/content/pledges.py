@@ -20,7 +20,7 @@ from ..audit.services import record
 from ..db import db
 from ..pledges.models import PledgeText, PledgeTextVersion
 from ..pledges.services import PLACEHOLDERS
-from .courses import LANGUAGES, ContentError, ContentInvalid, read_front_matter, sha256
+from .courses import ContentError, ContentInvalid, language_problem, read_front_matter, sha256
 
 PLEDGE_KEYS = {"slug", "title", "version", "language"}
 PLEDGE_REQUIRED = {"slug", "title", "version"}
@@ -77,8 +77,8 @@ def parse_pledge_source(text: str, filename: str) -> PledgeDoc:
     if "version" in meta and (isinstance(version, bool) or not isinstance(version, (str, int, float))
                               or not str(version).strip()):
         err(line_of("version"), "version must be a label such as 1 or 2024.1")
-    if "language" in meta and meta["language"] not in LANGUAGES:
-        err(line_of("language"), f"language must be one of: {', '.join(sorted(LANGUAGES))}")
+    if "language" in meta and (problem := language_problem(meta["language"])):
+        err(line_of("language"), problem)
 
     if not body.strip():
         err(body_line, "the pledge text is empty")
