@@ -1,16 +1,31 @@
-"""``flask --app elearn pledges verify [--instansi SLUG]``: check the signature chains."""
+"""``flask --app elearn pledges ...``: check the signature chains (``verify``), create and list
+signing campaigns (``campaign-create``, ``campaign-list``). A thin layer over the services."""
 from __future__ import annotations
+
+import datetime as dt
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..db import db
+from ..errors import ServiceError
 from ..org.models import Instansi
-from . import chain
+from . import chain, services
+from .models import Campaign, ElectionType, PledgeSignature
 
-pledges_cli = AppGroup("pledges", help="Pakta integritas: signature chains.")
+pledges_cli = AppGroup("pledges", help="Pakta integritas: signing campaigns and signature chains.")
+
+#: --opens / --closes
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _instansi(slug: str) -> Instansi:
+    instansi = db.session.scalar(select(Instansi).where(Instansi.slug == slug.strip().lower()))
+    if instansi is None:
+        raise click.ClickException(f"no instansi {slug} (see: flask --app elearn instansi list)")
+    return instansi
 
 
 @pledges_cli.command("verify")
@@ -18,12 +33,7 @@ pledges_cli = AppGroup("pledges", help="Pakta integritas: signature chains.")
 def verify(slug: str | None) -> None:
     """Recompute every signature's hash and link, per instansi. Prints the records checked, or the
     first broken record (seq, id, signer, reason); exits 1 when any chain is broken."""
-    query = select(Instansi).order_by(Instansi.slug)
-    if slug:
-        query = query.where(Instansi.slug == slug.strip().lower())
-    instansis = db.session.scalars(query).all()
-    if slug and not instansis:
-        raise click.ClickException(f"no instansi {slug} (see: flask --app elearn instansi list)")
+    instansis = [_instansi(slug)] if slug else db.session.scalars(select(Instansi).order_by(Instansi.slug)).all()
     broken = 0
     for instansi in instansis:
         result = chain.verify_chain(instansi.id)
@@ -40,6 +50,66 @@ def verify(slug: str | None) -> None:
     db.session.rollback()
     if broken:
         raise click.exceptions.Exit(1)
+
+
+@pledges_cli.command("campaign-create")
+@click.option("--instansi", "instansi_slug", required=True, help="The instansi whose people sign (slug).")
+@click.option("--slug", required=True, help="Code of the campaign, unique in the instansi, e.g. pilkada-2029.")
+@click.option("--name", required=True, help="e.g. 'Pilkada Serentak 2029'.")
+@click.option("--election", type=click.Choice([e.value for e in ElectionType]), required=True)
+@click.option("--pledge", "pledge_slug", default="pakta-netralitas", show_default=True,
+              help="The pledge text (slug); the campaign pins its current version.")
+@click.option("--place", required=True, help="The place on the signed document, e.g. 'Kota Contoh'.")
+@click.option("--opens", "opens_on", type=DATE, metavar="YYYY-MM-DD", required=True,
+              help="First signing day.")
+@click.option("--closes", "closes_on", type=DATE, metavar="YYYY-MM-DD", required=True,
+              help="Last signing day.")
+def campaign_create(instansi_slug: str, slug: str, name: str, election: str, pledge_slug: str, place: str,
+                    opens_on: dt.datetime, closes_on: dt.datetime) -> None:
+    """Create a signing campaign (audited, without an actor). Prints the new campaign's id; the
+    dates are in the instansi's time zone, both inclusive."""
+    instansi = _instansi(instansi_slug)
+    version = services.current_pledge_version(pledge_slug.strip().lower())
+    if version is None:
+        raise click.ClickException(f"no pledge text {pledge_slug} (load the texts: flask --app elearn content sync "
+                                   "--pledges-root pledges)")
+    try:
+        campaign = services.create_campaign(
+            instansi, slug=slug, name=name, election_type=election, pledge_version=version, place=place,
+            opens_on=opens_on.date(), closes_on=closes_on.date(), actor=None,
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"campaign {campaign.slug} of {instansi.slug} created: {version.pledge_text.slug} version "
+               f"{version.number}, {campaign.opens_on.isoformat()} to {campaign.closes_on.isoformat()}", err=True)
+    click.echo(campaign.id)
+
+
+@pledges_cli.command("campaign-list", short_help="List the signing campaigns.")
+@click.option("--instansi", "instansi_slug", help="Only this instansi (slug); default: every instansi.")
+def campaign_list(instansi_slug: str | None) -> None:
+    """One line per campaign, tab-separated: id, instansi, code, election, first and last signing
+    day, state today (upcoming/open/closed), pledge text and version, signatures, name."""
+    signatures = (select(func.count()).select_from(PledgeSignature)
+                  .where(PledgeSignature.campaign_id == Campaign.id).scalar_subquery())
+    # the campaign's instansi, text version and text come with it (joined eager loads)
+    query = (
+        select(Campaign, signatures)
+        .join(Instansi, Instansi.id == Campaign.instansi_id)
+        .order_by(Instansi.slug, Campaign.opens_on, Campaign.id)
+    )
+    if instansi_slug:
+        query = query.where(Campaign.instansi_id == _instansi(instansi_slug).id)
+    for campaign, signed in db.session.execute(query).unique():
+        version = campaign.pledge_version
+        click.echo("\t".join((
+            str(campaign.id), campaign.instansi.slug, campaign.slug, campaign.election_type.value,
+            campaign.opens_on.isoformat(), campaign.closes_on.isoformat(), services.campaign_state(campaign),
+            f"{version.pledge_text.slug} v{version.number}", str(signed), campaign.name,
+        )))
+    db.session.rollback()
 
 
 def register(app: Flask) -> None:
