@@ -575,6 +575,6 @@ def require(predicate: Callable[[User], bool]) -> Callable[[F], F]:
 
 def get_or_404(obj: Any, predicate: Callable[[User, Any], bool]) -> Any:
     """Return ``obj`` if it exists and the current user passes ``predicate``; else 404."""
-    if obj is None or not predicate(current_user, obj):
+    if obj is None or not predicate(current_user._get_current_object(), obj):
         abort(404)
     return obj

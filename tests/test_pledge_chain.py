@@ -596,3 +596,132 @@ def test_cached_page_html_equals_rendering_the_filled_text(app: Flask, make_unit
             assert html_lib.unescape(str(page_html)) == html_lib.unescape(reference)
             assert "<b>" not in str(page_html) and "<a " not in str(page_html)  # data is never markup
             assert "\ue000" not in str(page_html)
+
+
+def _ink_by_compositing(data: bytes) -> tuple[int, int, int, int] | None:
+    """The straightforward reference: flatten on white, grey, threshold."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    with Image.open(BytesIO(data)) as image:
+        rgba = image.convert("RGBA")
+    grey = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("L")
+    ink = grey.point(lambda v: 255 if v < 160 else 0)
+    box = ink.getbbox()
+    if box is None or (box[2] - box[0] < services.MIN_INK_SPAN and box[3] - box[1] < services.MIN_INK_SPAN):
+        return None
+    return box if ink.histogram()[255] >= services.MIN_INK_PIXELS else None
+
+
+def _png(mode: str, background: Any, ink: Any, line_width: int = 4, points: int = 12) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new(mode, (400, 160), background)
+    if ink is not None:
+        draw = ImageDraw.Draw(image)
+        draw.line([(20 + 30 * i, 40 if i % 2 else 120) for i in range(points)], fill=ink, width=line_width)
+    if mode == "P":
+        image.info["transparency"] = 0
+    out = BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [
+    _png("RGBA", (0, 0, 0, 0), (20, 20, 60, 255)),          # signature_pad: transparent, navy ink
+    _png("RGBA", (0, 0, 0, 0), (20, 20, 60, 90)),           # faint (half-transparent) ink: blank
+    _png("RGBA", (0, 0, 0, 0), (250, 250, 120, 255)),       # light yellow ink: blank on paper
+    _png("RGBA", (255, 255, 255, 255), (0, 0, 0, 255)),     # opaque white background
+    _png("LA", (0, 0), (30, 255)),                          # grey + alpha
+    _png("LA", (0, 0), (30, 200), line_width=1, points=2),  # one thin short stroke
+    _png("RGB", (255, 255, 255), (10, 10, 10)),
+    _png("L", 255, 200),                                    # light grey ink on white: blank
+    _png("P", 0, 5),                                        # palette, index 0 transparent
+    _png("RGBA", (0, 0, 0, 0), None),                       # empty pad
+], ids=["pad", "faint", "yellow", "white-bg", "la", "la-thin", "rgb", "light-grey", "palette", "empty"])
+def test_ink_detection_equals_flattening_on_white(data: bytes) -> None:
+    expected = _ink_by_compositing(data)
+    got = services._ink(data)
+    if expected is None:
+        assert got is None
+    else:  # the band arithmetic rounds differently by at most one step: the box may differ by a pixel
+        assert got is not None and all(abs(a - b) <= 1 for a, b in zip(got, expected, strict=True))
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+
+def _handmade_png(width: int, height: int, *, colour: int = 6, pixels: bytes | None = None,
+                  filter_type: int = 0, idat: bytes | None = None) -> bytes:
+    """A PNG assembled by hand (valid CRCs), so the pixel stream itself can be made wrong."""
+    import struct
+    import zlib
+
+    bpp = 4 if colour == 6 else 2
+    row_bytes = width * bpp
+    pixels = pixels if pixels is not None else bytes(row_bytes * height)
+    raw = b"".join(bytes([filter_type]) + pixels[r * row_bytes:(r + 1) * row_bytes] for r in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
+    return (services.PNG_MAGIC + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(raw) if idat is None else idat)
+            + _chunk(b"IEND", b""))
+
+
+def _inked(width: int, height: int, rows: range, cols: range) -> bytes:
+    pixels = bytearray(width * height * 4)
+    for y in rows:
+        for x in cols:
+            pixels[(y * width + x) * 4:(y * width + x) * 4 + 4] = b"\x14\x14\x3c\xff"
+    return bytes(pixels)
+
+
+def test_pad_png_with_plenty_of_ink_is_accepted_without_decoding(app: Flask, monkeypatch) -> None:
+    def no_decoding(data: bytes) -> None:
+        raise AssertionError("decoded")
+
+    with app.app_context():
+        png = _handmade_png(400, 150, pixels=_inked(400, 150, range(40, 110), range(30, 370)))
+        monkeypatch.setattr(services, "_ink", no_decoding)
+        assert services.check_signature_png(png) == (400, 150)
+        # fully transparent: blank, also without decoding, whatever colour the transparent pixels carry
+        assert _code(lambda: services.check_signature_png(_handmade_png(400, 150))) == "signature_blank"
+        white_transparent = _handmade_png(400, 150, pixels=b"\xff\xff\xff\x00" * 400 * 150, filter_type=2)
+        assert _code(lambda: services.check_signature_png(white_transparent)) == "signature_blank"
+        grey_alpha = _handmade_png(400, 150, colour=4, pixels=b"\x80\x00" * 400 * 150)
+        assert _code(lambda: services.check_signature_png(grey_alpha)) == "signature_blank"
+
+
+def test_pad_png_with_little_ink_is_decoded_and_measured(app: Flask, monkeypatch) -> None:
+    calls: list[bytes] = []
+    real = services._ink
+
+    def counting(data: bytes) -> Any:
+        calls.append(data)
+        return real(data)
+
+    monkeypatch.setattr(services, "_ink", counting)
+    with app.app_context():
+        dot = _handmade_png(400, 150, pixels=_inked(400, 150, range(70, 73), range(200, 204)))
+        assert _code(lambda: services.check_signature_png(dot)) == "signature_blank"
+        initials = _handmade_png(400, 150, pixels=_inked(400, 150, range(40, 100), range(100, 103)))
+        assert services.check_signature_png(initials) == (400, 150)
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("png", [
+    _handmade_png(400, 150, idat=b"\x78\x9c not a deflate stream"),                      # garbage pixel data
+    _handmade_png(400, 150, idat=__import__("zlib").compress(bytes(401 * 4 * 150))[:-20]),  # cut short
+    _handmade_png(400, 150, idat=__import__("zlib").compress(bytes((1 + 400 * 4) * 149))),  # a row missing
+    _handmade_png(400, 150, idat=__import__("zlib").compress(bytes((1 + 400 * 4) * 150) + b"\0" * 50)),  # too long
+    _handmade_png(400, 150, filter_type=7),                                               # no such filter
+    _handmade_png(400, 150, idat=__import__("zlib").compress(bytes((1 + 400 * 4) * 150)) + b"extra"),
+], ids=["garbage", "truncated", "short", "long", "filter", "trailing"])
+def test_malformed_pixel_data_is_refused(app: Flask, png: bytes) -> None:
+    with app.app_context():
+        assert _code(lambda: services.check_signature_png(png)) == "bad_png"

@@ -57,6 +57,7 @@ DRAWN_ERRORS = {"bad_png", "png_too_large", "png_dimensions", "signature_blank"}
 # --- loading ----------------------------------------------------------------------------------
 
 def _load_campaign(campaign_id: int) -> Campaign:
+    # (the instansi and the text version come in the same query: lazy="joined")
     return authz.get_or_404(db.session.get(Campaign, campaign_id), authz.can_sign_campaign)
 
 
@@ -67,6 +68,11 @@ def _my_signature(campaign: Campaign) -> PledgeSignature | None:
 def _load_mine(campaign_id: int) -> tuple[Campaign, PledgeSignature | None]:
     campaign = _load_campaign(campaign_id)
     return campaign, _my_signature(campaign)
+
+
+def _me() -> User:
+    """The signed-in User itself, not the ``current_user`` proxy (the services read it many times)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined, no-any-return]
 
 
 def _zone(campaign: Campaign) -> str:
@@ -122,6 +128,12 @@ def _password_failed(response: Response) -> bool:
     return bool(g.get("pledge_password_refused"))
 
 
+def _no_password_typed() -> bool:
+    """A signing POST without a password (inside the recent-authentication window) guesses
+    nothing: the per-IP limit is not even consulted (no round trip to the limiter's storage)."""
+    return not request.form.get("password")
+
+
 def _login_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_IP"]
 
@@ -129,7 +141,7 @@ def _login_limit() -> str:
 def _password_proved_until(campaign: Campaign) -> str | None:
     """``08.19 WITA``: until when the session's recent password proof spares typing it again (None:
     the password is asked)."""
-    proved_at = auth_services.password_proved_at(current_user)
+    proved_at = auth_services.password_proved_at(_me())
     if proved_at is None:
         return None
     until = proved_at + dt.timedelta(seconds=current_app.config["PLEDGE_REAUTH_SECONDS"])
@@ -139,7 +151,7 @@ def _password_proved_until(campaign: Campaign) -> str | None:
 
 def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, error_code: str | None = None,
                  status: int = 200) -> Any:
-    rendered, text_html = services.render_pledge_html(campaign.pledge_version, current_user, campaign)
+    rendered, text_html = services.render_pledge_html(campaign.pledge_version, _me(), campaign)
     form.text_hash.data = chain.text_hash(rendered)
     form.password.data = ""
     if error_code in PASSWORD_ERRORS:
@@ -159,14 +171,13 @@ def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, e
 
 @bp.route("/<int:campaign_id>/tandatangani", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_password_failed)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_password_failed, exempt_when=_no_password_typed)
 def sign(campaign_id: int):  # type: ignore[no-untyped-def]
     campaign = _load_campaign(campaign_id)
-    if services.has_signed(campaign.id, current_user.id):
-        if request.method == "POST":
-            flash(_("Anda sudah menandatangani pakta integritas kampanye ini."), "info")
+    # (a POST finds out under the chain lock: services.append_signature refuses a second signature)
+    if request.method == "GET" and services.has_signed(campaign.id, current_user.id):
         return redirect(url_for("pledges.receipt", campaign_id=campaign.id))
-    user: User = current_user
+    user = _me()
     form = SignForm()
     # recent authentication: a password typed in this session a few minutes ago (the sign-in just
     # before, at an apel) is not asked again; typed anyway, it is checked
@@ -195,8 +206,8 @@ def sign(campaign_id: int):  # type: ignore[no-untyped-def]
         )
     except ServiceError as exc:
         db.session.rollback()
-        if exc.code == "already_signed":
-            flash(exc.message, "info")
+        if exc.code == "already_signed" or services.has_signed(campaign_id, user.id):
+            flash(_("Anda sudah menandatangani pakta integritas kampanye ini."), "info")
             return redirect(url_for("pledges.receipt", campaign_id=campaign_id))
         campaign = _load_campaign(campaign_id)
         return _render_sign(campaign, form, exc.message, exc.code)
