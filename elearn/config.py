@@ -17,6 +17,7 @@ ENV_KEYS = {
     "ELEARN_QUIZ_ROOT": "QUIZ_ROOT",
     "ELEARN_PLEDGE_ROOT": "PLEDGE_ROOT",
     "ELEARN_PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
+    "ELEARN_PLEDGE_REAUTH_SECONDS": "PLEDGE_REAUTH_SECONDS",
 }
 
 
@@ -83,6 +84,11 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
             app.config[key] = os.environ[env_name]
     if overrides:
         app.config.update(overrides)
+    try:
+        app.config["PLEDGE_REAUTH_SECONDS"] = max(0, int(app.config["PLEDGE_REAUTH_SECONDS"]))
+    except (TypeError, ValueError):
+        raise RuntimeError("ELEARN_PLEDGE_REAUTH_SECONDS must be a whole number of seconds (0: always ask "
+                           "for the password when signing a pakta)") from None
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'elearn.db'}"

@@ -104,3 +104,13 @@ def test_unknown_page_is_404_in_indonesian(client) -> None:
     response = client.get("/tidak-ada")
     assert response.status_code == 404
     assert "Halaman tidak ditemukan" in response.get_data(as_text=True)
+
+
+def test_pledge_reauth_window_from_environment(tmp_path, monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    monkeypatch.setenv("ELEARN_PLEDGE_REAUTH_SECONDS", "0")
+    assert create_app({"ELEARN_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": url}).config[
+        "PLEDGE_REAUTH_SECONDS"] == 0
+    monkeypatch.setenv("ELEARN_PLEDGE_REAUTH_SECONDS", "lima menit")
+    with pytest.raises(RuntimeError, match="whole number of seconds"):
+        create_app({"ELEARN_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": url})
