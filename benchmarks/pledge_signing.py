@@ -28,10 +28,12 @@ What runs:
    connections and duration POSTs signatures exactly as the browser does right after signing in
    (no password again inside the recent-authentication window; a drawn ~17 KB PNG as a data URL;
    the consent tick), each request a different (person, campaign), campaign by campaign as in an
-   apel. Signatures/s = records added / duration, checked against wrk's request count.
-4. An apel with ``--signers`` phones (Python threads): each opens the signing page, reads and
+   apel. Signatures/s = answered requests / duration, checked against the records added.
+4. The stack's floor for such a request: the same people POST the same body to the language switch
+   (``/bahasa``: CSRF check, form parsing, session, redirect and nothing else).
+5. An apel with ``--signers`` phones (Python threads): each opens the signing page, reads and
    draws for 2-8 s, then submits: latency of the page and of the submit as people feel them.
-5. ``flask --app elearn pledges verify`` on the result (exit code 0 = every chain intact).
+6. ``flask --app elearn pledges verify`` on the result (exit code 0 = every chain intact).
 
 Printed: inserts/s and signatures/s with p50/p95/p99 latency, the ratio (target >= 40 %), the
 POST p95 at ``--signers`` concurrent signers (target < 300 ms), gunicorn's CPU per request, and
@@ -456,6 +458,14 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 """
 
 
+def floor_script(port: int, people: list[dict[str, str]], data_url: str) -> str:
+    """The stack's floor for this request: the same signed-in people POST the same body (CSRF token,
+    ~23 KB form) to the language switch, which checks the token, parses the form, saves the session
+    and redirects, and does nothing else."""
+    return signing_script(port, people, [0], data_url).replace(
+        'local path = "/pakta/" .. campaigns[math.floor(i / #people) + 1] .. "/tandatangani"', 'local path = "/bahasa"')
+
+
 def signing_script(port: int, people: list[dict[str, str]], campaign_ids: list[int], data_url: str) -> str:
     """Each request a different (person, campaign): person by person within a campaign, campaign
     after campaign; wrk's two threads take alternate pairs. Past the last pair it starts again
@@ -583,6 +593,8 @@ def main() -> int:
                               args.signers, args.duration)
             signing_cpu = server.cpu_seconds() - cpu_before
             added = count_signatures(database.url) - before
+            floor = run_wrk(server.port, "/", floor_script(server.port, people, data_url), args.signers,
+                            args.duration)
 
             # --- the apel: phones that read and draw before submitting ---
             apel_timings = [Timings() for _ in range(args.signers)]
@@ -610,6 +622,9 @@ def main() -> int:
         if anomaly:
             print(f"    records added ({added}) do not match the answered requests ({signing.requests}): refusals, or "
                   f"double submits past the last (person, campaign) pair (raise --campaigns)")
+        print(f"  stack floor (same POST to /bahasa: CSRF, form, session, redirect only): "
+              f"{floor.requests / floor.seconds:8.1f} requests/s = {100 * floor.requests / floor.seconds / baseline_rate:.1f} % "
+              f"of the insert rate   {floor.line()}")
         print(f"  ratio signatures/s : inserts/s = {100 * signing_rate / baseline_rate:.1f} % (target >= 40 %)")
         print(f"  POST p95 {signing.latency_ms[95]:.0f} ms at {args.signers} concurrent signers (target < 300 ms)")
         print(f"  gunicorn CPU: {1000 * baseline_cpu / max(baseline.requests, 1):.2f} ms per insert, "

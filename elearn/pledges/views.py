@@ -174,15 +174,18 @@ def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, e
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_password_failed, exempt_when=_no_password_typed)
 def sign(campaign_id: int):  # type: ignore[no-untyped-def]
     campaign = _load_campaign(campaign_id)
-    # (a POST finds out under the chain lock: services.append_signature refuses a second signature)
-    if request.method == "GET" and services.has_signed(campaign.id, current_user.id):
-        return redirect(url_for("pledges.receipt", campaign_id=campaign.id))
     user = _me()
     form = SignForm()
     # recent authentication: a password typed in this session a few minutes ago (the sign-in just
     # before, at an apel) is not asked again; typed anyway, it is checked
     form.password_required = auth_services.password_proved_at(user) is None
     if request.method == "GET" or not form.validate_on_submit():
+        # signed already: to the receipt. (A complete POST finds out under the chain lock instead:
+        # sign_and_commit refuses a second signature, one query less on the busy path.)
+        if services.has_signed(campaign.id, user.id):
+            if request.method == "POST":
+                flash(_("Anda sudah menandatangani pakta integritas kampanye ini."), "info")
+            return redirect(url_for("pledges.receipt", campaign_id=campaign.id))
         error = _("Periksa kembali isian yang ditandai.") if request.method == "POST" else None
         return _render_sign(campaign, form, error)
     if form.password.data:
