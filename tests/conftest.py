@@ -5,6 +5,7 @@ without it, an SQLite file in a temporary folder. The same suite runs on both.
 """
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -105,66 +106,69 @@ def rate_limited(app: Flask) -> Iterator[None]:
 
 # --- factories ---------------------------------------------------------------------------
 
+def new_instansi(app: Flask, slug: str | None = None, name: str | None = None, timezone: str = "WIB") -> Instansi:
+    n = next_seq()
+    with app.app_context():
+        instansi = org_services.create_instansi(slug or f"instansi-{n}", name or f"Pemerintah Kota Uji {n}", timezone)
+        db.session.commit()
+        return instansi
+
+
+def new_unit(app: Flask, name: str | None = None, parent: Unit | None = None,
+             instansi: Instansi | None = None) -> Unit:
+    if instansi is None and parent is None:
+        instansi = new_instansi(app)
+    with app.app_context():
+        parent_row = db.session.get(Unit, parent.id) if parent is not None else None
+        instansi_row = db.session.get(Instansi, instansi.id if instansi is not None else parent_row.instansi_id)
+        unit = org_services.create_unit(instansi_row, name or f"Dinas Uji {next_seq()}", parent_row)
+        db.session.commit()
+        db.session.refresh(unit)
+        return unit
+
+
+def new_user(
+    app: Flask,
+    role: Role = Role.PESERTA,
+    unit: Unit | None = None,
+    password: str | None = TEST_PASSWORD,
+    employee_type: EmployeeType = EmployeeType.PNS,
+    **fields: Any,
+) -> User:
+    """A person; committed like a request would, so the app sees them. Returns a detached row."""
+    if unit is None and role != Role.SUPERADMIN:
+        unit = new_unit(app)
+    with app.app_context():
+        user = User(
+            employee_number=fields.pop("employee_number", None) or make_nip(),
+            employee_type=employee_type,
+            name=fields.pop("name", None) or f"Pegawai Uji {next_seq()}",
+            role=role,
+            instansi_id=unit.instansi_id if unit is not None else None,
+            unit_id=unit.id if unit is not None else None,
+            password_hash=auth_services.hash_password(password) if password else None,
+            **fields,
+        )
+        db.session.add(user)
+        db.session.commit()
+        db.session.refresh(user)
+        return user
+
+
 @pytest.fixture
 def make_instansi(app: Flask) -> Callable[..., Instansi]:
-    def factory(slug: str | None = None, name: str | None = None, timezone: str = "WIB") -> Instansi:
-        n = next_seq()
-        with app.app_context():
-            instansi = org_services.create_instansi(
-                slug or f"instansi-{n}", name or f"Pemerintah Kota Uji {n}", timezone
-            )
-            db.session.commit()
-            return instansi
-
-    return factory
+    return functools.partial(new_instansi, app)
 
 
 @pytest.fixture
-def make_unit(app: Flask, make_instansi: Callable[..., Instansi]) -> Callable[..., Unit]:
-    def factory(name: str | None = None, parent: Unit | None = None, instansi: Instansi | None = None) -> Unit:
-        if instansi is None and parent is None:
-            instansi = make_instansi()
-        with app.app_context():
-            parent_row = db.session.get(Unit, parent.id) if parent is not None else None
-            instansi_row = db.session.get(Instansi, instansi.id if instansi is not None else parent_row.instansi_id)
-            unit = org_services.create_unit(instansi_row, name or f"Dinas Uji {next_seq()}", parent_row)
-            db.session.commit()
-            db.session.refresh(unit)
-            return unit
-
-    return factory
+def make_unit(app: Flask) -> Callable[..., Unit]:
+    return functools.partial(new_unit, app)
 
 
 @pytest.fixture
-def make_user(app: Flask, make_unit: Callable[..., Unit]) -> Callable[..., User]:
-    """A person; committed like a request would, so the app sees them. Returns a detached row."""
-
-    def factory(
-        role: Role = Role.PESERTA,
-        unit: Unit | None = None,
-        password: str | None = TEST_PASSWORD,
-        employee_type: EmployeeType = EmployeeType.PNS,
-        **fields: Any,
-    ) -> User:
-        if unit is None and role != Role.SUPERADMIN:
-            unit = make_unit()
-        with app.app_context():
-            user = User(
-                employee_number=fields.pop("employee_number", None) or make_nip(),
-                employee_type=employee_type,
-                name=fields.pop("name", None) or f"Pegawai Uji {next_seq()}",
-                role=role,
-                instansi_id=unit.instansi_id if unit is not None else None,
-                unit_id=unit.id if unit is not None else None,
-                password_hash=auth_services.hash_password(password) if password else None,
-                **fields,
-            )
-            db.session.add(user)
-            db.session.commit()
-            db.session.refresh(user)
-            return user
-
-    return factory
+def make_user(app: Flask) -> Callable[..., User]:
+    """A person (``new_user``): committed like a request would, so the app sees them. Returns a detached row."""
+    return functools.partial(new_user, app)
 
 
 @pytest.fixture

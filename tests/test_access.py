@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import Connection
 
+from conftest import new_instansi, new_unit, new_user
 from elearn.accounts.models import Role
+from elearn.db import db
 from support import login
 
 ROLES = ("anon", "peserta", "pelatih", "operator_skpd", "admin_bkpsdm", "superadmin")
@@ -67,25 +71,47 @@ def _case_id(case: tuple[Row, str]) -> str:
     return f"{row.method} {row.url} as {role}"
 
 
-@pytest.fixture
-def scenario(app, make_instansi, make_unit, make_user) -> dict[str, Any]:
-    """Instansi A: SKPD X (with sub-unit x1) and SKPD Y; instansi B: SKPD Z."""
-    inst_a = make_instansi(slug="kota-a", name="Pemerintah Kota A")
-    inst_b = make_instansi(slug="kota-b", name="Pemerintah Kota B")
-    skpd_x = make_unit("Dinas Pendidikan", instansi=inst_a)
-    unit_x1 = make_unit("SD Negeri 1", parent=skpd_x)
-    skpd_y = make_unit("Dinas Kesehatan", instansi=inst_a)
-    skpd_z = make_unit("Dinas Kesehatan", instansi=inst_b)
+def _bind_session(conn: Connection) -> None:
+    db.session.remove()
+    db.session.configure(bind=conn, join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture(scope="module")
+def _table_connection(app: Flask) -> Iterator[Connection]:
+    """One connection and outer transaction for the whole table: the scenario is built in it once,
+    every test runs in a SAVEPOINT of its own, and everything is rolled back at the end."""
+    conn = db.get_engine(app).connect()
+    outer = conn.begin()
+    try:
+        yield conn
+    finally:
+        db.session.remove()
+        outer.rollback()
+        conn.close()
+        db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture(scope="module")
+def scenario(app: Flask, _table_connection: Connection) -> dict[str, Any]:
+    """Instansi A: SKPD X (with sub-unit x1) and SKPD Y; instansi B: SKPD Z. Built once per run of
+    the table (about 1,900 cases), not per case."""
+    _bind_session(_table_connection)
+    inst_a = new_instansi(app, slug="kota-a", name="Pemerintah Kota A")
+    inst_b = new_instansi(app, slug="kota-b", name="Pemerintah Kota B")
+    skpd_x = new_unit(app, "Dinas Pendidikan", instansi=inst_a)
+    unit_x1 = new_unit(app, "SD Negeri 1", parent=skpd_x)
+    skpd_y = new_unit(app, "Dinas Kesehatan", instansi=inst_a)
+    skpd_z = new_unit(app, "Dinas Kesehatan", instansi=inst_b)
     users = {
-        "peserta": make_user(Role.PESERTA, unit_x1),
-        "pelatih": make_user(Role.PELATIH, skpd_x),
-        "operator_skpd": make_user(Role.OPERATOR_SKPD, skpd_x),
-        "admin_bkpsdm": make_user(Role.ADMIN_BKPSDM, make_unit("Badan Kepegawaian", instansi=inst_a)),
-        "superadmin": make_user(Role.SUPERADMIN, None),
+        "peserta": new_user(app, Role.PESERTA, unit_x1),
+        "pelatih": new_user(app, Role.PELATIH, skpd_x),
+        "operator_skpd": new_user(app, Role.OPERATOR_SKPD, skpd_x),
+        "admin_bkpsdm": new_user(app, Role.ADMIN_BKPSDM, new_unit(app, "Badan Kepegawaian", instansi=inst_a)),
+        "superadmin": new_user(app, Role.SUPERADMIN, None),
     }
-    person_same = make_user(Role.PESERTA, unit_x1, password=None)
-    person_other_skpd = make_user(Role.PESERTA, skpd_y, password=None)
-    person_other_instansi = make_user(Role.PESERTA, skpd_z, password=None)
+    person_same = new_user(app, Role.PESERTA, unit_x1, password=None)
+    person_other_skpd = new_user(app, Role.PESERTA, skpd_y, password=None)
+    person_other_instansi = new_user(app, Role.PESERTA, skpd_z, password=None)
     ids = {
         "instansi": inst_a.slug,
         "instansi_other": inst_b.slug,
@@ -99,7 +125,22 @@ def scenario(app, make_instansi, make_unit, make_user) -> dict[str, Any]:
     }
     for extend in SCENARIO_EXTENSIONS:
         ids.update(extend(app, ids, users))
+    db.session.remove()
     return {"users": users, "ids": ids}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_session(app: Flask, _table_connection: Connection, scenario: dict[str, Any]) -> Iterator[None]:
+    """Replaces tests/conftest.py's: each case runs in a SAVEPOINT of the table's transaction (the
+    app's own commits release SAVEPOINTs inside it) and is rolled back, so no case sees another's
+    changes, and the scenario stays as built."""
+    case = _table_connection.begin_nested()
+    _bind_session(_table_connection)
+    try:
+        yield
+    finally:
+        db.session.remove()
+        case.rollback()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
