@@ -324,7 +324,7 @@ def test_csrf_is_enforced(app: Flask, client, login_as, world, request) -> None:
     login_as(user)
     request.getfixturevalue("csrf_enabled")  # after signing in (the test login posts without a token)
     page = page_text(client.get(sign_url(world)))
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token
     data = {"method": "typed", "typed_name": "Ahmad Fauzi", "password": TEST_PASSWORD, "consent": "y",
             "text_hash": text_hash_of(page)}

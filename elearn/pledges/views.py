@@ -175,7 +175,8 @@ def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, e
 def sign(campaign_id: int):  # type: ignore[no-untyped-def]
     campaign = _load_campaign(campaign_id)
     user = _me()
-    form = SignForm()
+    # the token was checked by CSRFProtect before the view (every POST): not a second time
+    form = SignForm(meta={"csrf": False})
     # recent authentication: a password typed in this session a few minutes ago (the sign-in just
     # before, at an apel) is not asked again; typed anyway, it is checked
     form.password_required = auth_services.password_proved_at(user) is None
