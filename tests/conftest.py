@@ -18,15 +18,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from elearn import create_app
-from elearn.accounts.models import EmployeeType, Role, User
-from elearn.auth import services as auth_services
+from elearn.accounts.models import User
 from elearn.db import Base, db, utcnow
 from elearn.extensions import limiter
 from elearn.models import import_all_models
-from elearn.org import services as org_services
 from elearn.org.models import Instansi, Unit
 
-from support import TEST_PASSWORD, login, make_nip, next_seq
+from factories import new_instansi, new_unit, new_user
+from support import login, next_seq
 
 
 def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -105,55 +104,6 @@ def rate_limited(app: Flask) -> Iterator[None]:
 
 
 # --- factories ---------------------------------------------------------------------------
-
-def new_instansi(app: Flask, slug: str | None = None, name: str | None = None, timezone: str = "WIB") -> Instansi:
-    n = next_seq()
-    with app.app_context():
-        instansi = org_services.create_instansi(slug or f"instansi-{n}", name or f"Pemerintah Kota Uji {n}", timezone)
-        db.session.commit()
-        return instansi
-
-
-def new_unit(app: Flask, name: str | None = None, parent: Unit | None = None,
-             instansi: Instansi | None = None) -> Unit:
-    if instansi is None and parent is None:
-        instansi = new_instansi(app)
-    with app.app_context():
-        parent_row = db.session.get(Unit, parent.id) if parent is not None else None
-        instansi_row = db.session.get(Instansi, instansi.id if instansi is not None else parent_row.instansi_id)
-        unit = org_services.create_unit(instansi_row, name or f"Dinas Uji {next_seq()}", parent_row)
-        db.session.commit()
-        db.session.refresh(unit)
-        return unit
-
-
-def new_user(
-    app: Flask,
-    role: Role = Role.PESERTA,
-    unit: Unit | None = None,
-    password: str | None = TEST_PASSWORD,
-    employee_type: EmployeeType = EmployeeType.PNS,
-    **fields: Any,
-) -> User:
-    """A person; committed like a request would, so the app sees them. Returns a detached row."""
-    if unit is None and role != Role.SUPERADMIN:
-        unit = new_unit(app)
-    with app.app_context():
-        user = User(
-            employee_number=fields.pop("employee_number", None) or make_nip(),
-            employee_type=employee_type,
-            name=fields.pop("name", None) or f"Pegawai Uji {next_seq()}",
-            role=role,
-            instansi_id=unit.instansi_id if unit is not None else None,
-            unit_id=unit.id if unit is not None else None,
-            password_hash=auth_services.hash_password(password) if password else None,
-            **fields,
-        )
-        db.session.add(user)
-        db.session.commit()
-        db.session.refresh(user)
-        return user
-
 
 @pytest.fixture
 def make_instansi(app: Flask) -> Callable[..., Instansi]:

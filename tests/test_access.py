@@ -21,9 +21,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection
 
-from conftest import new_instansi, new_unit, new_user
 from elearn.accounts.models import Role
 from elearn.db import db
+from factories import new_instansi, new_unit, new_user
 from support import login
 
 ROLES = ("anon", "peserta", "pelatih", "operator_skpd", "admin_bkpsdm", "superadmin")
