@@ -155,3 +155,45 @@ def test_language_switch(client):
 
 def test_roles_exist():
     assert {r.value for r in Role} == {"peserta", "pelatih", "operator_skpd", "admin_bkpsdm", "superadmin"}
+
+
+def _lock_during_the_check(monkeypatch) -> None:
+    """Wrong guesses sent at the same moment lock the account while this request checks the
+    (right) password: they passed the lock check before it too."""
+    from sqlalchemy import update
+
+    real = services.check_password
+
+    def check_then_locked(user, password):  # type: ignore[no-untyped-def]
+        ok = real(user, password)
+        db.session.execute(update(User).where(User.id == user.id)
+                           .values(locked_until=utcnow() + dt.timedelta(minutes=15), failed_logins=0))
+        return ok
+
+    monkeypatch.setattr(services, "check_password", check_then_locked)
+
+
+def test_a_lock_set_during_the_password_check_refuses_the_sign_in(app, make_user, monkeypatch):
+    user = make_user()
+    _lock_during_the_check(monkeypatch)
+    with app.test_request_context():
+        result = services.authenticate(user.employee_number, TEST_PASSWORD)
+        assert result.user is None and result.locked_until is not None and "dikunci" in result.error
+        db.session.commit()
+        row = db.session.get(User, user.id)
+        assert row.locked_until is not None and row.last_login_at is None  # the lock stands, no sign-in
+
+
+def test_a_lock_set_during_the_password_check_refuses_the_confirmation(app, make_user, monkeypatch):
+    import pytest
+
+    from elearn.errors import ServiceError
+
+    user = make_user()
+    _lock_during_the_check(monkeypatch)
+    with app.test_request_context():
+        row = db.session.get(User, user.id)
+        with pytest.raises(ServiceError) as refused:
+            services.confirm_password(row, TEST_PASSWORD)
+        assert refused.value.code == "locked"
+        assert db.session.get(User, user.id).locked_until is not None

@@ -725,3 +725,39 @@ def test_pad_png_with_little_ink_is_decoded_and_measured(app: Flask, monkeypatch
 def test_malformed_pixel_data_is_refused(app: Flask, png: bytes) -> None:
     with app.app_context():
         assert _code(lambda: services.check_signature_png(png)) == "bad_png"
+
+
+def _png_of_chunks(*chunks: tuple[bytes, bytes]) -> bytes:
+    return services.PNG_MAGIC + b"".join(_chunk(kind, body) for kind, body in chunks)
+
+
+def _pad_parts() -> tuple[bytes, bytes]:
+    """IHDR body and a compressed, well-inked image stream of a 400×150 RGBA pad drawing."""
+    import struct
+    import zlib
+
+    pixels = _inked(400, 150, range(40, 110), range(30, 370))
+    raw = b"".join(b"\0" + pixels[r * 1600:(r + 1) * 1600] for r in range(150))
+    return struct.pack(">IIBBBBB", 400, 150, 8, 6, 0, 0, 0), zlib.compress(raw)
+
+
+def test_idat_in_several_chunks_one_after_another_is_fine(app: Flask) -> None:
+    ihdr, stream = _pad_parts()
+    png = _png_of_chunks((b"IHDR", ihdr), (b"tEXt", b"Software\0pad"), (b"IDAT", stream[:500]),
+                         (b"IDAT", stream[500:]), (b"IEND", b""))
+    with app.app_context():
+        assert services.check_signature_png(png) == (400, 150)
+
+
+@pytest.mark.parametrize("chunks", [
+    # image data split by another chunk (decoders stop at the gap)
+    lambda ihdr, stream: [(b"IHDR", ihdr), (b"IDAT", stream[:500]), (b"tEXt", b"a\0b"), (b"IDAT", stream[500:]),
+                          (b"IEND", b"")],
+    lambda ihdr, stream: [(b"IHDR", ihdr), (b"IHDR", ihdr), (b"IDAT", stream), (b"IEND", b"")],  # a second IHDR
+    lambda ihdr, stream: [(b"IHDR", ihdr), (b"XDAT", b"x"), (b"IDAT", stream), (b"IEND", b"")],  # unknown, critical
+    lambda ihdr, stream: [(b"IHDR", ihdr), (b"t3Xt", b"x"), (b"IDAT", stream), (b"IEND", b"")],  # not a chunk name
+], ids=["split-idat", "second-ihdr", "unknown-critical", "bad-name"])
+def test_chunk_layouts_decoders_refuse_are_refused(app: Flask, chunks: Any) -> None:
+    png = _png_of_chunks(*chunks(*_pad_parts()))
+    with app.app_context():
+        assert _code(lambda: services.check_signature_png(png)) == "bad_png"

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, session
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from ..accounts.models import User
 from ..accounts.nip import normalize
@@ -178,6 +178,23 @@ def record_failure(user: User, now: dt.datetime) -> bool:
     return False
 
 
+def clear_failures_unless_locked(user: User, now: dt.datetime, **values: object) -> dt.datetime | None:
+    """After a right password: reset the failure count (and write ``values``) in one conditional
+    statement, unless the account was locked meanwhile by wrong guesses sent at the same moment
+    (they passed the lock check before the slow password check too). Returns None on success, or
+    the lock's end (nothing written). Without this, parallel guesses would get past the lock-out."""
+    not_locked = or_(User.locked_until.is_(None), User.locked_until <= now)
+    result = db.session.execute(
+        update(User).where(User.id == user.id, not_locked)
+        .values(failed_logins=0, locked_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user)
+    if result.rowcount:
+        return None
+    return user.locked_until or now
+
+
 #: session key: [user id, UTC epoch seconds] of the last time this session proved the password
 PASSWORD_PROOF_KEY = "_password_at"
 
@@ -220,7 +237,6 @@ def confirm_password(user: User, password: str, *, now: dt.datetime | None = Non
     now = now or utcnow()
     if user.locked_until is not None and user.locked_until > now:
         raise ServiceError(_lock_message(user.locked_until, now), "locked")
-    had_failures = bool(user.failed_logins) or user.locked_until is not None
     ok = check_password(user, password or "")
     end_read_before_write()
     if not ok:
@@ -228,9 +244,9 @@ def confirm_password(user: User, password: str, *, now: dt.datetime | None = Non
             assert user.locked_until is not None
             raise ServiceError(_lock_message(user.locked_until, now), "locked")
         raise ServiceError(_("Kata sandi salah. Ketik kata sandi yang Anda pakai untuk masuk."), "wrong_password")
-    if had_failures:
-        user.failed_logins = 0
-        user.locked_until = None
+    locked_until = clear_failures_unless_locked(user, now)
+    if locked_until is not None:
+        raise ServiceError(_lock_message(locked_until, now), "locked")
 
 
 def authenticate(raw_number: str, password: str, *, now: dt.datetime | None = None) -> LoginResult:
@@ -258,9 +274,9 @@ def authenticate(raw_number: str, password: str, *, now: dt.datetime | None = No
         return LoginResult(None, generic)
     if not user.active:
         return LoginResult(None, _("Akun ini tidak aktif. Hubungi operator SKPD atau BKPSDM."))
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    locked_until = clear_failures_unless_locked(user, now, last_login_at=now)
+    if locked_until is not None:
+        return LoginResult(None, _lock_message(locked_until, now), locked_until)
     return LoginResult(user)
 
 

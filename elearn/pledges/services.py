@@ -244,14 +244,17 @@ class PngLayout:
 
 
 def parse_png(data: bytes) -> PngLayout:
-    """Parse the PNG structure without decoding it: magic bytes, IHDR first (length 13, valid bit
-    depth and colour type), every chunk within the data with a correct CRC, an IDAT, IEND last.
-    Raises ``bad_png``."""
+    """Parse the PNG structure without decoding it: magic bytes, IHDR first and only once (length
+    13, valid bit depth and colour type), every chunk within the data with a correct CRC, no
+    critical chunk other than IHDR, PLTE, IDAT and IEND, the IDAT chunks one after another, IEND
+    last. Raises ``bad_png`` (what decoders such as Pillow and reportlab would refuse later, when
+    the record can no longer change, is refused here)."""
     if not data.startswith(PNG_MAGIC) or len(data) < 8 + 25 + 12:
         raise _bad_png()
-    pos, first, seen_iend = 8, True, False
+    pos, first, seen_iend, idat_done = 8, True, False, False
     width = height = depth = colour = interlace = 0
     idat: list[bytes] = []
+    previous = b""
     while pos < len(data):
         if pos + 12 > len(data):
             raise _bad_png()
@@ -261,8 +264,10 @@ def parse_png(data: bytes) -> PngLayout:
             raise _bad_png()
         body = data[pos + 8:pos + 8 + length]
         (crc,) = struct.unpack(">I", data[pos + 8 + length:end])
-        if zlib.crc32(kind + body) & 0xFFFFFFFF != crc:
+        if zlib.crc32(kind + body) & 0xFFFFFFFF != crc or not kind.isalpha():
             raise _bad_png()
+        if idat and previous == b"IDAT" and kind != b"IDAT":
+            idat_done = True
         if first:
             if kind != b"IHDR" or length != 13:
                 raise _bad_png()
@@ -271,11 +276,16 @@ def parse_png(data: bytes) -> PngLayout:
                 raise _bad_png()
             first = False
         elif kind == b"IDAT":
+            if idat_done:  # image data split by another chunk
+                raise _bad_png()
             idat.append(body)
+        elif kind[:1].isupper() and kind not in (b"PLTE", b"IEND"):  # a second IHDR, an unknown critical chunk
+            raise _bad_png()
         elif kind == b"IEND":
             seen_iend = True
             pos = end
             break
+        previous = kind
         pos = end
     if not (idat and seen_iend) or pos != len(data):
         raise _bad_png()
@@ -622,11 +632,11 @@ def sign(campaign: Campaign, user: User, **kwargs: object) -> PledgeSignature:
 
 def sign_and_commit(campaign: Campaign, user: User, *, attempts: int = CHAIN_RETRIES,
                     **kwargs: object) -> PledgeSignature:
-    """The unit of work of a signature, for the signing view, the demo seeder and the CLI: checks
-    and builds the record first (no lock held), then per attempt locks the chain head (on SQLite as
-    the first statement of a fresh transaction), inserts the record and moves the head with plain
-    statements (no SAVEPOINT: a refusal rolls the attempt back) and commits, together with whatever
-    the caller had pending: the lock is held only for these few statements. A double submit is
+    """The unit of work of a signature (the signing view; tests): checks and builds the record first
+    (no lock held), then per attempt locks the chain head (on SQLite as the first statement of a
+    fresh transaction), inserts the record and moves the head with plain statements (no SAVEPOINT:
+    a refusal rolls the attempt back) and commits: the lock is held only for these few statements.
+    The caller commits its own work before (a refusal rolls back whatever is pending). A double submit is
     ``already_signed``; a lost race (a taken seq, ``chain_busy``, a lock timeout, a deadlock) rolls
     back and tries again; any other ServiceError rolls back and is raised. Returns the record as
     inserted (not attached to the session)."""
