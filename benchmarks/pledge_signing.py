@@ -462,11 +462,15 @@ def floor_script(port: int, people: list[dict[str, str]], data_url: str) -> str:
     """The stack's floor for this request: the same signed-in people POST the same body (CSRF token,
     ~23 KB form) to the language switch, which checks the token, parses the form, saves the session
     and redirects, and does nothing else."""
-    return signing_script(port, people, [0], data_url).replace(
-        'local path = "/pakta/" .. campaigns[math.floor(i / #people) + 1] .. "/tandatangani"', 'local path = "/bahasa"')
+    return signing_script(port, people, [0], data_url, path='"/bahasa"')
 
 
-def signing_script(port: int, people: list[dict[str, str]], campaign_ids: list[int], data_url: str) -> str:
+#: the signing page of the campaign of pair ``i`` (a Lua expression)
+SIGNING_PATH = '"/pakta/" .. campaigns[math.floor(i / #people) + 1] .. "/tandatangani"'
+
+
+def signing_script(port: int, people: list[dict[str, str]], campaign_ids: list[int], data_url: str,
+                   path: str = SIGNING_PATH) -> str:
     """Each request a different (person, campaign): person by person within a campaign, campaign
     after campaign; wrk's two threads take alternate pairs. Past the last pair it starts again
     (those would be double submits: the caller checks the records added against the requests)."""
@@ -495,7 +499,7 @@ function request()
   local i = (tid + counter * 2) % total
   counter = counter + 1
   local person = people[(i % #people) + 1]
-  local path = "/pakta/" .. campaigns[math.floor(i / #people) + 1] .. "/tandatangani"
+  local path = {path}
   local headers = {{}}
   headers["Cookie"] = person.cookie
   headers["Content-Type"] = "application/x-www-form-urlencoded"

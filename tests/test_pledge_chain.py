@@ -658,6 +658,10 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
 
+def _png_of_chunks(*chunks: tuple[bytes, bytes]) -> bytes:
+    return services.PNG_MAGIC + b"".join(_chunk(kind, body) for kind, body in chunks)
+
+
 def _handmade_png(width: int, height: int, *, colour: int = 6, pixels: bytes | None = None,
                   filter_type: int = 0, idat: bytes | None = None) -> bytes:
     """A PNG assembled by hand (valid CRCs), so the pixel stream itself can be made wrong."""
@@ -669,8 +673,7 @@ def _handmade_png(width: int, height: int, *, colour: int = 6, pixels: bytes | N
     pixels = pixels if pixels is not None else bytes(row_bytes * height)
     raw = b"".join(bytes([filter_type]) + pixels[r * row_bytes:(r + 1) * row_bytes] for r in range(height))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
-    return (services.PNG_MAGIC + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(raw) if idat is None else idat)
-            + _chunk(b"IEND", b""))
+    return _png_of_chunks((b"IHDR", ihdr), (b"IDAT", zlib.compress(raw) if idat is None else idat), (b"IEND", b""))
 
 
 def _inked(width: int, height: int, rows: range, cols: range) -> bytes:
@@ -725,10 +728,6 @@ def test_pad_png_with_little_ink_is_decoded_and_measured(app: Flask, monkeypatch
 def test_malformed_pixel_data_is_refused(app: Flask, png: bytes) -> None:
     with app.app_context():
         assert _code(lambda: services.check_signature_png(png)) == "bad_png"
-
-
-def _png_of_chunks(*chunks: tuple[bytes, bytes]) -> bytes:
-    return services.PNG_MAGIC + b"".join(_chunk(kind, body) for kind, body in chunks)
 
 
 def _pad_parts() -> tuple[bytes, bytes]:

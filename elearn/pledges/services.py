@@ -38,6 +38,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..accounts.models import EmployeeType, JenisJabatan, User
 from ..audit.services import record
@@ -587,39 +588,39 @@ def prepare_signature(
     return PreparedSignature(campaign.instansi_id, campaign.id, user.id, values)
 
 
-def _chained_record(prepared: PreparedSignature, last_seq: int, last_hash: str) -> PledgeSignature:
-    """The record (not added to the session) as the next link after (last_seq, last_hash)."""
+def _insert_link(prepared: PreparedSignature, last_seq: int, last_hash: str) -> PledgeSignature:
+    """Insert the record as the next link after (last_seq, last_hash), which the caller holds
+    locked, and move the chain head to it. Returns the record as inserted (not attached to the
+    session). A second signature of the same campaign, or a taken seq, raises IntegrityError."""
     row = PledgeSignature(**prepared.values, seq=last_seq + 1, prev_hash=last_hash)
     row.record_hash = chain.record_hash(row)
-    return row
-
-
-def _move_head(row: PledgeSignature) -> None:
+    table = PledgeSignature.__table__
+    values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
+    row.id = db.session.execute(insert(table).values(values).returning(table.c.id)).scalar_one()
     head = PledgeChainHead.__table__
     db.session.execute(update(head).where(head.c.instansi_id == row.instansi_id)
                        .values(last_seq=row.seq, last_hash=row.record_hash))
+    return row
 
 
 def append_signature(prepared: PreparedSignature) -> PledgeSignature:
     """Append a prepared signature to its instansi's chain: lock the chain head, insert with the
     next seq and the previous record's hash, move the head. A second signature of the same campaign
     is refused by the unique (campaign_id, user_id) (``already_signed``; a double submit never
-    makes a second row). Runs in a SAVEPOINT, flushes; the caller commits. Raises ``chain_busy``
-    when the backstop constraints keep refusing. (``sign_and_commit`` appends with its own, leaner
-    statements.)"""
+    makes a second row). Runs in a SAVEPOINT; the caller commits. Raises ``chain_busy`` when the
+    backstop constraints keep refusing. Returns the record (in the session)."""
     for _attempt in range(CHAIN_RETRIES):
         last_seq, last_hash = lock_chain_head(prepared.instansi_id)
-        row = _chained_record(prepared, last_seq, last_hash)
         try:
             with db.session.begin_nested():
-                db.session.add(row)
-                db.session.flush()
-                _move_head(row)
+                row = _insert_link(prepared, last_seq, last_hash)
         except IntegrityError:
             # signed already (a double submit), or (the backstop) someone took this seq meanwhile
             if has_signed(prepared.campaign_id, prepared.user_id):
                 raise _already_signed() from None
             continue
+        make_transient_to_detached(row)  # the inserted row, in the session without loading it again
+        db.session.add(row)
         return row
     raise _chain_busy()
 
@@ -645,7 +646,6 @@ def sign_and_commit(campaign: Campaign, user: User, *, attempts: int = CHAIN_RET
     except ServiceError:
         db.session.rollback()
         raise
-    table = PledgeSignature.__table__
     if _is_sqlite():
         # the reads above hold a snapshot; SQLite would refuse the lock statement at once if another
         # connection committed since ("database is locked"): start a fresh transaction with it.
@@ -653,10 +653,7 @@ def sign_and_commit(campaign: Campaign, user: User, *, attempts: int = CHAIN_RET
         db.session.commit()
     for attempt in range(attempts):
         try:
-            row = _chained_record(prepared, *lock_chain_head(prepared.instansi_id))
-            values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
-            row.id = db.session.execute(insert(table).values(values).returning(table.c.id)).scalar_one()
-            _move_head(row)
+            row = _insert_link(prepared, *lock_chain_head(prepared.instansi_id))
             db.session.commit()
             return row
         except IntegrityError:
