@@ -24,6 +24,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -309,6 +310,11 @@ def zip_member_name(signature: PledgeSignature) -> str:
     return f"{signature.seq:05d}_{name}.pdf"
 
 
+def failed_note(signature: PledgeSignature) -> str:
+    return _("Dokumen pakta integritas %(name)s (nomor urut %(seq)s) tidak dapat dibuat. Hubungi pengelola "
+             "elearn; catatan tanda tangannya tetap tersimpan.", name=signature.signer_name, seq=signature.seq) + "\n"
+
+
 class _ZipSink:
     """A write-only, unseekable file for ``zipfile`` (which then writes data descriptors), from
     which the response takes what has been written so far."""
@@ -349,7 +355,14 @@ def skpd_zip(campaign_id: int, skpd_id: int):  # type: ignore[no-untyped-def]
         # PDFs are compressed already: store them
         with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
             for signature in signatures:
-                archive.writestr(zip_member_name(signature), render(signature))
+                try:
+                    document = render(signature)
+                except Exception:  # noqa: BLE001 (one bad record must not cut the archive short)
+                    current_app.logger.exception("pakta signature %s: its PDF could not be made for the ZIP",
+                                                 signature.id)
+                    archive.writestr(zip_member_name(signature)[:-4] + "-GAGAL.txt", failed_note(signature))
+                else:
+                    archive.writestr(zip_member_name(signature), document)
                 count += 1
                 yield sink.take()
             if not count:
