@@ -147,7 +147,7 @@ def test_record_hash_serialisation_is_canonical(app: Flask, world) -> None:
         row = sign_as(campaign, users[0], now=dt.datetime(2026, 11, 23, 2, 5, 9, 123456, tzinfo=dt.timezone.utc))
         fields = chain.canonical_fields(row)
         assert set(fields) == {c.name for c in PledgeSignature.__table__.columns} - {
-            "id", "record_hash", "signature_png", "rendered_text"} | {"signature_png_sha256", "rendered_text_sha256",
+            "id", "record_hash", "signature_png", "rendered_text", "hmac_key_id", "record_mac"} | {"signature_png_sha256", "rendered_text_sha256",
                                                                       "format"}
         assert fields["signed_at"] == "2026-11-23T02:05:09.123456Z"
         assert chain.canonical_bytes(row).startswith(b'{"campaign_id":')

@@ -46,7 +46,7 @@ from ..errors import ServiceError
 from ..org.forms import options
 from ..org.models import Instansi, Unit
 from ..pagination import page_number, paginate
-from . import reports, services
+from . import checkpoints, reports, services
 from .hr_forms import ELECTION_LABELS, CampaignDatesForm, CampaignForm
 from .models import Campaign, PledgeSignature, PledgeText, PledgeTextVersion, SigningMethod
 
@@ -253,6 +253,7 @@ def campaign(campaign_id: int):  # type: ignore[no-untyped-def]
         may_edit=authz.can_edit_campaign(current_user, campaign),
         forced=current_user.role == Role.OPERATOR_SKPD,
         tz=campaign.instansi.timezone.iana,
+        checkpoint=checkpoints.latest_checkpoint(campaign.instansi_id),
     )
 
 

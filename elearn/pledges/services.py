@@ -676,6 +676,7 @@ def _insert_link(prepared: PreparedSignature, last_seq: int, last_hash: str) -> 
     session). A second signature of the same campaign, or a taken seq, raises IntegrityError."""
     row = PledgeSignature(**prepared.values, seq=last_seq + 1, prev_hash=last_hash)
     row.record_hash = chain.record_hash(row)
+    row.hmac_key_id, row.record_mac = chain.record_mac(row.record_hash)
     table = PledgeSignature.__table__
     values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
     row.id = db.session.execute(insert(table).values(values).returning(table.c.id)).scalar_one()

@@ -275,7 +275,7 @@ def verify(code: str):  # type: ignore[no-untyped-def]
             unit=signature.unit.name if signature.unit is not None else None,
             signed_on=services.long_date(signature.signed_at.astimezone(_zoneinfo(campaign)).date(),
                                          _language()),
-            valid=chain.verify_record(signature),
+            status=chain.record_status(signature),
         ))
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "no-store"
