@@ -22,6 +22,7 @@ import hmac
 import os
 import re
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,14 +80,21 @@ def parse_keys(text: str) -> tuple[bytes, ...]:
 
 
 def _instance_file(app: Flask, name: str, make: bytes) -> bytes:
-    """The content of a generated key file in the instance folder, created (0600) when missing."""
+    """The content of a generated key file in the instance folder, created (0600) when missing.
+    Written to a temporary file and linked into place, so workers starting together agree on one key
+    and none reads a half-written file."""
     path = Path(app.instance_path) / name
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if path.exists():
         return path.read_bytes()
-    with os.fdopen(fd, "wb") as out:
-        out.write(make)
+    fd, temporary = tempfile.mkstemp(dir=app.instance_path, prefix=f".{name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(make)
+        os.link(temporary, path)
+    except FileExistsError:
+        return path.read_bytes()  # another worker was first
+    finally:
+        os.unlink(temporary)
     if app.config.get("ELEARN_ENV") not in ("development", "testing"):
         app.logger.warning("pakta: generated %s in the instance folder; in production keep the pakta keys "
                            "outside the database server and set ELEARN_PLEDGE_KEY_FILE / "
