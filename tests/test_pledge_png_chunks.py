@@ -65,7 +65,8 @@ def _code(call: Any) -> str:
     _pad_png((b"sBIT", b"\x08\x08\x08\x08"), (b"sRGB", b"\0")),                       # Chromium (Skia)
     _pad_png((b"iCCP", b"Skia\0\0" + zlib.compress(bytes(548)))),                       # a wide-gamut canvas
     _pad_png((b"gAMA", struct.pack(">I", 45455)), (b"cHRM", bytes(32)), (b"pHYs", bytes(9))),
-], ids=["bare", "chromium", "icc-profile", "colour-info"])
+    _pad_png((b"sRGB", b"\0"), (b"pHYs", bytes(9)), (b"iDOT", bytes(28))),           # Safari (ImageIO)
+], ids=["bare", "chromium", "icc-profile", "colour-info", "safari"])
 def test_what_browsers_write_is_accepted(app: Flask, png: bytes) -> None:
     with app.app_context():
         assert services.check_signature_png(png) == (400, 150)

@@ -246,13 +246,15 @@ class PngLayout:
 
 #: The chunks a drawn signature may carry, and nothing else. signature_pad's ``toDataURL('image/png')``
 #: is the browser's canvas encoder: Chromium (Skia) writes IHDR, sBIT, sRGB (or, for a wide-gamut
-#: canvas, a small iCCP profile instead), IDAT, IEND; Firefox and Safari write IHDR, IDAT, IEND and
-#: at most colour information (sRGB, gAMA, cHRM, iCCP) or pHYs. Critical chunks other than these
-#: three (PLTE: the pad never writes a palette) and every other ancillary chunk (tEXt, zTXt, iTXt,
-#: eXIf, tIME, ...: text and metadata a signature has no use for, zTXt inflating without bound) are
-#: refused. Each listed ancillary chunk appears at most once, before the image data, with at most
-#: this many bytes.
-ANCILLARY_CHUNKS = {b"sRGB": 1, b"gAMA": 4, b"cHRM": 32, b"sBIT": 4, b"pHYs": 9, b"iCCP": 64 * 1024}
+#: canvas, a small iCCP profile instead), IDAT, IEND; Firefox writes IHDR, IDAT, IEND; Safari (Apple
+#: ImageIO) adds colour information (sRGB or iCCP), pHYs and, on larger images, Apple's iDOT (offsets
+#: for parallel decoding, ignored by other decoders). Listed too, being fixed-size and inert: gAMA,
+#: cHRM, bKGD, tIME. Critical chunks other than IHDR/IDAT/IEND (PLTE: the pad never writes a
+#: palette) and every other ancillary chunk (tEXt, zTXt, iTXt, eXIf, ...: text and metadata a
+#: signature has no use for, zTXt/iTXt inflating without bound) are refused. Each listed chunk
+#: appears at most once, before the image data, with at most this many bytes.
+ANCILLARY_CHUNKS = {b"sRGB": 1, b"gAMA": 4, b"cHRM": 32, b"sBIT": 4, b"pHYs": 9, b"bKGD": 6, b"tIME": 7,
+                    b"iDOT": 28, b"iCCP": 64 * 1024}
 #: an iCCP profile inflates to at most this (Skia's Display P3 profile: about 550 bytes)
 MAX_ICC_BYTES = 64 * 1024
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
