@@ -139,6 +139,9 @@ def test_signer_pdf_of_a_bad_stored_image(app: Flask, client, bad_record, caplog
     assert response.status_code == 200
     _assert_placeholder_pdf(response.data)
     assert _logged(caplog, bad_record["bad"])
+    # the receipt page does not embed it either
+    page = client.get(f"/pakta/{bad_record['campaign']}/bukti").get_data(as_text=True)
+    assert "Tanda tangan tidak dapat ditampilkan" in page and "data:image/png" not in page
 
 
 def test_hr_pdf_of_a_bad_stored_image(app: Flask, client, bad_record, caplog) -> None:

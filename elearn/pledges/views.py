@@ -226,9 +226,12 @@ def receipt(campaign_id: int):  # type: ignore[no-untyped-def]
     campaign, signature = _load_mine(campaign_id)
     if signature is None:
         return redirect(url_for("pledges.sign", campaign_id=campaign.id))
-    png = base64.b64encode(signature.signature_png).decode() if signature.signature_png else None
+    png = None
+    drawable = not signature.signature_png or services.stored_signature_problem(signature.signature_png) is None
+    if signature.signature_png and drawable:
+        png = base64.b64encode(signature.signature_png).decode()
     return render_template(
-        "pledges/receipt.html", campaign=campaign, signature=signature, signature_png=png,
+        "pledges/receipt.html", campaign=campaign, signature=signature, signature_png=png, drawable=drawable,
         signed_at=signed_at_label(signature),
         text_html=text.to_html(signature.rendered_text),
         verify_url=verification_url(signature),
