@@ -18,6 +18,11 @@ ENV_KEYS = {
     "ELEARN_PLEDGE_ROOT": "PLEDGE_ROOT",
     "ELEARN_PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
     "ELEARN_PLEDGE_REAUTH_SECONDS": "PLEDGE_REAUTH_SECONDS",
+    "ELEARN_COURSE_IMAGE_MAX_SIDE": "COURSE_IMAGE_MAX_SIDE",
+    "ELEARN_COURSE_IMAGE_MAX_PIXELS": "COURSE_IMAGE_MAX_PIXELS",
+    "ELEARN_PLEDGE_HMAC_KEY": "PLEDGE_HMAC_KEY",
+    "ELEARN_PLEDGE_KEY_FILE": "PLEDGE_KEY_FILE",
+    "ELEARN_PLEDGE_CHECKPOINT_KEY_FILE": "PLEDGE_CHECKPOINT_KEY_FILE",
 }
 
 
@@ -51,6 +56,15 @@ class DefaultConfig:
     LOGIN_LOCK_MINUTES = 15
     ACTIVATION_CODE_DAYS = 30
     ROSTER_MAX_BYTES = 20 * 1024 * 1024
+    #: course images (authoring upload, content sync): largest side and pixel count, read from the header
+    COURSE_IMAGE_MAX_SIDE = 4096
+    COURSE_IMAGE_MAX_PIXELS = 16_000_000
+    #: the pakta chain's HMAC key, kept outside the database: the key itself (hex or text) or a file
+    #: holding it; in development/testing a key is generated in the instance folder (pledges/keys.py)
+    PLEDGE_HMAC_KEY: str | None = None
+    PLEDGE_KEY_FILE: str | None = None
+    #: the Ed25519 private key (PEM) that signs chain checkpoints; development: generated in the instance folder
+    PLEDGE_CHECKPOINT_KEY_FILE: str | None = None
     #: e.g. https://elearn.kotacontoh.go.id: the host the QR codes of signed PDFs point at (None: the
     #: host of the request that makes the PDF)
     PUBLIC_BASE_URL: str | None = None

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
+from struct import error as struct_error
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from io import BytesIO
+from typing import Any, NamedTuple
 
 import yaml
+from flask import current_app, has_app_context
 from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 
@@ -37,6 +41,10 @@ MODULE_FILE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.md$")
 MAX_IMAGE_BYTES = 150 * 1024
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 MIME_EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+#: course images are decoded on learners' phones: largest side and pixel count (the app's
+#: COURSE_IMAGE_MAX_SIDE / COURSE_IMAGE_MAX_PIXELS override these)
+IMAGE_MAX_SIDE = 4096
+IMAGE_MAX_PIXELS = 16_000_000
 ASSET_URL = "/kursus/aset/{hash}{ext}"
 _ASSET_IN_HTML = re.compile(r"/kursus/aset/([0-9a-f]{64})\.")
 
@@ -235,6 +243,50 @@ def image_type(data: bytes) -> str | None:
     return None
 
 
+class ImageSizeProblem(NamedTuple):
+    """Why an image's dimensions are refused: ``unreadable`` (no valid header) or ``too_large``
+    (``width``/``height`` None when Pillow's decompression-bomb guard tripped before giving them)."""
+
+    code: str
+    width: int | None
+    height: int | None
+    max_side: int
+    max_pixels: int
+
+
+def image_limits() -> tuple[int, int]:
+    """(largest side, pixel count) allowed for a course image: the app's settings, or the defaults."""
+    if has_app_context():
+        return (int(current_app.config.get("COURSE_IMAGE_MAX_SIDE", IMAGE_MAX_SIDE)),
+                int(current_app.config.get("COURSE_IMAGE_MAX_PIXELS", IMAGE_MAX_PIXELS)))
+    return IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS
+
+
+def image_size_problem(data: bytes) -> ImageSizeProblem | None:
+    """Check an image's dimensions from its header only (Pillow's ``open`` is lazy: it reads the
+    header, never the pixels). Pillow's decompression-bomb warning is silenced (the limits here are
+    stricter) and its error counts as too large."""
+    from PIL import Image, UnidentifiedImageError
+
+    max_side, max_pixels = image_limits()
+    with warnings.catch_warnings():
+        # the warning (over Image.MAX_IMAGE_PIXELS) only says what the limits below say, more loosely;
+        # the error (over twice that) comes before the size is known
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(BytesIO(data), formats=("PNG", "JPEG", "WEBP")) as image:
+                width, height = image.size
+        except Image.DecompressionBombError:
+            return ImageSizeProblem("too_large", None, None, max_side, max_pixels)
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct_error):
+            return ImageSizeProblem("unreadable", None, None, max_side, max_pixels)
+    if width < 1 or height < 1:
+        return ImageSizeProblem("unreadable", width, height, max_side, max_pixels)
+    if width > max_side or height > max_side or width * height > max_pixels:
+        return ImageSizeProblem("too_large", width, height, max_side, max_pixels)
+    return None
+
+
 def check_image(name: str, data: bytes) -> str | None:
     """An error message (English, for files) or None when the image is acceptable."""
     ext = Path(name).suffix.lower()
@@ -247,6 +299,13 @@ def check_image(name: str, data: bytes) -> str | None:
         return f"image {name}: file is {kind} but named {ext}"
     if len(data) > MAX_IMAGE_BYTES:
         return f"image {name}: {len(data) // 1024} KB, at most {MAX_IMAGE_BYTES // 1024} KB allowed"
+    size = image_size_problem(data)
+    if size is not None and size.code == "unreadable":
+        return f"image {name}: the image header cannot be read (damaged file?)"
+    if size is not None:
+        found = f"{size.width}×{size.height} pixels" if size.width else "more pixels than any decoder should take"
+        return (f"image {name}: {found}, at most {size.max_side} pixels a side and "
+                f"{size.max_pixels / 1e6:g} megapixels allowed (scale it down)")
     return None
 
 

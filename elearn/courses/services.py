@@ -262,13 +262,25 @@ def move_module(course: Course, actor: User, slug: str, delta: int) -> None:
 
 
 def upload_image(course: Course, actor: User, filename: str, data: bytes) -> CourseAsset:
-    """Store an image for the course's modules: PNG, JPEG or WebP by content, at most 150 KB."""
+    """Store an image for the course's modules: PNG, JPEG or WebP by content, at most 150 KB, and within
+    the configured dimensions and pixel count (read from the header, never decoded)."""
     kind = content.image_type(data)
     if kind is None:
         raise ServiceError(_("Berkas ini bukan gambar PNG, JPEG atau WebP."), "type")
     if len(data) > content.MAX_IMAGE_BYTES:
         raise ServiceError(_("Gambar %(kb)d KB; paling besar 150 KB. Kompres dulu (mis. ke WebP).",
                              kb=-(-len(data) // 1024)), "size")
+    size = content.image_size_problem(data)
+    if size is not None and size.code == "unreadable":
+        raise ServiceError(_("Gambar ini rusak atau tidak terbaca. Simpan ulang gambar lalu unggah lagi."), "type")
+    if size is not None:
+        limits = {"side": size.max_side, "mp": f"{size.max_pixels / 1e6:g}"}
+        message = (_("Gambar %(w)d×%(h)d piksel terlalu besar untuk ponsel peserta: paling besar %(side)d piksel "
+                     "per sisi dan %(mp)s megapiksel. Perkecil dulu.", w=size.width, h=size.height, **limits)
+                   if size.width else
+                   _("Gambar ini terlalu besar untuk ponsel peserta: paling besar %(side)d piksel per sisi dan "
+                     "%(mp)s megapiksel. Perkecil dulu.", **limits))
+        raise ServiceError(message, "dimensions")
     stem = slugify(PurePosixPath(filename.replace("\\", "/")).stem, 80) if filename else "gambar"
     path = f"images/{stem}{content.MIME_EXT[kind]}"
     asset = content.get_or_create_asset(course, path, data)

@@ -13,6 +13,14 @@ serialisation of every stored field except ``id`` and ``record_hash`` itself:
 Editing a record changes its hash; deleting one leaves a gap in ``seq`` and a broken ``prev_hash``
 link; reordering breaks the links; removing the last records leaves the chain head pointing past
 the end. The functions here are pure except ``verify_chain``/``verify_all`` (which read).
+
+All of that is recomputable by whoever can write the table (a database administrator who
+disables the triggers can edit a record, recompute its hash, the links after it and the head).
+So each record also stores ``record_mac`` = HMAC-SHA256 of its ``record_hash`` with a key kept
+outside the database (``keys.py``) and that key's id (``hmac_key_id``): without the key a rewrite
+no longer verifies. Records signed before the key existed have no MAC and are reported as
+*unkeyed*; an unkeyed record after a keyed one is broken (a MAC removed). Signed checkpoints of
+the chain head (``checkpoints.py``) catch what the key alone does not: see the README.
 """
 from __future__ import annotations
 
@@ -26,6 +34,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 
 from ..db import db
+from .keys import Keyring, keyring
 from .models import GENESIS_HASH, PledgeChainHead, PledgeSignature
 
 FORMAT = 1
@@ -98,22 +107,42 @@ class VerifyResult:
     ok: bool
     checked: int
     first_broken: BrokenRecord | None = None
+    #: records without a MAC (signed before the chain key existed): intact as far as the hashes
+    #: go, but not protected against a rewrite by whoever can write the table
+    unkeyed: int = 0
 
 
-def _own_problem(sig: PledgeSignature) -> str | None:
+def _own_problem(sig: PledgeSignature, ring: Keyring | None = None, keyed_before: bool = False) -> str | None:
+    """Why one record is not intact on its own: its text or content hash, and (with ``ring``) its
+    MAC. ``keyed_before``: a record before it in the chain has a MAC (so this one must have one)."""
     if sha256_hex(sig.rendered_text) != sig.text_hash:
         return "the stored text does not match its text_hash (text edited)"
     if record_hash(sig) != sig.record_hash:
         return "record_hash does not match the record's content (record edited)"
+    if ring is None:
+        return None
+    if sig.record_mac is None and sig.hmac_key_id is None:
+        return "no record_mac after records that have one (MAC removed)" if keyed_before else None
+    if not ring.knows(sig.hmac_key_id):
+        return f"record_mac made with key {sig.hmac_key_id}, which is not configured (cannot be checked)"
+    if not ring.verify(sig.hmac_key_id, sig.record_hash, sig.record_mac):
+        return "record_mac does not verify with the chain key (record rewritten in the database)"
     return None
 
 
-def verify_rows(instansi_id: int, rows: Iterable[PledgeSignature], head: PledgeChainHead | None = None) -> VerifyResult:
-    """Walk records in seq order; pure (no database). ``head`` (when given) catches removed last records."""
-    expected_seq, expected_prev, checked = 1, GENESIS_HASH, 0
+def record_mac(record_hash_hex: str, ring: Keyring | None = None) -> tuple[str, str]:
+    """(key id, MAC) for a new record: HMAC-SHA256 of its record_hash with the current chain key."""
+    return (ring or keyring()).mac(record_hash_hex)
+
+
+def verify_rows(instansi_id: int, rows: Iterable[PledgeSignature], head: PledgeChainHead | None = None,
+                ring: Keyring | None = None) -> VerifyResult:
+    """Walk records in seq order; pure (no database). ``head`` (when given) catches removed last
+    records; ``ring`` (when given) checks each record's MAC and counts the unkeyed ones."""
+    expected_seq, expected_prev, checked, unkeyed, keyed_before = 1, GENESIS_HASH, 0, 0, False
 
     def broken(seq: int, sig_id: int | None, reason: str, signer: str | None = None) -> VerifyResult:
-        return VerifyResult(instansi_id, False, checked, BrokenRecord(seq, sig_id, reason, signer))
+        return VerifyResult(instansi_id, False, checked, BrokenRecord(seq, sig_id, reason, signer), unkeyed)
 
     for sig in rows:
         if sig.seq != expected_seq:
@@ -123,10 +152,14 @@ def verify_rows(instansi_id: int, rows: Iterable[PledgeSignature], head: PledgeC
         if sig.prev_hash != expected_prev:
             return broken(sig.seq, sig.id, "prev_hash does not match the previous record (record removed or "
                                             "records reordered)", sig.signer_name)
-        problem = _own_problem(sig)
+        problem = _own_problem(sig, ring, keyed_before)
         if problem:
             return broken(sig.seq, sig.id, problem, sig.signer_name)
         checked += 1
+        if sig.record_mac is None:
+            unkeyed += 1
+        else:
+            keyed_before = True
         expected_seq, expected_prev = sig.seq + 1, sig.record_hash
     if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != expected_prev):
         if head.last_seq >= expected_seq:
@@ -134,11 +167,11 @@ def verify_rows(instansi_id: int, rows: Iterable[PledgeSignature], head: PledgeC
                      "(last record(s) removed)"
             return broken(expected_seq, None, reason)
         return broken(expected_seq - 1, None, f"the chain head (seq {head.last_seq}) does not match the last record")
-    return VerifyResult(instansi_id, True, checked)
+    return VerifyResult(instansi_id, True, checked, unkeyed=unkeyed if ring is not None else 0)
 
 
 def verify_chain(instansi_id: int, batch_size: int = 500) -> VerifyResult:
-    """Recompute every record of one instansi's chain (streamed in seq order)."""
+    """Recompute every record of one instansi's chain (streamed in seq order), with its MACs."""
     head = db.session.get(PledgeChainHead, instansi_id)
     result = db.session.execute(
         select(PledgeSignature)
@@ -147,21 +180,37 @@ def verify_chain(instansi_id: int, batch_size: int = 500) -> VerifyResult:
         .execution_options(yield_per=batch_size)
     )
     try:
-        return verify_rows(instansi_id, result.scalars(), head)
+        return verify_rows(instansi_id, result.scalars(), head, keyring())
     finally:
         result.close()  # a broken chain stops early: release the (server-side) cursor
 
 
-def verify_record(sig: PledgeSignature) -> bool:
-    """One record on its own (the public verification page): its hashes recompute and its prev link
-    matches the record before it (or GENESIS_HASH for seq 1)."""
-    if _own_problem(sig) is not None:
-        return False
+def record_status(sig: PledgeSignature) -> str:
+    """One record on its own (the public verification page): ``valid`` when its hashes recompute,
+    its MAC verifies and its prev link matches the record before it (or GENESIS_HASH for seq 1);
+    ``unkeyed`` when it is intact but signed before the chain key existed (no MAC, and no record
+    before it has one); ``invalid`` otherwise."""
+    keyed_before = sig.record_mac is None and sig.seq > 1 and db.session.scalar(
+        select(PledgeSignature.id).where(PledgeSignature.instansi_id == sig.instansi_id,
+                                         PledgeSignature.seq < sig.seq, PledgeSignature.record_mac.is_not(None))
+        .limit(1)
+    ) is not None
+    if _own_problem(sig, keyring(), keyed_before) is not None:
+        return "invalid"
     if sig.seq == 1:
-        return sig.prev_hash == GENESIS_HASH
-    previous = db.session.scalar(
-        select(PledgeSignature.record_hash).where(
-            PledgeSignature.instansi_id == sig.instansi_id, PledgeSignature.seq == sig.seq - 1
+        linked = sig.prev_hash == GENESIS_HASH
+    else:
+        previous = db.session.scalar(
+            select(PledgeSignature.record_hash).where(
+                PledgeSignature.instansi_id == sig.instansi_id, PledgeSignature.seq == sig.seq - 1
+            )
         )
-    )
-    return previous is not None and previous == sig.prev_hash
+        linked = previous is not None and previous == sig.prev_hash
+    if not linked:
+        return "invalid"
+    return "unkeyed" if sig.record_mac is None else "valid"
+
+
+def verify_record(sig: PledgeSignature) -> bool:
+    """Whether the record is valid and keyed (``record_status``)."""
+    return record_status(sig) == "valid"

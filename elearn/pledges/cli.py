@@ -1,8 +1,11 @@
-"""``flask --app elearn pledges ...``: check the signature chains (``verify``), create and list
-signing campaigns (``campaign-create``, ``campaign-list``). A thin layer over the services."""
+"""``flask --app elearn pledges ...``: check the signature chains (``verify``, with
+``--checkpoint FILE``), sign checkpoints of the chain heads (``checkpoint``, ``checkpoint-key``),
+create and list signing campaigns (``campaign-create``, ``campaign-list``). A thin layer over the
+services."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import click
 from flask import Flask
@@ -12,7 +15,7 @@ from sqlalchemy import func, select
 from ..db import db
 from ..errors import ServiceError
 from ..org.models import Instansi
-from . import chain, services
+from . import chain, checkpoints, keys, services
 from .models import Campaign, ElectionType, PledgeSignature
 
 pledges_cli = AppGroup("pledges", help="Pakta integritas: signing campaigns and signature chains.")
@@ -30,15 +33,25 @@ def _instansi(slug: str) -> Instansi:
 
 @pledges_cli.command("verify")
 @click.option("--instansi", "slug", help="Only this instansi (slug); default: every instansi.")
-def verify(slug: str | None) -> None:
-    """Recompute every signature's hash and link, per instansi. Prints the records checked, or the
-    first broken record (seq, id, signer, reason); exits 1 when any chain is broken."""
+@click.option("--checkpoint", "checkpoint_files", multiple=True, type=click.File("r", encoding="utf-8"),
+              help="A checkpoint file (pledges checkpoint): check its signatures and that each chain still "
+                   "holds the checkpointed head. Repeatable.")
+@click.option("--public-key", "public_key_file", type=click.File("rb"),
+              help="Trust this Ed25519 public key (PEM, from pledges checkpoint-key) for the checkpoints; "
+                   "default: this installation's checkpoint key.")
+def verify(slug: str | None, checkpoint_files: tuple[Any, ...], public_key_file: Any) -> None:
+    """Recompute every signature's hash, link and MAC (the chain key), per instansi. Prints the
+    records checked (and how many are unkeyed: signed before the chain key existed), or the first
+    broken record (seq, id, signer, reason); then each checkpoint's result. Exits 1 when any chain
+    is broken or any checkpoint fails."""
     instansis = [_instansi(slug)] if slug else db.session.scalars(select(Instansi).order_by(Instansi.slug)).all()
     broken = 0
     for instansi in instansis:
         result = chain.verify_chain(instansi.id)
         if result.ok:
-            click.echo(f"{instansi.slug}: {result.checked} record(s) checked, OK")
+            unkeyed = (f"; {result.unkeyed} unkeyed record(s) (signed before the chain key existed: a rewrite of "
+                       "these is caught only by a checkpoint)") if result.unkeyed else ""
+            click.echo(f"{instansi.slug}: {result.checked} record(s) checked, OK{unkeyed}")
             continue
         broken += 1
         record = result.first_broken
@@ -47,9 +60,75 @@ def verify(slug: str | None) -> None:
         signer = f", signer {record.signer}" if record.signer else ""
         click.echo(f"{instansi.slug}: BROKEN at seq {record.seq} ({where}{signer}): {record.reason}; "
                    f"{result.checked} record(s) before it OK", err=True)
+    if checkpoint_files:
+        broken += _verify_checkpoints(checkpoint_files, public_key_file, {i.slug for i in instansis} if slug else None)
     db.session.rollback()
     if broken:
         raise click.exceptions.Exit(1)
+
+
+def _verify_checkpoints(files: tuple[Any, ...], public_key_file: Any, only: set[str] | None) -> int:
+    """Check every checkpoint of the files; returns how many failed."""
+    try:
+        public = (keys.load_public_key(public_key_file.read()) if public_key_file is not None
+                  else keys.checkpoint_key().public_key())
+    except ValueError as exc:
+        raise click.ClickException(f"--public-key: {exc}") from None
+    trusted = {keys.public_key_id(public): public}
+    failed = 0
+    for handle in files:
+        try:
+            found = checkpoints.read_checkpoint_file(handle.read())
+        except ValueError as exc:
+            raise click.ClickException(f"{handle.name}: {exc}") from None
+        for checkpoint in found:
+            if only is not None and checkpoint.get("instansi") not in only:
+                continue
+            result = checkpoints.verify_checkpoint(checkpoint, trusted)
+            label = f"{handle.name}: checkpoint {result.instansi} seq {result.seq} ({checkpoint.get('created_at')})"
+            if result.ok:
+                click.echo(f"{label}: OK")
+            else:
+                failed += 1
+                click.echo(f"{label}: FAILED: {result.reason}", err=True)
+    return failed
+
+
+@pledges_cli.command("checkpoint")
+@click.option("--instansi", "slug", help="Only this instansi (slug); default: every instansi with signatures.")
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-", show_default=True,
+              help="Write the checkpoint file here (- for standard output).")
+def checkpoint(slug: str | None, output: Any) -> None:
+    """Verify each chain and sign a checkpoint of its head (instansi, seq, head hash, time, the
+    campaigns) with the checkpoint key. Keep the file away from the database server: pledges
+    verify --checkpoint FILE later shows whether the chain still holds each checkpointed head."""
+    instansis = [_instansi(slug)] if slug else db.session.scalars(select(Instansi).order_by(Instansi.slug)).all()
+    made = []
+    for instansi in instansis:
+        try:
+            found = checkpoints.create_checkpoint(instansi)
+        except ServiceError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from None
+        if found is None:
+            click.echo(f"{instansi.slug}: no signatures yet, no checkpoint", err=True)
+            continue
+        made.append(found)
+        click.echo(f"{instansi.slug}: checkpoint at seq {found['seq']}, head {found['head_hash'][:16]}…", err=True)
+    db.session.commit()
+    output.write(checkpoints.checkpoint_file(made))
+
+
+@pledges_cli.command("checkpoint-key")
+def checkpoint_key() -> None:
+    """Print the public key (PEM) that verifies this installation's checkpoints, and its id: keep it
+    with the checkpoint files to verify them elsewhere (pledges verify --public-key)."""
+    from cryptography.hazmat.primitives import serialization
+
+    public = keys.checkpoint_key().public_key()
+    click.echo(f"key id {keys.public_key_id(public)}", err=True)
+    click.echo(public.public_bytes(serialization.Encoding.PEM,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode(), nl=False)
 
 
 @pledges_cli.command("campaign-create")

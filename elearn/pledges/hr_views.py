@@ -24,6 +24,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -45,7 +46,7 @@ from ..errors import ServiceError
 from ..org.forms import options
 from ..org.models import Instansi, Unit
 from ..pagination import page_number, paginate
-from . import reports, services
+from . import checkpoints, reports, services
 from .hr_forms import ELECTION_LABELS, CampaignDatesForm, CampaignForm
 from .models import Campaign, PledgeSignature, PledgeText, PledgeTextVersion, SigningMethod
 
@@ -252,6 +253,7 @@ def campaign(campaign_id: int):  # type: ignore[no-untyped-def]
         may_edit=authz.can_edit_campaign(current_user, campaign),
         forced=current_user.role == Role.OPERATOR_SKPD,
         tz=campaign.instansi.timezone.iana,
+        checkpoint=checkpoints.latest_checkpoint(campaign.instansi_id),
     )
 
 
@@ -309,6 +311,11 @@ def zip_member_name(signature: PledgeSignature) -> str:
     return f"{signature.seq:05d}_{name}.pdf"
 
 
+def failed_note(signature: PledgeSignature) -> str:
+    return _("Dokumen pakta integritas %(name)s (nomor urut %(seq)s) tidak dapat dibuat. Hubungi pengelola "
+             "elearn; catatan tanda tangannya tetap tersimpan.", name=signature.signer_name, seq=signature.seq) + "\n"
+
+
 class _ZipSink:
     """A write-only, unseekable file for ``zipfile`` (which then writes data descriptors), from
     which the response takes what has been written so far."""
@@ -349,7 +356,14 @@ def skpd_zip(campaign_id: int, skpd_id: int):  # type: ignore[no-untyped-def]
         # PDFs are compressed already: store them
         with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
             for signature in signatures:
-                archive.writestr(zip_member_name(signature), render(signature))
+                try:
+                    document = render(signature)
+                except Exception:  # noqa: BLE001 (one bad record must not cut the archive short)
+                    current_app.logger.exception("pakta signature %s: its PDF could not be made for the ZIP",
+                                                 signature.id)
+                    archive.writestr(zip_member_name(signature)[:-4] + "-GAGAL.txt", failed_note(signature))
+                else:
+                    archive.writestr(zip_member_name(signature), document)
                 count += 1
                 yield sink.take()
             if not count:

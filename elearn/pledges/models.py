@@ -169,6 +169,10 @@ class PledgeSignature(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     #: sha256 of the canonical serialisation of every other field (chain.record_hash)
     record_hash: Mapped[str] = mapped_column(String(64))
+    #: HMAC-SHA256 (hex) of record_hash with the chain key kept outside the database, and the id of
+    #: that key (keys.py); both NULL for records signed before the key existed ("unkeyed")
+    hmac_key_id: Mapped[str | None] = mapped_column(String(16))
+    record_mac: Mapped[str | None] = mapped_column(String(64))
 
     campaign: Mapped[Campaign] = relationship(lazy="joined")
     user: Mapped[User] = relationship(lazy="select")
@@ -188,6 +192,29 @@ class PledgeChainHead(Base):
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id", ondelete="RESTRICT"), primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class PledgeCheckpoint(Base):
+    """A signed statement "the chain of this instansi had ``seq`` records ending in ``head_hash`` at
+    ``created_at``" (checkpoints.py). The JSON file HR exports and keeps offline is what counts; the
+    copy here lists them on the campaign page."""
+
+    __tablename__ = "pledge_checkpoints"
+    __table_args__ = (Index("ix_pledge_checkpoints_instansi_created", "instansi_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id", ondelete="RESTRICT"))
+    seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: id of the Ed25519 public key (keys.public_key_id) and the signature (base64) of ``payload``
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))
+    #: the signed canonical JSON
+    payload: Mapped[str] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<PledgeCheckpoint {self.instansi_id}@{self.seq}>"
 
 
 # --- immutability: the database refuses UPDATE and DELETE on pledge_signatures ------------------

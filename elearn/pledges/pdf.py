@@ -52,7 +52,7 @@ from ..accounts.nip import format_nip
 from ..i18n import local_datetime
 from . import text
 from .models import PledgeSignature, SigningMethod
-from .services import PANGKAT_NAMES, long_date
+from .services import PANGKAT_NAMES, long_date, stored_signature_problem
 
 FONT = "ElearnSans"
 FONT_FILES = {FONT: "Vera.ttf", f"{FONT}-Bold": "VeraBd.ttf", f"{FONT}-Italic": "VeraIt.ttf",
@@ -307,14 +307,41 @@ def _identity(signature: PledgeSignature, styles: dict[str, ParagraphStyle]) -> 
     return table
 
 
-def _signature_mark(signature: PledgeSignature, styles: dict[str, ParagraphStyle]) -> Flowable:
+def _unreadable_mark(styles: dict[str, ParagraphStyle]) -> Table:
+    """The box drawn instead of a stored signature image that cannot be drawn."""
+    box = Table([[Paragraph(escape(_("Tanda tangan tidak dapat ditampilkan")), styles["typed"])]],
+                colWidths=[SIGNATURE_BOX[0]], rowHeights=[SIGNATURE_BOX[1]], hAlign="LEFT")
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, MUTED), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                             ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+    return box
+
+
+def _log_unreadable(signature: PledgeSignature, problem: str) -> None:
+    current_app.logger.error("pakta signature %s (instansi %s, seq %s): the stored signature image cannot be "
+                             "drawn (%s); a placeholder is printed instead", signature.id, signature.instansi_id,
+                             signature.seq, problem)
+
+
+def _signature_mark(signature: PledgeSignature, styles: dict[str, ParagraphStyle],
+                    draw_image: bool = True) -> Flowable:
+    """The drawn signature (checked first like a new one: a record stored before the checks, or
+    written around them, may hold an image decoders choke on), the placeholder box when it cannot be
+    drawn (logged), or the typed name."""
     if signature.method == SigningMethod.DRAWN and signature.signature_png:
-        reader = ImageReader(BytesIO(signature.signature_png))
-        width, height = reader.getSize()
-        scale = min(SIGNATURE_BOX[0] / width, SIGNATURE_BOX[1] / height)
-        image = Image(BytesIO(signature.signature_png), width=width * scale, height=height * scale, mask="auto")
-        image.hAlign = "LEFT"
-        return image
+        problem = stored_signature_problem(signature.signature_png) if draw_image else "drawing it failed"
+        if problem is None:
+            try:
+                reader = ImageReader(BytesIO(signature.signature_png))
+                width, height = reader.getSize()
+                scale = min(SIGNATURE_BOX[0] / width, SIGNATURE_BOX[1] / height)
+                image = Image(BytesIO(signature.signature_png), width=width * scale, height=height * scale,
+                              mask="auto")
+                image.hAlign = "LEFT"
+                return image
+            except Exception as exc:  # noqa: BLE001 (whatever the decoder raises: the placeholder)
+                problem = f"{type(exc).__name__}: {exc}"
+        _log_unreadable(signature, problem)
+        return _unreadable_mark(styles)
     return Paragraph(escape(_("Ditandatangani secara elektronik dengan mengetik nama: %(name)s",
                               name=signature.typed_name or signature.signer_name)), styles["typed"])
 
@@ -327,10 +354,10 @@ def _right_half(parts: list[Flowable]) -> Table:
 
 
 def _signature_block(signature: PledgeSignature, styles: dict[str, ParagraphStyle],
-                     closing: list[Token] | None) -> Table:
+                     closing: list[Token] | None, draw_image: bool = True) -> Table:
     """The text's own closing (place and date, "Yang membuat pernyataan,", name, NIP) with the
     signature put above the signer's name; a standard closing when the text has none."""
-    mark = [Spacer(1, 2 * mm), _signature_mark(signature, styles), Spacer(1, 2 * mm)]
+    mark = [Spacer(1, 2 * mm), _signature_mark(signature, styles, draw_image), Spacer(1, 2 * mm)]
     name = Paragraph(f"<b><u>{escape(signature.signer_name)}</u></b>", styles["sign"])
     standard_tail = [Paragraph(escape(_("Yang membuat pernyataan,")), styles["sign"]), *mark, name,
                      Paragraph(escape(_("NIP %(nip)s", nip=format_nip(signature.signer_nip))), styles["sign"])]
@@ -381,9 +408,22 @@ def _verification_box(signature: PledgeSignature, url: str, styles: dict[str, Pa
 
 def signature_pdf(signature: PledgeSignature, url: str | None = None) -> bytes:
     """The signed document of one record (A4 portrait PDF bytes). Needs an app context (and a
-    request context or PUBLIC_BASE_URL for an absolute verification URL)."""
+    request context or PUBLIC_BASE_URL for an absolute verification URL). A drawn signature that
+    cannot be drawn becomes a placeholder box (logged), also when drawing fails only while the
+    document is built: the record is immutable, its document must still come out."""
     register_fonts()
     url = url or verification_url(signature)
+    try:
+        return _document(signature, url, draw_image=True)
+    except Exception as exc:  # noqa: BLE001
+        if signature.method != SigningMethod.DRAWN or not signature.signature_png:
+            raise
+        current_app.logger.error("pakta signature %s: building its PDF with the image failed (%s: %s)",
+                                 signature.id, type(exc).__name__, exc)
+        return _document(signature, url, draw_image=False)
+
+
+def _document(signature: PledgeSignature, url: str, draw_image: bool) -> bytes:
     version = signature.pledge_version
     with force_locale(version.language if version.language in ("id", "en") else "id"):
         styles = _styles()
@@ -399,7 +439,7 @@ def signature_pdf(signature: PledgeSignature, url: str | None = None) -> bytes:
         last = [main.pop()] if main else []
         closing = parsed[cut:] if cut is not None else None
         story += main
-        story.append(KeepTogether([*last, Spacer(1, 4 * mm), _signature_block(signature, styles, closing),
+        story.append(KeepTogether([*last, Spacer(1, 4 * mm), _signature_block(signature, styles, closing, draw_image),
                                    Spacer(1, 6 * mm), _verification_box(signature, url, styles)]))
 
         def on_page(canvas: Any, doc: Any) -> None:

@@ -244,17 +244,52 @@ class PngLayout:
     idat: bytes
 
 
+#: The chunks a drawn signature may carry, and nothing else. signature_pad's ``toDataURL('image/png')``
+#: is the browser's canvas encoder: Chromium (Skia) writes IHDR, sBIT, sRGB (or, for a wide-gamut
+#: canvas, a small iCCP profile instead), IDAT, IEND; Firefox writes IHDR, IDAT, IEND; Safari (Apple
+#: ImageIO) adds colour information (sRGB or iCCP), pHYs and, on larger images, Apple's iDOT (offsets
+#: for parallel decoding, ignored by other decoders). Listed too, being fixed-size and inert: gAMA,
+#: cHRM, bKGD, tIME. Critical chunks other than IHDR/IDAT/IEND (PLTE: the pad never writes a
+#: palette) and every other ancillary chunk (tEXt, zTXt, iTXt, eXIf, ...: text and metadata a
+#: signature has no use for, zTXt/iTXt inflating without bound) are refused. Each listed chunk
+#: appears at most once, before the image data, with at most this many bytes.
+ANCILLARY_CHUNKS = {b"sRGB": 1, b"gAMA": 4, b"cHRM": 32, b"sBIT": 4, b"pHYs": 9, b"bKGD": 6, b"tIME": 7,
+                    b"iDOT": 28, b"iCCP": 64 * 1024}
+#: an iCCP profile inflates to at most this (Skia's Display P3 profile: about 550 bytes)
+MAX_ICC_BYTES = 64 * 1024
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+#: Adam7 passes: (x start, y start, x step, y step)
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _check_icc(body: bytes) -> None:
+    """An iCCP chunk: a name of 1-79 bytes, NUL, method 0 and a zlib stream inflating to at most
+    MAX_ICC_BYTES (a zlib bomb is refused after reading MAX_ICC_BYTES + 1 bytes)."""
+    name_end = body.find(b"\0", 0, 80)
+    if name_end < 1 or len(body) < name_end + 3 or body[name_end + 1] != 0:
+        raise _bad_png()
+    inflater = zlib.decompressobj()
+    try:
+        profile = inflater.decompress(body[name_end + 2:], MAX_ICC_BYTES + 1)
+    except zlib.error:
+        raise _bad_png() from None
+    if len(profile) > MAX_ICC_BYTES or not inflater.eof or inflater.unused_data:
+        raise _bad_png()
+
+
 def parse_png(data: bytes) -> PngLayout:
     """Parse the PNG structure without decoding it: magic bytes, IHDR first and only once (length
-    13, valid bit depth and colour type), every chunk within the data with a correct CRC, no
-    critical chunk other than IHDR, PLTE, IDAT and IEND, the IDAT chunks one after another, IEND
-    last. Raises ``bad_png`` (what decoders such as Pillow and reportlab would refuse later, when
-    the record can no longer change, is refused here)."""
+    13, valid bit depth and colour type), every chunk within the data with a correct CRC, only the
+    chunks a canvas writes (IHDR, IDAT, IEND and ANCILLARY_CHUNKS, bounded; an iCCP profile's
+    inflated size too), the IDAT chunks one after another, IEND last. Raises ``bad_png`` (what
+    decoders such as Pillow and reportlab would refuse later, when the record can no longer change,
+    is refused here)."""
     if not data.startswith(PNG_MAGIC) or len(data) < 8 + 25 + 12:
         raise _bad_png()
-    pos, first, seen_iend, idat_done = 8, True, False, False
+    pos, first, seen_iend = 8, True, False
     width = height = depth = colour = interlace = 0
     idat: list[bytes] = []
+    seen: set[bytes] = set()
     previous = b""
     while pos < len(data):
         if pos + 12 > len(data):
@@ -267,25 +302,31 @@ def parse_png(data: bytes) -> PngLayout:
         (crc,) = struct.unpack(">I", data[pos + 8 + length:end])
         if zlib.crc32(kind + body) & 0xFFFFFFFF != crc or not kind.isalpha():
             raise _bad_png()
-        if idat and previous == b"IDAT" and kind != b"IDAT":
-            idat_done = True
         if first:
             if kind != b"IHDR" or length != 13:
                 raise _bad_png()
             width, height, depth, colour, compression, filtering, interlace = struct.unpack(">IIBBBBB", body)
-            if depth not in _VALID_DEPTHS.get(colour, ()) or compression or filtering or interlace > 1:
+            if depth not in _VALID_DEPTHS.get(colour, ()) or compression or filtering or interlace > 1 \
+                    or colour == 3:
                 raise _bad_png()
             first = False
         elif kind == b"IDAT":
-            if idat_done:  # image data split by another chunk
+            if idat and previous != b"IDAT":  # image data split by another chunk
                 raise _bad_png()
             idat.append(body)
-        elif kind[:1].isupper() and kind not in (b"PLTE", b"IEND"):  # a second IHDR, an unknown critical chunk
-            raise _bad_png()
         elif kind == b"IEND":
             seen_iend = True
             pos = end
             break
+        elif kind in ANCILLARY_CHUNKS:
+            # once each, before the image data (where the PNG specification puts them), bounded
+            if idat or kind in seen or length > ANCILLARY_CHUNKS[kind]:
+                raise _bad_png()
+            if kind == b"iCCP":
+                _check_icc(body)
+            seen.add(kind)
+        else:  # a second IHDR, PLTE, text, metadata, unknown chunks
+            raise _bad_png()
         previous = kind
         pos = end
     if not (idat and seen_iend) or pos != len(data):
@@ -299,22 +340,24 @@ def png_size(data: bytes) -> tuple[int, int]:
     return layout.width, layout.height
 
 
-#: a drawn signature with at least this many non-zero alpha bytes in its (filtered) pixel data is
-#: inked beyond doubt and is not decoded (see _stroke_bytes); fewer go through the full check (_ink)
-CLEAR_INK_BYTES = 500
+def _raw_size(layout: PngLayout) -> int:
+    """The exact size of the inflated image data the header promises (filter bytes included)."""
+    bits = _CHANNELS[layout.colour] * layout.depth
+
+    def rows(width: int, height: int) -> int:
+        return height * (1 + (width * bits + 7) // 8) if width and height else 0
+
+    if not layout.interlace:
+        return rows(layout.width, layout.height)
+    return sum(rows((layout.width - x0 + dx - 1) // dx, (layout.height - y0 + dy - 1) // dy)
+               for x0, y0, dx, dy in _ADAM7)
 
 
-def _stroke_bytes(layout: PngLayout) -> int | None:
-    """For the PNGs signature_pad makes (8-bit grey+alpha or RGBA, not interlaced, transparent
-    background): the number of non-zero alpha bytes in the filtered pixel data, after checking that
-    the data inflates to exactly the size the header promises and every row has a valid filter type
-    (``bad_png`` otherwise). 0 means fully transparent: every PNG filter of an all-zero channel is
-    zero, and the first non-zero alpha value in scan order always shows as itself. None for other
-    kinds of PNG (decoded instead)."""
-    if layout.depth != 8 or layout.colour not in (4, 6) or layout.interlace:
-        return None
-    stride = 1 + layout.width * (2 if layout.colour == 4 else 4)
-    expected = stride * layout.height
+def inflate_pixels(layout: PngLayout) -> bytes:
+    """The image data, inflated, after checking that it inflates to exactly the size the header
+    promises (never more than that plus one byte is inflated: a zlib bomb in IDAT stops there) and,
+    when not interlaced, that every row has a valid filter type. Raises ``bad_png``."""
+    expected = _raw_size(layout)
     inflater = zlib.decompressobj()
     try:
         raw = inflater.decompress(layout.idat, expected + 1)
@@ -322,13 +365,59 @@ def _stroke_bytes(layout: PngLayout) -> int | None:
         raise _bad_png() from None
     if len(raw) != expected or not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
         raise _bad_png()
-    if max(raw[::stride]) > 4:  # each row's filter type
-        raise _bad_png()
+    if not layout.interlace:
+        stride = expected // layout.height
+        if max(raw[::stride]) > 4:  # each row's filter type
+            raise _bad_png()
+    return raw
+
+
+#: a drawn signature with at least this many non-zero alpha bytes in its (filtered) pixel data is
+#: inked beyond doubt and is not decoded (see _stroke_bytes); fewer go through the full check (_ink)
+CLEAR_INK_BYTES = 500
+
+
+def _stroke_bytes(layout: PngLayout, raw: bytes) -> int | None:
+    """For the PNGs signature_pad makes (8-bit grey+alpha or RGBA, not interlaced, transparent
+    background): the number of non-zero alpha bytes in the filtered pixel data ``raw``
+    (``inflate_pixels``). 0 means fully transparent: every PNG filter of an all-zero channel is
+    zero, and the first non-zero alpha value in scan order always shows as itself. None for other
+    kinds of PNG (decoded instead)."""
+    if layout.depth != 8 or layout.colour not in (4, 6) or layout.interlace:
+        return None
     # PNG filters work per channel (the neighbour ``bpp`` bytes back): the alpha bytes alone say
     # where the image is not transparent, whatever colour its transparent pixels carry
     bpp = 2 if layout.colour == 4 else 4
-    alpha = b"".join(raw[row + bpp:row + stride:bpp] for row in range(0, expected, stride))
+    stride = 1 + layout.width * bpp
+    alpha = b"".join(raw[row + bpp:row + stride:bpp] for row in range(0, len(raw), stride))
     return len(alpha) - alpha.count(0)
+
+
+def _check_png_dimensions(width: int, height: int) -> None:
+    if not (PNG_WIDTH[0] <= width <= PNG_WIDTH[1] and PNG_HEIGHT[0] <= height <= PNG_HEIGHT[1]):
+        raise ServiceError(
+            _("Ukuran gambar tanda tangan %(w)s×%(h)s piksel tidak diterima (lebar %(wmin)s–%(wmax)s, tinggi "
+              "%(hmin)s–%(hmax)s piksel).", w=width, h=height, wmin=PNG_WIDTH[0], wmax=PNG_WIDTH[1],
+              hmin=PNG_HEIGHT[0], hmax=PNG_HEIGHT[1]),
+            "png_dimensions",
+        )
+
+
+def stored_signature_problem(data: bytes | None) -> str | None:
+    """Why a stored drawn signature cannot be drawn safely (the PDFs check a record before drawing
+    it: records signed before these checks existed may carry anything), or None. The structure,
+    chunks, size, dimensions and image data as ``check_signature_png`` checks them, without the ink."""
+    if not data:
+        return "no image"
+    if len(data) > MAX_PNG_BYTES:
+        return f"{len(data)} bytes, more than {MAX_PNG_BYTES}"
+    try:
+        layout = parse_png(data)
+        _check_png_dimensions(layout.width, layout.height)
+        inflate_pixels(layout)
+    except ServiceError as exc:
+        return exc.code
+    return None
 
 
 def check_signature_png(data: bytes | None) -> tuple[int, int]:
@@ -337,10 +426,10 @@ def check_signature_png(data: bytes | None) -> tuple[int, int]:
     without ink (``signature_blank``: flattened on white, too few dark pixels or a tiny inked
     area). Returns (width, height).
 
-    signature_pad's PNGs are checked without decoding them with Pillow: the structure, the pixel
-    data's exact size and filters (``_stroke_bytes``); fully transparent is blank, and one with
-    plenty of strokes (CLEAR_INK_BYTES) is accepted as it is. Everything else, a few strokes or a dot
-    included, is decoded and measured (``_ink``). (So a crafted request could sign with a colour
+    signature_pad's PNGs are checked without decoding them with Pillow: the structure and chunks
+    (``parse_png``), the pixel data's exact size and filters (``inflate_pixels``, for every PNG);
+    fully transparent is blank, and one with plenty of strokes (CLEAR_INK_BYTES) is accepted as it
+    is. Everything else, a few strokes or a dot included, is decoded and measured (``_ink``). (So a crafted request could sign with a colour
     barely visible on paper; the pad draws dark ink.)"""
     if not data:
         raise ServiceError(_("Tanda tangan belum digambar."), "signature_blank")
@@ -349,14 +438,9 @@ def check_signature_png(data: bytes | None) -> tuple[int, int]:
                            "png_too_large")
     layout = parse_png(data)
     width, height = layout.width, layout.height
-    if not (PNG_WIDTH[0] <= width <= PNG_WIDTH[1] and PNG_HEIGHT[0] <= height <= PNG_HEIGHT[1]):
-        raise ServiceError(
-            _("Ukuran gambar tanda tangan %(w)s×%(h)s piksel tidak diterima (lebar %(wmin)s–%(wmax)s, tinggi "
-              "%(hmin)s–%(hmax)s piksel).", w=width, h=height, wmin=PNG_WIDTH[0], wmax=PNG_WIDTH[1],
-              hmin=PNG_HEIGHT[0], hmax=PNG_HEIGHT[1]),
-            "png_dimensions",
-        )
-    strokes = _stroke_bytes(layout)
+    _check_png_dimensions(width, height)
+    raw = inflate_pixels(layout)
+    strokes = _stroke_bytes(layout, raw)
     if strokes == 0 or ((strokes is None or strokes < CLEAR_INK_BYTES) and _ink(data) is None):
         raise ServiceError(_("Tanda tangan kosong atau terlalu kecil. Gambar tanda tangan Anda di kotak yang "
                              "tersedia."), "signature_blank")
@@ -594,6 +678,7 @@ def _insert_link(prepared: PreparedSignature, last_seq: int, last_hash: str) -> 
     session). A second signature of the same campaign, or a taken seq, raises IntegrityError."""
     row = PledgeSignature(**prepared.values, seq=last_seq + 1, prev_hash=last_hash)
     row.record_hash = chain.record_hash(row)
+    row.hmac_key_id, row.record_mac = chain.record_mac(row.record_hash)
     table = PledgeSignature.__table__
     values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
     row.id = db.session.execute(insert(table).values(values).returning(table.c.id)).scalar_one()

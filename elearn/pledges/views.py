@@ -226,9 +226,12 @@ def receipt(campaign_id: int):  # type: ignore[no-untyped-def]
     campaign, signature = _load_mine(campaign_id)
     if signature is None:
         return redirect(url_for("pledges.sign", campaign_id=campaign.id))
-    png = base64.b64encode(signature.signature_png).decode() if signature.signature_png else None
+    png = None
+    drawable = not signature.signature_png or services.stored_signature_problem(signature.signature_png) is None
+    if signature.signature_png and drawable:
+        png = base64.b64encode(signature.signature_png).decode()
     return render_template(
-        "pledges/receipt.html", campaign=campaign, signature=signature, signature_png=png,
+        "pledges/receipt.html", campaign=campaign, signature=signature, signature_png=png, drawable=drawable,
         signed_at=signed_at_label(signature),
         text_html=text.to_html(signature.rendered_text),
         verify_url=verification_url(signature),
@@ -275,7 +278,7 @@ def verify(code: str):  # type: ignore[no-untyped-def]
             unit=signature.unit.name if signature.unit is not None else None,
             signed_on=services.long_date(signature.signed_at.astimezone(_zoneinfo(campaign)).date(),
                                          _language()),
-            valid=chain.verify_record(signature),
+            status=chain.record_status(signature),
         ))
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "no-store"
