@@ -7,8 +7,9 @@
 - a NUL byte in the path (404) or in the query, a form, a file name or a JSON body (400): both
   databases would be asked to store or compare it, and PostgreSQL refuses text with NUL;
 - response headers: HSTS in production, ``Cache-Control: no-store`` on every dynamic response that
-  does not choose its own caching (pages and downloads with personal data stay out of shared and
-  browser caches; static files keep theirs). (``Allow`` on 405: the error handler, errors.py.)
+  does not opt into caching with a max-age (pages and downloads with personal data stay out of
+  shared and browser caches; static files and course images keep theirs). (``Allow`` on 405: the
+  error handler, errors.py.)
 """
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ def _http_headers(response: Response) -> Response:
         response.headers.setdefault(
             "Strict-Transport-Security", f"max-age={current_app.config['HSTS_MAX_AGE']}; includeSubDomains"
         )
-    if "Cache-Control" not in response.headers and request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"
+    # (a view opts into caching with a max-age: a course image; send_file's max_age=0 does not)
+    if request.endpoint != "static" and not response.cache_control.max_age:
+        response.cache_control.no_store = True
     return response

@@ -2,6 +2,8 @@
 INTEGER) answers 404/400 instead of 500, caching and security headers, allowed hosts, 405 ``Allow``."""
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,10 +11,13 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
+from elearn import create_app
 from elearn.accounts.models import Role, User
+from elearn.courses.models import CourseAsset
 from elearn.db import db
 from elearn.http_guards import MAX_DB_INT
 
+from pledge_support import make_campaign
 from support import login
 
 BEYOND_INT = MAX_DB_INT + 1  # 2**31
@@ -102,3 +107,127 @@ def test_nul_in_a_json_body_answers_400(client, make_course, superadmin) -> None
 def _name_of(app: Flask, user_id: int) -> Any:
     with app.app_context():
         return db.session.scalar(select(User.password_hash).where(User.id == user_id))
+
+
+# --- caching ---------------------------------------------------------------------------------------
+
+def test_pages_of_a_signed_in_user_are_not_stored(client, make_user) -> None:
+    login(client, make_user())
+    for url in ("/", "/kursus/", "/pakta/", "/akun/kata-sandi"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.cache_control.no_store, url
+
+
+def test_downloads_are_not_stored(app: Flask, client, make_user) -> None:
+    """The XLSX export answers through send_file (``no-cache, max-age=0``): no-store is added."""
+    admin = make_user(Role.ADMIN_BKPSDM)
+    with app.app_context():
+        campaign_id = make_campaign(admin.instansi_id).id
+        db.session.commit()
+    login(client, admin)
+    for url in (f"/pakta/kampanye/{campaign_id}/ekspor.xlsx", f"/pakta/kampanye/{campaign_id}/ekspor.csv"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.cache_control.no_store, url
+
+
+def test_static_files_keep_their_caching(client) -> None:
+    response = client.get("/static/favicon.svg")
+    response.close()
+    assert response.status_code == 200
+    assert not response.cache_control.no_store
+
+
+def _course_image(app: Flask, course_id: int) -> str:
+    data = b"\x89PNG\r\n\x1a\n" + hashlib.sha256(str(course_id).encode()).digest()
+    digest = hashlib.sha256(data).hexdigest()
+    with app.app_context():
+        db.session.add(CourseAsset(course_id=course_id, path="images/x.png", content_hash=digest,
+                                   mimetype="image/png", data=data))
+        db.session.commit()
+    return f"/kursus/aset/{digest}.png"
+
+
+def test_images_of_an_instansi_course_are_cached_privately(app: Flask, client, make_course, make_user) -> None:
+    person = make_user()
+    own = _course_image(app, make_course(instansi_id=person.instansi_id).course_id)
+    shipped = _course_image(app, make_course().course_id)
+    login(client, person)
+    response = client.get(own)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert client.get(shipped).headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+# --- 405, HSTS, allowed hosts ---------------------------------------------------------------------
+
+def test_method_not_allowed_names_the_allowed_methods(client) -> None:
+    response = client.delete("/masuk")
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} >= {"GET", "POST"}
+    assert "Metode tidak diizinkan" in response.get_data(as_text=True)
+    response = client.put("/keluar", headers={"Accept": "application/json"})
+    assert response.status_code == 405 and response.headers["Allow"].strip() in ("POST, OPTIONS", "OPTIONS, POST")
+
+
+@pytest.fixture
+def production(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Flask]:
+    """create_app in production mode (sharing the test database), with extra settings."""
+    created: list[Flask] = []
+    monkeypatch.setenv("ELEARN_SECRET_KEY", "k" * 64)
+    for name in ("ELEARN_ALLOWED_HOSTS", "ELEARN_PUBLIC_BASE_URL", "ELEARN_TRUSTED_PROXIES"):
+        monkeypatch.delenv(name, raising=False)
+
+    def build(**settings: Any) -> Flask:
+        prod = create_app({"ELEARN_ENV": "production", "DATABASE_URL": app.config["DATABASE_URL"], **settings})
+        created.append(prod)
+        return prod
+
+    yield build
+    for prod in created:
+        db.get_engine(prod).dispose()
+
+
+def test_production_sends_hsts(production) -> None:
+    prod = production(ALLOWED_HOSTS="elearn.kotacontoh.go.id")
+    response = prod.test_client().get("/masuk", base_url="https://elearn.kotacontoh.go.id")
+    assert response.status_code == 200
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_development_sends_no_hsts(client) -> None:
+    assert "Strict-Transport-Security" not in client.get("/masuk").headers
+
+
+def test_production_needs_allowed_hosts_or_a_public_base_url(production) -> None:
+    with pytest.raises(RuntimeError, match="ELEARN_ALLOWED_HOSTS"):
+        production()
+
+
+def test_hosts_outside_the_allowed_list_get_400(production, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ELEARN_ALLOWED_HOSTS", "elearn.kotacontoh.go.id, .bkpsdm.kotacontoh.go.id")
+    prod = production()
+    client = prod.test_client()
+    assert client.get("/masuk", base_url="https://elearn.kotacontoh.go.id").status_code == 200
+    assert client.get("/masuk", base_url="https://uji.bkpsdm.kotacontoh.go.id").status_code == 200
+    refused = client.get("/masuk", base_url="https://penipu.example")
+    assert refused.status_code == 400
+    assert "Alamat situs ini tidak dikenal" in refused.get_data(as_text=True)
+    assert client.get("/verifikasi/pakta/ABCD", base_url="https://penipu.example").status_code == 400
+
+
+def test_a_forwarded_host_is_checked_too(production) -> None:
+    prod = production(ALLOWED_HOSTS="elearn.kotacontoh.go.id", TRUSTED_PROXIES=1)
+    client = prod.test_client()
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    assert client.get("/masuk", base_url="http://elearn.kotacontoh.go.id", headers=headers).status_code == 200
+    forged = {**headers, "X-Forwarded-Host": "penipu.example"}
+    assert client.get("/masuk", base_url="http://elearn.kotacontoh.go.id", headers=forged).status_code == 400
+
+
+def test_public_base_url_alone_allows_its_host(production) -> None:
+    prod = production(PUBLIC_BASE_URL="https://elearn.kotacontoh.go.id/")
+    client = prod.test_client()
+    assert client.get("/masuk", base_url="https://elearn.kotacontoh.go.id").status_code == 200
+    assert client.get("/masuk", base_url="https://penipu.example").status_code == 400
