@@ -17,6 +17,14 @@ class ServiceError(Exception):
         self.code = code
 
 
+def code_unavailable(slug: str) -> ServiceError:
+    """A code (slug) some row already has. Course, bank, quiz and tag codes are unique across every
+    instansi, so the answer is the same whoever owns that row: it never tells that another instansi
+    uses the code, nor what that row is."""
+    return ServiceError(_("Kode %(slug)s tidak tersedia. Pilih kode lain, misalnya dengan awalan singkatan "
+                          "instansi Anda.", slug=slug), "slug_taken")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(err: CSRFError):  # type: ignore[no-untyped-def]
