@@ -187,3 +187,15 @@ def _instansi_of(app: Flask, user: User) -> Any:
 def _last_audit_ip(app: Flask) -> str | None:
     with app.app_context():
         return db.session.scalar(select(AuditEvent.ip).order_by(AuditEvent.id.desc()).limit(1))
+
+
+def test_the_login_limit_comes_from_the_environment(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ELEARN_LOGIN_LIMIT_PER_IP", "60 per minute;600 per hour")
+    monkeypatch.setenv("ELEARN_TRUSTED_PROXIES", "2")
+    other = create_app({"ELEARN_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": app.config["DATABASE_URL"]})
+    assert other.config["LOGIN_LIMIT_PER_IP"] == "60 per minute;600 per hour"
+    assert other.config["TRUSTED_PROXIES"] == 2
+    db.get_engine(other).dispose()
+    monkeypatch.setenv("ELEARN_TRUSTED_PROXIES", "satu")
+    with pytest.raises(RuntimeError, match="ELEARN_TRUSTED_PROXIES"):
+        create_app({"ELEARN_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": app.config["DATABASE_URL"]})
