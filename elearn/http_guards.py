@@ -74,6 +74,7 @@ def _http_headers(response: Response) -> Response:
             "Strict-Transport-Security", f"max-age={current_app.config['HSTS_MAX_AGE']}; includeSubDomains"
         )
     # (a view opts into caching with a max-age: a course image; send_file's max_age=0 does not)
-    if request.endpoint != "static" and not response.cache_control.max_age:
-        response.cache_control.no_store = True
+    cache = response.cache_control
+    if request.endpoint != "static" and not cache.max_age and not cache.no_store:
+        cache.no_store = True
     return response
