@@ -154,7 +154,8 @@ def setup_data(url: str, signers: int, campaigns: int) -> tuple[list[str], list[
     from elearn.pledges.models import Campaign, ElectionType
 
     import_all_models()
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-setup", "ELEARN_ENV": "production"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-setup", "ELEARN_ENV": "production",
+                      "ALLOWED_HOSTS": "127.0.0.1"})
     with app.app_context():
         engine = db.get_engine(app)
         Base.metadata.create_all(engine)
@@ -220,7 +221,7 @@ class Server:
     def __init__(self, app_spec: str, url: str, workers: int, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         env = {**os.environ, "ELEARN_DATABASE_URL": url, "ELEARN_SECRET_KEY": secrets.token_hex(32),
-               "ELEARN_ENV": "production", "PYTHONPATH": str(ROOT)}
+               "ELEARN_ENV": "production", "ELEARN_ALLOWED_HOSTS": "127.0.0.1", "PYTHONPATH": str(ROOT)}
         env.pop("ELEARN_RATELIMIT_STORAGE_URI", None)
         env.update(extra_env or {})
         self.process = subprocess.Popen(
@@ -640,7 +641,7 @@ def main() -> int:
 
         # --- the chain ---
         env = {**os.environ, "ELEARN_DATABASE_URL": database.url, "ELEARN_SECRET_KEY": "bench-verify",
-               "ELEARN_ENV": "production"}
+               "ELEARN_ENV": "production", "ELEARN_ALLOWED_HOSTS": "127.0.0.1"}
         verify = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "elearn", "pledges", "verify"],
                                 env=env, cwd=ROOT, capture_output=True, text=True)
         print(f"\nflask --app elearn pledges verify (exit {verify.returncode}):")

@@ -8,7 +8,7 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application. ``config`` overrides defaults and ELEARN_* environment variables."""
-    from . import cli, i18n
+    from . import cli, http_guards, i18n
     from .config import load_config
     from .db import db
     from .errors import register_error_handlers
@@ -17,6 +17,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
+    http_guards.init_app(app)  # (before the blueprints: their routes use its int converter)
 
     db.init_app(app)
     csrf.init_app(app)

@@ -5,6 +5,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -23,6 +24,9 @@ ENV_KEYS = {
     "ELEARN_PLEDGE_HMAC_KEY": "PLEDGE_HMAC_KEY",
     "ELEARN_PLEDGE_KEY_FILE": "PLEDGE_KEY_FILE",
     "ELEARN_PLEDGE_CHECKPOINT_KEY_FILE": "PLEDGE_CHECKPOINT_KEY_FILE",
+    "ELEARN_TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "ELEARN_ALLOWED_HOSTS": "ALLOWED_HOSTS",
+    "ELEARN_LOGIN_LIMIT_PER_IP": "LOGIN_LIMIT_PER_IP",
 }
 
 
@@ -68,6 +72,14 @@ class DefaultConfig:
     #: e.g. https://elearn.kotacontoh.go.id: the host the QR codes of signed PDFs point at (None: the
     #: host of the request that makes the PDF)
     PUBLIC_BASE_URL: str | None = None
+    #: how many reverse proxies in front of the app append to X-Forwarded-For/-Proto/-Host (nginx
+    #: terminating HTTPS: 1). 0: the connecting address is the client (no proxy, or not trusted)
+    TRUSTED_PROXIES = 0
+    #: host names the app answers to (comma-separated; ``.example.go.id`` also allows its subdomains);
+    #: other Host headers get 400. Required in production unless PUBLIC_BASE_URL is set (then its host)
+    ALLOWED_HOSTS: str | list[str] | None = None
+    #: Strict-Transport-Security on every response in production (HTTPS only, a year)
+    HSTS_MAX_AGE = 365 * 24 * 3600
     #: the course folders (content validate/sync); None: courses/ next to the package (a checkout)
     CONTENT_ROOT: str | None = None
     #: the question bank folders (content validate/sync); None: quizzes/ next to the package (a checkout)
@@ -103,6 +115,13 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     except (TypeError, ValueError):
         raise RuntimeError("ELEARN_PLEDGE_REAUTH_SECONDS must be a whole number of seconds (0: always ask "
                            "for the password when signing a pakta)") from None
+    try:
+        app.config["TRUSTED_PROXIES"] = int(app.config["TRUSTED_PROXIES"])
+        if app.config["TRUSTED_PROXIES"] < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise RuntimeError("ELEARN_TRUSTED_PROXIES must be the number of reverse proxies in front of the app "
+                           "(0: none, 1: one nginx)") from None
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'elearn.db'}"
@@ -118,3 +137,25 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if key not in (overrides or {}):
             app.config[key] = not development
+    _load_allowed_hosts(app, development)
+
+
+def _load_allowed_hosts(app: Flask, development: bool) -> None:
+    """ALLOWED_HOSTS becomes Flask's TRUSTED_HOSTS (a request with another Host header gets 400),
+    so no absolute URL (the QR code of a signed PDF, an activation slip) is built from a Host
+    header an attacker chose. Production without ALLOWED_HOSTS: the host of PUBLIC_BASE_URL."""
+    hosts = app.config.get("ALLOWED_HOSTS")
+    if isinstance(hosts, str):
+        hosts = [h.strip().lower() for h in hosts.split(",") if h.strip()]
+    if not hosts and not development and app.config.get("PUBLIC_BASE_URL"):
+        hostname = urlsplit(app.config["PUBLIC_BASE_URL"]).hostname
+        hosts = [hostname] if hostname else None
+    if not hosts and not development:
+        raise RuntimeError(
+            "ELEARN_ALLOWED_HOSTS is not set. Set it to the host names of this installation "
+            "(e.g. elearn.kotacontoh.go.id), or set ELEARN_PUBLIC_BASE_URL, so links in PDFs and "
+            "activation slips never come from a forged Host header."
+        )
+    app.config["ALLOWED_HOSTS"] = hosts or None
+    if hosts:
+        app.config["TRUSTED_HOSTS"] = hosts

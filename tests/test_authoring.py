@@ -167,7 +167,7 @@ def test_course_form_errors(client, login_as, trainer, make_course) -> None:
     make_course(slug="sudah-ada")
     page = client.post("/penyusunan/baru", data={"slug": "sudah-ada", "title": "X", "summary": "Y",
                                                  "audience": ["pns"], "jp": "1", "label": "1"}).get_data(as_text=True)
-    assert "Kode kursus sudah-ada sudah dipakai." in page
+    assert "Kode sudah-ada tidak tersedia." in page
     page = client.post("/penyusunan/baru", data={"slug": "Huruf Besar", "title": "X", "summary": "Y",
                                                  "jp": "1", "label": "1"}).get_data(as_text=True)
     assert "Hanya huruf kecil a-z" in page

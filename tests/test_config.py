@@ -66,7 +66,8 @@ def test_production_requires_a_secret_key(tmp_path, monkeypatch) -> None:
 
 def test_production_cookies_are_secure(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("ELEARN_SECRET_KEY", "k" * 64)
-    prod = create_app({"ELEARN_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
+    prod = create_app({"ELEARN_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+                       "ALLOWED_HOSTS": "elearn.kotacontoh.go.id"})
     assert prod.config["SESSION_COOKIE_SECURE"] is True
     assert prod.config["REMEMBER_COOKIE_SECURE"] is True
     assert prod.config["SESSION_COOKIE_HTTPONLY"] is True

@@ -490,7 +490,7 @@ def test_bank_creation_and_the_shipped_bank_is_read_only_for_trainers(app, clien
         bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == "bank-baru"))
         assert bank.instansi_id == people["instansi_a"] and bank.description == "Untuk guru."
     page = client.post("/penyusunan/soal/baru", data={"slug": "bank-baru", "title": "Lagi"}).get_data(as_text=True)
-    assert "sudah dipakai" in page
+    assert "Kode bank-baru tidak tersedia." in page
     assert client.post("/penyusunan/soal/baru", data={"slug": "tag", "title": "X"}).status_code == 200
     assert client.get("/penyusunan/soal/bank/bawaan").status_code == 200
     assert client.get("/penyusunan/soal/bank/bawaan/baru/true_false").status_code == 403
@@ -507,7 +507,7 @@ def test_tags_create_rename_and_list_counts(app, client, people, bank) -> None:
     _create(client, bank, SAMPLES["single_choice"])
     assert client.post("/penyusunan/soal/tag/", data={"slug": "guru", "label": "Guru"}).status_code == 302
     page = client.post("/penyusunan/soal/tag/", data={"slug": "guru", "label": "Lagi"}).get_data(as_text=True)
-    assert "sudah ada" in page
+    assert "Kode guru tidak tersedia." in page
     assert client.post("/penyusunan/soal/tag/kampanye", data={"label": "Kampanye pemilihan"}).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Tag.label).where(Tag.slug == "kampanye")) == "Kampanye pemilihan"

@@ -12,7 +12,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from ..accounts.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..extensions import limiter
+from ..extensions import mark_password_refused, refused_password_limit
 from ..i18n import LANG_COOKIE
 from . import services
 from .forms import ActivationForm, ChangePasswordForm, LanguageForm, LoginForm
@@ -54,12 +54,8 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_IP"]
-
-
 @bp.route("/masuk", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@refused_password_limit()
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -74,13 +70,14 @@ def login():  # type: ignore[no-untyped-def]
             login_user(result.user)
             services.mark_password_proved(result.user)
             return redirect(safe_next(form.next.data) or url_for("core.home"))
+        mark_password_refused()
         error = result.error
         status = 429 if result.locked_until is not None else 200
     return render_template("auth/login.html", form=form, error=error), status
 
 
 @bp.route("/aktivasi", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@refused_password_limit()
 def activate():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -91,6 +88,8 @@ def activate():  # type: ignore[no-untyped-def]
             user = services.activate(form.nip.data, form.code.data, form.password.data, form.confirm.data)
         except ServiceError as exc:
             db.session.commit()  # keep the failure count
+            if not exc.code.startswith("password_"):  # a guess (not a new password the policy refused)
+                mark_password_refused()
             error = exc.message
         else:
             db.session.commit()

@@ -20,7 +20,7 @@ from ..audit.services import record
 from ..content import courses as content
 from ..content.markdown import render_sections
 from ..db import db
-from ..errors import ServiceError
+from ..errors import ServiceError, code_unavailable
 from .models import Course, CourseAsset, CourseVersion, CourseVersionModule, ModuleVersion, VersionStatus
 
 DEFAULT_COMPLETION = {"modules": "all"}
@@ -91,7 +91,7 @@ def create_course(actor: User, *, slug: str, title: str, summary: str, audience:
     if not content.SLUG.match(slug) or len(slug) > 64:
         raise ServiceError(_("Kode kursus hanya boleh huruf kecil a-z, angka dan tanda minus (maks. 64)."), "slug")
     if db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
-        raise ServiceError(_("Kode kursus %(slug)s sudah dipakai.", slug=slug), "slug_taken")
+        raise code_unavailable(slug)
     course = Course(slug=slug, instansi_id=instansi_id)
     db.session.add(course)
     db.session.flush()

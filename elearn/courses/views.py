@@ -224,13 +224,17 @@ def asset(filename: str):  # type: ignore[no-untyped-def]
         .join(Course, Course.id == CourseAsset.course_id)
         .where(CourseAsset.content_hash == content_hash)
     ).all()
-    visible = [(asset_id, stored_type) for asset_id, stored_type, course in candidates
+    visible = [(asset_id, stored_type, course) for asset_id, stored_type, course in candidates
                if stored_type == mimetype and authz.can_see_course(current_user, course)]
     if not visible:
         abort(404)
-    asset_id, stored_type = visible[0]
+    asset_id, stored_type, _course = visible[0]
     data = db.session.scalar(select(CourseAsset.data).where(CourseAsset.id == asset_id))
     response = Response(data, mimetype=stored_type)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    # shared caches may keep an image of a published shipped course (public content); an instansi's
+    # own course or a draft stays in the browser's private cache
+    shared = any(course.instansi_id is None and course.published_version_id is not None
+                 for _id, _type, course in visible)
+    response.headers["Cache-Control"] = f"{'public' if shared else 'private'}, max-age=31536000, immutable"
     response.set_etag(content_hash)
     return response.make_conditional(request)

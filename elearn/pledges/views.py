@@ -23,7 +23,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -39,7 +38,7 @@ from ..accounts.models import User
 from ..auth import services as auth_services
 from ..db import db, utcnow
 from ..errors import ServiceError
-from ..extensions import limiter
+from ..extensions import limiter, mark_password_refused, refused_password_limit
 from . import chain, services, text
 from .forms import MAX_STROKES, SignForm
 from .models import Campaign, PledgeSignature, SigningMethod
@@ -123,19 +122,10 @@ def index():  # type: ignore[no-untyped-def]
 
 # --- signing ----------------------------------------------------------------------------------------
 
-def _password_failed(response: Response) -> bool:
-    """Flask-Limiter counts a signing POST against the IP only when the password was refused."""
-    return bool(g.get("pledge_password_refused"))
-
-
 def _no_password_typed() -> bool:
     """A signing POST without a password (inside the recent-authentication window) guesses
     nothing: the per-IP limit is not even consulted (no round trip to the limiter's storage)."""
     return not request.form.get("password")
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_IP"]
 
 
 def _password_proved_until(campaign: Campaign) -> str | None:
@@ -171,7 +161,7 @@ def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, e
 
 @bp.route("/<int:campaign_id>/tandatangani", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_password_failed, exempt_when=_no_password_typed)
+@refused_password_limit(exempt_when=_no_password_typed)
 def sign(campaign_id: int):  # type: ignore[no-untyped-def]
     campaign = _load_campaign(campaign_id)
     user = _me()
@@ -195,7 +185,7 @@ def sign(campaign_id: int):  # type: ignore[no-untyped-def]
         except ServiceError as exc:
             db.session.commit()  # keep the failure count (and a lock)
             auth_services.forget_password_proof()
-            g.pledge_password_refused = True
+            mark_password_refused()
             return _render_sign(campaign, form, exc.message, exc.code, 429 if exc.code == "locked" else 200)
         auth_services.mark_password_proved(user)
         db.session.commit()  # the right password clears earlier failures, whatever happens next

@@ -358,11 +358,15 @@ def _visible_bank_ids() -> Any:
 
 
 def _scope_tags(stmt: Any) -> Any:
-    """Tags used by a bank the user may read, and tags no question uses yet."""
+    """Tags used by a bank the user may read, and tags no question uses yet that the user's instansi
+    created (the superadmin: every unused tag). Another instansi's tags stay out of lists and pickers."""
     used_visible = (select(QuestionTag.tag_id).join(Question, Question.id == QuestionTag.question_id)
                     .where(Question.bank_id.in_(_visible_bank_ids())))
     used = select(QuestionTag.tag_id)
-    return stmt.where(or_(Tag.id.in_(used_visible), Tag.id.not_in(used)))
+    unused = Tag.id.not_in(used)
+    if not authz.is_superadmin(current_user):
+        unused = and_(unused, Tag.instansi_id == current_user.instansi_id)
+    return stmt.where(or_(Tag.id.in_(used_visible), unused))
 
 
 def _tag(slug: str) -> Tag:

@@ -31,7 +31,7 @@ from ..content.quizzes import (
     validate_quiz,
 )
 from ..db import db
-from ..errors import ServiceError
+from ..errors import ServiceError, code_unavailable
 from ..org.models import Instansi
 from .models import Question, QuestionBank, QuestionTag, QuestionVersion, Quiz, QuizStatus, Tag
 from .services import bank_pool, draw_questions
@@ -47,7 +47,7 @@ def _instansi(instansi_id: int | None) -> Instansi | None:
 def create_bank(actor: User, *, slug: str, title: str, description: str, instansi_id: int | None) -> QuestionBank:
     """A new, empty bank of ``instansi_id`` (None: shipped content, superadmin only). Flushes."""
     if db.session.scalar(select(QuestionBank.id).where(QuestionBank.slug == slug)) is not None:
-        raise ServiceError(_("Kode bank soal ini sudah dipakai."), "slug_taken")
+        raise code_unavailable(slug)
     bank = QuestionBank(slug=slug, title=title.strip(), description=description.strip(), language="id",
                         instansi_id=instansi_id)
     db.session.add(bank)
@@ -101,8 +101,9 @@ def question_versions(question: Question) -> list[QuestionVersion]:
 
 def create_tag(actor: User, slug: str, label: str) -> Tag:
     if db.session.scalar(select(Tag.id).where(Tag.slug == slug)) is not None:
-        raise ServiceError(_("Tag dengan kode ini sudah ada."), "slug_taken")
+        raise code_unavailable(slug)
     tag = get_or_create_tag(slug, label.strip())
+    tag.instansi_id = actor.instansi_id
     record("quiz.tag_create", actor=actor, instansi_id=actor.instansi_id, target=tag,
            details={"tag": slug, "name": tag.label})
     return tag
@@ -192,7 +193,7 @@ def save_quiz(actor: User, bank: QuestionBank, data: Mapping[str, Any], *, insta
     """Create (as a draft) or update a quiz; ``data`` must already pass ``quiz_problems``. A quiz
     built in the browser keeps no file text (export writes it from the data). Flushes."""
     if quiz is None and db.session.scalar(select(Quiz.id).where(Quiz.slug == data["slug"])) is not None:
-        raise ServiceError(_("Kode kuis ini sudah dipakai."), "slug_taken")
+        raise code_unavailable(data["slug"])
     if quiz is not None and quiz.content_hash and canonical_quiz(data) == quiz_data(quiz):
         return quiz, "unchanged"
     status = quiz.status if quiz is not None else QuizStatus.DRAFT

@@ -126,6 +126,9 @@ class Tag(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(100))
+    #: the instansi whose trainer created it on the tag page (None: the superadmin, or a question's
+    #: tags): while no question uses it, only that instansi lists it
+    instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id", ondelete="SET NULL"))
 
 
 class QuestionTag(Base):

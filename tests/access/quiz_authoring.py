@@ -4,7 +4,8 @@ Objects of the scenario: per owner (``same`` = instansi A, ``other`` = instansi 
 instansi, loaded from quizzes/) a bank ``qa-bank-<owner>`` with one single-choice question
 ``qa-soal`` and a quiz ``qa-kuis-<owner>`` drawing from it. Trainers and admin BKPSDM edit their
 instansi's banks and quizzes; the shipped ones they may read (and draw from) but only the
-superadmin edits them; another instansi's answer 404. Item analysis: the operator SKPD sees their
+superadmin edits them; another instansi's answer 404. A tag no question uses yet belongs to the
+instansi that created it (``qa-tag-free``: A, ``qa-tag-free-other``: B). Item analysis: the operator SKPD sees their
 own SKPD only (another SKPD answers 404).
 """
 
@@ -45,6 +46,9 @@ ROWS = [
     Row("GET", "/penyusunan/soal/bank/{qa_bank_same}/soal/{qa_question_missing}", NOBODY),  # noqa: F821
     Row("GET", "/penyusunan/soal/bank/{qa_bank_same}/baru/{qa_type_missing}", NOBODY),  # noqa: F821
     Row("GET", "/penyusunan/soal/tag/{qa_tag_missing}", NOBODY),  # noqa: F821
+    # a tag no question uses yet: its instansi's (and the superadmin's) only
+    Row("GET", "/penyusunan/soal/tag/{qa_tag_free}", AUTHOR),  # noqa: F821
+    Row("GET", "/penyusunan/soal/tag/{qa_tag_free_other}", OTHER),  # noqa: F821
     Row("GET", "/penyusunan/kuis/{qa_quiz_missing}", NOBODY),  # noqa: F821
 ]
 for owner, read, edit in (("same", AUTHOR, AUTHOR), ("shipped", SHIPPED_READ, SHIPPED_EDIT), ("other", OTHER, OTHER)):
@@ -145,10 +149,12 @@ def extend_scenario(app, ids, users):  # type: ignore[no-untyped-def]
             db.session.add(Quiz(slug=f"qa-kuis-{owner}", bank_id=bank.id, instansi_id=instansi_id,
                                 title=f"Kuis {owner}", pass_mark=70, draw=[{"count": 1}],
                                 status=QuizStatus.PUBLISHED))
-        db.session.add(Tag(slug="qa-tag-free", label="Tag bebas"))
+        db.session.add(Tag(slug="qa-tag-free", label="Tag bebas", instansi_id=owners["same"]))
+        db.session.add(Tag(slug="qa-tag-free-other", label="Tag bebas B", instansi_id=owners["other"]))
         db.session.commit()
     return {"qa_question": "qa-soal", "qa_question_missing": "qa-tidak-ada", "qa_type": "single_choice",
-            "qa_type_missing": "essay", "qa_tag_free": "qa-tag-free", "qa_tag_missing": "qa-tag-tidak-ada",
+            "qa_type_missing": "essay", "qa_tag_free": "qa-tag-free", "qa_tag_free_other": "qa-tag-free-other",
+            "qa_tag_missing": "qa-tag-tidak-ada",
             **{f"qa_tag_{owner}": f"qa-tag-{owner}" for owner in owners},
             **{f"qa_quiz_{owner}": f"qa-kuis-{owner}" for owner in owners}, "qa_quiz_missing": "qa-kuis-tidak-ada",
             **{f"qa_bank_{owner}": f"qa-bank-{owner}" for owner in owners}}

@@ -1,0 +1,80 @@
+"""HTTP-level guards shared by every route, wired once by ``init_app`` in create_app():
+
+- ``ProxyFix`` when ``TRUSTED_PROXIES`` > 0: ``request.remote_addr`` (audit log, pakta records, rate
+  limits), the scheme and the host come from the X-Forwarded-* headers the trusted proxies append;
+- ``<int:...>`` in every route stops at PostgreSQL's INTEGER range: a larger id answers 404 instead
+  of reaching the database, which refuses it (500);
+- a NUL byte in the path (404) or in the query, a form, a file name or a JSON body (400): both
+  databases would be asked to store or compare it, and PostgreSQL refuses text with NUL;
+- response headers: HSTS in production, ``Cache-Control: no-store`` on every dynamic response that
+  does not opt into caching with a max-age (pages and downloads with personal data stay out of
+  shared and browser caches; static files and course images keep theirs). (``Allow`` on 405: the
+  error handler, errors.py.)
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
+
+#: the largest value of a PostgreSQL INTEGER column (every id of the schema)
+MAX_DB_INT = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """Werkzeug's ``int`` converter with ``max`` defaulting to the database's INTEGER range."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = MAX_DB_INT, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def init_app(app: Flask) -> None:
+    """Call before the blueprints are registered (their rules pick the converter when added)."""
+    app.url_map.converters["int"] = BoundedIntConverter
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    app.before_request(_refuse_nul_bytes)
+    app.after_request(_http_headers)
+
+
+def _has_nul(values: Iterable[str | None]) -> bool:
+    return any(value is not None and "\x00" in value for value in values)
+
+
+def _refuse_nul_bytes() -> None:
+    if "\x00" in request.path:
+        abort(404)
+    if _has_nul(_keys_and_values(request.args)):
+        abort(400)
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.is_json:
+            body = request.get_data(cache=True)
+            if b"\x00" in body or b"\\u0000" in body:
+                abort(400)
+        elif _has_nul(_keys_and_values(request.form)) or _has_nul(
+            f.filename for f in request.files.values()
+        ):
+            abort(400)
+
+
+def _keys_and_values(data: Any) -> Iterable[str]:
+    for key, values in data.lists():
+        yield key
+        yield from values
+
+
+def _http_headers(response: Response) -> Response:
+    if current_app.config["ELEARN_ENV"] == "production":  # (served over HTTPS; ignored over HTTP)
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={current_app.config['HSTS_MAX_AGE']}; includeSubDomains"
+        )
+    # (a view opts into caching with a max-age: a course image; send_file's max_age=0 does not)
+    cache = response.cache_control
+    if request.endpoint != "static" and not cache.max_age and not cache.no_store:
+        cache.no_store = True
+    return response
