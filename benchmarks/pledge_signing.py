@@ -71,6 +71,8 @@ sys.path.insert(0, str(ROOT))
 
 PASSWORD = "sandi-bench-2029-apel"
 SCRATCH_TABLE = "bench_scratch_inserts"
+#: the pakta chain key of this run (production requires one; setup, servers and verify share it)
+CHAIN_KEY = secrets.token_hex(32)
 
 
 # --- the apps gunicorn serves (imported by the workers as ``pledge_signing:...``) ----------------------
@@ -155,7 +157,7 @@ def setup_data(url: str, signers: int, campaigns: int) -> tuple[list[str], list[
 
     import_all_models()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-setup", "ELEARN_ENV": "production",
-                      "ALLOWED_HOSTS": "127.0.0.1"})
+                      "ALLOWED_HOSTS": "127.0.0.1", "PLEDGE_HMAC_KEY": CHAIN_KEY})
     with app.app_context():
         engine = db.get_engine(app)
         Base.metadata.create_all(engine)
@@ -221,7 +223,8 @@ class Server:
     def __init__(self, app_spec: str, url: str, workers: int, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         env = {**os.environ, "ELEARN_DATABASE_URL": url, "ELEARN_SECRET_KEY": secrets.token_hex(32),
-               "ELEARN_ENV": "production", "ELEARN_ALLOWED_HOSTS": "127.0.0.1", "PYTHONPATH": str(ROOT)}
+               "ELEARN_ENV": "production", "ELEARN_ALLOWED_HOSTS": "127.0.0.1", "PYTHONPATH": str(ROOT),
+               "ELEARN_PLEDGE_HMAC_KEY": CHAIN_KEY}
         env.pop("ELEARN_RATELIMIT_STORAGE_URI", None)
         env.update(extra_env or {})
         self.process = subprocess.Popen(
@@ -641,7 +644,7 @@ def main() -> int:
 
         # --- the chain ---
         env = {**os.environ, "ELEARN_DATABASE_URL": database.url, "ELEARN_SECRET_KEY": "bench-verify",
-               "ELEARN_ENV": "production", "ELEARN_ALLOWED_HOSTS": "127.0.0.1"}
+               "ELEARN_ENV": "production", "ELEARN_ALLOWED_HOSTS": "127.0.0.1", "ELEARN_PLEDGE_HMAC_KEY": CHAIN_KEY}
         verify = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "elearn", "pledges", "verify"],
                                 env=env, cwd=ROOT, capture_output=True, text=True)
         print(f"\nflask --app elearn pledges verify (exit {verify.returncode}):")

@@ -138,6 +138,14 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         if key not in (overrides or {}):
             app.config[key] = not development
     _load_allowed_hosts(app, development)
+    if not development and not (app.config.get("PLEDGE_HMAC_KEY") or app.config.get("PLEDGE_KEY_FILE")):
+        # a key generated per machine would differ between app servers (their MACs would not verify
+        # on each other) and would sit next to the app, not where the README says to keep it
+        raise RuntimeError(
+            "ELEARN_PLEDGE_HMAC_KEY or ELEARN_PLEDGE_KEY_FILE is not set. Production needs the pakta chain "
+            "key, the same on every app server and kept away from the database server "
+            "(python -c 'import secrets; print(secrets.token_hex(32))'; README: Pakta integritas)."
+        )
 
 
 def _load_allowed_hosts(app: Flask, development: bool) -> None:

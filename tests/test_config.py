@@ -64,10 +64,28 @@ def test_production_requires_a_secret_key(tmp_path, monkeypatch) -> None:
         create_app({"ELEARN_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
 
 
+def test_production_requires_the_pakta_chain_key(tmp_path, monkeypatch) -> None:
+    """A key generated per machine would differ between app servers: production refuses to start."""
+    monkeypatch.setenv("ELEARN_SECRET_KEY", "k" * 64)
+    for name in ("ELEARN_PLEDGE_HMAC_KEY", "ELEARN_PLEDGE_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = {"ELEARN_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+                "ALLOWED_HOSTS": "elearn.kotacontoh.go.id"}
+    with pytest.raises(RuntimeError, match="ELEARN_PLEDGE_HMAC_KEY"):
+        create_app(settings)
+    key_file = tmp_path / "chain.key"
+    key_file.write_text("c" * 64 + "\n")
+    prod = create_app({**settings, "PLEDGE_KEY_FILE": str(key_file)})
+    from elearn.pledges.keys import key_id, keyring
+
+    assert keyring(prod).current_id == key_id(b"c" * 64)
+    db.get_engine(prod).dispose()
+
+
 def test_production_cookies_are_secure(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("ELEARN_SECRET_KEY", "k" * 64)
     prod = create_app({"ELEARN_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
-                       "ALLOWED_HOSTS": "elearn.kotacontoh.go.id"})
+                       "ALLOWED_HOSTS": "elearn.kotacontoh.go.id", "PLEDGE_HMAC_KEY": "h" * 64})
     assert prod.config["SESSION_COOKIE_SECURE"] is True
     assert prod.config["REMEMBER_COOKIE_SECURE"] is True
     assert prod.config["SESSION_COOKIE_HTTPONLY"] is True

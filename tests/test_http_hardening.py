@@ -176,6 +176,7 @@ def production(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Fla
     """create_app in production mode (sharing the test database), with extra settings."""
     created: list[Flask] = []
     monkeypatch.setenv("ELEARN_SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("ELEARN_PLEDGE_HMAC_KEY", "h" * 64)
     for name in ("ELEARN_ALLOWED_HOSTS", "ELEARN_PUBLIC_BASE_URL", "ELEARN_TRUSTED_PROXIES"):
         monkeypatch.delenv(name, raising=False)
 

@@ -74,6 +74,8 @@ def _verify_checkpoints(files: tuple[Any, ...], public_key_file: Any, only: set[
                   else keys.checkpoint_key().public_key())
     except ValueError as exc:
         raise click.ClickException(f"--public-key: {exc}") from None
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
     trusted = {keys.public_key_id(public): public}
     failed = 0
     for handle in files:
@@ -110,6 +112,9 @@ def checkpoint(slug: str | None, output: Any) -> None:
         except ServiceError as exc:
             db.session.rollback()
             raise click.ClickException(exc.message) from None
+        except RuntimeError as exc:  # no checkpoint key in production
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
         if found is None:
             click.echo(f"{instansi.slug}: no signatures yet, no checkpoint", err=True)
             continue
@@ -125,7 +130,10 @@ def checkpoint_key() -> None:
     with the checkpoint files to verify them elsewhere (pledges verify --public-key)."""
     from cryptography.hazmat.primitives import serialization
 
-    public = keys.checkpoint_key().public_key()
+    try:
+        public = keys.checkpoint_key().public_key()
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"key id {keys.public_key_id(public)}", err=True)
     click.echo(public.public_bytes(serialization.Encoding.PEM,
                                    serialization.PublicFormat.SubjectPublicKeyInfo).decode(), nl=False)

@@ -12,8 +12,9 @@
   checkpoints HR exports (``checkpoints.py``).
 
 Neither is ever stored in the database. Without a setting, a key is generated once in the
-instance folder (like the development secret key), so the one-command demo works; in production
-that is logged as a warning: put the keys where the database administrator cannot read them.
+instance folder (like the development secret key), so the one-command demo works; production
+refuses to start without the chain key (config.py) and to sign a checkpoint without its key file:
+a key generated per machine would differ between app servers and sit beside the app.
 """
 from __future__ import annotations
 
@@ -132,6 +133,9 @@ def checkpoint_key(app: Flask | None = None) -> Ed25519PrivateKey:
     if cached is None:
         if app.config.get("PLEDGE_CHECKPOINT_KEY_FILE"):
             pem = Path(app.config["PLEDGE_CHECKPOINT_KEY_FILE"]).read_bytes()
+        elif app.config.get("ELEARN_ENV") not in ("development", "testing"):
+            raise RuntimeError("ELEARN_PLEDGE_CHECKPOINT_KEY_FILE is not set: production signs checkpoints only "
+                               "with a key kept away from the database server (README: Pakta integritas)")
         else:
             fresh = Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
