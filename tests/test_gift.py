@@ -487,8 +487,8 @@ def test_a_comment_only_block_belongs_to_no_question() -> None:
     first, second = (q.data for q in result.questions)
     assert first["id"] == "pertama" and "tags" not in first and "rule_refs" not in first
     assert second["tags"] == ["milik-soal"] and second["category"] == "Bab"
-    assert [n.line for n in result.notes] == [1, 2]  # the ignored header metadata is reported
-    assert "blank line separates it" in result.notes[0].note
+    assert [n.line for n in result.notes] == [1, 2, 6]  # the ignored metadata is reported
+    assert "not in the block of a question" in result.notes[0].note
 
 
 def test_auto_format_html_renders_as_html_and_stays_sanitised() -> None:

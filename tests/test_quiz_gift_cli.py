@@ -68,7 +68,7 @@ def test_import_reports_counts_drafts_and_skipped_questions(app):
     assert "  baru: 10\n  diperbarui: 0\n  tidak berubah: 0\n" in out
     assert "  baris 60 tanpa-umpan-balik-umum: feedback\n" in out
     assert "  baris 42 lengkap-tapi-draf: ditandai [draft]\n" in out
-    assert "Catatan (5):\n  baris 44: the metadata in this comment is ignored" in out
+    assert "Catatan (5):\n  baris 44: the metadata in this comment is ignored: it is not in the block" in out
     assert "  baris 67: [id:Bukan Slug] is not lower-case words joined by -; read as 'bukan-slug'\n" in out
     assert "Dilewati (9):\n  baris 64: the comments give two different values for [stage:]: calon and bakal_calon\n" \
         in out

@@ -544,16 +544,19 @@ def parse_gift(text: str) -> GiftResult:
     category: str | None = None
     for block in _blocks(text):
         content = [i for i, (_, _, is_comment) in enumerate(block) if not is_comment]
+        orphans = [] if content else block  # a comment-only block (a file header) belongs to no question
         if content and block[content[0]][1].strip(_WS).startswith("$CATEGORY:"):
             category = _category(block[content[0]][1])
-            block = block[content[0] + 1:]  # comments before the $CATEGORY: line are the category's
+            orphans = block[:content[0]]  # comments above the $CATEGORY: line are not the question's
+            block = block[content[0] + 1:]
+            if len(content) == 1:
+                orphans += block
+        for number, comment, _ in orphans:
+            if _META.search(comment):
+                result.notes.append(Note(number, "the metadata in this comment is ignored: it is not in the block "
+                                                 "of a question (only comments with no blank line or $CATEGORY: "
+                                                 "between them and the question belong to it)"))
         if not any(not is_comment for _, _, is_comment in block):
-            # a comment-only block (a file header): it belongs to no question
-            for number, comment, _ in block:
-                if _META.search(comment):
-                    result.notes.append(Note(number, "the metadata in this comment is ignored: a blank line "
-                                                     "separates it from the question below (only comments in "
-                                                     "a question's own block belong to it)"))
             continue
         lines = [line for _, line, is_comment in block if not is_comment]
         comments = [line for _, line, is_comment in block if is_comment]
