@@ -13,13 +13,15 @@ import yaml
 from elearn.content.gift import (
     GiftResult,
     ImportedQuestion,
+    Note,
     Skipped,
     decode_gift,
     escape,
     parse_gift,
     write_gift,
 )
-from elearn.quizzes.types import canonical_question, validate_question
+from elearn.content.quizzes import render_text
+from elearn.quizzes.types import QUESTION_TYPES, canonical_question, validate_question, weights_add_up
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gift"
 FIXTURE_FILES = sorted(FIXTURES.glob("*.gift"))
@@ -41,7 +43,7 @@ def skipped(result: GiftResult) -> list[tuple[int, str]]:
 def test_the_fixture_set_has_one_file_per_area() -> None:
     assert {f.stem for f in FIXTURE_FILES} == {
         "multiple_choice", "multiple_response", "true_false", "categories_titles", "comments_metadata",
-        "escapes", "formats", "unsupported", "moodle_export",
+        "escapes", "formats", "unsupported", "moodle_export", "moodle_questions",
     }
 
 
@@ -270,8 +272,8 @@ def test_draft_rules() -> None:
     assert explicit.missing == () and explicit.data["draft"] is True
     assert explicit.data["sources"] == [{"title": "Contoh sumber", "url": "https://example.org/netralitas"}]
     separated = questions["komentar-terpisah-baris-kosong"]
-    assert separated.data["tags"] == ["kampanye"]  # comment lines above a blank line still count
-    assert separated.missing == ("election_types", "stage", "actor_role", "rule_refs", "sanctions", "sources")
+    assert "tags" not in separated.data  # comment lines above a blank line belong to no question
+    assert separated.missing == NO_METADATA
     no_option_feedback = questions["tanpa-umpan-balik"]
     assert no_option_feedback.missing == ("options.feedback",)
     assert no_option_feedback.data["options"][1] == {"id": "b", "text": "Menerima"}
@@ -282,7 +284,6 @@ def test_draft_rules() -> None:
     assert escaped["rule_refs"] == ["Pasal 1 [lama] dan garis miring \\ terbalik"]
     assert skipped(result) == [
         (64, "the comments give two different values for [stage:]: calon and bakal_calon"),
-        (67, "the id 'Bukan Slug' is not lower-case words joined by -"),
         (70, "[points:nol] is not a number"),
         (73, "the comment tag [rule:] has no value"),
         (83, "the [options:] comment names 1 answer ids but the question has 2 answers"),
@@ -382,8 +383,127 @@ def test_format_markers() -> None:
     derived = questions["judul-turunan-dari-html-entitasnya"].data
     assert derived["title"] == "Judul turunan dari HTML & entitasnya."
     assert questions["penanda-tak-dikenal"].data["stem"] == "[latex]Penanda yang tidak dikenal tetap menjadi teks."
-    assert skipped(result) == [(22, "answer 1 is marked [html] while the question text is markdown; mixed text "
-                                    "formats in one question are not supported")]
+    assert skipped(result) == []
+    mixed = questions["campuran"].data  # [markdown] stem, [html] answer: all HTML (Markdown rendered)
+    assert mixed["stem_format"] == "html" and mixed["stem"] == "<p>Teks markdown dengan jawaban HTML.</p>"
+    assert [o["text"] for o in mixed["options"]] == ["<p>Benar</p>", "<p>Salah</p>"]
+    assert result.notes == [Note(23, "the texts of the question are in different formats ([html], [markdown]); all "
+                                     "were converted to HTML")]
+
+
+# --- GIFT as Moodle writes it (issue 10, item 9) --------------------------------------------
+
+
+def test_every_supported_question_of_a_moodle_style_file_is_imported() -> None:
+    """The constructs of Moodle's own GIFT test fixture: its five questions of kinds elearn has
+    (single choice, multiple response, three true/false) are all imported."""
+    result = parse_fixture("moodle_questions.gift")
+    assert [(q.line, q.data["id"], q.data["type"]) for q in result.questions] == [
+        (18, "q2", "single_choice"), (26, "warna", "multiple_response"), (45, "q1", "true_false"),
+        (50, "2-08-tsl", "true_false"), (53, "2-08-tsl-2", "true_false")]
+    assert [line for line, _ in skipped(result)] == [6, 9, 35, 38]  # essay, matching, numerical, short answer
+    single = by_id(result)["q2"].data
+    assert single["stem_format"] == "html"
+    assert [(o["text"], o["feedback"]) for o in single["options"]] == [
+        ("KPU", "benar; bagus!"),
+        ("Bawaslu", "keliru, <i>KPU</i> yang menetapkan"),  # [html] kept as it is
+        ("Partai &lt;politik&gt;", "keliru, partai &amp; gabungannya mengusulkan"),  # [plain] escaped
+    ]
+    weighted = by_id(result)["warna"].data
+    assert [o.get("weight") for o in weighted["options"]] == [50, -100, 50, -100]
+    assert [n.line for n in result.notes] == [18, 26]
+
+
+def test_parts_in_different_formats_are_converted_to_html() -> None:
+    result = parse_gift(
+        "::Polos::Teks biasa a < b\nbaris dua.{T#Keliru & salah.#[html]<p>Tepat</p>}\n\n"
+        "::Moodle::[html]<p>Stem HTML</p>{\n=[moodle]Jawaban\nbaris <b>dua</b>#[plain]x < y\n~[moodle]a & b\n}\n")
+    assert skipped(result) == []
+    plain, moodle = (q.data for q in result.questions)
+    assert plain["stem_format"] == "html"
+    assert plain["stem"] == "Teks biasa a &lt; b<br>\nbaris dua."  # escaped, newline -> <br>
+    assert (plain["feedback_false"], plain["feedback_true"]) == ("Keliru &amp; salah.", "<p>Tepat</p>")
+    assert moodle["stem"] == "<p>Stem HTML</p>"
+    assert [(o["text"], o.get("feedback")) for o in moodle["options"]] == [
+        ("Jawaban<br>\nbaris <b>dua</b>", "x &lt; y"),  # auto-format: HTML kept, newline -> <br>
+        ("a &amp; b", None),
+    ]
+    assert [n.note for n in result.notes] == [
+        "the texts of the question are in different formats ([html], auto-format); all were converted to HTML",
+        "the texts of the question are in different formats ([html], auto-format, [plain]); all were converted to "
+        "HTML"]
+    # converted questions stay stable: write -> parse gives them back unchanged, without notes
+    again = parse_gift(write_gift([plain, moodle])[0])
+    assert [q.data for q in again.questions] == [plain, moodle] and again.notes == []
+
+
+@pytest.mark.parametrize("weight", ["33.33", "33.3", "33.33333"])
+def test_positive_weights_add_up_to_100_within_rounding(weight: str) -> None:
+    result = parse_gift(f"::Tiga::Pilih tiga.{{~%{weight}%a ~%{weight}%b ~%{weight}%c ~%-100%d}}")
+    assert skipped(result) == []
+    question = result.questions[0].data
+    assert validate_question(question) == []
+    kind = QUESTION_TYPES["multiple_response"]
+    assert kind.grade(question, {"options": ["a", "b", "c"]}).correct is True  # all right answers: full marks
+    assert kind.grade(question, {"options": ["a", "b", "c", "d"]}).fraction == 0
+
+
+def test_the_weights_rule_is_the_question_validators() -> None:
+    """One rule (quizzes.types.weights_add_up): what the validator refuses, the importer refuses too."""
+    assert weights_add_up(99.9) and weights_add_up(100.1) and weights_add_up(33.3 * 3)
+    assert not weights_add_up(99.8) and not weights_add_up(100.2)
+    result = parse_gift("::Kurang::Pilih.{~%33.2%a ~%33.3%b ~%33.3%c ~d}")
+    assert skipped(result) == [(1, "the positive weights add up to 99.8 %, not 100 %")]
+    data = {"id": "q", "type": "multiple_response", "title": "Q", "stem": "S", "draft": True,
+            "options": [{"id": "a", "text": "a", "correct": True, "weight": 33.2},
+                        {"id": "b", "text": "b", "correct": True, "weight": 33.3},
+                        {"id": "c", "text": "c", "correct": True, "weight": 33.3},
+                        {"id": "d", "text": "d", "weight": 0}]}
+    assert validate_question(data) == ["the weights of the correct options must add up to 100 (they add up to 99.8)"]
+    data["options"][0]["weight"] = 33.3
+    assert validate_question(data) == []
+
+
+def test_tags_and_ids_that_are_not_slugs_are_slugified_with_a_note() -> None:
+    result = parse_fixture("comments_metadata.gift")
+    question = by_id(result)["bukan-slug"]
+    assert question.line == 67 and question.derived_id is False
+    assert question.data["tags"] == ["media-sosial", "tag-satu"]
+    assert [n for n in result.notes if n.line == 67] == [
+        Note(67, "[id:Bukan Slug] is not lower-case words joined by -; read as 'bukan-slug'"),
+        Note(67, "[tag:Media Sosial] is not lower-case words joined by -; read as 'media-sosial'"),
+        Note(67, "[tag:Tag Satu] is not lower-case words joined by -; read as 'tag-satu'"),
+        Note(67, "[tag:!!!] has no letters or digits; left out"),
+    ]
+    moodle_ids = parse_gift("// [id:Q-01] [tag:Tag One]\n::A::B{T}\n")
+    assert [(q.data["id"], q.data["tags"]) for q in moodle_ids.questions] == [("q-01", ["tag-one"])]
+
+
+def test_a_comment_only_block_belongs_to_no_question() -> None:
+    text = ("// Bank header [tag:kop] [id:kop-berkas]\n// [rule:Tidak untuk soal]\n\n"
+            "::Pertama::Soal pertama.{T}\n\n"
+            "// [tag:milik-kategori]\n$CATEGORY: $course$/top/Bab\n// [tag:milik-soal]\n::Kedua::Soal kedua.{T}\n")
+    result = parse_gift(text)
+    first, second = (q.data for q in result.questions)
+    assert first["id"] == "pertama" and "tags" not in first and "rule_refs" not in first
+    assert second["tags"] == ["milik-soal"] and second["category"] == "Bab"
+    assert [n.line for n in result.notes] == [1, 2, 6]  # the ignored metadata is reported
+    assert "not in the block of a question" in result.notes[0].note
+
+
+def test_auto_format_html_renders_as_html_and_stays_sanitised() -> None:
+    result = parse_gift("::Tebal::Pilih yang <b>dilarang</b> <script>alert(1)</script>"
+                        "<img src=\"x.png\" onerror=\"alert(2)\"> <a href=\"javascript:alert(3)\">x</a>{T}")
+    question = result.questions[0].data
+    assert question["stem_format"] == "html"
+    assert question["title"] == "Tebal"
+    shown = str(render_text(question["stem"], question["stem_format"]))
+    assert "<b>dilarang</b>" in shown  # bold, not literal tags
+    assert "<script" not in shown and "alert(1)" not in shown
+    assert "onerror" not in shown and "javascript:" not in shown
+    assert '<img src="x.png">' in shown
+    plain = parse_gift("::Polos::2 * 3 = 6? Tidak: 2 * 3 \\= 6.{T}").questions[0].data
+    assert plain["stem_format"] == "plain"  # auto-format without markup stays plain text
 
 
 # --- what elearn can't represent -------------------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from elearn.audit.models import AuditEvent
 from elearn.content.gift import parse_gift
-from elearn.content.quizzes import sync_quizzes
+from elearn.content.quizzes import get_or_create_bank, sync_quizzes, upsert_question
 from elearn.db import db
 from elearn.quizzes.models import Question, QuestionBank, QuestionVersion
 
@@ -64,11 +64,13 @@ def test_import_reports_counts_drafts_and_skipped_questions(app):
     result = run(app, "import-gift", str(GIFT / "comments_metadata.gift"), "--bank", "impor-uji")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Bank impor-uji (impor-uji) dibuat: 9 soal diimpor dari comments_metadata.gift." in out
-    assert "  baru: 9\n  diperbarui: 0\n  tidak berubah: 0\n" in out
+    assert "Bank impor-uji (impor-uji) dibuat: 10 soal diimpor dari comments_metadata.gift." in out
+    assert "  baru: 10\n  diperbarui: 0\n  tidak berubah: 0\n" in out
     assert "  baris 60 tanpa-umpan-balik-umum: feedback\n" in out
     assert "  baris 42 lengkap-tapi-draf: ditandai [draft]\n" in out
-    assert "Dilewati (10):\n  baris 64: the comments give two different values for [stage:]: calon and bakal_calon\n" \
+    assert "Catatan (5):\n  baris 44: the metadata in this comment is ignored: it is not in the block" in out
+    assert "  baris 67: [id:Bukan Slug] is not lower-case words joined by -; read as 'bukan-slug'\n" in out
+    assert "Dilewati (9):\n  baris 64: the comments give two different values for [stage:]: calon and bakal_calon\n" \
         in out
     data = bank_data("impor-uji")
     assert list(data) == [q.data["id"] for q in parse_gift((GIFT / "comments_metadata.gift").read_text()).questions]
@@ -187,3 +189,64 @@ def test_export_to_stdout_and_unknown_bank(app):
     assert [q.data for q in parse_gift(result.stdout).questions] == list(bank_data("impor-uji").values())
     unknown = run(app, "export-gift", "--bank", "tidak-ada")
     assert unknown.exit_code != 0 and "Bank soal tidak-ada tidak ditemukan" in unknown.output
+
+
+def _authored(bank_slug: str, key: str, stem: str) -> None:
+    """A question written in the bank by other means (YAML files, the authoring form)."""
+    bank = get_or_create_bank(bank_slug)
+    upsert_question(bank, {"id": key, "type": "true_false", "title": "Dari YAML", "stem": stem, "answer": True,
+                           "draft": True})
+    db.session.commit()
+
+
+def test_an_import_never_replaces_a_question_from_another_source(app, tmp_path):
+    _authored("impor-uji", "asn-wajib-netral", "Soal asli dari berkas YAML.")
+    _authored("impor-uji", "diberi-id", "Soal lain dari berkas YAML.")
+    path = tmp_path / "moodle.gift"
+    path.write_text("ASN wajib netral.{T}\n\n// [id:diberi-id]\n::Diberi id::Id eksplisit yang sama.{F}\n",
+                    encoding="utf-8")
+    result = run(app, "import-gift", str(path), "--bank", "impor-uji")
+    assert result.exit_code == 0, result.output
+    data = bank_data("impor-uji")
+    assert data["asn-wajib-netral"]["stem"] == "Soal asli dari berkas YAML."  # untouched
+    assert data["asn-wajib-netral-2"]["stem"] == "ASN wajib netral."  # the derived id moved aside
+    assert ("  baris 1: the id 'asn-wajib-netral' belongs to a question of bank impor-uji from another source; "
+            "imported as 'asn-wajib-netral-2'\n") in result.output
+    assert data["diberi-id"]["stem"] == "Soal lain dari berkas YAML."
+    assert ("  baris 4: the id 'diberi-id' belongs to a question of bank impor-uji that was not imported "
+            "from moodle.gift; it is left as it is (give another [id:], or import with --update to replace it)\n"
+            ) in result.output
+    sources = dict(db.session.execute(select(Question.key, Question.import_source)).all())
+    assert sources == {"asn-wajib-netral": None, "diberi-id": None, "asn-wajib-netral-2": "gift:moodle.gift"}
+
+    # the same file again: its own question is found again, nothing else changes
+    again = json.loads(run(app, "import-gift", str(path), "--bank", "impor-uji", "--json").output)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
+    assert len(again["skipped"]) == 1
+
+    # another file with the same derived id does not replace the first file's question either
+    other = tmp_path / "lain.gift"
+    other.write_text("ASN wajib netral.{F}\n", encoding="utf-8")
+    third = json.loads(run(app, "import-gift", str(other), "--bank", "impor-uji", "--json").output)
+    assert third["created"] == 1 and bank_data("impor-uji")["asn-wajib-netral-3"]["answer"] is False
+    assert bank_data("impor-uji")["asn-wajib-netral-2"]["answer"] is True
+
+
+def test_the_same_content_from_another_source_is_unchanged_not_refused(app, tmp_path):
+    _authored("impor-uji", "sama", "Isi yang sama.")
+    path = tmp_path / "sama.gift"
+    path.write_text("// [id:sama] [draft]\n::Dari YAML::[markdown]Isi yang sama.{T}\n", encoding="utf-8")
+    data = json.loads(run(app, "import-gift", str(path), "--bank", "impor-uji", "--json").output)
+    assert (data["unchanged"], data["skipped"]) == (1, [])
+    assert db.session.scalar(select(Question.import_source).where(Question.key == "sama")) is None
+
+
+def test_update_replaces_a_question_from_another_source(app, tmp_path):
+    _authored("impor-uji", "asn-wajib-netral", "Soal asli dari berkas YAML.")
+    path = tmp_path / "moodle.gift"
+    path.write_text("ASN wajib netral.{T}\n", encoding="utf-8")
+    data = json.loads(run(app, "import-gift", str(path), "--bank", "impor-uji", "--update", "--json").output)
+    assert (data["created"], data["updated"], data["notes"]) == (0, 1, [])
+    assert bank_data("impor-uji") == {"asn-wajib-netral": parse_gift(path.read_text()).questions[0].data}
+    question = db.session.scalar(select(Question).where(Question.key == "asn-wajib-netral"))
+    assert question.import_source == "gift:moodle.gift" and question.current_version.number == 2

@@ -8,12 +8,16 @@ What GIFT carries and how it maps (Moodle's own reader, question/format/gift/for
 reference; deviations are marked "unlike Moodle"):
 
 * Questions are separated by blank lines. Whole-line ``//`` comments are dropped; the comment
-  lines since the previous question (or ``$CATEGORY:`` line) carry elearn's metadata:
+  lines of a question's own block (no blank line between them and the question, after any
+  ``$CATEGORY:`` line) carry elearn's metadata:
   ``[id:...]``, ``[tag:...]``, ``[rule:...]``, ``[sanction:...]``, ``[election:...]``,
   ``[stage:...]``, ``[actor:...]``, ``[source:URL title]``, ``[points:N]``, ``[verified]``,
   ``[draft]`` and ``[options:id,id,...]`` (option ids other than a, b, ...). Inside a value,
   ``\\]``, ``\\\\`` and ``\\n`` are escapes. The values are checked like the YAML bank's
-  (``validate_question``); a question that fails is skipped with the validator's message.
+  (``validate_question``); a question that fails is skipped with the validator's message. A tag
+  or id that is not a slug (``[tag:Media Sosial]``, ``[id:Q-01]``) is slugified, with a note.
+  A block of comments only (a file header) belongs to no question: metadata in it is ignored,
+  with a note.
 * ``::title::`` is the title; without it the title is derived from the question text.
 * ``$CATEGORY: $course$/top/A/B`` sets ``category: A/B`` for the questions after it (the
   context prefix ``$course$/`` etc. and Moodle's ``top`` are dropped; the writer adds
@@ -21,7 +25,8 @@ reference; deviations are marked "unlike Moodle"):
   without a blank line in between.
 * ``{=right ~wrong}`` is a single-choice question (Moodle's rule: an answer marked ``=`` makes
   it single-answer); ``~%50%`` gives partial credit. Without any ``=``, the positive weights
-  (``~%50%``, which must add up to 100) mark the right answers of a multiple-response
+  (``~%50%``, which must add up to 100 within ``WEIGHT_TOTAL_TOLERANCE``, the question
+  validator's rule: ``~%33.3%`` three times is fine) mark the right answers of a multiple-response
   question; ``~%-50%`` is a penalty. ``=%100%`` is read as ``=`` (unlike Moodle, which keeps
   ``%100%`` in the answer text).
 * ``{T}``/``{TRUE}``/``{F}``/``{FALSE}`` (any case, unlike Moodle) is true/false. As in Moodle,
@@ -31,15 +36,21 @@ reference; deviations are marked "unlike Moodle"):
   general feedback (``feedback``).
 * Text after the closing brace makes the missing-word form: the stem gets ``_____`` where the
   answers stood.
-* Format markers: ``[markdown]``, ``[html]``, ``[plain]`` set ``stem_format`` (for every text of
-  the question); ``[moodle]`` and unmarked text become ``plain`` (Moodle's auto-format keeps
-  the text as typed, with its line breaks; Markdown would reinterpret ``*``, ``_`` and ``#``).
+* Format markers: ``[markdown]``, ``[html]``, ``[plain]``, ``[moodle]``. A stem without a marker
+  is ``[moodle]`` (Moodle's auto-format); an answer or feedback without one has the stem's format
+  (as in Moodle). Auto-format text is HTML with line breaks kept: with tags or entities in it,
+  it is read as ``html`` (newlines become ``<br>``), else as ``plain`` (Markdown would
+  reinterpret ``*``, ``_`` and ``#``). elearn keeps one ``stem_format`` per question: when the
+  parts of a question differ (an ``[html]`` feedback on a plain stem, as Moodle exports them),
+  every part is converted to HTML (plain text escaped, newlines as ``<br>``, Markdown
+  rendered), with a note. The learner's page sanitises HTML (``content.markdown.sanitize``).
 * Escapes ``\\~ \\= \\# \\{ \\} \\: \\n \\\\``; any other backslash is kept as it is.
 
 A question missing elearn's required metadata or any feedback is kept with ``draft: true``
 (nothing is invented). Matching, numerical, short-answer, essay and description items,
 malformed questions and files that GIFT does not carry (``@@PLUGINFILE@@``) are skipped with
-a reason.
+a reason. What was changed on the way in (slugs, converted formats, ignored comments) is listed
+in ``GiftResult.notes``.
 """
 from __future__ import annotations
 
@@ -49,12 +60,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..quizzes.types import QUESTION_TYPES, SLUG, canonical_question, validate_question
+from ..quizzes.types import QUESTION_TYPES, SLUG, canonical_question, validate_question, weights_add_up
+from .markdown import render as render_markdown
 
 BLANK = "_____"
-GIFT_FORMATS = {"html": "html", "markdown": "markdown", "plain": "plain", "moodle": "plain"}
 DEFAULT_FORMAT = "markdown"  # a canonical dict without stem_format is Markdown
-UNMARKED_FORMAT = "plain"  # GIFT text without a marker is Moodle auto-format
+UNMARKED = "moodle"  # a stem without a marker is Moodle's auto-format
 REQUIRED_METADATA = ("election_types", "stage", "actor_role", "rule_refs", "sanctions", "tags", "sources")
 WRITABLE_TYPES = ("single_choice", "multiple_response", "true_false")
 NO_GIFT_FORM = {
@@ -79,6 +90,9 @@ _META = re.compile(r"(?<!\\)\[(id|tag|rule|sanction|election|stage|actor|source|
 _META_UNESCAPE = re.compile(r"\\(.)")
 _URL = re.compile(r"^https?://\S+$")
 _TAGS = re.compile(r"<[^>]*>")
+# HTML in Moodle auto-format text: a tag, a comment or an entity
+_MARKUP = re.compile(r"<(?:[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?|/[A-Za-z][A-Za-z0-9]*\s*|!--.*?--)>"
+                     r"|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);", re.S)
 
 # comment key -> (canonical key, list?)
 _META_KEYS = {
@@ -106,6 +120,7 @@ class ImportedQuestion:
     line: int
     data: dict[str, Any]
     missing: tuple[str, ...] = ()  # why it is a draft: canonical keys that were empty
+    derived_id: bool = False  # the id comes from the title (no [id:] comment)
 
 
 @dataclass(frozen=True)
@@ -114,10 +129,25 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class Note:
+    """Something the import changed or ignored on the way in (the question is imported)."""
+    line: int
+    note: str
+
+
 @dataclass
 class GiftResult:
     questions: list[ImportedQuestion] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+
+@dataclass
+class _Text:
+    """One text of a question while its format is not settled: its marker (or the inherited one)."""
+    kind: str  # html, markdown, plain or moodle
+    text: str
 
 
 class _Skip(Exception):
@@ -181,12 +211,17 @@ def _plain_title(text: str, fmt: str) -> str:
 UNTITLED = "Soal tanpa judul"  # a title for a question whose text has no words (an image only)
 
 
-def slugify(text: str) -> str:
+def _slug(text: str) -> str:
+    """Lower-case ASCII words joined by -, at most 60 characters; "" when nothing is left."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     if len(slug) > 60:
         slug = slug[:60].rsplit("-", 1)[0] if "-" in slug[:60] else slug[:60]
-    return slug or "soal"
+    return slug
+
+
+def slugify(text: str) -> str:
+    return _slug(text) or "soal"
 
 
 def _number(text: str) -> int | float:
@@ -200,28 +235,41 @@ def _format_number(value: float) -> str:
     return f"{value:.5f}".rstrip("0").rstrip(".")
 
 
-def _blocks(text: str) -> list[tuple[list[tuple[int, str]], list[str]]]:
-    """Split into blank-line separated blocks of (line number, line) content lines plus the
-    block's comment lines."""
-    blocks: list[tuple[list[tuple[int, str]], list[str]]] = []
-    content: list[tuple[int, str]] = []
-    comments: list[str] = []
+def _blocks(text: str) -> list[list[tuple[int, str, bool]]]:
+    """Split into blank-line separated blocks of (line number, line, is a comment) lines; a
+    comment line is given without its ``//``."""
+    blocks: list[list[tuple[int, str, bool]]] = []
+    block: list[tuple[int, str, bool]] = []
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip(_WS)
         if not stripped:
-            if content or comments:
-                blocks.append((content, comments))
-            content, comments = [], []
+            if block:
+                blocks.append(block)
+            block = []
         elif stripped.startswith("//"):
-            comments.append(stripped[2:])
+            block.append((number, stripped[2:], True))
         else:
-            content.append((number, line))
-    if content or comments:
-        blocks.append((content, comments))
+            block.append((number, line, False))
+    if block:
+        blocks.append(block)
     return blocks
 
 
-def _metadata(comments: list[str]) -> dict[str, Any]:
+def _as_slug(key: str, value: str, notes: list[str]) -> str | None:
+    """A tag or id that is not a slug -> its slug (None when it has no letters or digits)."""
+    if SLUG.match(value):
+        return value
+    slug = _slug(value)
+    if slug:
+        notes.append(f"[{key}:{value}] is not lower-case words joined by -; read as {slug!r}")
+        return slug
+    notes.append(f"[{key}:{value}] has no letters or digits; left out")
+    return None
+
+
+def _metadata(comments: list[str], notes: list[str]) -> dict[str, Any]:
+    """elearn's metadata from a question's comment lines; what was changed on the way goes to
+    ``notes``. Raises _Skip."""
     found: dict[str, Any] = {}
     for comment in comments:
         for match in _META.finditer(comment):
@@ -246,9 +294,15 @@ def _metadata(comments: list[str]) -> dict[str, Any]:
             elif is_list:
                 values = [v.strip() for v in value.split(",")] if key in _SPLIT_ON_COMMA else [value]
                 for item in values:
+                    if item and key == "tag":
+                        item = _as_slug(key, item, notes)
                     if item and item not in found.setdefault(target, []):
                         found[target].append(item)
             else:
+                if key == "id":
+                    value = _as_slug(key, value, notes)
+                    if value is None:
+                        continue
                 if key == "points":
                     try:
                         number = _number(value)
@@ -274,10 +328,45 @@ def _category(line: str) -> str | None:
     return path or None
 
 
-def _same_format(fmt: str, marker: str | None, what: str) -> None:
-    if marker is not None and GIFT_FORMATS[marker] != fmt:
-        raise _Skip(f"{what} is marked [{marker}] while the question text is {fmt}; "
-                    "mixed text formats in one question are not supported")
+def _plain_to_html(text: str) -> str:
+    return html.escape(text, quote=False).replace("\n", "<br>\n")
+
+
+def _effective(part: _Text) -> str:
+    """The stem_format a text would have on its own: auto-format is HTML when it holds markup."""
+    if part.kind == UNMARKED:
+        return "html" if _MARKUP.search(part.text) else "plain"
+    return part.kind
+
+
+def _to_html(part: _Text) -> str:
+    if part.kind == "html":
+        return part.text
+    if part.kind == "markdown":
+        return render_markdown(part.text).strip()
+    if part.kind == UNMARKED and _MARKUP.search(part.text):
+        return part.text.replace("\n", "<br>\n")
+    return _plain_to_html(part.text)
+
+
+def _settle_formats(data: dict[str, Any]) -> tuple[str, str | None]:
+    """Replace the _Text parts of ``data`` by strings in one format: the format they share, else
+    HTML. Returns the format and a note when parts were converted."""
+    parts: list[tuple[dict[str, Any], str]] = [(data, key) for key in ("stem", "feedback", "feedback_true",
+                                                                       "feedback_false") if key in data]
+    for option in data.get("options", []):
+        parts += [(option, key) for key in ("text", "feedback") if key in option]
+    texts = [holder[key] for holder, key in parts]
+    formats = {_effective(part) for part in texts}
+    fmt = next(iter(formats)) if len(formats) == 1 else "html"
+    for holder, key in parts:
+        part = holder[key]
+        holder[key] = _to_html(part) if fmt == "html" else part.text
+    kinds = sorted({part.kind for part in texts})
+    if len(formats) > 1 and len(kinds) > 1:  # all auto-format (plain and HTML) is no news
+        return fmt, (f"the texts of the question are in different formats ({', '.join('auto-format' if k == UNMARKED else f'[{k}]' for k in kinds)}); "
+                     "all were converted to HTML")
+    return fmt, None
 
 
 def _parse_question(lines: list[str]) -> dict[str, Any]:
@@ -315,15 +404,10 @@ def _parse_question(lines: list[str]) -> dict[str, Any]:
         answers = answers[:separator].strip(_WS)
 
     marker, stem = _text_part(stem_raw)
-    fmt = GIFT_FORMATS[marker] if marker else UNMARKED_FORMAT
-    general_marker, general = _text_part(general_raw)
-    _same_format(fmt, general_marker, "the general feedback")
     if not stem:
         raise _Skip("the question has no text")
-
-    data: dict[str, Any] = {"title": title or _plain_title(stem, fmt) or UNTITLED, "stem": stem}
-    if fmt != DEFAULT_FORMAT:
-        data["stem_format"] = fmt
+    fmt = marker or UNMARKED  # answers and feedback without a marker have the stem's format
+    data: dict[str, Any] = {"stem": _Text(fmt, stem)}
 
     if answers == "":
         raise _Skip("essay questions are not supported")
@@ -338,9 +422,22 @@ def _parse_question(lines: list[str]) -> dict[str, Any]:
         if head.strip(_WS).upper() not in ("T", "TRUE", "F", "FALSE"):
             raise _Skip("short-answer questions are not supported")
         data.update(_true_false(head.strip(_WS).upper(), rest if "#" in answers else None, fmt))
-    if general:
+    general = _part_of(general_raw, fmt)
+    if general is not None:
         data["feedback"] = general
+    stem_format, note = _settle_formats(data)
+    data = {"title": title or _plain_title(data["stem"], stem_format) or UNTITLED, **data}
+    if stem_format != DEFAULT_FORMAT:
+        data["stem_format"] = stem_format
+    if note:
+        data["_note"] = note
     return data
+
+
+def _part_of(raw: str, fmt: str) -> _Text | None:
+    """An answer's or a feedback's text with its own marker or the stem's; None when empty."""
+    marker, text = _text_part(raw)
+    return _Text(marker or fmt, text) if text else None
 
 
 def _choice(answers: str, fmt: str) -> dict[str, Any]:
@@ -365,17 +462,13 @@ def _choice(answers: str, fmt: str) -> dict[str, Any]:
             raise _Skip(f"answer {number} has a malformed weight {_restore(_BAD_WEIGHT.match(body).group(0))}")
         if not -100 <= weight <= 100:
             raise _Skip(f"answer {number} weighs {_format_number(weight)} %; weights go from -100 to 100")
-        text_raw, has_feedback, feedback_raw = body.partition("#")
-        marker, option_text = _text_part(text_raw)
-        _same_format(fmt, marker, f"answer {number}")
-        feedback = ""
-        if has_feedback:
-            feedback_marker, feedback = _text_part(feedback_raw)
-            _same_format(fmt, feedback_marker, f"the feedback of answer {number}")
-        if not option_text:
+        text_raw, _, feedback_raw = body.partition("#")
+        option_text = _part_of(text_raw, fmt)
+        feedback = _part_of(feedback_raw, fmt)
+        if option_text is None:
             raise _Skip(f"answer {number} has no text")
-        option = {"id": _default_option_id(number), "text": option_text}
-        if feedback:
+        option: dict[str, Any] = {"id": _default_option_id(number), "text": option_text}
+        if feedback is not None:
             option["feedback"] = feedback
         options.append(option)
         weights.append(weight)
@@ -404,7 +497,7 @@ def _choice(answers: str, fmt: str) -> dict[str, Any]:
     if not right:
         raise _Skip("the question has no right answer (no = and no positive ~%N% weight)")
     total = sum(right)
-    if abs(total - 100) > 0.01:
+    if not weights_add_up(total):
         raise _Skip(f"the positive weights add up to {_format_number(round(total, 5))} %, not 100 %")
     k = len(right)
     default = all(abs(w - (100 / k if w > 0 else -100 / k)) < 0.01 for w in weights)
@@ -417,18 +510,16 @@ def _choice(answers: str, fmt: str) -> dict[str, Any]:
 
 
 def _true_false(answer: str, feedback_raw: str | None, fmt: str) -> dict[str, Any]:
-    wrong = right = ""
+    wrong = right = None
     if feedback_raw is not None:
         parts = feedback_raw.split("#", 1)
-        marker, wrong = _text_part(parts[0])
-        _same_format(fmt, marker, "the feedback for a wrong answer")
+        wrong = _part_of(parts[0], fmt)
         if len(parts) > 1:
-            marker, right = _text_part(parts[1])
-            _same_format(fmt, marker, "the feedback for a right answer")
+            right = _part_of(parts[1], fmt)
     value = answer in ("T", "TRUE")
     data: dict[str, Any] = {"type": "true_false", "answer": value}
     for key, text in (("feedback_true", right if value else wrong), ("feedback_false", wrong if value else right)):
-        if text:
+        if text is not None:
             data[key] = text
     return data
 
@@ -449,29 +540,37 @@ def parse_gift(text: str) -> GiftResult:
     other one is reported with the line it starts on (its first non-comment line)."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     result = GiftResult()
-    parsed: list[tuple[int, dict[str, Any], bool]] = []  # line, data, id given
+    parsed: list[tuple[int, dict[str, Any], bool, list[str]]] = []  # line, data, id given, notes
     category: str | None = None
-    pending: list[str] = []
-    for content, comments in _blocks(text):
-        if not content:
-            pending += comments
+    for block in _blocks(text):
+        content = [i for i, (_, _, is_comment) in enumerate(block) if not is_comment]
+        orphans = [] if content else block  # a comment-only block (a file header) belongs to no question
+        if content and block[content[0]][1].strip(_WS).startswith("$CATEGORY:"):
+            category = _category(block[content[0]][1])
+            orphans = block[:content[0]]  # comments above the $CATEGORY: line are not the question's
+            block = block[content[0] + 1:]
+            if len(content) == 1:
+                orphans += block
+        for number, comment, _ in orphans:
+            if _META.search(comment):
+                result.notes.append(Note(number, "the metadata in this comment is ignored: it is not in the block "
+                                                 "of a question (only comments with no blank line or $CATEGORY: "
+                                                 "between them and the question belong to it)"))
+        if not any(not is_comment for _, _, is_comment in block):
             continue
-        lines = [line for _, line in content]
-        if lines[0].strip(_WS).startswith("$CATEGORY:"):
-            category = _category(lines[0])
-            pending = []
-            content = content[1:]
-            if not content:
-                continue
-            lines = lines[1:]
-        line = content[0][0]
-        comments, pending = pending + comments, []
+        lines = [line for _, line, is_comment in block if not is_comment]
+        comments = [line for _, line, is_comment in block if is_comment]
+        line = next(number for number, _, is_comment in block if not is_comment)
+        notes: list[str] = []
         try:
             data = _parse_question(lines)
-            meta = _metadata(comments)
+            meta = _metadata(comments, notes)
         except _Skip as skip:
             result.skipped.append(Skipped(line, str(skip)))
             continue
+        format_note = data.pop("_note", None)
+        if format_note:
+            notes.append(format_note)
         option_ids = meta.pop("option_ids", None)
         if option_ids is not None:
             ids = [part.strip() for part in option_ids.split(",")]
@@ -492,28 +591,25 @@ def parse_gift(text: str) -> GiftResult:
         data.update(meta)
         if category:
             data["category"] = category
-        if "id" in data and not SLUG.match(data["id"]):
-            result.skipped.append(Skipped(line, f"the id {data['id']!r} is not lower-case words joined by -"))
-            continue
         missing = _missing(data)
         if draft or missing:
             data["draft"] = True
         elif draft is False:
             data["draft"] = False
-        parsed.append((line, data, "id" in data))
+        parsed.append((line, data, "id" in data, notes))
 
     taken: dict[str, int] = {}
-    accepted: list[tuple[int, dict[str, Any]]] = []
-    for line, data, given in parsed:
+    accepted: list[tuple[int, dict[str, Any], bool, list[str]]] = []
+    for line, data, given, notes in parsed:
         if given:
             if data["id"] in taken:
                 result.skipped.append(Skipped(
                     line, f"the id {data['id']!r} is already used by the question on line {taken[data['id']]}"))
                 continue
             taken[data["id"]] = line
-        accepted.append((line, data))
-    for line, data in accepted:
-        if "id" not in data:
+        accepted.append((line, data, given, notes))
+    for line, data, given, notes in accepted:
+        if not given:
             base = slugify(data["title"])
             candidate, n = base, 2
             while candidate in taken:
@@ -524,8 +620,10 @@ def parse_gift(text: str) -> GiftResult:
         if problems:
             result.skipped.append(Skipped(line, "; ".join(problems)))
             continue
-        result.questions.append(ImportedQuestion(line, canonical_question(data), _missing(data)))
+        result.questions.append(ImportedQuestion(line, canonical_question(data), _missing(data), not given))
+        result.notes += [Note(line, note) for note in notes]
     result.skipped.sort(key=lambda s: s.line)
+    result.notes.sort(key=lambda n: n.line)
     return result
 
 

@@ -21,6 +21,7 @@ _H2 = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote",
     "a", "img", "table", "thead", "tbody", "tr", "th", "td", "s",
+    "b", "i", "u", "sub", "sup",  # in HTML questions from Moodle (GIFT); Markdown never writes them
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},

@@ -1,4 +1,4 @@
-"""``flask --app elearn quiz import-gift FILE --bank SLUG [--json]`` and
+"""``flask --app elearn quiz import-gift FILE --bank SLUG [--update] [--json]`` and
 ``flask --app elearn quiz export-gift --bank SLUG [--output FILE]``: Moodle GIFT in and out of a bank."""
 from __future__ import annotations
 
@@ -24,13 +24,19 @@ quiz_cli = AppGroup("quiz", help="Question banks: Moodle GIFT import and export.
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--bank", "slug", required=True, help="Kode (slug) bank soal, mis. netralitas; dibuat bila belum ada.")
 @click.option("--instansi", "instansi_slug", help="Pemilik bank baru (kode instansi); tanpa ini bank terbuka untuk semua.")
+@click.option("--update", is_flag=True,
+              help="Ganti juga soal dengan id yang sama yang tidak berasal dari berkas ini.")
 @click.option("--json", "as_json", is_flag=True, help="Cetak hasil sebagai JSON.")
-def import_gift_command(file: str, slug: str, instansi_slug: str | None, as_json: bool) -> None:
+def import_gift_command(file: str, slug: str, instansi_slug: str | None, update: bool, as_json: bool) -> None:
     """Import the questions of a Moodle GIFT file into a bank.
 
     Exits non-zero only when the file can't be read or decoded (UTF-8 with or without BOM,
     UTF-16 with BOM, else Windows-1252); questions elearn can't represent are reported with their
     line and skipped. Importing the same file again changes nothing.
+
+    A question of the bank is replaced only by the file it was imported from (same file name),
+    or with --update. Otherwise a title-derived id takes the next free one (<id>-2, ...) and an
+    [id:] given in the file is reported and skipped.
     """
     slug = slug.strip()
     if not SLUG.match(slug):
@@ -53,7 +59,7 @@ def import_gift_command(file: str, slug: str, instansi_slug: str | None, as_json
     if existing is not None and instansi is not None and existing.instansi_id != instansi.id:
         click.echo(f"Bank {slug} sudah ada; --instansi {instansi_slug} diabaikan (pemilik bank tidak diubah).", err=True)
     try:
-        report = import_gift(slug, text, filename=Path(file).name, instansi=instansi)
+        report = import_gift(slug, text, filename=Path(file).name, instansi=instansi, update=update)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -72,6 +78,10 @@ def import_gift_command(file: str, slug: str, instansi_slug: str | None, as_json
         for question in report.drafts:
             missing = ", ".join(question.missing) or "ditandai [draft]"
             click.echo(f"  baris {question.line} {question.data['id']}: {missing}")
+    if report.notes:
+        click.echo(f"Catatan ({len(report.notes)}):")
+        for note in report.notes:
+            click.echo(f"  baris {note.line}: {note.note}")
     if report.skipped:
         click.echo(f"Dilewati ({len(report.skipped)}):")
         for skipped in report.skipped:

@@ -73,6 +73,9 @@ class Question(Base):
     #: and its place in that file. Placement, not content: changing it makes no new version.
     source_file: Mapped[str | None] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    #: the GIFT file the current version was imported from ("gift:<file name>"); None for questions
+    #: from the bank's YAML files or the authoring form. A GIFT import overwrites only its own.
+    import_source: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     bank: Mapped[QuestionBank] = relationship(lazy="joined")

@@ -47,6 +47,15 @@ SHIPPED_TAGS = (
     "boleh-dilakukan", "hak-pilih",
 )
 STEM_FORMATS = ("markdown", "html", "plain")
+#: how far the positive weights of a multiple-response question may be from 100 (percent): three
+#: answers of 33.3 % (99.9) or 33.33 % (99.99) add up to 100 "within rounding"
+WEIGHT_TOTAL_TOLERANCE = 0.1
+
+
+def weights_add_up(total: float) -> bool:
+    """Whether positive option weights adding up to ``total`` percent count as 100 % (the one rule
+    for the question validator and the GIFT importer)."""
+    return abs(total - 100) <= WEIGHT_TOTAL_TOLERANCE + 1e-9  # 33.3 * 3 is 99.89999999999999 in floats
 
 #: every key a question may have besides its type's own keys, in the order files are written
 COMMON_KEYS = (
@@ -320,7 +329,7 @@ class MultipleResponse(_OptionsType):
                 problems.append(Problem(f"options item {i + 1}: a wrong option's weight must be 0 or negative",
                                         path))
         total = sum(float(o.get("weight", 0)) for o in right)
-        if not problems and abs(total - 100) > 0.1:
+        if not problems and not weights_add_up(total):
             problems.append(Problem(f"the weights of the correct options must add up to 100 (they add up to "
                                     f"{total:g})", ("options",)))
         return problems
@@ -342,7 +351,9 @@ class MultipleResponse(_OptionsType):
     def grade(self, data: Mapping[str, Any], response: Mapping[str, Any]) -> Grade:
         chosen = self.normalise_response(data, response)["options"]
         weights = self.weights(data)
-        fraction = sum(weights[key] for key in chosen) / 100
+        # the positive weights add up to 100 within rounding: all the right answers score 100 %
+        full = sum(weight for weight in weights.values() if weight > 0) or 100
+        fraction = sum(weights[key] for key in chosen) / full
         return self._grade(data, fraction, self._feedback(data, chosen), chosen)
 
 
