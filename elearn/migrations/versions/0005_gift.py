@@ -3,7 +3,7 @@
 A GIFT import replaces only questions that came from the same file (unless --update).
 
 Revision ID: 0005_gift
-Revises: 0004
+Revises: 0005_http
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0005_gift"
-down_revision = "0004"
+down_revision = "0005_http"
 branch_labels = None
 depends_on = None
 
