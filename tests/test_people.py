@@ -258,7 +258,7 @@ def test_reset_ends_password_of_an_activated_account(client, org, app):
         assert op.password_hash is None and op.activation_code_hash is not None
     client.post("/keluar")
     r = client.post("/masuk", data={"nip": org["operator"].employee_number, "password": TEST_PASSWORD})
-    assert r.status_code == 200 and "belum diaktifkan" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "Aktifkan akun Anda dahulu" in r.get_data(as_text=True)
 
 
 def test_nobody_resets_themselves_or_a_higher_account(client, org, make_user):
