@@ -22,6 +22,7 @@ from ..accounts.models import User
 from ..accounts.nip import normalize
 from ..db import db, utcnow
 from ..errors import ServiceError
+from . import passwords
 
 #: no 0/O, 1/I/L: the code is read off paper and typed on a phone
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -79,6 +80,9 @@ def validate_new_password(password: str, confirm: str, user: User) -> None:
         )
     if user.employee_number in password.replace(" ", ""):
         raise ServiceError(_("Kata sandi tidak boleh memuat NIP Anda."), "password_contains_nip")
+    weak = passwords.weakness(password, user)
+    if weak is not None:
+        raise ServiceError(weak, "password_weak")
 
 
 def set_password(user: User, password: str, *, password_hash: str | None = None) -> None:
