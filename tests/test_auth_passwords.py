@@ -30,7 +30,7 @@ def person(app):
 
 @pytest.mark.parametrize("password", [
     "aaaaaaaaaa", "1234567890", "password12",  # the examples of the probe
-    "P@ssw0rd2024", "qwertyuiop", "Password123!",  # the list, with look-alikes and digits around
+    "P@ssw0rd2024", "p@ssw0rd12", "qwertyuiop", "Password123!",  # the list, with look-alikes and digits around
     "rahasia2024!", "Indonesia45", "bismillah123", "merdeka1945", "sayangku123",  # Indonesian
     "abcdefghij", "9876543210", "asdfghjkl;'", "zzzzzz1111", "abcabcabcabc",  # patterns
     "siti26091986", "rahmawati1986", "26091986siti", "kotacontoh2026", "sitirahmawati",  # the person

@@ -4,7 +4,8 @@ data (NIP, birth date, name, instansi) and Indonesian words added to its diction
 
 ``weakness(password, user)`` answers with a message in Bahasa Indonesia, or None. It is called by
 ``auth.services.validate_new_password``, so activation, the password change and the command line
-all apply it.
+all apply it. (zxcvbn keeps the user's words in a module global during a call: fine for gunicorn's
+sync workers; under threads a concurrent check could see another person's words.)
 """
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ def is_common(password: str) -> bool:
     undone (``Password12``, ``p@ssw0rd!``, ``rahasia2024``)."""
     common, words = _lists()
     lower = password.lower()
-    candidates = {lower, _core(lower), _core(lower.translate(_LEET))}
+    core = _core(lower)
+    candidates = {lower, core, core.translate(_LEET), _core(lower.translate(_LEET))}
     return any(c in common or c in words for c in candidates if c)
 
 
