@@ -124,18 +124,27 @@ ROLE_RANK = {
 }
 
 
-def can_manage_person(user: User, person: User) -> bool:
-    """Reset an account, print an activation slip, edit personal data.
+def can_administer_account(user: User, person: User) -> bool:
+    """Reset an account, issue it an activation code (slip), edit its data, (de)activate it.
 
-    Never one's own account, and never an account above one's own level (a reset shows the
-    new activation code to whoever resets, so that would hand over the higher account)."""
+    Only for a person the user may see as HR, never one's own account, and only for an account
+    whose role the user could grant (``administrable_roles``): a reset or a slip shows the new
+    activation code to whoever issues it, so administering an account hands it over. An operator
+    SKPD therefore looks after the peserta of their SKPD only, not its pelatih (who author content
+    for the whole instansi), operators or admins. Views answer 403 for a visible person (404
+    outside scope), templates hide the buttons, services refuse, roster imports report the row."""
     return (
         user.is_authenticated
         and user.id != person.id
         and user.role in HR_ROLES
         and ROLE_RANK[person.role] <= ROLE_RANK[user.role]
+        and person.role in administrable_roles(user)
         and can_view_person(user, person)
     )
+
+
+#: the former name of ``can_administer_account`` (same rule)
+can_manage_person = can_administer_account
 
 
 def assignable_roles(user: User) -> tuple[Role, ...]:
@@ -147,6 +156,14 @@ def assignable_roles(user: User) -> tuple[Role, ...]:
     if user.role == Role.ADMIN_BKPSDM:
         return (Role.PESERTA, Role.PELATIH, Role.OPERATOR_SKPD, Role.ADMIN_BKPSDM)
     return ()
+
+
+def administrable_roles(user: User) -> tuple[Role, ...]:
+    """Roles of the accounts this user may reset, edit and (de)activate: those they may grant; an
+    operator SKPD, who grants no role, the peserta (the role roster imports give)."""
+    if user.is_authenticated and user.role == Role.OPERATOR_SKPD:
+        return (Role.PESERTA,)
+    return assignable_roles(user)
 
 
 def can_change_role(user: User, person: User, new_role: Role) -> bool:

@@ -59,6 +59,9 @@ class DefaultConfig:
     PLEDGE_REAUTH_SECONDS = 300
     LOGIN_LOCK_MINUTES = 15
     ACTIVATION_CODE_DAYS = 30
+    #: wrong activation codes typed for one account before its code stops working (HR issues a new
+    #: one); the sign-in is not locked by them
+    ACTIVATION_MAX_FAILURES = 10
     ROSTER_MAX_BYTES = 20 * 1024 * 1024
     #: course images (authoring upload, content sync): largest side and pixel count, read from the header
     COURSE_IMAGE_MAX_SIDE = 4096

@@ -70,7 +70,7 @@ def test_activation_sets_password_once(client, make_user, app):
         db.session.commit()
     # not activated yet: sign-in explains what to do
     r = client.post("/masuk", data={"nip": user.employee_number, "password": "apa-saja-123"})
-    assert "belum diaktifkan" in r.get_data(as_text=True)
+    assert "Aktifkan akun Anda dahulu" in r.get_data(as_text=True)
     r = client.post("/aktivasi", data={"nip": user.employee_number, "code": code.lower(),
                                        "password": "kata-sandi-baru-1", "confirm": "kata-sandi-baru-1"})
     assert r.status_code == 302
@@ -197,3 +197,193 @@ def test_a_lock_set_during_the_password_check_refuses_the_confirmation(app, make
             services.confirm_password(row, TEST_PASSWORD)
         assert refused.value.code == "locked"
         assert db.session.get(User, user.id).locked_until is not None
+
+
+# --- password change, sessions, guessing (issue 10, items 3 and 4) ---------------------------
+
+NEW_PASSWORD = "kopi-tubruk-pagi-hari"
+
+
+def _signed_in(client) -> bool:
+    return client.get("/").status_code == 200
+
+
+def _browsers(app, n: int = 2):  # type: ignore[no-untyped-def]
+    """Independent clients (browsers). Not pytest-flask's ``client``: it keeps its last request
+    context pushed, and a request from another client in the meantime would share its ``g`` (and
+    so its signed-in user)."""
+    return [app.test_client() for _ in range(n)]
+
+
+def test_password_change_keeps_this_session_and_ends_the_others(app, make_user):
+    user = make_user()
+    client, other = _browsers(app)
+    login(client, user)
+    login(other, user)
+    r = client.post("/akun/kata-sandi", data={"current": TEST_PASSWORD, "password": NEW_PASSWORD,
+                                               "confirm": NEW_PASSWORD})
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    assert "Kata sandi sudah diganti" in client.get("/").get_data(as_text=True)
+    assert _signed_in(client)  # the changing session goes on
+    assert not _signed_in(other)  # the other one ended
+    client.post("/keluar")
+    r = client.post("/masuk", data={"nip": user.employee_number, "password": TEST_PASSWORD})
+    assert "NIP atau kata sandi salah" in r.get_data(as_text=True)
+    login(client, user, NEW_PASSWORD)
+
+
+def test_activation_ends_the_other_sessions(app, make_user):
+    """A slip issued to an activated person ("semua") lets them set a new password: whoever was
+    signed in with the old one is signed out."""
+    user = make_user()
+    client, other = _browsers(app)
+    login(other, user)
+    with app.app_context():
+        code = services.issue_activation_code(db.session.get(User, user.id))
+        db.session.commit()
+    r = client.post("/aktivasi", data={"nip": user.employee_number, "code": code, "password": NEW_PASSWORD,
+                                       "confirm": NEW_PASSWORD})
+    assert r.status_code == 302
+    assert _signed_in(client) and not _signed_in(other)
+
+
+def test_wrong_current_passwords_count_toward_the_lock_out(app, make_user):
+    user = make_user()
+    client, elsewhere = _browsers(app)
+    login(client, user)
+    data = {"current": "bukan-sandi-ini", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    for _ in range(4):
+        r = client.post("/akun/kata-sandi", data=data)
+        assert r.status_code == 200 and "Kata sandi salah" in r.get_data(as_text=True)
+    r = client.post("/akun/kata-sandi", data=data)
+    assert r.status_code == 429 and "dikunci sementara" in r.get_data(as_text=True)
+    # locked: the right current password is refused too, and so is a sign-in elsewhere
+    r = client.post("/akun/kata-sandi", data={**data, "current": TEST_PASSWORD})
+    assert r.status_code == 429
+    assert elsewhere.post("/masuk", data={"nip": user.employee_number, "password": TEST_PASSWORD}).status_code == 429
+    with app.app_context():
+        assert services.check_password(db.session.get(User, user.id), TEST_PASSWORD)  # unchanged
+
+
+def test_a_right_current_password_clears_the_failures(client, make_user):
+    user = make_user()
+    login(client, user)
+    client.post("/akun/kata-sandi", data={"current": "bukan-sandi-ini", "password": NEW_PASSWORD,
+                                          "confirm": NEW_PASSWORD})
+    assert db.session.get(User, user.id).failed_logins == 1
+    client.post("/akun/kata-sandi", data={"current": TEST_PASSWORD, "password": NEW_PASSWORD,
+                                          "confirm": NEW_PASSWORD})
+    assert db.session.get(User, user.id).failed_logins == 0
+
+
+def test_wrong_current_passwords_are_limited_per_ip(client, make_user, rate_limited, app):
+    user = make_user()
+    login(client, user)
+    app.config["LOGIN_LIMIT_PER_IP"] = "3 per minute"
+    try:
+        data = {"current": "bukan-sandi-ini", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        for _ in range(3):
+            assert client.post("/akun/kata-sandi", data=data).status_code == 200
+        r = client.post("/akun/kata-sandi", data=data)
+        assert r.status_code == 429 and "Terlalu banyak percobaan" in r.get_data(as_text=True)
+        assert db.session.get(User, user.id).failed_logins == 3  # the fourth was not even checked
+    finally:
+        app.config["LOGIN_LIMIT_PER_IP"] = "20 per minute;200 per hour"
+
+
+def test_sign_out_ends_a_copied_session_cookie(app, make_user):
+    user = make_user()
+    client, copy = _browsers(app)
+    login(client, user)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    copy.set_cookie(cookie.key, cookie.value)
+    assert _signed_in(copy)
+    client.post("/keluar")
+    assert not _signed_in(client)
+    assert not _signed_in(copy)  # the copied cookie no longer loads the account
+    login(client, user)  # signing in again works
+    assert _signed_in(client)
+
+
+def test_the_session_check_adds_no_query(client, app, make_user):
+    """The generation is compared with the user row flask-login loads anyway: one SELECT of the
+    user per request, no other."""
+    from sqlalchemy import event
+
+    user = make_user()
+    login(client, user)
+    statements: list[str] = []
+    engine = db.get_engine(app)
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if "FROM users" in statement:
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/akun/kata-sandi").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+
+
+def test_csrf_token_is_rotated_at_sign_in(client, make_user, csrf_enabled):
+    import re
+
+    user = make_user()
+    html = client.get("/masuk").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    with client.session_transaction() as sess:
+        before = sess["csrf_token"]
+    r = client.post("/masuk", data={"nip": user.employee_number, "password": TEST_PASSWORD, "csrf_token": token})
+    assert r.status_code == 302
+    client.get("/")
+    with client.session_transaction() as sess:
+        assert sess.get("csrf_token") not in (None, before)
+    # a token from before the sign-in is refused after it
+    assert client.post("/keluar", data={"csrf_token": token}).status_code == 400
+    assert _signed_in(client)
+
+
+def test_unknown_and_not_activated_nips_answer_alike(client, make_user, monkeypatch):
+    pending = make_user(password=None)
+    unknown = "199001012015011001"
+    burned: list[str] = []
+    real = services._burn_time
+    monkeypatch.setattr(services, "_burn_time", lambda password: (burned.append(password), real(password)))
+    answers = []
+    for nip in (pending.employee_number, unknown):
+        r = client.post("/masuk", data={"nip": nip, "password": "apa-saja-123"})
+        answers.append((r.status_code, r.get_data(as_text=True).replace(nip, "NIP")))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200 and "NIP atau kata sandi salah" in answers[0][1]
+    assert burned == ["apa-saja-123", "apa-saja-123"]  # one argon2 verification each
+
+
+def test_bad_activation_codes_void_the_code_not_the_sign_in(client, app, make_user):
+    user = make_user()  # activated, with a code from a slip
+    with app.app_context():
+        code = services.issue_activation_code(db.session.get(User, user.id))
+        db.session.commit()
+    limit = app.config["ACTIVATION_MAX_FAILURES"]
+    for _ in range(limit - 1):
+        r = client.post("/aktivasi", data={"nip": user.employee_number, "code": "AAAA-BBBB-CCCC",
+                                           "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+        assert "tidak cocok" in r.get_data(as_text=True)
+    row = db.session.get(User, user.id)
+    assert row.locked_until is None and row.failed_logins == 0 and row.activation_code_hash is not None
+    login(client, user)  # the sign-in is not locked by bad codes
+    client.post("/keluar")
+    client.post("/aktivasi", data={"nip": user.employee_number, "code": "AAAA-BBBB-CCCC",
+                                   "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert db.session.get(User, user.id).activation_code_hash is None  # the code is void
+    r = client.post("/aktivasi", data={"nip": user.employee_number, "code": code,
+                                       "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert "tidak cocok" in r.get_data(as_text=True)  # even the right code: HR issues a new one
+    with app.app_context():
+        fresh = services.issue_activation_code(db.session.get(User, user.id))
+        db.session.commit()
+    assert db.session.get(User, user.id).activation_failures == 0
+    r = client.post("/aktivasi", data={"nip": user.employee_number, "code": fresh,
+                                       "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert r.status_code == 302

@@ -143,3 +143,18 @@ def test_operator_cannot_reset_or_edit_a_higher_account_in_their_skpd(app, world
         assert authz.can_view_person(op, target)
         assert not authz.can_manage_person(op, target)
         assert not authz.can_manage_person(op, op)  # not oneself either
+
+
+def test_nobody_administers_an_account_of_a_role_they_cannot_grant(app, world, make_user):
+    with app.app_context():
+        x1 = db.session.get(Unit, world["x1"].id)
+    targets = {role: make_user(role, x1) for role in Role}
+    with app.app_context():
+        op, admin, sup = _load(world, "op_x", "admin_a", "super")
+        people = {role: db.session.get(User, t.id) for role, t in targets.items()}
+        assert authz.administrable_roles(op) == (Role.PESERTA,)
+        assert [r for r, p in people.items() if authz.can_administer_account(op, p)] == [Role.PESERTA]
+        assert [r for r, p in people.items() if authz.can_administer_account(admin, p)] == [
+            Role.PESERTA, Role.PELATIH, Role.OPERATOR_SKPD, Role.ADMIN_BKPSDM]
+        assert all(authz.can_administer_account(sup, p) for p in people.values())
+        assert all(authz.can_view_person(op, p) for p in people.values())  # seen, not administered

@@ -155,7 +155,7 @@ def test_every_role_account_signs_in_and_pending_people_activate(app: Flask, cli
     assert len(pending) >= 5
     nip, code, _rest = pending[0]
     r = client.post("/masuk", data={"nip": nip, "password": "apa-saja-123"})
-    assert "belum diaktifkan" in r.get_data(as_text=True)
+    assert "Aktifkan akun Anda dahulu" in r.get_data(as_text=True)
     r = client.post("/aktivasi", data={"nip": nip, "code": code, "password": "sandi-baru-demo-1",
                                        "confirm": "sandi-baru-demo-1"})
     assert r.status_code == 302

@@ -258,7 +258,7 @@ def test_reset_ends_password_of_an_activated_account(client, org, app):
         assert op.password_hash is None and op.activation_code_hash is not None
     client.post("/keluar")
     r = client.post("/masuk", data={"nip": org["operator"].employee_number, "password": TEST_PASSWORD})
-    assert r.status_code == 200 and "belum diaktifkan" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "Aktifkan akun Anda dahulu" in r.get_data(as_text=True)
 
 
 def test_nobody_resets_themselves_or_a_higher_account(client, org, make_user):
@@ -398,3 +398,86 @@ def test_forms_carry_csrf_tokens(client, org, csrf_enabled):
         if action.endswith("status"):
             data["active"] = "0"
         assert client.post(action, data=data).status_code in (200, 302)
+
+
+# --- accounts of roles the actor cannot grant (issue 10, item 2) ------------------------------
+
+
+@pytest.fixture
+def pelatih(org, make_user):
+    """A trainer of the operator's own SKPD: authors content for the whole instansi."""
+    return make_user(Role.PELATIH, org["x1"], name="Pelatih Pendidikan", email="pelatih@example.go.id")
+
+
+def test_operator_may_not_administer_a_pelatih_of_their_skpd(client, org, pelatih, app):
+    login(client, org["operator"])
+    detail = client.get(f"/pegawai/{pelatih.id}")
+    assert detail.status_code == 200  # visible, like everyone of the SKPD
+    html = detail.get_data(as_text=True)
+    for action in ("/ubah", "/reset", "/status"):  # the buttons are hidden
+        assert f"/pegawai/{pelatih.id}{action}" not in html
+    assert client.get(f"/pegawai/{pelatih.id}/reset").status_code == 403
+    assert client.post(f"/pegawai/{pelatih.id}/reset").status_code == 403
+    assert client.get(f"/pegawai/{pelatih.id}/ubah").status_code == 403
+    r = client.post(f"/pegawai/{pelatih.id}/ubah", data=_edit_data(name="Diubah Operator", unit_id=str(org["x1"].id)))
+    assert r.status_code == 403
+    assert client.post(f"/pegawai/{pelatih.id}/status", data={"active": "0"}).status_code == 403
+    with app.app_context():
+        row = db.session.get(User, pelatih.id)
+        assert row.password_hash is not None and row.activation_code_hash is None
+        assert row.name == "Pelatih Pendidikan" and row.active
+    assert _events("account.reset") == [] and _events("account.update") == [] and _events("account.deactivate") == []
+    # the peserta of the same SKPD remain the operator's to look after
+    assert client.post(f"/pegawai/{org['siti'].id}/reset").status_code == 200
+
+
+def test_operator_may_not_administer_another_operator_of_their_skpd(client, org, make_user):
+    colleague = make_user(Role.OPERATOR_SKPD, org["x1"])
+    login(client, org["operator"])
+    assert client.post(f"/pegawai/{colleague.id}/reset").status_code == 403
+    assert client.post(f"/pegawai/{colleague.id}/status", data={"active": "0"}).status_code == 403
+
+
+def test_admin_may_administer_a_pelatih(client, org, pelatih, app):
+    login(client, org["admin"])
+    html = client.get(f"/pegawai/{pelatih.id}").get_data(as_text=True)
+    assert f"/pegawai/{pelatih.id}/reset" in html
+    assert client.post(f"/pegawai/{pelatih.id}/reset").status_code == 200
+    assert client.post(f"/pegawai/{pelatih.id}/status", data={"active": "0"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, pelatih.id).active is False
+
+
+def test_services_refuse_an_account_the_actor_may_not_administer(app, org, pelatih):
+    with app.test_request_context():
+        operator = db.session.get(User, org["operator"].id)
+        person = db.session.get(User, pelatih.id)
+        for call in (lambda: services.reset(operator, person), lambda: services.set_active(operator, person, False)):
+            with pytest.raises(ServiceError) as refused:
+                call()
+            assert refused.value.code == "forbidden"
+        with pytest.raises(ServiceError):
+            services.update_person(operator, person, name="X", unit=person.unit, employee_type=person.employee_type,
+                                   golongan=None, jabatan=None, jenis_jabatan=None, email=None, phone=None,
+                                   is_kepala_wilayah=False, active=True)
+        assert person.activation_code_hash is None and person.active and person.name == "Pelatih Pendidikan"
+        # the command line (no actor) may
+        assert services.reset(None, person)
+
+
+def test_operator_slips_leave_out_accounts_they_cannot_administer(client, org, make_user, app):
+    pending_pelatih = make_user(Role.PELATIH, org["x1"], password=None, name="Pelatih Belum Aktif")
+    activated_pelatih = make_user(Role.PELATIH, org["x"], name="Pelatih Aktif")
+    login(client, org["operator"])
+    for only_pending in ("y", ""):
+        r = client.post(f"/pegawai/slip?skpd={org['x'].id}", data={"fmt": "csv", "only_pending": only_pending})
+        assert r.status_code == 200
+        text = r.get_data(as_text=True)
+        assert "Siti Rahmawati" in text and "Pelatih" not in text and "Operator Pendidikan" not in text
+    with app.app_context():
+        for person in (pending_pelatih, activated_pelatih, org["operator"]):
+            assert db.session.get(User, person.id).activation_code_hash is None
+    client.post("/keluar")
+    login(client, org["admin"])
+    r = client.post(f"/pegawai/slip?skpd={org['x'].id}", data={"fmt": "csv", "only_pending": "y"})
+    assert "Pelatih Belum Aktif" in r.get_data(as_text=True)

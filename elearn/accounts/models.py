@@ -77,8 +77,11 @@ class User(UserMixin, Base):
     activation_code_hash: Mapped[str | None] = mapped_column(String(64))
     activation_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    #: wrong activation codes typed since the current code was issued (ACTIVATION_MAX_FAILURES voids it)
+    activation_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    #: bumped on password change/reset so that other sessions of this account end
+    #: the account's session generation, part of the flask-login id in the session cookie: bumped on
+    #: password change/activation, reset, deactivation and sign-out, so that other sessions end
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

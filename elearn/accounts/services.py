@@ -182,6 +182,13 @@ def activation_state(person: User, now: dt.datetime | None = None) -> str:
 # --- changes -------------------------------------------------------------------------------
 
 
+def _check_may_administer(actor: User | None, person: User) -> None:
+    """Refuse a change to an account the actor may not administer (``actor`` None: the command
+    line). The views answer 403 before calling; this keeps every other caller to the same rule."""
+    if actor is not None and not authz.can_administer_account(actor, person):
+        raise ServiceError(_("Anda tidak berwenang mengelola akun ini."), "forbidden")
+
+
 def _clean(text: str | None, max_len: int) -> str | None:
     value = " ".join((text or "").split())
     return value[:max_len] if value else None
@@ -205,6 +212,7 @@ def update_person(
     """Change a person's data; returns ``{field: [old, new]}`` of what changed (audited).
 
     Validates everything before touching the row, so a refusal changes nothing."""
+    _check_may_administer(actor, person)
     clean_name = _clean(name, 200)
     if not clean_name:
         raise ServiceError(_("Nama wajib diisi."), "missing_name")
@@ -273,6 +281,7 @@ def _plain(value: Any) -> Any:
 
 def set_active(actor: User | None, person: User, active: bool) -> bool:
     """Deactivate or reactivate an account; False when nothing changed."""
+    _check_may_administer(actor, person)
     if person.active == active:
         return False
     person.active = active
@@ -286,6 +295,7 @@ def set_active(actor: User | None, person: User, active: bool) -> bool:
 
 def reset(actor: User | None, person: User) -> str:
     """HR reset (password void, sessions end, fresh activation code); returns the code."""
+    _check_may_administer(actor, person)
     code = auth_services.reset_account(person)
     record("account.reset", actor=actor, instansi_id=person.instansi_id, target=person,
            details={"name": person.name})

@@ -25,6 +25,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
+from .. import authz
 from ..audit.services import record
 from ..auth.services import issue_activation_code
 from ..db import db, utcnow
@@ -57,7 +58,10 @@ class SlipBatch:
         return self.expires_at.astimezone(ZoneInfo(self.tz_iana)).date()
 
 
-def _candidates(skpd: Unit, only_pending: bool) -> Select[Any]:
+def _candidates(skpd: Unit, only_pending: bool, actor: User | None) -> Select[Any]:
+    """Active people of the SKPD (not yet activated, when ``only_pending``) whose account
+    ``actor`` may administer (``authz.can_administer_account``: a slip hands over the account);
+    ``actor`` None (the command line): everyone."""
     stmt = (
         select(User)
         .join(Unit, Unit.id == User.unit_id)
@@ -70,11 +74,13 @@ def _candidates(skpd: Unit, only_pending: bool) -> Select[Any]:
     )
     if only_pending:
         stmt = stmt.where(User.password_hash.is_(None))
+    if actor is not None:
+        stmt = stmt.where(User.role.in_(authz.administrable_roles(actor)), User.id != actor.id)
     return stmt
 
 
-def count_candidates(skpd: Unit, only_pending: bool) -> int:
-    stmt = _candidates(skpd, only_pending).with_only_columns(func.count(User.id))
+def count_candidates(skpd: Unit, only_pending: bool, actor: User | None) -> int:
+    stmt = _candidates(skpd, only_pending, actor).with_only_columns(func.count(User.id))
     return db.session.scalar(stmt) or 0
 
 
@@ -86,11 +92,11 @@ def issue_slips(
     activation_url: str,
     now: dt.datetime | None = None,
 ) -> SlipBatch:
-    """Give every (not yet activated, when ``only_pending``) active person of the SKPD a fresh
-    code; earlier codes stop working. Flushes and records ``account.slips``."""
+    """Give every (not yet activated, when ``only_pending``) active person of the SKPD whose
+    account ``actor`` may administer a fresh code; earlier codes stop working. Flushes and records ``account.slips``."""
     now = now or utcnow()
     people = list(
-        db.session.execute(_candidates(skpd, only_pending).add_columns(Unit.name).order_by(Unit.path, User.name, User.id))
+        db.session.execute(_candidates(skpd, only_pending, actor).add_columns(Unit.name).order_by(Unit.path, User.name, User.id))
     )
     slips: list[Slip] = []
     expires_at: dt.datetime | None = None

@@ -50,8 +50,10 @@ def _load_person(person_id: int) -> User:
 
 
 def _manageable_person(person_id: int) -> User:
+    """A person whose account the current user may administer: 404 outside scope, 403 for a
+    visible person they may not (themselves, or a role they cannot grant)."""
     person = _load_person(person_id)
-    if not authz.can_manage_person(current_user, person):
+    if not authz.can_administer_account(current_user, person):
         abort(403)
     return person
 
@@ -148,15 +150,13 @@ def detail(person_id: int):  # type: ignore[no-untyped-def]
     role_form = RoleForm()
     role_form.role.choices = options((r.value, ROLE_LABELS[r]) for r in authz.assignable_roles(current_user))
     role_form.role.data = person.role.value
-    can_manage = authz.can_manage_person(current_user, person)
     return render_template(
         "accounts/person.html",
         person=person,
         facts=services.nip_facts(person),
         path=services.unit_path(person.unit),
         state=services.activation_state(person),
-        can_manage=can_manage,
-        can_change_role=can_manage and person.role in authz.assignable_roles(current_user),
+        can_change_role=authz.can_administer_account(current_user, person) and person.role in authz.assignable_roles(current_user),
         role_form=role_form,
         status_form=StatusForm(),
         labels=_labels(),
@@ -320,7 +320,7 @@ def slips_page():  # type: ignore[no-untyped-def]
         form=form,
         skpd=skpd,
         skpds=_skpd_choices(instansi_id),
-        count=slips.count_candidates(skpd, only_pending) if skpd is not None else None,
+        count=slips.count_candidates(skpd, only_pending, user) if skpd is not None else None,
         only_pending=only_pending,
         show_instansi=authz.is_superadmin(user),
     )

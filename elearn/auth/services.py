@@ -22,6 +22,7 @@ from ..accounts.models import User
 from ..accounts.nip import normalize
 from ..db import db, utcnow
 from ..errors import ServiceError
+from . import passwords
 
 #: no 0/O, 1/I/L: the code is read off paper and typed on a phone
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -79,16 +80,33 @@ def validate_new_password(password: str, confirm: str, user: User) -> None:
         )
     if user.employee_number in password.replace(" ", ""):
         raise ServiceError(_("Kata sandi tidak boleh memuat NIP Anda."), "password_contains_nip")
+    weak = passwords.weakness(password, user)
+    if weak is not None:
+        raise ServiceError(weak, "password_weak")
 
 
 def set_password(user: User, password: str, *, password_hash: str | None = None) -> None:
-    """Store a new password (``password_hash``: already hashed by the caller) and end other sessions."""
+    """Store a new password (``password_hash``: already hashed by the caller) and end other sessions
+    (the session that set it signs in again with the new generation: ``login_user``)."""
     user.password_hash = password_hash or hash_password(password)
     user.activation_code_hash = None
     user.activation_expires_at = None
+    user.activation_failures = 0
     user.failed_logins = 0
     user.locked_until = None
     user.session_version = (user.session_version or 1) + 1
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign-out: bump the account's session generation, so every session cookie of the account,
+    this one and any copy of it, stops loading (incremented in SQL; flushes).
+
+    The generation is part of the id flask-login keeps in the session cookie and is compared with
+    the user row it loads on every request anyway, so the check costs no query. Ending only the
+    session that signs out would need a table of sessions and a query per request: signing out
+    ends the account's other sessions too (the phone, the shared computer at an apel)."""
+    user.session_version = User.session_version + 1
+    db.session.flush()
 
 
 # --- activation codes ----------------------------------------------------------------------
@@ -113,6 +131,7 @@ def issue_activation_code(user: User, *, now: dt.datetime | None = None) -> str:
     code = new_activation_code()
     user.activation_code_hash = hash_code(code)
     user.activation_expires_at = now + dt.timedelta(days=current_app.config["ACTIVATION_CODE_DAYS"])
+    user.activation_failures = 0
     return format_code(code)
 
 
@@ -174,6 +193,20 @@ def record_failure(user: User, now: dt.datetime) -> bool:
     if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
         user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
         user.failed_logins = 0
+        return True
+    return False
+
+
+def record_code_failure(user: User) -> bool:
+    """Count a wrong activation code against the account's current code (not its sign-in); after
+    ACTIVATION_MAX_FAILURES the code stops working and HR issues a new one. True when it was just
+    voided. Incremented in SQL, like ``record_failure``."""
+    user.activation_failures = User.activation_failures + 1
+    db.session.flush()
+    if user.activation_failures >= current_app.config["ACTIVATION_MAX_FAILURES"]:
+        user.activation_code_hash = None
+        user.activation_expires_at = None
+        user.activation_failures = 0
         return True
     return False
 
@@ -253,18 +286,17 @@ def authenticate(raw_number: str, password: str, *, now: dt.datetime | None = No
     """Check NIP + password, counting failures per account in the database (shared by workers)."""
     now = now or utcnow()
     user = find_by_employee_number(raw_number)
-    generic = _("NIP atau kata sandi salah.")
-    if user is None:
+    # the same answer (message, status, one argon2 verification) for an unknown NIP and for an
+    # account not activated yet, so that NIPs cannot be enumerated
+    generic = _(
+        "NIP atau kata sandi salah. Belum pernah masuk? Aktifkan akun Anda dahulu dengan kode aktivasi "
+        "dari operator SKPD pada halaman Aktivasi."
+    )
+    if user is None or not user.is_activated:
         _burn_time(password)
         return LoginResult(None, generic)
     if user.locked_until is not None and user.locked_until > now:
         return LoginResult(None, _lock_message(user.locked_until, now), user.locked_until)
-    if not user.is_activated:
-        _burn_time(password)
-        return LoginResult(
-            None,
-            _("Akun ini belum diaktifkan. Gunakan kode aktivasi dari operator SKPD Anda pada halaman Aktivasi."),
-        )
     ok = check_password(user, password)
     end_read_before_write()
     if not ok:
@@ -281,7 +313,11 @@ def authenticate(raw_number: str, password: str, *, now: dt.datetime | None = No
 
 
 def activate(raw_number: str, code: str, password: str, confirm: str, *, now: dt.datetime | None = None) -> User:
-    """First sign-in: a valid, unexpired activation code lets the person set a password."""
+    """First sign-in: a valid, unexpired activation code lets the person set a password.
+
+    Wrong codes count against the code (``record_code_failure``), not the sign-in: nobody can lock
+    someone else's account by typing bad codes, and guessing a code ends with the code void. An
+    unknown NIP, an account without a code and a void code get the same answer."""
     now = now or utcnow()
     user = find_by_employee_number(raw_number)
     invalid = ServiceError(
@@ -290,12 +326,10 @@ def activate(raw_number: str, code: str, password: str, confirm: str, *, now: dt
     )
     if user is None or user.activation_code_hash is None:
         raise invalid
-    if user.locked_until is not None and user.locked_until > now:
-        raise ServiceError(_lock_message(user.locked_until, now), "locked")
     if not hmac.compare_digest(user.activation_code_hash, hash_code(code)) or (
         user.activation_expires_at is not None and user.activation_expires_at < now
     ):
-        record_failure(user, now)
+        record_code_failure(user)
         raise invalid
     if not user.active:
         raise ServiceError(_("Akun ini tidak aktif. Hubungi operator SKPD atau BKPSDM."), "inactive")
@@ -307,8 +341,12 @@ def activate(raw_number: str, code: str, password: str, confirm: str, *, now: dt
     return user
 
 
-def change_password(user: User, current: str, password: str, confirm: str) -> None:
-    if not check_password(user, current):
-        raise ServiceError(_("Kata sandi saat ini salah."), "wrong_password")
+def change_password(user: User, current: str, password: str, confirm: str, *, now: dt.datetime | None = None) -> None:
+    """A signed-in person sets a new password. The current password is checked like a sign-in's
+    (``confirm_password``: wrong ones count toward the account's lock-out, a locked account is
+    refused); the caller commits also on ServiceError ``wrong_password``/``locked`` so the count is
+    kept. The new password is checked and hashed first, so no write waits for a hash."""
     validate_new_password(password, confirm, user)
-    set_password(user, password)
+    password_hash = hash_password(password)
+    confirm_password(user, current, now=now)
+    set_password(user, password, password_hash=password_hash)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
@@ -54,6 +54,15 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _start_session(user: User) -> None:
+    """Sign ``user`` in on this browser with the account's current session generation, with a new
+    CSRF token (a token seen before the sign-in is not valid after it)."""
+    session.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
+    g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
+    login_user(user)
+    services.mark_password_proved(user)
+
+
 @bp.route("/masuk", methods=["GET", "POST"])
 @refused_password_limit()
 def login():  # type: ignore[no-untyped-def]
@@ -67,8 +76,7 @@ def login():  # type: ignore[no-untyped-def]
         result = services.authenticate(form.nip.data, form.password.data)
         db.session.commit()
         if result.user is not None:
-            login_user(result.user)
-            services.mark_password_proved(result.user)
+            _start_session(result.user)
             return redirect(safe_next(form.next.data) or url_for("core.home"))
         mark_password_refused()
         error = result.error
@@ -93,8 +101,7 @@ def activate():  # type: ignore[no-untyped-def]
             error = exc.message
         else:
             db.session.commit()
-            login_user(user)
-            services.mark_password_proved(user)
+            _start_session(user)
             flash(_("Akun Anda sudah aktif. Selamat datang!"), "success")
             return redirect(url_for("core.home"))
     return render_template("auth/activate.html", form=form, error=error)
@@ -102,6 +109,11 @@ def activate():  # type: ignore[no-untyped-def]
 
 @bp.route("/keluar", methods=["POST"])
 def logout():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        # end the session on the server side: a copy of this cookie stops working too (and so do
+        # the account's other sessions: see services.end_all_sessions)
+        services.end_all_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     services.forget_password_proof()
     flash(_("Anda sudah keluar."), "info")
@@ -110,21 +122,26 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/akun/kata-sandi", methods=["GET", "POST"])
 @login_required
+@refused_password_limit()
 def change_password():  # type: ignore[no-untyped-def]
+    user: User = current_user._get_current_object()
     form = ChangePasswordForm()
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current.data, form.password.data, form.confirm.data)
+            services.change_password(user, form.current.data, form.password.data, form.confirm.data)
         except ServiceError as exc:
+            db.session.commit()  # keep the failure count
             error = exc.message
+            if exc.code in ("wrong_password", "locked"):
+                mark_password_refused()
+                status = 429 if exc.code == "locked" else 200
         else:
             db.session.commit()
-            login_user(current_user)  # the session version changed; keep this session
-            services.mark_password_proved(current_user)
+            _start_session(user)  # the session generation changed: this session goes on with it
             flash(_("Kata sandi sudah diganti."), "success")
             return redirect(url_for("core.home"))
-    return render_template("auth/change_password.html", form=form, error=error)
+    return render_template("auth/change_password.html", form=form, error=error), status
 
 
 @bp.route("/bahasa", methods=["POST"])

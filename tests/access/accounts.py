@@ -1,4 +1,11 @@
-"""Access rows for HR work on people and activation slips (``Row`` is injected)."""
+"""Access rows for HR work on people and activation slips (``Row`` is injected).
+
+Scenario objects (see ``extend_scenario``): ``pelatih_same``, ``operator_same`` and ``admin_same``,
+accounts of those roles in the operator's own SKPD (sub-unit x1). An operator SKPD sees them (200)
+but may administer (edit, reset, (de)activate) only accounts of a role they could grant, i.e.
+peserta: 403 on the others (a reset shows the new activation code, handing over the account);
+the admin BKPSDM and the superadmin may.
+"""
 
 HR_ONLY = {"anon": 302, "peserta": 403, "pelatih": 403}
 # an object in the operator's own SKPD / another SKPD of instansi A / instansi B
@@ -14,6 +21,11 @@ def redirect(expect):
 def only_admins(expect):
     """Operators may not change roles: 403 on what they can see, 404 elsewhere."""
     return {**expect, "operator_skpd": 403 if expect["operator_skpd"] in (200, 302) else expect["operator_skpd"]}
+
+
+def operator_refused(expect):
+    """A person the operator sees but may not administer: 403 instead of success."""
+    return {**expect, "operator_skpd": 403}
 
 
 PEOPLE = (("{person_same}", SAME), ("{person_other_skpd}", OTHER_SKPD), ("{person_other_instansi}", OTHER_INSTANSI))
@@ -44,3 +56,30 @@ for person, expect in PEOPLE:
         Row("POST", f"/pegawai/{person}/status", redirect(expect), data={"active": "0"}),  # noqa: F821
         Row("POST", f"/pegawai/{person}/peran", only_admins(redirect(expect)), data={"role": "pelatih"}),  # noqa: F821
     ]
+
+# accounts of roles an operator SKPD cannot grant, in the operator's own SKPD
+for person in ("{pelatih_same}", "{operator_same}", "{admin_same}"):
+    ROWS += [
+        Row("GET", f"/pegawai/{person}", SAME),  # noqa: F821
+        Row("GET", f"/pegawai/{person}/ubah", operator_refused(SAME)),  # noqa: F821
+        Row("POST", f"/pegawai/{person}/ubah", operator_refused(SAME), data=BAD_EDIT),  # noqa: F821
+        Row("GET", f"/pegawai/{person}/reset", operator_refused(SAME)),  # noqa: F821
+        Row("POST", f"/pegawai/{person}/reset", operator_refused(SAME)),  # noqa: F821
+        Row("POST", f"/pegawai/{person}/status", operator_refused(redirect(SAME)), data={"active": "0"}),  # noqa: F821
+        Row("POST", f"/pegawai/{person}/peran", only_admins(redirect(SAME)), data={"role": "peserta"}),  # noqa: F821
+    ]
+
+
+def extend_scenario(app, ids, users):  # type: ignore[no-untyped-def]
+    from elearn.accounts.models import Role
+    from elearn.db import db
+    from elearn.org.models import Unit
+    from factories import new_user
+
+    with app.app_context():
+        x1 = db.session.get(Unit, ids["unit_same"])
+        db.session.expunge(x1)
+    return {
+        f"{role.value.split('_')[0]}_same": new_user(app, role, x1, password=None).id
+        for role in (Role.PELATIH, Role.OPERATOR_SKPD, Role.ADMIN_BKPSDM)
+    }
