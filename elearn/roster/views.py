@@ -42,6 +42,7 @@ from ..db import db
 from ..errors import ServiceError
 from ..org.models import Instansi, Unit
 from ..org.services import get_instansi
+from ..spreadsheets import safe_cell
 from . import services
 from .forms import ApplyForm, UploadForm
 from .models import RosterImport
@@ -49,10 +50,6 @@ from .parsing import FIELD_LABELS, FIELDS, RosterFileError
 
 bp = Blueprint("roster", __name__, url_prefix="/impor")
 log = logging.getLogger(__name__)
-
-#: characters that make a spreadsheet treat a cell as a formula
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
@@ -205,11 +202,6 @@ def summary(import_id: int):  # type: ignore[no-untyped-def]
     return render_template("roster/summary.html", imp=imp, errors=imp.errors[:100])
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 @bp.route("/<int:import_id>/galat.csv")
 @login_required
 @require(is_hr)
@@ -219,8 +211,8 @@ def errors_csv(import_id: int):  # type: ignore[no-untyped-def]
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_("Baris"), _("Kode"), _("Pesan"), _("NIP")])
     for error in imp.errors or []:
-        writer.writerow([_cell(error.get("line")), _cell(error.get("code")), _cell(error.get("message")),
-                         _cell(error.get("nip", ""))])
+        writer.writerow([safe_cell(error.get("line")), safe_cell(error.get("code")), safe_cell(error.get("message")),
+                         safe_cell(error.get("nip", ""))])
     name = f"galat-impor-{imp.id}.csv"
     return Response(
         "\ufeff" + out.getvalue(),
