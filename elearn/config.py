@@ -51,6 +51,9 @@ class DefaultConfig:
     LOGIN_LOCK_MINUTES = 15
     ACTIVATION_CODE_DAYS = 30
     ROSTER_MAX_BYTES = 20 * 1024 * 1024
+    #: rows a roster file may have (title and blank rows included); an XLSX is also bounded by
+    #: its unpacked size, compression ratio, columns and cells (elearn.roster.parsing.Limits)
+    ROSTER_MAX_ROWS = 500_000
     #: e.g. https://elearn.kotacontoh.go.id: the host the QR codes of signed PDFs point at (None: the
     #: host of the request that makes the PDF)
     PUBLIC_BASE_URL: str | None = None

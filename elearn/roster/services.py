@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Enum, MetaData, Table, bindparam, insert, select, update
@@ -36,6 +37,7 @@ from ..org.models import Instansi, Unit, name_key
 from ..org.services import create_unit, find_unit
 from .models import ImportStatus, RosterImport
 from .parsing import (
+    DEFAULT_LIMITS,
     F_EMAIL,
     F_GOLONGAN,
     F_JABATAN,
@@ -46,6 +48,7 @@ from .parsing import (
     F_SKPD,
     F_TYPE,
     F_UNIT,
+    Limits,
     RosterFile,
     RosterFileError,
     open_roster,
@@ -386,12 +389,17 @@ class _Checker:
         return values, []
 
 
+def roster_limits() -> Limits:
+    """The parsing limits, with ``ROSTER_MAX_ROWS`` from the configuration."""
+    return replace(DEFAULT_LIMITS, max_rows=int(current_app.config.get("ROSTER_MAX_ROWS") or DEFAULT_LIMITS.max_rows))
+
+
 def _open(rows_source: RosterFile | bytes | str | Path, filename: str = "") -> RosterFile:
     if isinstance(rows_source, RosterFile):
         return rows_source
     if isinstance(rows_source, bytes):
-        return open_roster(rows_source, filename)
-    return open_roster_path(rows_source)
+        return open_roster(rows_source, filename, roster_limits())
+    return open_roster_path(rows_source, roster_limits())
 
 
 def _chunks(rows: Iterator[tuple[int, tuple[str, ...]]], size: int) -> Iterator[list[tuple[int, tuple[str, ...], str]]]:
@@ -425,7 +433,8 @@ def import_roster(
     filename = roster.filename
     if roster.format == "xlsx":
         # read the workbook once; the passes below then re-read fast CSV
-        roster = open_roster(roster.to_csv_bytes(), "converted.csv")
+        _count, converted = roster.snapshot(roster_limits())
+        roster = open_roster(converted or b"", "converted.csv", roster_limits())
     today = today or dt.date.today()
     result = ImportResult()
     checker = _Checker(instansi, roster, limit_to_skpd=limit_to_skpd, today=today, create_units=True)
@@ -540,9 +549,13 @@ def import_roster(
 
 def create_upload(instansi: Instansi, uploader: User, filename: str, data: bytes,
                   skpd: Unit | None = None) -> RosterImport:
-    """Store an uploaded roster after checking that it can be read. Raises RosterFileError."""
-    roster = open_roster(data, filename)
-    count = roster.count_rows()
+    """Store an uploaded roster after reading it once, within :func:`roster_limits`.
+
+    Raises RosterFileError. A workbook is stored as the CSV it converts to (bounded by the
+    limits), not as the zip, so later steps never unpack it again."""
+    limits = roster_limits()
+    roster = open_roster(data, filename, limits)
+    count, converted = roster.snapshot(limits)
     if count == 0:
         raise RosterFileError("no_rows", _("Berkas ini tidak berisi baris data di bawah baris judul."))
     imp = RosterImport(
@@ -552,8 +565,8 @@ def create_upload(instansi: Instansi, uploader: User, filename: str, data: bytes
         filename=(Path(filename).name or "roster")[:255],
         file_format=roster.format,
         size=len(data),
-        data=data,
-        csv_data=roster.to_csv_bytes() if roster.format == "xlsx" else None,
+        data=data if converted is None else None,
+        csv_data=converted,
         row_count=count,
         status=ImportStatus.UPLOADED,
         errors=[],
@@ -566,7 +579,7 @@ def create_upload(instansi: Instansi, uploader: User, filename: str, data: bytes
 
 def open_import(imp: RosterImport) -> RosterFile:
     data, filename = imp.source_bytes()
-    return open_roster(data, filename)
+    return open_roster(data, filename, roster_limits())
 
 
 @dataclass
