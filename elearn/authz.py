@@ -124,6 +124,13 @@ ROLE_RANK = {
 }
 
 
+def can_manage_role(user: User, role: Role) -> bool:
+    """The role part of :func:`can_manage_person`: whether ``user`` may edit, reset or (de)activate
+    accounts holding ``role`` at all, scope aside. The roster import checks each existing person's
+    role with it (and their SKPD with the import's own scope rule)."""
+    return user.is_authenticated and user.role in HR_ROLES and ROLE_RANK[role] <= ROLE_RANK[user.role]
+
+
 def can_manage_person(user: User, person: User) -> bool:
     """Reset an account, print an activation slip, edit personal data.
 
@@ -132,8 +139,7 @@ def can_manage_person(user: User, person: User) -> bool:
     return (
         user.is_authenticated
         and user.id != person.id
-        and user.role in HR_ROLES
-        and ROLE_RANK[person.role] <= ROLE_RANK[user.role]
+        and can_manage_role(user, person.role)
         and can_view_person(user, person)
     )
 

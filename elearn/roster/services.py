@@ -31,6 +31,7 @@ from sqlalchemy.types import NullType, TypeDecorator
 from ..accounts.models import EmployeeType, Role, User
 from ..accounts.nip import InvalidEmployeeNumber, normalize, validate_employee_number
 from ..audit.services import record
+from ..authz import can_manage_role
 from ..db import db, utcnow
 from ..errors import ServiceError
 from ..org.models import Instansi, Unit, name_key
@@ -97,6 +98,10 @@ MESSAGES = {
     "other_instansi": _l(
         "NIP ini sudah terdaftar pada instansi lain. Datanya tidak diubah; hubungi BKPSDM instansi "
         "tersebut atau superadmin."
+    ),
+    "not_permitted": _l(
+        "Anda tidak berwenang mengubah akun ini (akun Anda sendiri, atau akun dengan peran yang lebih tinggi "
+        "atau tidak dapat Anda kelola). Datanya tidak diubah; minta admin BKPSDM atau superadmin."
     ),
     "bad_email": _l("Alamat email \"%(value)s\" tidak sah."),
     "bad_phone": _l("No HP \"%(value)s\" tidak sah. Tulis 6–15 angka, boleh diawali +."),
@@ -226,8 +231,10 @@ class _Checker:
     """Validates rows of one roster for one instansi; resolves (and, when importing, creates) units."""
 
     def __init__(self, instansi: Instansi, roster: RosterFile, *, limit_to_skpd: Unit | None,
-                 today: dt.date, create_units: bool) -> None:
+                 today: dt.date, create_units: bool, actor: User | None = None) -> None:
         self.instansi = instansi
+        #: who imports from the web (their rank limits whom a row may change); None: the CLI
+        self.actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
         self.limit = limit_to_skpd
         self.limit_key = name_key(limit_to_skpd.name) if limit_to_skpd is not None else None
         self.today = today
@@ -381,6 +388,10 @@ class _Checker:
                 errors.append(_error(line, "other_instansi", raw_nip))
             elif self.limit is not None and scope_ok and existing.skpd_id != self.limit.id:
                 errors.append(_error(line, "outside_scope", raw_nip, "outside_scope_person"))
+            elif self.actor is not None and (existing.id == self.actor.id
+                                             or not can_manage_role(self.actor, existing.role)):
+                # the same rule as the web edit: never one's own account, never a higher one
+                errors.append(_error(line, "not_permitted", raw_nip))
 
         if errors:
             return None, errors
@@ -437,7 +448,7 @@ def import_roster(
         roster = open_roster(converted or b"", "converted.csv", roster_limits())
     today = today or dt.date.today()
     result = ImportResult()
-    checker = _Checker(instansi, roster, limit_to_skpd=limit_to_skpd, today=today, create_units=True)
+    checker = _Checker(instansi, roster, limit_to_skpd=limit_to_skpd, today=today, create_units=True, actor=actor)
     existing = {row.employee_number: _Existing(*row)
                 for row in db.session.execute(_existing_select().where(User.instansi_id == instansi.id))}
     # Numbers in the file that this instansi doesn't have: are they someone else's? Looked up
@@ -509,13 +520,13 @@ def import_roster(
             result.updated += len(updates)
 
     if deactivate_missing:
-        actor_id = actor.id if actor is not None and getattr(actor, "is_authenticated", False) else None
+        web_actor = checker.actor
         gone = [
             p.id for key, p in existing.items()
             if key not in seen
             and p.active
             and p.role in (Role.PESERTA, Role.PELATIH)  # HR accounts are never switched off by a file
-            and p.id != actor_id
+            and (web_actor is None or (p.id != web_actor.id and can_manage_role(web_actor, p.role)))
             and (limit_to_skpd is None or p.skpd_id == limit_to_skpd.id)
         ]
         for i in range(0, len(gone), CHUNK_SIZE):
