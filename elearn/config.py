@@ -54,6 +54,13 @@ class DefaultConfig:
     #: rows a roster file may have (title and blank rows included); an XLSX is also bounded by
     #: its unpacked size, compression ratio, columns and cells (elearn.roster.parsing.Limits)
     ROSTER_MAX_ROWS = 500_000
+    #: uploaded rosters never applied are removed after this many hours (by the worker, and on upload)
+    ROSTER_UPLOAD_RETENTION_HOURS = 24
+    #: background jobs (flask --app elearn worker): a running job silent this long is queued again;
+    #: finished jobs are removed after JOBS_RETENTION_DAYS; housekeeping runs every JOBS_MAINTENANCE_SECONDS
+    JOBS_STALE_MINUTES = 30
+    JOBS_RETENTION_DAYS = 30
+    JOBS_MAINTENANCE_SECONDS = 300
     #: e.g. https://elearn.kotacontoh.go.id: the host the QR codes of signed PDFs point at (None: the
     #: host of the request that makes the PDF)
     PUBLIC_BASE_URL: str | None = None
