@@ -10,6 +10,7 @@ from types import FrameType
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from ..db import db
 from . import services
@@ -19,6 +20,7 @@ from . import services
 @click.option("--once", is_flag=True, help="Jalankan pekerjaan yang antre lalu berhenti (cron, uji).")
 @click.option("--poll", type=float, default=1.0, show_default=True,
               help="Detik menunggu sebelum memeriksa antrean lagi.")
+@with_appcontext
 def worker_command(once: bool, poll: float) -> None:
     """Run queued background jobs (roster imports, ...) until stopped (Ctrl-C or SIGTERM).
 
