@@ -134,6 +134,11 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+def _thousands(n: int) -> str:
+    """``500000`` -> ``'500.000'`` (Indonesian digit grouping, also fine in the English text)."""
+    return f"{n:,}".replace(",", ".")
+
+
 def _unreadable_xlsx() -> RosterFileError:
     return RosterFileError(
         "unreadable",
@@ -153,7 +158,7 @@ def _too_many_rows(limits: Limits) -> RosterFileError:
     return RosterFileError(
         "too_many_rows",
         _("Berkas ini memuat lebih dari %(n)s baris (termasuk baris kosong). Hapus baris kosong di bawah data "
-          "atau pecah berkas per perangkat daerah, lalu unggah lagi.", n=f"{limits.max_rows:,}".replace(",", ".")),
+          "atau pecah berkas per perangkat daerah, lalu unggah lagi.", n=_thousands(limits.max_rows)),
     )
 
 
@@ -169,7 +174,7 @@ def _too_many_cells(limits: Limits) -> RosterFileError:
     return RosterFileError(
         "too_many_cells",
         _("Berkas ini memuat terlalu banyak sel berisi (lebih dari %(n)s). Pecah berkas per perangkat daerah, "
-          "lalu unggah lagi.", n=f"{limits.max_cells:,}".replace(",", ".")),
+          "lalu unggah lagi.", n=_thousands(limits.max_cells)),
     )
 
 
