@@ -270,25 +270,17 @@ class RosterFile:
         """Every row of the file from the top, as text cells (titles and header included)."""
         return self._raw_rows()
 
-    def rows(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """``(line, values in FIELDS order)`` for each non-blank data row.
+    def _is_data(self, line: int, raw: list[str]) -> bool:
+        return line > self.header_line and any(raw) and bool("".join(raw).strip())
 
-        ``start``/``stop`` count data rows (blank rows are not counted), so a caller can
-        process the file in chunks.
-        """
+    def rows(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """``(line, values in FIELDS order)`` for each non-blank data row, in one pass over the file
+        (callers process it in chunks as it streams; nothing re-reads the file from the top)."""
         picks = [self.mapping.get(name, -1) for name in FIELDS]
         width = max(picks) + 1
-        n = -1
         for line, raw in enumerate(self._raw_rows(), start=1):
-            if line <= self.header_line:
+            if not self._is_data(line, raw):
                 continue
-            if not any(raw) or not "".join(raw).strip():
-                continue
-            n += 1
-            if n < start:
-                continue
-            if stop is not None and n >= stop:
-                return
             if len(raw) < width:
                 raw = raw + [""] * (width - len(raw))
             yield line, tuple(raw[i].strip() if i >= 0 else "" for i in picks)
@@ -297,12 +289,8 @@ class RosterFile:
         """The cells of one field in every non-blank data row (cheaper than ``rows()``)."""
         index = self.mapping.get(name, -1)
         for line, raw in enumerate(self._raw_rows(), start=1):
-            if line <= self.header_line or not any(raw) or not "".join(raw).strip():
-                continue
-            yield raw[index].strip() if 0 <= index < len(raw) else ""
-
-    def count_rows(self) -> int:
-        return sum(1 for _ in self.rows())
+            if self._is_data(line, raw):
+                yield raw[index].strip() if 0 <= index < len(raw) else ""
 
     def snapshot(self, limits: Limits | None = None) -> tuple[int, bytes | None]:
         """Read the whole file once: the number of data rows and, for a workbook, the sheet as
@@ -317,7 +305,7 @@ class RosterFile:
         count = 0
         size = 0
         for line, raw in enumerate(self._raw_rows(), start=1):
-            if line > self.header_line and any(raw) and "".join(raw).strip():
+            if self._is_data(line, raw):
                 count += 1
             if convert:
                 writer.writerow(raw)
@@ -325,14 +313,6 @@ class RosterFile:
                 if size > limits.max_text_bytes:
                     raise _too_big_xlsx()
         return count, out.getvalue().encode("utf-8") if convert else None
-
-    def to_csv_bytes(self) -> bytes:
-        """The whole sheet as UTF-8 CSV with the same row numbers."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        for raw in self._raw_rows():
-            writer.writerow(raw)
-        return out.getvalue().encode("utf-8")
 
 
 def _csv_source(data: bytes, limits: Limits) -> Callable[[], Iterator[list[str]]]:
