@@ -18,6 +18,8 @@ ENV_KEYS = {
     "ELEARN_PLEDGE_ROOT": "PLEDGE_ROOT",
     "ELEARN_PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
     "ELEARN_PLEDGE_REAUTH_SECONDS": "PLEDGE_REAUTH_SECONDS",
+    "ELEARN_ROSTER_MAX_ROWS": "ROSTER_MAX_ROWS",
+    "ELEARN_ROSTER_UPLOAD_RETENTION_HOURS": "ROSTER_UPLOAD_RETENTION_HOURS",
 }
 
 
@@ -53,7 +55,7 @@ class DefaultConfig:
     ROSTER_MAX_BYTES = 20 * 1024 * 1024
     #: rows a roster file may have (title and blank rows included); an XLSX is also bounded by
     #: its unpacked size, compression ratio, columns and cells (elearn.roster.parsing.Limits)
-    ROSTER_MAX_ROWS = 500_000
+    ROSTER_MAX_ROWS = 300_000
     #: uploaded rosters never applied are removed after this many hours (by the worker, and on upload)
     ROSTER_UPLOAD_RETENTION_HOURS = 24
     #: background jobs (flask --app elearn worker): a running job silent this long is queued again;
@@ -99,6 +101,13 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     except (TypeError, ValueError):
         raise RuntimeError("ELEARN_PLEDGE_REAUTH_SECONDS must be a whole number of seconds (0: always ask "
                            "for the password when signing a pakta)") from None
+    for key, least in (("ROSTER_MAX_ROWS", 1), ("ROSTER_UPLOAD_RETENTION_HOURS", 0)):
+        try:
+            app.config[key] = int(app.config[key])
+            if app.config[key] < least:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise RuntimeError(f"ELEARN_{key} must be a whole number of at least {least}") from None
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'elearn.db'}"

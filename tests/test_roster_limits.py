@@ -14,10 +14,11 @@ from elearn.accounts.models import Role
 from elearn.db import db
 from elearn.roster import services
 from elearn.roster.models import RosterImport
-from elearn.roster.parsing import FIELDS, Limits, RosterFileError, open_roster
+from elearn.roster.parsing import DEFAULT_LIMITS, FIELDS, Limits, RosterFileError, open_roster
 from sqlalchemy import func, select
 
 NIP = "198609262015051001"
+MAX_ROWS = f"{DEFAULT_LIMITS.max_rows:,}".replace(",", ".")  # as the message writes it
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 WORKBOOK = (b'<?xml version="1.0"?><workbook ' + NS + b' xmlns:r="http://schemas.openxmlformats.org/'
             b'officeDocument/2006/relationships"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/>'
@@ -92,10 +93,11 @@ def test_three_million_empty_rows_are_refused():
 
 
 def test_rows_beyond_the_limit_are_refused_while_streaming():
-    rows = (b"".join(b'<row r="%d"/>' % n for n in range(start, start + 10_000)) for start in range(2, 600_002, 10_000))
+    last = DEFAULT_LIMITS.max_rows + 10_000
+    rows = (b"".join(b'<row r="%d"/>' % n for n in range(start, start + 10_000)) for start in range(2, last, 10_000))
     data = workbook(sheet(HEADER_ROW, *rows))
     error = refused(data)
-    assert error.code == "too_many_rows" and "500.000" in error.message
+    assert error.code == "too_many_rows" and MAX_ROWS in error.message
     # the configured limit applies
     assert refused(workbook(sheet(HEADER_ROW, b'<row r="60"><c r="A60"><v>1</v></c></row>')),
                    limits=Limits(max_rows=50)).code == "too_many_rows"
@@ -161,7 +163,7 @@ def test_csv_rows_are_bounded():
 
 @pytest.mark.parametrize(("data", "filename", "message"), [
     (workbook(sheet(HEADER_ROW, b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')), "a.xlsx",
-     "lebih dari 500.000 baris"),
+     f"lebih dari {MAX_ROWS} baris"),
     ("NIP\tNama\n1\tBudi\n".encode("utf-16") + b"\x00", "a.txt", "UTF-16"),
     (f'NIP;Nama\n{NIP};"Budi\n'.encode(), "a.csv", "tanda kutip"),
 ])
@@ -187,3 +189,18 @@ def test_a_stored_workbook_keeps_the_bounded_csv_not_the_zip(app, make_instansi,
         assert imp.data is None and imp.csv_data == f"NIP,Nama\n{NIP},Budi\n".encode()
         assert imp.size == len(data) and imp.row_count == 1 and imp.file_format == "xlsx"
         db.session.rollback()
+
+
+def test_limits_and_retention_come_from_the_environment(monkeypatch, tmp_path):
+    from elearn import create_app
+
+    config = {"ELEARN_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    monkeypatch.setenv("ELEARN_ROSTER_MAX_ROWS", "1000")
+    monkeypatch.setenv("ELEARN_ROSTER_UPLOAD_RETENTION_HOURS", "6")
+    app = create_app(config)
+    assert app.config["ROSTER_MAX_ROWS"] == 1000 and app.config["ROSTER_UPLOAD_RETENTION_HOURS"] == 6
+    with app.app_context():
+        assert services.roster_limits().max_rows == 1000
+    monkeypatch.setenv("ELEARN_ROSTER_MAX_ROWS", "banyak")
+    with pytest.raises(RuntimeError, match="ELEARN_ROSTER_MAX_ROWS"):
+        create_app(config)

@@ -108,8 +108,9 @@ class RosterFileError(Exception):
 class Limits:
     """How much work one roster may cause. Defaults fit a province's roster (~10 MB of XLSX)."""
 
-    #: rows of the sheet or file, title and blank rows included
-    max_rows: int = 500_000
+    #: rows of the sheet or file, title and blank rows included (reading 300,000 XLSX rows of 10 cells at
+    #: upload takes about 15 s on a busy 2-core machine: within a web worker's timeout)
+    max_rows: int = 300_000
     #: the last column a non-empty cell may sit in
     max_columns: int = 256
     #: non-empty cells of the sheet
