@@ -243,6 +243,9 @@ def test_the_progress_page_follows_the_job(app, client, make_instansi, make_unit
     text = page()
     assert "Menyimpan data pegawai" in text and 'http-equiv="refresh"' in text
     assert '<progress id="roster-progress-bar" aria-describedby' in text  # indeterminate
+    set_job(done=7)  # published from inside the apply's transaction (PostgreSQL)
+    text = page()
+    assert 'max="15" value="7"' in text and "Menyimpan data pegawai: 7 dari 15 baris" in text
     set_job(status=JobStatus.FAILED, error="Alasan gagal.")
     text = page()
     assert "Alasan gagal." in text and 'http-equiv="refresh"' not in text and f"/impor/{iid}" in text
@@ -327,3 +330,34 @@ def test_an_upload_a_job_is_working_on_is_kept(app, make_instansi, make_unit, ma
         db.session.flush()
         assert roster_services.purge_stale_uploads() == 1
         db.session.rollback()
+
+
+def test_progress_inside_a_long_transaction(own_app: Flask):
+    """On PostgreSQL the page sees progress made while the task's work is still uncommitted (a short
+    transaction of its own); on SQLite (one writer) it shows when the work commits. Never a wait."""
+    from sqlalchemy import text
+
+    seen: list[tuple] = []
+
+    def long_task(ctx, payload):
+        ctx.progress(0, 10, "applying", commit=True)
+        db.session.execute(update(Job).where(Job.id == -1).values(done=0))  # the task's own transaction is open
+        ctx.progress(5, 10, "applying")
+        with db.engine.connect() as other:  # what the progress page would read now
+            seen.append(tuple(other.execute(text("SELECT phase, done, total FROM jobs WHERE id = :id"),
+                                            {"id": ctx.job.id}).one()))
+        return {"ok": True}
+
+    services.register("test.long", Task(long_task))
+    try:
+        with own_app.app_context():
+            job = services.enqueue("test.long", {})
+            db.session.commit()
+            assert services.run_pending("w") == 1
+            db.session.expire_all()
+            final = db.session.get(Job, job.id)
+            assert final.status == JobStatus.DONE and (final.phase, final.done, final.total) == ("applying", 5, 10)
+            dialect = db.engine.dialect.name
+    finally:
+        services.TASKS.pop("test.long", None)
+    assert seen == [("applying", 5, 10)] if dialect == "postgresql" else seen == [("applying", 0, 10)]

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import db, utcnow
 from ..errors import ServiceError
@@ -60,16 +61,44 @@ class JobContext:
 
     def __init__(self, job: Job) -> None:
         self.job = job
+        self.last: tuple[int, int | None, str | None] | None = None
 
     def progress(self, done: int, total: int | None = None, phase: str | None = None, *,
                  commit: bool = False) -> None:
-        """Record progress; with ``commit`` make it visible to the page at once (only where the
-        task has nothing uncommitted that must stay atomic with the rest of its work)."""
-        self.job.report(done, total, phase)
+        """Record progress.
+
+        ``commit``: commit the session, so the page sees it at once; only where the task has
+        nothing pending that must stay atomic with the rest of its work. Without it, progress made
+        inside a long transaction is published through a short transaction of its own on
+        PostgreSQL (the page follows it while the work stays uncommitted); SQLite has one writer
+        at a time, held by that transaction, so there it shows when the task's work commits.
+        """
+        self.last = (done, total, phase)
         if commit:
+            self.job.report(done, total, phase)
             db.session.commit()
+        elif db.session.get_bind().dialect.name == "postgresql":
+            self._publish(done, total, phase)
         else:
-            db.session.flush()
+            self.job.report(done, total, phase)
+
+    def _publish(self, done: int, total: int | None, phase: str | None) -> None:
+        values: dict[str, Any] = {"done": max(0, done), "heartbeat_at": utcnow()}
+        if total is not None:
+            values["total"] = max(0, total)
+        if phase is not None:
+            values["phase"] = phase
+        try:
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '2s'")  # never wait long on our own row
+                conn.execute(update(Job).where(Job.id == self.job.id).values(**values))
+        except SQLAlchemyError:
+            log.warning("job %s: progress not published", self.job.id, exc_info=True)
+
+    def settle(self) -> None:
+        """Put the last reported progress on the job row of the task's own transaction."""
+        if self.last is not None:
+            self.job.report(*self.last)
 
 
 def enqueue(kind: str, payload: dict[str, Any], *, created_by_id: int | None = None) -> Job:
@@ -116,7 +145,9 @@ def run_job(job_id: int) -> JobStatus:
     try:
         if task is None:
             raise JobFailed(_("Jenis pekerjaan ini tidak dikenal oleh aplikasi ini."))
-        result = task.run(JobContext(job), payload)
+        ctx = JobContext(job)
+        result = task.run(ctx, payload)
+        ctx.settle()
         job.finish(result)
         db.session.commit()
         return JobStatus.DONE

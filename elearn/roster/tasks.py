@@ -1,5 +1,5 @@
 """The roster import as a background job: check every row (progress committed as it goes), then
-apply the whole file in one transaction. Registered with the job queue on import (the web app
+apply the whole file in one transaction (a crash leaves nothing half-imported). Registered with the job queue on import (the web app
 imports it with the roster views, so the worker knows it too)."""
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ def run_import(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     # checking changes nothing, so its progress can be committed chunk by chunk
     services.validate_import(imp, actor=actor, progress=lambda done: ctx.progress(done, total, CHECKING, commit=True))
     ctx.progress(0, total, APPLYING, commit=True)
-    # applying is one transaction: its progress becomes visible with it (SQLite has one writer)
+    # applying is one transaction: its progress is published beside it on PostgreSQL, and shows
+    # with it on SQLite (one writer at a time); see JobContext.progress
     result = services.apply_import(imp, actor=actor, deactivate_missing=bool(payload.get("deactivate_missing")),
                                    progress=lambda done: ctx.progress(done, total, APPLYING))
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
