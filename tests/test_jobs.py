@@ -307,7 +307,8 @@ def test_unapplied_uploads_are_removed_after_the_retention_time(app, make_instan
         try:
             uploader = db.session.get(User, admin.id)
             roster_services.create_upload(uploader.instansi, uploader, "lagi.csv", data)
-            names = set(db.session.scalars(select(RosterImport.filename).where(RosterImport.instansi_id == instansi.id)))
+            names = set(db.session.scalars(
+                select(RosterImport.filename).where(RosterImport.instansi_id == instansi.id)))
             assert names == {"selesai.csv", "proses.csv", "lagi.csv"}
         finally:
             app.config["ROSTER_UPLOAD_RETENTION_HOURS"] = 24

@@ -67,7 +67,7 @@ def test_a_sound_handmade_workbook_is_read():
     data = workbook(
         sheet(b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>',
               b'<row r="3"><c r="A3"><v>' + NIP.encode() + b'</v></c><c r="B3" t="s"><v>2</v></c>'
-              b'<c r="XFD3" s="1"/></row>'),
+              b'<c r="C3" t="s"/><c r="D3"><f>1+1</f></c><c r="XFD3" s="1"/></row>'),
         [b'<sst ' + NS + b'><si><t>NIP</t></si><si><r><t>Na</t></r><r><t>ma</t></r></si>'
          b'<si><t> Budi </t><rPh><t>x</t></rPh></si></sst>'],
     )

@@ -1,4 +1,5 @@
-"""The web flow: upload -> preview -> apply (a background job, followed by the progress page) -> summary -> error CSV."""
+"""The web flow: upload -> preview -> apply (a background job, followed by the progress page) -> summary
+-> error CSV."""
 from __future__ import annotations
 
 import csv

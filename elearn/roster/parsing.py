@@ -603,14 +603,14 @@ class _Xlsx:
 
 def _cell_value(kind: str, raw: str, strings: list[str]) -> str:
     """The text of a cell from its type (``t``) and the text of its ``<v>`` (or inline ``<t>``)."""
+    raw = raw.strip()
+    if not raw:
+        return ""
     if kind == "s":
         try:
             return strings[int(raw)].strip()
         except (ValueError, IndexError):
             raise _Refused(_unreadable_xlsx()) from None
-    raw = raw.strip()
-    if not raw:
-        return ""
     if kind in ("inlineStr", "str", "e", "d"):
         return raw
     if kind == "b":
@@ -649,10 +649,7 @@ def open_roster(data: bytes, filename: str = "", limits: Limits | None = None) -
     if data.startswith(b"PK\x03\x04"):
         source, fmt = _xlsx_source(data, limits), "xlsx"
     elif ext in XLSX_EXTENSIONS:
-        raise RosterFileError(
-            "unreadable",
-            _("Berkas XLSX ini rusak atau tidak bisa dibaca. Buka di Excel, simpan ulang sebagai .xlsx, lalu unggah lagi."),
-        )
+        raise _unreadable_xlsx()
     elif ext and ext not in CSV_EXTENSIONS:
         raise RosterFileError(
             "unsupported_type",

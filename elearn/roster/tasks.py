@@ -1,6 +1,8 @@
 """The roster import as a background job: check every row (progress committed as it goes), then
-apply the whole file in one transaction (a crash leaves nothing half-imported). Registered with the job queue on import (the web app
-imports it with the roster views, so the worker knows it too)."""
+apply the whole file in one transaction (a crash leaves nothing half-imported).
+
+Registered with the job queue on import (the web app imports it with the roster views, so the
+worker knows it too)."""
 from __future__ import annotations
 
 from typing import Any
