@@ -124,6 +124,19 @@ ROLE_RANK = {
 }
 
 
+def can_manage_role(user: User, role: Role) -> bool:
+    """The role part of :func:`can_administer_account`: whether ``user`` may edit, reset or
+    (de)activate accounts holding ``role`` at all, scope aside (the roles they could grant, never
+    above their own). The roster import checks each existing person's role with it (and their SKPD
+    with the import's own scope rule)."""
+    return (
+        user.is_authenticated
+        and user.role in HR_ROLES
+        and ROLE_RANK[role] <= ROLE_RANK[user.role]
+        and role in administrable_roles(user)
+    )
+
+
 def can_administer_account(user: User, person: User) -> bool:
     """Reset an account, issue it an activation code (slip), edit its data, (de)activate it.
 
@@ -136,15 +149,9 @@ def can_administer_account(user: User, person: User) -> bool:
     return (
         user.is_authenticated
         and user.id != person.id
-        and user.role in HR_ROLES
-        and ROLE_RANK[person.role] <= ROLE_RANK[user.role]
-        and person.role in administrable_roles(user)
+        and can_manage_role(user, person.role)
         and can_view_person(user, person)
     )
-
-
-#: the former name of ``can_administer_account`` (same rule)
-can_manage_person = can_administer_account
 
 
 def assignable_roles(user: User) -> tuple[Role, ...]:
@@ -168,7 +175,7 @@ def administrable_roles(user: User) -> tuple[Role, ...]:
 
 def can_change_role(user: User, person: User, new_role: Role) -> bool:
     return (
-        can_manage_person(user, person)
+        can_administer_account(user, person)
         and person.role in assignable_roles(user)
         and new_role in assignable_roles(user)
     )

@@ -88,9 +88,10 @@ def register(app: Flask) -> None:
     from .accounts import cli as accounts_cli
     from .content import cli as content_cli
     from .demo import cli as demo_cli
+    from .jobs import cli as jobs_cli
     from .pledges import cli as pledges_cli
     from .quizzes import cli as quiz_cli
     from .roster import cli as roster_cli
 
-    for module in (accounts_cli, roster_cli, demo_cli, content_cli, quiz_cli, pledges_cli):
+    for module in (accounts_cli, roster_cli, demo_cli, content_cli, quiz_cli, pledges_cli, jobs_cli):
         module.register(app)

@@ -27,6 +27,8 @@ ENV_KEYS = {
     "ELEARN_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "ELEARN_ALLOWED_HOSTS": "ALLOWED_HOSTS",
     "ELEARN_LOGIN_LIMIT_PER_IP": "LOGIN_LIMIT_PER_IP",
+    "ELEARN_ROSTER_MAX_ROWS": "ROSTER_MAX_ROWS",
+    "ELEARN_ROSTER_UPLOAD_RETENTION_HOURS": "ROSTER_UPLOAD_RETENTION_HOURS",
 }
 
 
@@ -72,6 +74,16 @@ class DefaultConfig:
     PLEDGE_KEY_FILE: str | None = None
     #: the Ed25519 private key (PEM) that signs chain checkpoints; development: generated in the instance folder
     PLEDGE_CHECKPOINT_KEY_FILE: str | None = None
+    #: rows a roster file may have (title and blank rows included); an XLSX is also bounded by
+    #: its unpacked size, compression ratio, columns and cells (elearn.roster.parsing.Limits)
+    ROSTER_MAX_ROWS = 300_000
+    #: uploaded rosters never applied are removed after this many hours (by the worker, and on upload)
+    ROSTER_UPLOAD_RETENTION_HOURS = 24
+    #: background jobs (flask --app elearn worker): a running job silent this long is queued again;
+    #: finished jobs are removed after JOBS_RETENTION_DAYS; housekeeping runs every JOBS_MAINTENANCE_SECONDS
+    JOBS_STALE_MINUTES = 30
+    JOBS_RETENTION_DAYS = 30
+    JOBS_MAINTENANCE_SECONDS = 300
     #: e.g. https://elearn.kotacontoh.go.id: the host the QR codes of signed PDFs point at (None: the
     #: host of the request that makes the PDF)
     PUBLIC_BASE_URL: str | None = None
@@ -125,6 +137,13 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     except (TypeError, ValueError):
         raise RuntimeError("ELEARN_TRUSTED_PROXIES must be the number of reverse proxies in front of the app "
                            "(0: none, 1: one nginx)") from None
+    for key, least in (("ROSTER_MAX_ROWS", 1), ("ROSTER_UPLOAD_RETENTION_HOURS", 0)):
+        try:
+            app.config[key] = int(app.config[key])
+            if app.config[key] < least:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise RuntimeError(f"ELEARN_{key} must be a whole number of at least {least}") from None
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'elearn.db'}"

@@ -55,7 +55,7 @@ def test_operator_sees_own_skpd_including_sub_units_only(app, world):
         assert world["in_z"].id not in seen
         assert _visible_units(op) == {world["x"].id, world["x1"].id, world["x1a"].id}
         in_x1a, in_y, in_z = _load(world, "in_x1a", "in_y", "in_z")
-        assert authz.can_view_person(op, in_x1a) and authz.can_manage_person(op, in_x1a)
+        assert authz.can_view_person(op, in_x1a) and authz.can_administer_account(op, in_x1a)
         assert not authz.can_view_person(op, in_y)
         assert not authz.can_view_person(op, in_z)
         assert authz.can_manage_unit(op, db.session.get(Unit, world["x1a"].id))
@@ -141,8 +141,8 @@ def test_operator_cannot_reset_or_edit_a_higher_account_in_their_skpd(app, world
         op = db.session.get(User, world["op_x"].id)
         target = db.session.get(User, admin_in_x.id)
         assert authz.can_view_person(op, target)
-        assert not authz.can_manage_person(op, target)
-        assert not authz.can_manage_person(op, op)  # not oneself either
+        assert not authz.can_administer_account(op, target)
+        assert not authz.can_administer_account(op, op)  # not oneself either
 
 
 def test_nobody_administers_an_account_of_a_role_they_cannot_grant(app, world, make_user):

@@ -234,10 +234,10 @@ def test_demo_operator_sees_only_dinas_pendidikan(app: Flask, client, demo) -> N
         assert all(p.unit.skpd_id == pendidikan.id for p in visible)
         nurse = db.session.scalar(select(User).join(Unit, Unit.id == User.unit_id)
                                   .where(Unit.skpd_id == kesehatan.id).limit(1))
-        assert not authz.can_view_person(op, nurse) and not authz.can_manage_person(op, nurse)
+        assert not authz.can_view_person(op, nurse) and not authz.can_administer_account(op, nurse)
         teacher = db.session.scalar(select(User).join(Unit, Unit.id == User.unit_id)
                                     .where(Unit.name == data.FIRST_SD, User.role == Role.PESERTA).limit(1))
-        assert authz.can_manage_person(op, teacher)
+        assert authz.can_administer_account(op, teacher)
         units = list(db.session.scalars(authz.scope_units(select(Unit), op)))
         assert {u.skpd_id for u in units} == {pendidikan.id} and len(units) > 30
         assert not authz.can_manage_unit(op, kesehatan)

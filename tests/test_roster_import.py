@@ -365,3 +365,60 @@ def test_fixture_and_xlsx_sources(app, make_instansi, tmp_path):
     assert result.created == 2
     assert person(app, "199001012015011002").golongan == "III/b"
     assert person(app, "197501012000011004").golongan == "II/c"
+
+
+def test_an_import_never_changes_people_the_uploader_may_not_edit(app, make_instansi, make_unit, make_user):
+    """The rank rule of the web edit (authz.can_administer_account / can_manage_role) applies to every row."""
+    instansi = make_instansi()
+    mine = make_unit("Dinas Pendidikan", instansi=instansi)
+    operator = make_user(Role.OPERATOR_SKPD, mine)
+    boss = make_user(Role.SUPERADMIN, mine, name="Super Admin")
+    admin = make_user(Role.ADMIN_BKPSDM, mine, name="Admin Nonaktif", active=False)
+    fellow = make_user(Role.OPERATOR_SKPD, mine, name="Operator Lain")
+    learner = make_user(Role.PESERTA, mine, name="Peserta")
+    data = roster(
+        row(boss.employee_number, name="Diganti", email="jahat@contoh.id", skpd=""),
+        row(admin.employee_number, name="Diaktifkan", skpd=""),
+        row(operator.employee_number, name="Saya Sendiri", skpd=""),
+        row(fellow.employee_number, name="Operator Diubah", skpd=""),
+        row(learner.employee_number, name="Peserta Diubah", skpd=""),
+    )
+    result = run(app, instansi, data, limit_to_skpd=mine, actor=operator)
+    # an operator administers the peserta of their SKPD only: not another operator (authz.administrable_roles)
+    assert codes(result) == [(2, "not_permitted"), (3, "not_permitted"), (4, "not_permitted"), (5, "not_permitted")]
+    assert "tidak berwenang" in result.errors[0].message
+    assert result.updated == 1 and result.created == 0
+    stored = person(app, boss.employee_number)
+    assert stored.name == "Super Admin" and stored.email is None
+    stored = person(app, admin.employee_number)
+    assert stored.name == "Admin Nonaktif" and stored.active is False
+    assert person(app, operator.employee_number).name == operator.name
+    assert person(app, fellow.employee_number).name == "Operator Lain"
+    assert person(app, learner.employee_number).name == "Peserta Diubah"
+
+    # an admin BKPSDM may update the admin of the SKPD, never the superadmin; the CLI (no actor) may
+    chief = make_user(Role.ADMIN_BKPSDM, make_unit("BKPSDM", instansi=instansi))
+    data = roster(row(boss.employee_number, name="Diganti", skpd="Dinas Pendidikan"),
+                  row(admin.employee_number, name="Diaktifkan", skpd="Dinas Pendidikan"))
+    result = run(app, instansi, data, actor=chief)
+    assert codes(result) == [(2, "not_permitted")] and result.updated == 1
+    assert person(app, admin.employee_number).active is True
+    assert run(app, instansi, data).updated == 1
+    assert person(app, boss.employee_number).name == "Diganti"
+
+
+def test_deactivate_missing_follows_the_same_rule(app, make_instansi, make_unit, make_user, monkeypatch):
+    from elearn import authz
+
+    instansi = make_instansi()
+    mine = make_unit("Dinas Pendidikan", instansi=instansi)
+    operator = make_user(Role.OPERATOR_SKPD, mine)
+    trainer = make_user(Role.PELATIH, mine)
+    learner = make_user(Role.PESERTA, mine)
+    # a stricter rule in authz (say, operators may not manage trainers) reaches the import too
+    monkeypatch.setattr(authz, "ROLE_RANK", {**authz.ROLE_RANK, Role.PELATIH: 3})
+    result = run(app, instansi, roster(row(GOOD, skpd="")), limit_to_skpd=mine, actor=operator,
+                 deactivate_missing=True)
+    assert result.deactivated == 1
+    assert person(app, trainer.employee_number).active is True
+    assert person(app, learner.employee_number).active is False

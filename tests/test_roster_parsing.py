@@ -124,10 +124,7 @@ def test_title_rows_blank_rows_and_line_numbers():
     assert roster.header_line == 3
     assert roster.unknown_columns == ["No"]
     assert [line for line, _v in roster.rows()] == [4, 7]
-    assert roster.count_rows() == 2
-    # chunks count data rows, not lines
-    assert [line for line, _v in roster.rows(1, 2)] == [7]
-    assert list(roster.rows(2)) == []
+    assert roster.snapshot() == (2, None)  # data rows, not lines; a CSV is stored as uploaded
 
 
 def test_short_rows_are_padded():
@@ -155,7 +152,9 @@ def test_xlsx_is_streamed_with_text_and_number_cells(tmp_path):
     assert rows[5]["nip"] == "1.98609262015051e+17"  # lost digits: reported as excel_mangled later
     assert rows[7]["name"] == "Dewi"
     # stored once as CSV with the same row numbers
-    again = open_roster(roster.to_csv_bytes(), "converted.csv")
+    count, converted = roster.snapshot()
+    assert count == 3
+    again = open_roster(converted, "converted.csv")
     assert values(again) == rows and again.header_line == 3
 
 

@@ -1,4 +1,5 @@
-"""The web flow: upload -> preview -> validate chunks -> apply -> summary -> error CSV."""
+"""The web flow: upload -> preview -> apply (a background job, followed by the progress page) -> summary
+-> error CSV."""
 from __future__ import annotations
 
 import csv
@@ -10,12 +11,14 @@ from sqlalchemy import func, select
 
 from elearn.accounts.models import Role, User
 from elearn.db import db
+from elearn.jobs import services as job_services
+from elearn.jobs.models import Job
+from elearn.jobs.services import JobContext
 from elearn.roster import services
 from elearn.roster.models import ImportStatus, RosterImport
 from support import make_nip
 
 GOOD = "198609262015051001"
-JSON = {"Accept": "application/json"}
 
 
 def upload(client, data: bytes, filename: str = "pegawai.csv", **fields):
@@ -31,6 +34,12 @@ def import_id(response) -> int:
 def get_import(app, iid: int) -> RosterImport:
     with app.app_context():
         return db.session.get(RosterImport, iid)
+
+
+def run_jobs(app) -> int:
+    """What `flask --app elearn worker` does: run every queued job."""
+    with app.app_context():
+        return job_services.run_pending("test-worker")
 
 
 def count_people(app, instansi_id: int) -> int:
@@ -60,36 +69,34 @@ def test_full_flow_as_admin(app, client, make_instansi, make_unit, make_user, lo
     assert "Gol/Ruang" in preview and "OPD" in preview
     assert "Catatan" in preview  # unknown column listed
     assert "Pegawai 7" in preview and "Pegawai 8" not in preview  # the first ten rows only
-    assert 'id="roster-progress-bar"' in preview and "js/roster.js" in preview
-    assert f'data-validate-url="/impor/{iid}/validasi"' in preview
+    assert 'action="/impor/%d/terapkan"' % iid in preview and "<script" not in preview
 
+    # the button queues a job; the page follows it
     monkeypatch.setattr(services, "VALIDATE_CHUNK_SIZE", 4)
-    offset, steps = 0, []
-    while True:
-        r = client.post(f"/impor/{iid}/validasi", json={"offset": offset}, headers=JSON)
-        assert r.status_code == 200
-        progress = r.get_json()
-        steps.append(progress["offset"])
-        assert progress["total"] == 15
-        if progress["done"]:
-            break
-        offset = progress["offset"]
-    assert steps == [4, 8, 12, 15]
-    assert progress["errors"] == 3 and progress["new_units"] == [
-        "Dinas Pendidikan", "Dinas Pendidikan / SD Negeri 0", "Dinas Pendidikan / SD Negeri 1",
-        "Dinas Pendidikan / SD Negeri 2"]
-    assert count_people(app, instansi.id) == 1  # validation writes nothing
+    queued = client.post(f"/impor/{iid}/terapkan", data={})
+    assert queued.status_code == 302 and queued.headers["Location"].endswith(f"/impor/{iid}/proses")
+    page = client.get(f"/impor/{iid}/proses").get_data(as_text=True)
+    assert 'http-equiv="refresh"' in page and "Menunggu giliran" in page
+    assert client.get(f"/impor/{iid}").headers["Location"].endswith(f"/impor/{iid}/proses")
+    # pressing again (another tab) queues nothing more
+    assert client.post(f"/impor/{iid}/terapkan", data={}).headers["Location"].endswith("/proses")
+    assert count_people(app, instansi.id) == 1
+    steps = []
+    real_progress = JobContext.progress
 
-    # re-running a chunk replaces its errors instead of adding them again
-    client.post(f"/impor/{iid}/validasi", json={"offset": 12}, headers=JSON)
-    codes = [e["code"] for e in get_import(app, iid).errors]
-    assert codes == ["excel_mangled", "not_digits", "duplicate_in_file"]
+    def spy(ctx, done, total=None, phase=None, *, commit=False):
+        real_progress(ctx, done, total, phase, commit=commit)
+        if commit:
+            steps.append((ctx.job.phase, ctx.job.done, ctx.job.total))
 
-    applied = client.post(f"/impor/{iid}/terapkan", data={}, headers=JSON)
-    assert applied.status_code == 200
-    summary_url = applied.get_json()["summary_url"]
-    assert summary_url == f"/impor/{iid}/ringkasan"
+    monkeypatch.setattr(JobContext, "progress", spy)
+    assert run_jobs(app) == 1
+    # checking: one pass over the file, progress committed every chunk
+    assert steps == [("checking", 0, 15), ("checking", 4, 15), ("checking", 8, 15), ("checking", 12, 15),
+                     ("checking", 15, 15), ("applying", 0, 15)]
     assert count_people(app, instansi.id) == 13
+    summary_url = f"/impor/{iid}/ringkasan"
+    assert client.get(f"/impor/{iid}/proses").headers["Location"].endswith(summary_url)
 
     summary = client.get(summary_url).get_data(as_text=True)
     assert "pegawai baru" in summary and ">12<" in summary
@@ -111,7 +118,7 @@ def test_full_flow_as_admin(app, client, make_instansi, make_unit, make_user, lo
     assert client.get(f"/impor/{iid}").headers["Location"].endswith("/ringkasan")
     again = client.post(f"/impor/{iid}/terapkan", data={})
     assert again.status_code == 302 and again.headers["Location"].endswith("/ringkasan")
-    assert client.post(f"/impor/{iid}/validasi", json={"offset": 0}, headers=JSON).status_code == 409
+    assert run_jobs(app) == 0
     assert count_people(app, instansi.id) == 13
 
 
@@ -125,7 +132,11 @@ def test_without_javascript_the_form_posts_straight_to_apply(app, client, make_i
     iid = import_id(upload(client, f"NIP,Nama,SKPD\n{GOOD},Budi,Dinas Sosial\n".encode()))
     assert client.get(f"/impor/{iid}/ringkasan").headers["Location"].endswith(f"/impor/{iid}")
     response = client.post(f"/impor/{iid}/terapkan", data={"deactivate_missing": "y"})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/impor/{iid}/ringkasan")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/impor/{iid}/proses")
+    page = client.get(f"/impor/{iid}/proses").get_data(as_text=True)
+    assert "<progress" in page and "<script" not in page and 'http-equiv="refresh"' in page
+    run_jobs(app)
+    assert client.get(f"/impor/{iid}/proses").headers["Location"].endswith(f"/impor/{iid}/ringkasan")
     imp = get_import(app, iid)
     assert imp.created == 1 and imp.deactivated == 1 and imp.deactivate_missing
     with app.app_context():
@@ -180,6 +191,7 @@ def test_xlsx_upload_is_converted_once_and_keeps_line_numbers(app, client, make_
         assert imp.file_format == "xlsx" and imp.csv_data is not None and imp.row_count == 2
     assert "baris 2" in client.get(f"/impor/{iid}").get_data(as_text=True).lower()
     client.post(f"/impor/{iid}/terapkan", data={})
+    run_jobs(app)
     imp = get_import(app, iid)
     assert imp.created == 1 and [(e["line"], e["code"]) for e in imp.errors] == [(4, "excel_mangled")]
 
@@ -196,6 +208,7 @@ def test_operator_imports_only_their_skpd(app, client, make_instansi, make_unit,
     assert get_import(app, iid).skpd_id == mine.id
     assert "Hanya pegawai Dinas Pendidikan" in client.get(f"/impor/{iid}").get_data(as_text=True)
     client.post(f"/impor/{iid}/terapkan", data={})
+    run_jobs(app)
     imp = get_import(app, iid)
     assert imp.created == 1 and [e["code"] for e in imp.errors] == ["outside_scope"]
     # the admin of the instansi sees it; another operator of the same SKPD does not
@@ -231,20 +244,11 @@ def test_csrf_token_in_header_for_fetch(app, client, csrf_enabled, make_instansi
     r = client.post("/impor/", data={"csrf_token": token, "file": (io.BytesIO(f"NIP;Nama;SKPD\n{GOOD};B;D\n".encode()),
                                                                    "a.csv")}, content_type="multipart/form-data")
     iid = import_id(r)
-    assert client.post(f"/impor/{iid}/validasi", json={"offset": 0}).status_code == 400
-    ok = client.post(f"/impor/{iid}/validasi", json={"offset": 0}, headers={"X-CSRFToken": token, **JSON})
-    assert ok.status_code == 200 and ok.get_json()["done"] is True
-    assert client.post(f"/impor/{iid}/terapkan", headers=JSON).status_code == 400
-    applied = client.post(f"/impor/{iid}/terapkan", data={"csrf_token": token}, headers={"X-CSRFToken": token, **JSON})
-    assert applied.status_code == 200 and applied.get_json()["summary_url"].endswith("/ringkasan")
-
-
-def test_bad_offset_is_a_bad_request(app, client, make_instansi, make_unit, make_user, login_as):
-    instansi = make_instansi()
-    login_as(make_user(Role.ADMIN_BKPSDM, make_unit(instansi=instansi)))
-    iid = import_id(upload(client, f"NIP;Nama;SKPD\n{GOOD};B;D\n".encode()))
-    assert client.post(f"/impor/{iid}/validasi", json={"offset": "x"}).status_code == 400
-    assert client.post(f"/impor/{iid}/validasi", json={"offset": -1}).status_code == 400
+    assert client.post(f"/impor/{iid}/terapkan", data={}).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+    queued = client.post(f"/impor/{iid}/terapkan", data={"csrf_token": token})
+    assert queued.status_code == 302 and queued.headers["Location"].endswith("/proses")
 
 
 def test_a_crash_during_apply_changes_nothing_and_can_be_retried(app, client, make_instansi, make_unit, make_user,
@@ -265,15 +269,19 @@ def test_a_crash_during_apply_changes_nothing_and_can_be_retried(app, client, ma
         return real_insert(table)
 
     monkeypatch.setattr(services, "insert", failing_insert)
-    r = client.post(f"/impor/{iid}/terapkan", data={}, headers=JSON)
-    assert r.status_code == 500 and "tidak ada data yang diubah" in r.get_json()["error"]
+    assert client.post(f"/impor/{iid}/terapkan", data={}).status_code == 302
+    run_jobs(app)
+    page = client.get(f"/impor/{iid}/proses")
+    assert page.status_code == 200 and "tidak ada data yang diubah" in page.get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in page.get_data(as_text=True)
     assert count_people(app, instansi.id) == before
     imp = get_import(app, iid)
-    assert imp.status == ImportStatus.FAILED and "connection lost" in imp.failure
+    assert imp.status == ImportStatus.FAILED and "tidak ada data yang diubah" in imp.failure
     assert "Percobaan sebelumnya gagal" in client.get(f"/impor/{iid}").get_data(as_text=True)
 
     monkeypatch.setattr(services, "insert", real_insert)
     r = client.post(f"/impor/{iid}/terapkan", data={})
     assert r.status_code == 302
+    run_jobs(app)
     assert count_people(app, instansi.id) == before + 6
     assert get_import(app, iid).status == ImportStatus.APPLIED

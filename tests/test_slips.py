@@ -144,15 +144,6 @@ def test_operator_cannot_print_another_skpd(client, skpd):
     assert client.post("/pegawai/slip?skpd=abc", data={"fmt": "pdf"}).status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("=1+1", "'=1+1"), ("+62812", "'+62812"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-     ("\rx", "'\rx"), ("Budi", "Budi"), ("", ""), (None, ""), ("19860926 201505 1 001", "19860926 201505 1 001")],
-)
-def test_safe_cell(value, expected):
-    assert slips.safe_cell(value) == expected
-
-
 def test_pdf_text_folds_characters_outside_latin1():
     assert slips.pdf_text("Siti Rahmawati, S.Pd.") == "Siti Rahmawati, S.Pd."
     assert slips.pdf_text("Ñoman Ŝ") == "Ñoman S"  # Ñ is Latin-1; Ŝ folds to S

@@ -30,6 +30,7 @@ from ..audit.services import record
 from ..auth.services import issue_activation_code
 from ..db import db, utcnow
 from ..org.models import Unit
+from ..spreadsheets import safe_cell
 from .models import User
 from .nip import format_nip
 
@@ -131,17 +132,6 @@ def filename(batch: SlipBatch, ext: str, today: dt.date | None = None) -> str:
 
 
 # --- CSV -----------------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """Neutralise spreadsheet formula injection: a leading apostrophe on risky cells."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
 
 def render_csv(batch: SlipBatch) -> bytes:
     """UTF-8 with BOM (Excel opens it right); the NIP keeps its spaces so Excel keeps it text."""

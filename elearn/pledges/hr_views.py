@@ -40,12 +40,12 @@ from sqlalchemy import select
 from .. import authz
 from ..accounts.models import Role, User
 from ..accounts.nip import format_nip
-from ..accounts.slips import safe_cell
 from ..db import db
 from ..errors import ServiceError
 from ..org.forms import options
 from ..org.models import Instansi, Unit
 from ..pagination import page_number, paginate
+from ..spreadsheets import safe_cell
 from . import checkpoints, reports, services
 from .hr_forms import ELECTION_LABELS, CampaignDatesForm, CampaignForm
 from .models import Campaign, PledgeSignature, PledgeText, PledgeTextVersion, SigningMethod

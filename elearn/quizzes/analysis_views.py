@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from .. import authz
 from ..accounts.models import Role
-from ..accounts.slips import safe_cell
 from ..db import db
 from ..org.models import Unit
+from ..spreadsheets import safe_cell
 from . import analysis
 from .analysis import MIN_CELL, QuizAnalysis
 from .models import Quiz

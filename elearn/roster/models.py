@@ -1,8 +1,9 @@
 """An uploaded roster file and what became of it.
 
-The web flow keeps no state in worker memory: the uploaded bytes live in this row, each
-validation chunk and the final import read them back from here, so any worker on any
-machine can serve the next request.
+The web flow keeps no state in worker memory: the uploaded bytes (a workbook converted to CSV
+once, at upload) live in this row, and the background job that checks and applies the import
+reads them back from here, so any web or job worker on any machine can serve the next step.
+Rows never applied are removed after ROSTER_UPLOAD_RETENTION_HOURS.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from ..accounts.models import User
 from ..db import Base, UTCDateTime, utcnow
 from ..errors import ServiceError
+from ..jobs.models import Job
 from ..org.models import Instansi, Unit, enum_column
 
 
@@ -55,12 +57,15 @@ class RosterImport(Base):
     #: [{"line": n, "code": "...", "message": "...", "nip": "..."}]: of the validation, then of the import
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     failure: Mapped[str | None] = mapped_column(String(500))
+    #: the background job that checks and applies it (the page follows its progress)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     applied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     instansi: Mapped[Instansi] = relationship(lazy="joined")
     uploader: Mapped[User | None] = relationship(lazy="joined")
     skpd: Mapped[Unit | None] = relationship(lazy="joined")
+    job: Mapped[Job | None] = relationship()
 
     @property
     def is_applied(self) -> bool:

@@ -5,7 +5,9 @@ lenient about the container and strict about nothing else:
 
 - CSV with ``,`` ``;`` or tab separators (sniffed from the header line), UTF-8 with or without
   BOM, UTF-16 (Excel's "Unicode text"), else Windows-1252;
-- XLSX through openpyxl in read-only mode (streamed, first worksheet);
+- XLSX read by a small streaming reader of its own (first worksheet), bounded before and while
+  unpacking (see :class:`Limits`): a workbook is a zip, and a few kilobytes can unpack to
+  gigabytes of XML, millions of empty rows or one cell at XFD1048576;
 - the header row may sit below a few title rows; headers are matched case-, space- and
   punctuation-insensitively against :data:`ALIASES`.
 
@@ -19,8 +21,11 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
+from xml.parsers import expat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -99,6 +104,81 @@ class RosterFileError(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How much work one roster may cause. Defaults fit a province's roster (~10 MB of XLSX)."""
+
+    #: rows of the sheet or file, title and blank rows included (reading 300,000 XLSX rows of 10 cells at
+    #: upload takes about 15 s on a busy 2-core machine: within a web worker's timeout)
+    max_rows: int = 300_000
+    #: the last column a non-empty cell may sit in
+    max_columns: int = 256
+    #: non-empty cells of the sheet
+    max_cells: int = 10_000_000
+    #: entries in the shared strings table
+    max_shared_strings: int = 2_000_000
+    #: members of the zip
+    max_members: int = 1_000
+    #: unpacked size of any one member, and of all members together
+    max_member_bytes: int = 160 * 1024 * 1024
+    max_unpacked_bytes: int = 256 * 1024 * 1024
+    #: the shared strings are held in memory while the sheet is read: their unpacked size
+    max_shared_strings_bytes: int = 48 * 1024 * 1024
+    #: unpacked / packed size of a member of at least ``ratio_floor`` unpacked bytes (XML of
+    #: real sheets packs 5-20x; a bomb packs about 1000x)
+    max_ratio: int = 200
+    ratio_floor: int = 1024 * 1024
+    #: the stored copy of a workbook (converted to CSV)
+    max_text_bytes: int = 96 * 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def _thousands(n: int) -> str:
+    """``500000`` -> ``'500.000'`` (Indonesian digit grouping, also fine in the English text)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _unreadable_xlsx() -> RosterFileError:
+    return RosterFileError(
+        "unreadable",
+        _("Berkas XLSX ini rusak atau tidak bisa dibaca. Buka di Excel, simpan ulang sebagai .xlsx, lalu unggah lagi."),
+    )
+
+
+def _too_big_xlsx() -> RosterFileError:
+    return RosterFileError(
+        "too_big",
+        _("Isi berkas XLSX ini terlalu besar setelah dibuka (atau dimampatkan secara tidak wajar). Hapus baris, "
+          "kolom dan lembar kerja yang tidak dipakai, atau simpan sebagai CSV, lalu unggah lagi."),
+    )
+
+
+def _too_many_rows(limits: Limits) -> RosterFileError:
+    return RosterFileError(
+        "too_many_rows",
+        _("Berkas ini memuat lebih dari %(n)s baris (termasuk baris kosong). Hapus baris kosong di bawah data "
+          "atau pecah berkas per perangkat daerah, lalu unggah lagi.", n=_thousands(limits.max_rows)),
+    )
+
+
+def _too_many_columns(limits: Limits) -> RosterFileError:
+    return RosterFileError(
+        "too_many_columns",
+        _("Ada sel berisi di luar %(n)s kolom pertama. Hapus kolom yang tidak dipakai di sebelah kanan data, "
+          "lalu unggah lagi.", n=limits.max_columns),
+    )
+
+
+def _too_many_cells(limits: Limits) -> RosterFileError:
+    return RosterFileError(
+        "too_many_cells",
+        _("Berkas ini memuat terlalu banyak sel berisi (lebih dari %(n)s). Pecah berkas per perangkat daerah, "
+          "lalu unggah lagi.", n=_thousands(limits.max_cells)),
+    )
+
+
 def map_headers(headers: list[str]) -> tuple[dict[str, int], list[str]]:
     """Return ``{field: column index}`` and the headers that match no field (or a field twice)."""
     best: dict[str, tuple[int, int]] = {}
@@ -145,7 +225,14 @@ def _decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:  # an odd number of bytes, or a broken surrogate: a cut-off file
+            raise RosterFileError(
+                "unreadable",
+                _("Berkas teks Unicode (UTF-16) ini terpotong atau rusak. Simpan ulang dari Excel (sebaiknya "
+                  "sebagai .xlsx atau CSV UTF-8), lalu unggah lagi."),
+            ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -184,25 +271,17 @@ class RosterFile:
         """Every row of the file from the top, as text cells (titles and header included)."""
         return self._raw_rows()
 
-    def rows(self, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """``(line, values in FIELDS order)`` for each non-blank data row.
+    def _is_data(self, line: int, raw: list[str]) -> bool:
+        return line > self.header_line and any(raw) and bool("".join(raw).strip())
 
-        ``start``/``stop`` count data rows (blank rows are not counted), so a caller can
-        process the file in chunks.
-        """
+    def rows(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """``(line, values in FIELDS order)`` for each non-blank data row, in one pass over the file
+        (callers process it in chunks as it streams; nothing re-reads the file from the top)."""
         picks = [self.mapping.get(name, -1) for name in FIELDS]
         width = max(picks) + 1
-        n = -1
         for line, raw in enumerate(self._raw_rows(), start=1):
-            if line <= self.header_line:
+            if not self._is_data(line, raw):
                 continue
-            if not any(raw) or not "".join(raw).strip():
-                continue
-            n += 1
-            if n < start:
-                continue
-            if stop is not None and n >= stop:
-                return
             if len(raw) < width:
                 raw = raw + [""] * (width - len(raw))
             yield line, tuple(raw[i].strip() if i >= 0 else "" for i in picks)
@@ -211,23 +290,33 @@ class RosterFile:
         """The cells of one field in every non-blank data row (cheaper than ``rows()``)."""
         index = self.mapping.get(name, -1)
         for line, raw in enumerate(self._raw_rows(), start=1):
-            if line <= self.header_line or not any(raw) or not "".join(raw).strip():
-                continue
-            yield raw[index].strip() if 0 <= index < len(raw) else ""
+            if self._is_data(line, raw):
+                yield raw[index].strip() if 0 <= index < len(raw) else ""
 
-    def count_rows(self) -> int:
-        return sum(1 for _ in self.rows())
+    def snapshot(self, limits: Limits | None = None) -> tuple[int, bytes | None]:
+        """Read the whole file once: the number of data rows and, for a workbook, the sheet as
+        UTF-8 CSV with the same row numbers (what is stored, so the workbook is unpacked once).
 
-    def to_csv_bytes(self) -> bytes:
-        """The whole sheet as UTF-8 CSV with the same row numbers (used to store an XLSX once)."""
+        Raises :class:`RosterFileError` when a limit is reached or the file breaks further down.
+        """
+        limits = limits or DEFAULT_LIMITS
+        convert = self.format == "xlsx"
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        for raw in self._raw_rows():
-            writer.writerow(raw)
-        return out.getvalue().encode("utf-8")
+        count = 0
+        size = 0
+        for line, raw in enumerate(self._raw_rows(), start=1):
+            if self._is_data(line, raw):
+                count += 1
+            if convert:
+                writer.writerow(raw)
+                size += sum(len(cell) for cell in raw) + len(raw) + 2
+                if size > limits.max_text_bytes:
+                    raise _too_big_xlsx()
+        return count, out.getvalue().encode("utf-8") if convert else None
 
 
-def _csv_source(data: bytes) -> Callable[[], Iterator[list[str]]]:
+def _csv_source(data: bytes, limits: Limits) -> Callable[[], Iterator[list[str]]]:
     text = _decode(data)
     if "\x00" in text:
         raise RosterFileError(
@@ -237,39 +326,317 @@ def _csv_source(data: bytes) -> Callable[[], Iterator[list[str]]]:
     delimiter = _sniff_delimiter(text[:65536])
 
     def source() -> Iterator[list[str]]:
-        return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        # strict: a quote left open swallows the rest of the file into one cell; say so instead
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        line = 0
+        try:
+            for line, row in enumerate(reader, start=1):
+                if line > limits.max_rows:
+                    raise _too_many_rows(limits)
+                yield row
+        except csv.Error as exc:
+            where = reader.line_num or line + 1
+            if "field larger than field limit" in str(exc):
+                message = _(
+                    "Baris %(line)s: satu sel lebih panjang dari %(kb)s KB. Biasanya ada tanda kutip (\") yang "
+                    "tidak ditutup di baris ini atau di atasnya. Perbaiki lalu unggah lagi.",
+                    line=where, kb=csv.field_size_limit() // 1024,
+                )
+            else:
+                message = _(
+                    "Baris %(line)s: tanda kutip (\") tidak ditutup atau salah letak, sehingga isi berkas tidak "
+                    "bisa dibaca per kolom. Perbaiki tanda kutip di baris ini (atau simpan ulang dari Excel), lalu "
+                    "unggah lagi.",
+                    line=where,
+                )
+            raise RosterFileError("bad_csv", message) from None
 
     return source
 
 
-def _xlsx_source(data: bytes) -> Callable[[], Iterator[list[str]]]:
-    import openpyxl
+# --- XLSX -----------------------------------------------------------------------------------
 
-    def load():  # type: ignore[no-untyped-def]
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
 
+def _column_index(ref: str) -> int:
+    """``'C7'`` -> 2 (0-based); -1 when the reference has no letters."""
+    n = 0
+    for ch in ref:
+        if "A" <= ch <= "Z":
+            n = n * 26 + ord(ch) - 64
+        elif "a" <= ch <= "z":
+            n = n * 26 + ord(ch) - 96
+        else:
+            break
+        if n > 1_000_000:
+            break
+    return n - 1
+
+
+def _row_number(ref: str) -> int | None:
+    digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz$")
+    return int(digits) if digits.isdigit() and len(digits) < 10 else None
+
+
+class _Refused(Exception):
+    """Raised inside expat handlers; carries the RosterFileError out of the parser."""
+
+    def __init__(self, error: RosterFileError) -> None:
+        self.error = error
+
+
+def _no_dtd(*_args: object) -> None:
+    # a DOCTYPE can declare entities that expand enormously; workbooks never carry one
+    raise _Refused(_unreadable_xlsx())
+
+
+class _Xlsx:
+    """A workbook checked against :class:`Limits` from its zip directory, before anything is unpacked.
+
+    Its XML is read with expat handlers (no tree is built), chunk by chunk, so memory stays flat
+    and every row, column and cell is counted as it streams past.
+    """
+
+    def __init__(self, data: bytes, limits: Limits) -> None:
+        self.limits = limits
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+            raise _unreadable_xlsx() from None
+        if len(infos) > limits.max_members:
+            raise _too_big_xlsx()
+        total = 0
+        for info in infos:
+            total += info.file_size
+            if info.file_size > limits.max_member_bytes or total > limits.max_unpacked_bytes:
+                raise _too_big_xlsx()
+            if info.file_size >= limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                raise _too_big_xlsx()
+        self.names = {info.filename for info in infos}
+        self.sheet_path, self.strings_path = self._locate()
+        if self.strings_path is not None:
+            if self.zip.getinfo(self.strings_path).file_size > limits.max_shared_strings_bytes:
+                raise _too_big_xlsx()
+
+    def _parse(self, name: str, start: Callable[..., None], end: Callable[[str], None],
+               text: Callable[[str], None] | None = None, ready: list[Any] | None = None) -> Iterator[Any]:
+        """Feed one member to expat; yield what the handlers put in ``ready`` after each chunk.
+
+        The unpacked size was bounded from the directory, and zipfile never inflates a member
+        past the size its directory declares (it fails the CRC check instead)."""
+        parser = expat.ParserCreate()
+        parser.buffer_text = True
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        if text is not None:
+            parser.CharacterDataHandler = text
+        parser.StartDoctypeDeclHandler = _no_dtd
+        parser.EntityDeclHandler = _no_dtd
+        try:
+            with self.zip.open(name) as stream:
+                while chunk := stream.read(256 * 1024):
+                    parser.Parse(chunk, False)
+                    if ready:
+                        yield from ready
+                        ready.clear()
+                parser.Parse(b"", True)
+            if ready:
+                yield from ready
+                ready.clear()
+        except _Refused as exc:
+            raise exc.error from None
+        except (expat.ExpatError, zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError,
+                RuntimeError, KeyError):
+            raise _unreadable_xlsx() from None
+
+    def _elements(self, name: str, wanted: str) -> list[dict[str, str]]:
+        """The attributes of every ``wanted`` element of a small member (workbook, relationships)."""
+        found: list[dict[str, str]] = []
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            if tag.rpartition(":")[2] == wanted:
+                found.append(attrs)
+
+        for _ in self._parse(name, start, lambda _tag: None):
+            pass
+        return found
+
+    def _locate(self) -> tuple[str, str | None]:
+        if "xl/workbook.xml" not in self.names:
+            raise _unreadable_xlsx()
+        sheets = self._elements("xl/workbook.xml", "sheet")
+        sheet_rid = None
+        if sheets:
+            sheet_rid = next((v for k, v in sheets[0].items() if k.rpartition(":")[2] == "id" and k != "sheetId"), None)
+        targets: dict[str, str] = {}
+        strings = None
+        rels = "xl/_rels/workbook.xml.rels"
+        if rels in self.names:
+            for rel in self._elements(rels, "Relationship"):
+                target = rel.get("Target", "")
+                path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                targets[rel.get("Id", "")] = path
+                if rel.get("Type", "").endswith("/sharedStrings"):
+                    strings = path
+        sheet = targets.get(sheet_rid or "") or ("xl/worksheets/sheet1.xml" if sheet_rid is None else None)
+        if sheet is None or sheet not in self.names:
+            raise _unreadable_xlsx()
+        if strings is None and "xl/sharedStrings.xml" in self.names:
+            strings = "xl/sharedStrings.xml"
+        if strings is not None and strings not in self.names:
+            strings = None
+        return sheet, strings
+
+    def shared_strings(self) -> list[str]:
+        if self.strings_path is None:
+            return []
+        limit = self.limits.max_shared_strings
+        strings: list[str] = []
+        parts: list[str] = []
+        state = {"collect": False, "phonetic": False}
+
+        def start(tag: str, _attrs: dict[str, str]) -> None:
+            tag = tag.rpartition(":")[2]
+            if tag == "t":
+                state["collect"] = not state["phonetic"]
+            elif tag == "si":
+                parts.clear()
+            elif tag == "rPh":
+                state["phonetic"] = True
+
+        def end(tag: str) -> None:
+            tag = tag.rpartition(":")[2]
+            if tag == "t":
+                state["collect"] = False
+            elif tag == "si":
+                strings.append("".join(parts))
+                if len(strings) > limit:
+                    raise _Refused(_too_big_xlsx())
+            elif tag == "rPh":
+                state["phonetic"] = False
+
+        def text(data: str) -> None:
+            if state["collect"]:
+                parts.append(data)
+
+        for _ in self._parse(self.strings_path, start, end, text):
+            pass
+        return strings
+
+    def rows(self) -> Iterator[list[str]]:
+        """The first sheet's rows as text cells; missing rows are yielded empty so that
+        positions stay the sheet's row numbers."""
+        limits = self.limits
+        max_rows, max_columns, max_cells = limits.max_rows, limits.max_columns, limits.max_cells
+        strings = self.shared_strings()
+        ready: list[list[str]] = []
+        parts: list[str] = []
+        values: dict[int, str] = {}
+        # line: last row number; col: last column; cells: non-empty so far
+        st = {"line": 0, "col": -1, "cells": 0, "kind": "n", "collect": False, "phonetic": False, "number": 0}
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            if ":" in tag:
+                tag = tag.rpartition(":")[2]
+            if tag == "c":
+                ref = attrs.get("r")
+                col = _column_index(ref) if ref else st["col"] + 1
+                st["col"] = max(col, 0)
+                st["kind"] = attrs.get("t", "n")
+                parts.clear()
+            elif tag == "v" or tag == "t":
+                st["collect"] = not st["phonetic"]
+            elif tag == "row":
+                number = _row_number(attrs.get("r", ""))
+                line = st["line"]
+                number = number if number is not None and number > line else line + 1
+                if number > max_rows:
+                    raise _Refused(_too_many_rows(limits))
+                while line + 1 < number:
+                    line += 1
+                    ready.append([])
+                st["number"] = number
+                st["col"] = -1
+                values.clear()
+            elif tag == "rPh":
+                st["phonetic"] = True
+            elif tag == "dimension":
+                # "A1:XFD1048576": refuse at once rather than after streaming the sheet
+                number = _row_number(attrs.get("ref", "").rpartition(":")[2])
+                if number is not None and number > max_rows:
+                    raise _Refused(_too_many_rows(limits))
+
+        def end(tag: str) -> None:
+            if ":" in tag:
+                tag = tag.rpartition(":")[2]
+            if tag == "v" or tag == "t":
+                st["collect"] = False
+            elif tag == "c":
+                value = _cell_value(st["kind"], "".join(parts), strings)
+                if value:
+                    col = st["col"]
+                    if col >= max_columns:
+                        raise _Refused(_too_many_columns(limits))
+                    st["cells"] += 1
+                    if st["cells"] > max_cells:
+                        raise _Refused(_too_many_cells(limits))
+                    values[col] = value
+            elif tag == "row":
+                st["line"] = st["number"]
+                if values:
+                    row = [""] * (max(values) + 1)
+                    for index, value in values.items():
+                        row[index] = value
+                    ready.append(row)
+                    values.clear()
+                else:
+                    ready.append([])
+            elif tag == "rPh":
+                st["phonetic"] = False
+
+        def text(data: str) -> None:
+            if st["collect"]:
+                parts.append(data)
+
+        yield from self._parse(self.sheet_path, start, end, text, ready)
+
+
+def _cell_value(kind: str, raw: str, strings: list[str]) -> str:
+    """The text of a cell from its type (``t``) and the text of its ``<v>`` (or inline ``<t>``)."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    if kind == "s":
+        try:
+            return strings[int(raw)].strip()
+        except (ValueError, IndexError):
+            raise _Refused(_unreadable_xlsx()) from None
+    if kind in ("inlineStr", "str", "e", "d"):
+        return raw
+    if kind == "b":
+        return "1" if raw == "1" else "0"
     try:
-        load().close()
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-        raise RosterFileError(
-            "unreadable",
-            _("Berkas XLSX ini rusak atau tidak bisa dibaca. Buka di Excel, simpan ulang sebagai .xlsx, lalu unggah lagi."),
-        ) from None
+        number: int | float = int(raw) if raw.lstrip("-").isdigit() else float(raw)
+    except ValueError:
+        return raw
+    return cell_text(number)
+
+
+def _xlsx_source(data: bytes, limits: Limits) -> Callable[[], Iterator[list[str]]]:
+    workbook = _Xlsx(data, limits)
 
     def source() -> Iterator[list[str]]:
-        workbook = load()
-        try:
-            sheet = workbook.worksheets[0]
-            for row in sheet.iter_rows(values_only=True):
-                yield [cell_text(v) for v in row]
-        finally:
-            workbook.close()
+        return workbook.rows()
 
     return source
 
 
-def open_roster(data: bytes, filename: str = "") -> RosterFile:
-    """Open a roster from its bytes; raise :class:`RosterFileError` when it can't be read."""
+def open_roster(data: bytes, filename: str = "", limits: Limits | None = None) -> RosterFile:
+    """Open a roster from its bytes; raise :class:`RosterFileError` when it can't be read.
+
+    Reading the rows later may still raise :class:`RosterFileError` (a limit of ``limits``
+    reached, a broken quote): :meth:`RosterFile.snapshot` reads them all once, at upload."""
+    limits = limits or DEFAULT_LIMITS
     name = filename.lower()
     ext = Path(name).suffix
     if not data.strip():
@@ -280,19 +647,16 @@ def open_roster(data: bytes, filename: str = "") -> RosterFile:
             _("Format Excel lama (.xls) belum didukung. Di Excel pilih Simpan Sebagai → Buku Kerja Excel (.xlsx)."),
         )
     if data.startswith(b"PK\x03\x04"):
-        source, fmt = _xlsx_source(data), "xlsx"
+        source, fmt = _xlsx_source(data, limits), "xlsx"
     elif ext in XLSX_EXTENSIONS:
-        raise RosterFileError(
-            "unreadable",
-            _("Berkas XLSX ini rusak atau tidak bisa dibaca. Buka di Excel, simpan ulang sebagai .xlsx, lalu unggah lagi."),
-        )
+        raise _unreadable_xlsx()
     elif ext and ext not in CSV_EXTENSIONS:
         raise RosterFileError(
             "unsupported_type",
             _("Berkas ini bukan CSV atau XLSX. Simpan data pegawai sebagai .xlsx atau .csv lalu unggah lagi."),
         )
     else:
-        source, fmt = _csv_source(data), "csv"
+        source, fmt = _csv_source(data, limits), "csv"
 
     first_headers: list[str] | None = None
     for line, raw in enumerate(source(), start=1):
@@ -317,11 +681,11 @@ def open_roster(data: bytes, filename: str = "") -> RosterFile:
     )
 
 
-def open_roster_path(path: str | Path) -> RosterFile:
+def open_roster_path(path: str | Path, limits: Limits | None = None) -> RosterFile:
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RosterFileError("unreadable", _("Berkas %(path)s tidak bisa dibaca: %(reason)s",
                                               path=str(path), reason=exc.strerror or str(exc))) from None
-    return open_roster(data, path.name)
+    return open_roster(data, path.name, limits)

@@ -17,25 +17,30 @@ column that is absent, or an empty cell, leaves the stored value as it is. A per
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Enum, MetaData, Table, bindparam, insert, select, update
+from sqlalchemy import Boolean, Column, Enum, MetaData, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.types import NullType, TypeDecorator
 
 from ..accounts.models import EmployeeType, Role, User
 from ..accounts.nip import InvalidEmployeeNumber, normalize, validate_employee_number
 from ..audit.services import record
+from ..authz import can_manage_role
 from ..db import db, utcnow
 from ..errors import ServiceError
+from ..jobs.models import Job, JobStatus
+from ..jobs.services import enqueue
 from ..org.models import Instansi, Unit, name_key
 from ..org.services import create_unit, find_unit
 from .models import ImportStatus, RosterImport
 from .parsing import (
+    DEFAULT_LIMITS,
     F_EMAIL,
     F_GOLONGAN,
     F_JABATAN,
@@ -46,6 +51,7 @@ from .parsing import (
     F_SKPD,
     F_TYPE,
     F_UNIT,
+    Limits,
     RosterFile,
     RosterFileError,
     open_roster,
@@ -62,8 +68,10 @@ from .values import (
 
 #: rows per executemany / per lookup query
 CHUNK_SIZE = 2000
-#: rows per web validation request
+#: rows per lookup query and progress report while validating
 VALIDATE_CHUNK_SIZE = 5000
+#: the background job that checks and applies an upload
+IMPORT_JOB = "roster.import"
 _IN_BATCH = 500
 
 MESSAGES = {
@@ -94,6 +102,10 @@ MESSAGES = {
     "other_instansi": _l(
         "NIP ini sudah terdaftar pada instansi lain. Datanya tidak diubah; hubungi BKPSDM instansi "
         "tersebut atau superadmin."
+    ),
+    "not_permitted": _l(
+        "Anda tidak berwenang mengubah akun ini (akun Anda sendiri, atau akun dengan peran yang lebih tinggi "
+        "atau tidak dapat Anda kelola). Datanya tidak diubah; minta admin BKPSDM atau superadmin."
     ),
     "bad_email": _l("Alamat email \"%(value)s\" tidak sah."),
     "bad_phone": _l("No HP \"%(value)s\" tidak sah. Tulis 6–15 angka, boleh diawali +."),
@@ -223,8 +235,10 @@ class _Checker:
     """Validates rows of one roster for one instansi; resolves (and, when importing, creates) units."""
 
     def __init__(self, instansi: Instansi, roster: RosterFile, *, limit_to_skpd: Unit | None,
-                 today: dt.date, create_units: bool) -> None:
+                 today: dt.date, create_units: bool, actor: User | None = None) -> None:
         self.instansi = instansi
+        #: who imports from the web (their rank limits whom a row may change); None: the CLI
+        self.actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
         self.limit = limit_to_skpd
         self.limit_key = name_key(limit_to_skpd.name) if limit_to_skpd is not None else None
         self.today = today
@@ -378,6 +392,10 @@ class _Checker:
                 errors.append(_error(line, "other_instansi", raw_nip))
             elif self.limit is not None and scope_ok and existing.skpd_id != self.limit.id:
                 errors.append(_error(line, "outside_scope", raw_nip, "outside_scope_person"))
+            elif self.actor is not None and (existing.id == self.actor.id
+                                             or not can_manage_role(self.actor, existing.role)):
+                # the same rule as the web edit: never one's own account, never a higher one
+                errors.append(_error(line, "not_permitted", raw_nip))
 
         if errors:
             return None, errors
@@ -386,12 +404,17 @@ class _Checker:
         return values, []
 
 
+def roster_limits() -> Limits:
+    """The parsing limits, with ``ROSTER_MAX_ROWS`` from the configuration."""
+    return replace(DEFAULT_LIMITS, max_rows=int(current_app.config.get("ROSTER_MAX_ROWS") or DEFAULT_LIMITS.max_rows))
+
+
 def _open(rows_source: RosterFile | bytes | str | Path, filename: str = "") -> RosterFile:
     if isinstance(rows_source, RosterFile):
         return rows_source
     if isinstance(rows_source, bytes):
-        return open_roster(rows_source, filename)
-    return open_roster_path(rows_source)
+        return open_roster(rows_source, filename, roster_limits())
+    return open_roster_path(rows_source, roster_limits())
 
 
 def _chunks(rows: Iterator[tuple[int, tuple[str, ...]]], size: int) -> Iterator[list[tuple[int, tuple[str, ...], str]]]:
@@ -414,21 +437,25 @@ def import_roster(
     limit_to_skpd: Unit | None = None,
     today: dt.date | None = None,
     audit_details: dict[str, Any] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> ImportResult:
     """Validate and upsert every row; return counts and row errors. Flushes, never commits.
 
     ``limit_to_skpd`` (an operator SKPD's perangkat daerah) refuses rows of other SKPDs and
-    people registered elsewhere, and limits ``deactivate_missing`` to that SKPD.
-    Raises :class:`RosterFileError` when the file can't be read at all.
+    people registered elsewhere, and limits ``deactivate_missing`` to that SKPD. ``actor`` (the
+    person importing from the web) may change only people they may manage (authz.can_manage_role).
+    ``progress(rows done)`` is called after each chunk. Raises :class:`RosterFileError` when the
+    file can't be read at all.
     """
     roster = _open(rows_source)
     filename = roster.filename
     if roster.format == "xlsx":
         # read the workbook once; the passes below then re-read fast CSV
-        roster = open_roster(roster.to_csv_bytes(), "converted.csv")
+        _count, converted = roster.snapshot(roster_limits())
+        roster = open_roster(converted or b"", "converted.csv", roster_limits())
     today = today or dt.date.today()
     result = ImportResult()
-    checker = _Checker(instansi, roster, limit_to_skpd=limit_to_skpd, today=today, create_units=True)
+    checker = _Checker(instansi, roster, limit_to_skpd=limit_to_skpd, today=today, create_units=True, actor=actor)
     existing = {row.employee_number: _Existing(*row)
                 for row in db.session.execute(_existing_select().where(User.instansi_id == instansi.id))}
     # Numbers in the file that this instansi doesn't have: are they someone else's? Looked up
@@ -498,15 +525,17 @@ def import_roster(
         if updates:
             db.session.execute(update_stmt, updates)
             result.updated += len(updates)
+        if progress is not None:
+            progress(result.rows)
 
     if deactivate_missing:
-        actor_id = actor.id if actor is not None and getattr(actor, "is_authenticated", False) else None
+        web_actor = checker.actor
         gone = [
             p.id for key, p in existing.items()
             if key not in seen
             and p.active
             and p.role in (Role.PESERTA, Role.PELATIH)  # HR accounts are never switched off by a file
-            and p.id != actor_id
+            and (web_actor is None or (p.id != web_actor.id and can_manage_role(web_actor, p.role)))
             and (limit_to_skpd is None or p.skpd_id == limit_to_skpd.id)
         ]
         for i in range(0, len(gone), CHUNK_SIZE):
@@ -535,14 +564,39 @@ def import_roster(
     return result
 
 
-# --- the web flow: upload, validate in chunks, apply --------------------------------------------
+# --- the web flow: upload, then a background job checks and applies ----------------------------
+
+
+def purge_stale_uploads(now: dt.datetime | None = None) -> int:
+    """Remove uploads never applied that are older than ROSTER_UPLOAD_RETENTION_HOURS (a roster is
+    personal data), except those a job is working on. Flushes; returns how many went."""
+    hours = float(current_app.config["ROSTER_UPLOAD_RETENTION_HOURS"])
+    cutoff = (now or utcnow()) - dt.timedelta(hours=hours)
+    busy = select(Job.id).where(Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
+    ids = db.session.scalars(
+        select(RosterImport.id).where(
+            RosterImport.status != ImportStatus.APPLIED,
+            RosterImport.created_at < cutoff,
+            or_(RosterImport.job_id.is_(None), RosterImport.job_id.not_in(busy)),
+        )
+    ).all()
+    for i in range(0, len(ids), _IN_BATCH):
+        db.session.execute(delete(RosterImport).where(RosterImport.id.in_(ids[i:i + _IN_BATCH]))
+                           .execution_options(synchronize_session=False))
+    db.session.flush()
+    return len(ids)
 
 
 def create_upload(instansi: Instansi, uploader: User, filename: str, data: bytes,
                   skpd: Unit | None = None) -> RosterImport:
-    """Store an uploaded roster after checking that it can be read. Raises RosterFileError."""
-    roster = open_roster(data, filename)
-    count = roster.count_rows()
+    """Store an uploaded roster after reading it once, within :func:`roster_limits`.
+
+    Raises RosterFileError. A workbook is stored as the CSV it converts to (bounded by the
+    limits), not as the zip, so later steps never unpack it again."""
+    purge_stale_uploads()
+    limits = roster_limits()
+    roster = open_roster(data, filename, limits)
+    count, converted = roster.snapshot(limits)
     if count == 0:
         raise RosterFileError("no_rows", _("Berkas ini tidak berisi baris data di bawah baris judul."))
     imp = RosterImport(
@@ -552,8 +606,8 @@ def create_upload(instansi: Instansi, uploader: User, filename: str, data: bytes
         filename=(Path(filename).name or "roster")[:255],
         file_format=roster.format,
         size=len(data),
-        data=data,
-        csv_data=roster.to_csv_bytes() if roster.format == "xlsx" else None,
+        data=data if converted is None else None,
+        csv_data=converted,
         row_count=count,
         status=ImportStatus.UPLOADED,
         errors=[],
@@ -566,58 +620,50 @@ def create_upload(instansi: Instansi, uploader: User, filename: str, data: bytes
 
 def open_import(imp: RosterImport) -> RosterFile:
     data, filename = imp.source_bytes()
-    return open_roster(data, filename)
+    return open_roster(data, filename, roster_limits())
 
 
-@dataclass
-class ChunkProgress:
-    offset: int
-    total: int
-    done: bool
-    error_count: int
-    new_units: list[str]
+def validate_import(imp: RosterImport, *, actor: User | None, today: dt.date | None = None,
+                    progress: Callable[[int], object] | None = None) -> int:
+    """Check every row in one pass over the stored file (the position is kept; nothing is
+    re-read) and store the errors and the units the file would create on the import.
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"offset": self.offset, "total": self.total, "done": self.done,
-                "errors": self.error_count, "new_units": self.new_units}
-
-
-def validate_chunk(imp: RosterImport, offset: int, size: int | None = None,
-                   *, today: dt.date | None = None) -> ChunkProgress:
-    """Validate data rows ``offset .. offset+size`` and store their errors on the import.
-
-    Idempotent: re-running a chunk replaces its errors. Changes no person and creates no unit.
-    """
+    Changes no person and creates no unit. ``progress(rows done)`` is called after each chunk.
+    Returns the number of errors. Flushes."""
     imp.ensure_open()
-    size = size or VALIDATE_CHUNK_SIZE
-    offset = max(0, min(offset, imp.row_count))
     roster = open_import(imp)
     checker = _Checker(imp.instansi, roster, limit_to_skpd=imp.skpd, today=today or dt.date.today(),
-                       create_units=False)
-    # numbers of earlier rows, for duplicate_in_file (only the number column is read)
-    for line, v in roster.rows(0, offset):
-        checker.note_seen(line, number_key(v[F_NIP]))
+                       create_units=False, actor=actor)
     errors: list[RowError] = []
-    rows = [(line, v, number_key(v[F_NIP])) for line, v in roster.rows(offset, offset + size)]
-    found = _lookup(key for _l, _v, key in rows if key)
-    for line, v, key in rows:
-        _values, row_errors = checker.check(line, v, key, found.get(key))
-        errors.extend(row_errors)
-    first_line = rows[0][0] if rows else None
-    kept = [e for e in (imp.errors or []) if offset and first_line is not None and e["line"] < first_line]
-    imp.errors = kept + [e.as_dict(with_nip=True) for e in errors]
-    # units this file would create, gathered over the chunks so far
-    earlier = list(imp.new_units or []) if offset else []
-    imp.new_units = earlier + [name for name in checker.new_units if name not in earlier]
-    next_offset = offset + len(rows)
-    imp.validated_rows = next_offset
+    done = 0
+    for chunk in _chunks(roster.rows(), VALIDATE_CHUNK_SIZE):
+        found = _lookup(key for _line, _v, key in chunk if key)
+        for line, v, key in chunk:
+            _values, row_errors = checker.check(line, v, key, found.get(key))
+            errors.extend(row_errors)
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
+    imp.errors = [e.as_dict(with_nip=True) for e in errors]
+    imp.new_units = list(checker.new_units)
+    imp.validated_rows = done
     db.session.flush()
-    return ChunkProgress(next_offset, imp.row_count, next_offset >= imp.row_count, len(imp.errors),
-                         list(imp.new_units))
+    return len(errors)
+
+
+def start_import(imp: RosterImport, *, actor: User, deactivate_missing: bool) -> Job:
+    """Queue the check-and-apply job of an upload (see :mod:`.tasks`). Flushes."""
+    imp.ensure_open()
+    job = enqueue(IMPORT_JOB, {"import_id": imp.id, "actor_id": actor.id, "deactivate_missing": deactivate_missing},
+                  created_by_id=actor.id)
+    imp.job_id = job.id
+    imp.deactivate_missing = deactivate_missing
+    db.session.flush()
+    return job
 
 
 def apply_import(imp: RosterImport, *, actor: User | None, deactivate_missing: bool,
-                 today: dt.date | None = None) -> ImportResult:
+                 today: dt.date | None = None, progress: Callable[[int], object] | None = None) -> ImportResult:
     """Run the whole import in the caller's transaction and record the outcome on ``imp``."""
     imp.ensure_open()
     # claim the row: a second concurrent apply waits for this transaction, then finds it applied
@@ -633,6 +679,7 @@ def apply_import(imp: RosterImport, *, actor: User | None, deactivate_missing: b
     result = import_roster(
         imp.instansi, open_import(imp), actor=actor, deactivate_missing=deactivate_missing,
         limit_to_skpd=limit, today=today, audit_details={"import_id": imp.id, "file": imp.filename},
+        progress=progress,
     )
     imp.deactivate_missing = deactivate_missing
     imp.mark_applied(

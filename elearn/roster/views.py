@@ -1,29 +1,16 @@
-"""Roster import in the browser: upload -> preview -> validate in chunks (progress) -> apply -> summary.
+"""Roster import in the browser: upload -> preview -> apply (a background job) -> progress -> summary.
 
-No state lives in worker memory: the file is stored in a RosterImport row, and every step
-(any worker, any machine) reads it back from there. The validation chunks give a real
-progress bar; the import itself runs in one transaction in ``terapkan``.
+No state lives in worker memory: the file is stored in a RosterImport row. ``terapkan`` queues
+a job (elearn.jobs) that checks every row and then applies the file in one transaction, so no
+web worker timeout decides whether an import lands; the progress page follows the job.
 """
 from __future__ import annotations
 
 import csv
 import io
-import logging
 from itertools import islice
-from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -39,23 +26,19 @@ from ..authz import (
     scope_roster_imports,
 )
 from ..db import db
-from ..errors import ServiceError
+from ..jobs.models import JobStatus
 from ..org.models import Instansi, Unit
 from ..org.services import get_instansi
-from . import services
+from ..spreadsheets import safe_cell
+from . import services, tasks  # noqa: F401 - tasks registers the import job
 from .forms import ApplyForm, UploadForm
 from .models import RosterImport
 from .parsing import FIELD_LABELS, FIELDS, RosterFileError
 
 bp = Blueprint("roster", __name__, url_prefix="/impor")
-log = logging.getLogger(__name__)
 
-#: characters that make a spreadsheet treat a cell as a formula
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
+#: how often the progress page reloads itself
+PROGRESS_REFRESH_SECONDS = 2
 
 
 def _load(import_id: int) -> RosterImport:
@@ -120,6 +103,8 @@ def preview(import_id: int):  # type: ignore[no-untyped-def]
     imp = _load(import_id)
     if imp.is_applied:
         return redirect(url_for(".summary", import_id=imp.id))
+    if imp.job is not None and imp.job.is_pending:
+        return redirect(url_for(".progress", import_id=imp.id))
     roster = services.open_import(imp)
     fields = [f for f in FIELDS if roster.has(f)]
     rows = list(islice(roster.rows(), 10))
@@ -139,60 +124,34 @@ def preview(import_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.route("/<int:import_id>/validasi", methods=["POST"])
-@login_required
-@require(is_hr)
-def validate(import_id: int):  # type: ignore[no-untyped-def]
-    imp = _load(import_id)
-    payload: Any = request.get_json(silent=True) or request.form
-    try:
-        offset = int(payload.get("offset", 0))
-    except (TypeError, ValueError):
-        abort(400)
-    if offset < 0:
-        abort(400)
-    if imp.is_applied:
-        return jsonify(error=_("Impor ini sudah diterapkan."),
-                       summary_url=url_for(".summary", import_id=imp.id)), 409
-    progress = services.validate_chunk(imp, offset)
-    db.session.commit()
-    return jsonify(
-        **progress.as_dict(),
-        message=_("%(done)s dari %(total)s baris diperiksa; %(errors)s galat.",
-                  done=progress.offset, total=progress.total, errors=progress.error_count),
-    )
-
-
 @bp.route("/<int:import_id>/terapkan", methods=["POST"])
 @login_required
 @require(is_hr)
 def apply(import_id: int):  # type: ignore[no-untyped-def]
     imp = _load(import_id)
     form = ApplyForm()
-    summary_url = url_for(".summary", import_id=imp.id)
     if not form.validate_on_submit():
         abort(400)
     if imp.is_applied:
-        return jsonify(summary_url=summary_url) if _wants_json() else redirect(summary_url)
-    try:
-        services.apply_import(imp, actor=current_user, deactivate_missing=bool(form.deactivate_missing.data))
+        return redirect(url_for(".summary", import_id=imp.id))
+    if imp.job is None or not imp.job.is_pending:
+        services.start_import(imp, actor=current_user, deactivate_missing=bool(form.deactivate_missing.data))
         db.session.commit()
-    except ServiceError:
-        db.session.rollback()
-    except Exception as exc:  # a crash: nothing of the import stays; say so and let HR retry
-        db.session.rollback()
-        log.exception("roster import %s failed", import_id)
-        failed = db.session.get(RosterImport, import_id)
-        if failed is not None and not failed.is_applied:
-            failed.mark_failed(f"{type(exc).__name__}: {exc}")
-            db.session.commit()
-        message = _("Impor gagal karena kesalahan sistem; tidak ada data yang diubah. Coba lagi atau "
-                    "hubungi pengelola aplikasi.")
-        if _wants_json():
-            return jsonify(error=message), 500
-        flash(message, "error")
-        return redirect(url_for(".preview", import_id=import_id))
-    return jsonify(summary_url=summary_url) if _wants_json() else redirect(summary_url)
+    return redirect(url_for(".progress", import_id=imp.id))
+
+
+@bp.route("/<int:import_id>/proses")
+@login_required
+@require(is_hr)
+def progress(import_id: int):  # type: ignore[no-untyped-def]
+    """The job's progress; the page reloads itself every few seconds (no JavaScript needed)."""
+    imp = _load(import_id)
+    if imp.is_applied:
+        return redirect(url_for(".summary", import_id=imp.id))
+    job = imp.job
+    if job is None or job.status == JobStatus.DONE:
+        return redirect(url_for(".preview", import_id=imp.id))
+    return render_template("roster/progress.html", imp=imp, job=job, refresh=PROGRESS_REFRESH_SECONDS)
 
 
 @bp.route("/<int:import_id>/ringkasan")
@@ -205,11 +164,6 @@ def summary(import_id: int):  # type: ignore[no-untyped-def]
     return render_template("roster/summary.html", imp=imp, errors=imp.errors[:100])
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 @bp.route("/<int:import_id>/galat.csv")
 @login_required
 @require(is_hr)
@@ -219,8 +173,8 @@ def errors_csv(import_id: int):  # type: ignore[no-untyped-def]
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_("Baris"), _("Kode"), _("Pesan"), _("NIP")])
     for error in imp.errors or []:
-        writer.writerow([_cell(error.get("line")), _cell(error.get("code")), _cell(error.get("message")),
-                         _cell(error.get("nip", ""))])
+        writer.writerow([safe_cell(error.get("line")), safe_cell(error.get("code")), safe_cell(error.get("message")),
+                         safe_cell(error.get("nip", ""))])
     name = f"galat-impor-{imp.id}.csv"
     return Response(
         "\ufeff" + out.getvalue(),

@@ -1,8 +1,9 @@
 """Access rows for the roster import (``Row`` is injected by tests/test_access.py).
 
 Scenario objects (see ``extend_scenario``): ``import_same`` (uploaded by the operator of
-skpd_same, not applied), ``import_same_applied`` (same, applied), ``import_other_skpd``
-(another operator's upload for skpd_other) and ``import_other_instansi``.
+skpd_same, not applied), ``import_same_applied`` (same, applied), ``import_same_running`` (same,
+its import job queued), ``import_other_skpd`` (another operator's upload for skpd_other) and
+``import_other_instansi``.
 """
 
 HR = ("operator_skpd", "admin_bkpsdm", "superadmin")
@@ -38,12 +39,15 @@ def extend_scenario(app, ids, users):
         applied = services.create_upload(operator.instansi, operator, "applied.csv", csv_for(skpd_x.name), skpd_x)
         applied.mark_applied(created=1, updated=0, unchanged=0, deactivated=0, new_units=[],
                              errors=[{"line": 3, "code": "missing_name", "message": "Nama kosong.", "nip": "1"}])
+        running = services.create_upload(operator.instansi, operator, "running.csv", csv_for(skpd_x.name), skpd_x)
+        services.start_import(running, actor=operator, deactivate_missing=False)
         other_skpd = services.create_upload(admin.instansi, other_operator, "y.csv", csv_for(skpd_y.name), skpd_y)
         other_instansi = services.create_upload(inst_b, admin, "b.csv", csv_for("Dinas Kesehatan"), None)
         db.session.commit()
         return {
             "import_same": same.id,
             "import_same_applied": applied.id,
+            "import_same_running": running.id,
             "import_other_skpd": other_skpd.id,
             "import_other_instansi": other_instansi.id,
         }
@@ -54,20 +58,25 @@ ROWS = [
     Row("POST", "/impor/", expect()),  # noqa: F821  (no file: the form is shown again with an error)
     # the operator's own upload
     Row("GET", "/impor/{import_same}", expect()),  # noqa: F821
-    Row("POST", "/impor/{import_same}/validasi", expect(), data={"offset": "0"}),  # noqa: F821
     Row("POST", "/impor/{import_same}/terapkan", expect(operator_skpd=302, admin_bkpsdm=302, superadmin=302)),  # noqa: F821
+    # the progress page: 200 while the job runs, else a redirect (preview or summary)
+    Row("GET", "/impor/{import_same}/proses", expect(operator_skpd=302, admin_bkpsdm=302, superadmin=302)),  # noqa: F821
+    Row("GET", "/impor/{import_same_running}/proses", expect()),  # noqa: F821
+    Row("GET", "/impor/{import_same_running}", expect(operator_skpd=302, admin_bkpsdm=302, superadmin=302)),  # noqa: F821
+    Row("GET", "/impor/{import_same_applied}/proses",  # noqa: F821
+        expect(operator_skpd=302, admin_bkpsdm=302, superadmin=302)),
     Row("GET", "/impor/{import_same_applied}/ringkasan", expect()),  # noqa: F821
     Row("GET", "/impor/{import_same_applied}/galat.csv", expect()),  # noqa: F821
     # another operator's upload (another SKPD of the same instansi)
     Row("GET", "/impor/{import_other_skpd}", expect(operator_skpd=404)),  # noqa: F821
-    Row("POST", "/impor/{import_other_skpd}/validasi", expect(operator_skpd=404), data={"offset": "0"}),  # noqa: F821
+    Row("GET", "/impor/{import_other_skpd}/proses", expect(operator_skpd=404, admin_bkpsdm=302, superadmin=302)),  # noqa: F821
     Row("POST", "/impor/{import_other_skpd}/terapkan", expect(operator_skpd=404, admin_bkpsdm=302, superadmin=302)),  # noqa: F821
     Row("GET", "/impor/{import_other_skpd}/ringkasan", expect(operator_skpd=404, admin_bkpsdm=302, superadmin=302)),  # noqa: F821
     Row("GET", "/impor/{import_other_skpd}/galat.csv", expect(operator_skpd=404)),  # noqa: F821
     # another instansi's upload
     Row("GET", "/impor/{import_other_instansi}", expect(operator_skpd=404, admin_bkpsdm=404)),  # noqa: F821
-    Row("POST", "/impor/{import_other_instansi}/validasi", expect(operator_skpd=404, admin_bkpsdm=404),  # noqa: F821
-        data={"offset": "0"}),
+    Row("GET", "/impor/{import_other_instansi}/proses",  # noqa: F821
+        expect(operator_skpd=404, admin_bkpsdm=404, superadmin=302)),
     Row("POST", "/impor/{import_other_instansi}/terapkan",  # noqa: F821
         expect(operator_skpd=404, admin_bkpsdm=404, superadmin=302)),
     Row("GET", "/impor/{import_other_instansi}/ringkasan",  # noqa: F821

@@ -1,15 +1,16 @@
-"""Roster import in a real browser at 360 px: upload, preview, chunked validation (roster.js), summary."""
+"""Roster import in a real browser at 360 px: upload, preview, the background job's progress page, summary."""
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from elearn.accounts.models import Role
+from elearn.jobs.services import run_pending
 
 pytestmark = pytest.mark.browser
 
 
-def test_roster_import_with_progress(page: Page, base_url, demo, sign_in, check_page, tmp_path) -> None:
+def test_roster_import_with_progress(page: Page, app, base_url, demo, sign_in, check_page, tmp_path) -> None:
     account = demo[Role.ADMIN_BKPSDM]
     sign_in(account.nip, account.password)
     roster = tmp_path / "pegawai-browser.csv"
@@ -28,7 +29,12 @@ def test_roster_import_with_progress(page: Page, base_url, demo, sign_in, check_
     expect(page.locator("main")).to_contain_text("Sri Wahyuni, S.Sos.")
     check_page("roster-preview")
     page.get_by_role("button", name="Periksa dan impor").click()
-    page.wait_for_url("**/ringkasan")
+    page.wait_for_url("**/proses")
+    expect(page.locator("h1")).to_have_text("Proses impor")
+    check_page("roster-progress")
+    with app.app_context():  # what `flask --app elearn worker` does
+        assert run_pending("browser-test") == 1
+    page.wait_for_url("**/ringkasan")  # the page reloads itself
     expect(page.locator("h1")).to_have_text("Hasil impor")
     main = page.locator("main")
     expect(main).to_contain_text("Dinas Sosial Browser / Bidang Rehabilitasi")
