@@ -60,7 +60,8 @@ def test_activation_then_sign_in_on_a_phone(page: Page, base_url, activation_per
     page.get_by_role("button", name="Keluar").click()
 
     sign_in(spaced(nip), "kata-sandi-yang-salah")
-    expect(page.get_by_role("alert")).to_have_text("NIP atau kata sandi salah.")
+    # the same answer as for a NIP never activated (no enumeration): the message and a hint to activate
+    expect(page.get_by_role("alert")).to_contain_text("NIP atau kata sandi salah. Belum pernah masuk?")
     expect(page.get_by_label("NIP / NI PPPK")).to_have_value(spaced(nip))
     expect(page.get_by_label("Kata sandi", exact=True)).to_have_value("")
     check_page("05-masuk-error")
