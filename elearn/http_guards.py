@@ -32,6 +32,23 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def optional_id(value: object) -> int | None:
+    """An id sent in a query parameter or a form field (``?skpd=``, a select's value): None when
+    empty (nothing chosen), the id when it is ASCII digits within the INTEGER range, else 0, an id
+    no row has (so the caller's lookup finds nothing: 404 or "choose from the list", never "nothing
+    chosen"). ``int()`` alone lets ``2147483648`` reach the database and ``²`` raise: both 500s."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else 0
+    if isinstance(value, int):
+        return value if 0 <= value <= MAX_DB_INT else 0
+    text = str(value).strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_DB_INT)) and int(text) <= MAX_DB_INT:
+        return int(text)
+    return 0
+
+
 def init_app(app: Flask) -> None:
     """Call before the blueprints are registered (their rules pick the converter when added)."""
     app.url_map.converters["int"] = BoundedIntConverter

@@ -18,6 +18,7 @@ from elearn.db import db
 from elearn.http_guards import MAX_DB_INT
 
 from pledge_support import make_campaign
+from quiz_support import make_quiz
 from support import login
 
 BEYOND_INT = MAX_DB_INT + 1  # 2**31
@@ -85,6 +86,32 @@ def test_nul_in_the_query_answers_400(client, superadmin, url: str) -> None:
 ])
 def test_huge_numbers_in_the_query_never_answer_500(client, superadmin, url: str) -> None:
     assert client.get(url).status_code in (200, 302, 404)
+
+
+@pytest.mark.parametrize("value", ["2147483648", "99999999999999999999", "\u00b2", "-1"])
+def test_ids_typed_into_queries_and_forms_never_answer_500(app: Flask, client, make_user, make_unit,
+                                                           value: str) -> None:
+    """Ids that arrive as text (``?skpd=``, a select's value) go through one parser: beyond INTEGER
+    (PostgreSQL refuses it, SQLite overflows past 2**63) or not ASCII digits (``int('\u00b2')``
+    raises) finds nothing, and changes nothing."""
+    admin = make_user(Role.ADMIN_BKPSDM)
+    with app.app_context():
+        campaign_id = make_campaign(admin.instansi_id).id
+        quiz_slug = make_quiz("kuis-id-uji").slug
+        db.session.commit()
+    unit = make_unit(instansi=db.session.get(User, admin.id).instansi)
+    login(client, admin)
+    assert client.get(f"/pakta/kampanye/{campaign_id}?skpd={value}").status_code == 404
+    assert client.get(f"/analisis/kuis/{quiz_slug}").status_code == 200
+    assert client.get(f"/analisis/kuis/{quiz_slug}?skpd={value}").status_code == 404
+    assert client.post("/unit/baru", data={"parent_id": value, "name": "Bidang Uji"}).status_code == 404
+    assert client.post(f"/unit/{unit.id}/pindah", data={"parent_id": value}).status_code == 404
+    response = client.post("/pakta/kampanye/baru", data={
+        "pledge_version_id": value, "slug": "uji-id", "name": "Uji", "place": "Kota Uji", "election_type": "pilkada",
+        "opens_on": "2026-01-01", "closes_on": "2026-02-01"})
+    assert response.status_code == 200  # the form again, with its error
+    with app.app_context():
+        assert db.session.get(type(unit), unit.id).parent_id == unit.parent_id
 
 
 def test_nul_in_a_form_answers_400_and_changes_nothing(app: Flask, client, make_user) -> None:
