@@ -128,6 +128,29 @@ def test_removing_the_mac_is_caught(app: Flask, client, signed) -> None:
     assert "Tidak sah" in client.get(f"/verifikasi/pakta/{signed['codes'][2]}").get_data(as_text=True)
 
 
+def test_stripping_the_macs_up_to_a_record_does_not_pass_it_off_as_unkeyed(app: Flask, client, signed) -> None:
+    """The DBA removes the MACs of records 1 and 2 (so none before record 2 is keyed), then rewrites
+    record 2 and its hash. The records after it keep their MACs, which the DBA cannot remake, so
+    record 3 still links to the old record 2: the public page must say "Tidak sah", not "recorded
+    before the seal"."""
+    with app.app_context():
+        with triggers_off():
+            db.session.execute(text("UPDATE pledge_signatures SET record_mac = NULL, hmac_key_id = NULL "
+                                    "WHERE id IN (:a, :b)"), {"a": signed["ids"][0], "b": signed["ids"][1]})
+            db.session.execute(text("UPDATE pledge_signatures SET signer_name = 'Orang Lain' WHERE id = :i"),
+                               {"i": signed["ids"][1]})
+            db.session.expire_all()
+            new_hash = chain.record_hash(db.session.get(PledgeSignature, signed["ids"][1]))
+            db.session.execute(text("UPDATE pledge_signatures SET record_hash = :h WHERE id = :i"),
+                               {"h": new_hash, "i": signed["ids"][1]})
+        db.session.commit()
+        assert not chain.verify_chain(signed["instansi_id"]).ok
+    page = client.get(f"/verifikasi/pakta/{signed['codes'][1]}").get_data(as_text=True)
+    assert "Tidak sah" in page and "tanpa segel kunci" not in page
+    # record 1, untouched but for its MAC, is reported as unkeyed (what a record before the key looks like)
+    assert "tanpa segel kunci" in client.get(f"/verifikasi/pakta/{signed['codes'][0]}").get_data(as_text=True)
+
+
 def test_a_checkpoint_catches_an_attacker_who_also_has_the_chain_key(app: Flask, signed, tmp_path) -> None:
     out = _checkpoint(app, tmp_path, signed["slug"])
     doc = json.loads(out.read_text())
