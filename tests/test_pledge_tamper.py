@@ -186,6 +186,28 @@ def test_removing_checkpointed_records_is_caught(app: Flask, signed, tmp_path) -
     assert caught.exit_code == 1 and "the chain has no record 4 any more" in caught.output
 
 
+def test_a_checkpoint_is_checked_only_with_its_own_chain(app: Flask, signed, make_instansi, tmp_path) -> None:
+    """``verify --instansi X --checkpoint FILE`` picks the checkpoints by their signed instansi id,
+    not by the slug: a DBA who edits a record (without fixing its hash, which only the chain walk
+    recomputes) and gives the instansi's slug to another instansi must not get the checkpoint
+    reported OK beside a chain that is not its own."""
+    out = _checkpoint(app, tmp_path, signed["slug"])
+    other = make_instansi()
+    with app.app_context():
+        with triggers_off():
+            db.session.execute(text("UPDATE pledge_signatures SET signer_name = 'Orang Lain' WHERE id = :i"),
+                               {"i": signed["ids"][1]})
+        for instansi_id, slug in ((signed["instansi_id"], "sementara"), (other.id, signed["slug"]),
+                                  (signed["instansi_id"], other.slug)):
+            db.session.execute(text("UPDATE instansi SET slug = :s WHERE id = :i"), {"s": slug, "i": instansi_id})
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["pledges", "verify", "--instansi", signed["slug"],
+                                                "--checkpoint", str(out)])
+    assert f"checkpoint {signed['slug']} seq 4" not in result.output
+    everything = app.test_cli_runner().invoke(args=["pledges", "verify", "--checkpoint", str(out)])
+    assert everything.exit_code == 1 and "BROKEN at seq 2" in everything.output
+
+
 def test_an_edited_or_foreign_checkpoint_fails(app: Flask, signed, tmp_path) -> None:
     out = _checkpoint(app, tmp_path, signed["slug"])
     doc = json.loads(out.read_text())
