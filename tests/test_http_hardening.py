@@ -106,6 +106,7 @@ def test_ids_typed_into_queries_and_forms_never_answer_500(app: Flask, client, m
     assert client.get(f"/analisis/kuis/{quiz_slug}?skpd={value}").status_code == 404
     assert client.post("/unit/baru", data={"parent_id": value, "name": "Bidang Uji"}).status_code == 404
     assert client.post(f"/unit/{unit.id}/pindah", data={"parent_id": value}).status_code == 404
+    assert client.get(f"/pegawai/slip?skpd={value}").status_code == 404
     response = client.post("/pakta/kampanye/baru", data={
         "pledge_version_id": value, "slug": "uji-id", "name": "Uji", "place": "Kota Uji", "election_type": "pilkada",
         "opens_on": "2026-01-01", "closes_on": "2026-02-01"})
@@ -122,6 +123,14 @@ def test_nul_in_a_form_answers_400_and_changes_nothing(app: Flask, client, make_
     before = _name_of(app, user.id)
     assert client.post("/akun/kata-sandi", data={"current": "\x00", "password": "a", "confirm": "a"}).status_code == 400
     assert _name_of(app, user.id) == before
+
+
+def test_a_number_beyond_any_integer_in_a_json_body_answers_400(client, make_course, superadmin) -> None:
+    """``1e999`` is a valid JSON number (infinity once parsed): int() of it overflows."""
+    version = make_course(modules=1, sections=1)
+    url = f"/kursus/{version.course.slug}/modul/{version.modules[0].module.slug}/kemajuan"
+    response = client.post(url, data=b'{"reached": 1e999}', content_type="application/json")
+    assert response.status_code == 400
 
 
 def test_nul_in_a_json_body_answers_400(client, make_course, superadmin) -> None:
