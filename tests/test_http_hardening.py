@@ -115,6 +115,13 @@ def test_ids_typed_into_queries_and_forms_never_answer_500(app: Flask, client, m
         assert db.session.get(type(unit), unit.id).parent_id == unit.parent_id
 
 
+@pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=9999-12-31", "date_from=0001-01-01&date_to=0001-01-01"])
+def test_dates_at_the_ends_of_the_calendar_in_the_audit_filter(app: Flask, client, make_user, query: str) -> None:
+    """Turning a local day into UTC bounds overflowed at year 1 and 9999 (500)."""
+    login(client, make_user(Role.ADMIN_BKPSDM))
+    assert client.get(f"/audit/?{query}").status_code == 200
+
+
 def test_nul_in_a_form_answers_400_and_changes_nothing(app: Flask, client, make_user) -> None:
     user = make_user()
     response = client.post("/masuk", data={"nip": user.employee_number + "\x00", "password": "x"})
