@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, has_request_context, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -47,6 +47,20 @@ def optional_id(value: object) -> int | None:
     if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_DB_INT)) and int(text) <= MAX_DB_INT:
         return int(text)
     return 0
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of ``endpoint`` for print (a signed PDF's QR code, activation slips): under
+    PUBLIC_BASE_URL when configured (the public host, whichever allowed host the request came in
+    by), else the current request's host (in ALLOWED_HOSTS in production); outside a request and
+    without SERVER_NAME, the path alone."""
+    path = url_for(endpoint, **values)
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if base:
+        return base + path
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    return path
 
 
 def init_app(app: Flask) -> None:

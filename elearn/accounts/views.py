@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import authz
 from ..db import db
 from ..errors import ServiceError
-from ..http_guards import optional_id
+from ..http_guards import optional_id, public_url
 from ..org.forms import options
 from ..org.models import Instansi, Unit
 from ..org.services import subtree
@@ -228,7 +228,7 @@ def reset(person_id: int):  # type: ignore[no-untyped-def]
             person=person,
             code=code,
             path=services.unit_path(person.unit),
-            activation_url=url_for("auth.activate", _external=True),
+            activation_url=public_url("auth.activate"),
         ))
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -297,7 +297,7 @@ def slips_page():  # type: ignore[no-untyped-def]
             abort(400)
         batch = slips.issue_slips(
             user, skpd, only_pending=form.only_pending.data,
-            activation_url=url_for("auth.activate", _external=True),
+            activation_url=public_url("auth.activate"),
         )
         db.session.commit()
         if form.fmt.data == "csv":
