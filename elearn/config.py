@@ -168,6 +168,15 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
             "key, the same on every app server and kept away from the database server "
             "(python -c 'import secrets; print(secrets.token_hex(32))'; README: Pakta integritas)."
         )
+    if not development:
+        # read and checked at start: a missing key file or a short key must stop the start, not
+        # answer 500 to the first signer and on the public verification page
+        from .pledges.keys import keyring
+
+        try:
+            keyring(app)
+        except OSError as exc:
+            raise RuntimeError(f"ELEARN_PLEDGE_KEY_FILE cannot be read: {exc}") from None
 
 
 def _load_allowed_hosts(app: Flask, development: bool) -> None:

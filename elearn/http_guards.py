@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, has_request_context, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -30,6 +30,37 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
                  max: int | None = MAX_DB_INT, signed: bool = False) -> None:  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def optional_id(value: object) -> int | None:
+    """An id sent in a query parameter or a form field (``?skpd=``, a select's value): None when
+    empty (nothing chosen), the id when it is ASCII digits within the INTEGER range, else 0, an id
+    no row has (so the caller's lookup finds nothing: 404 or "choose from the list", never "nothing
+    chosen"). ``int()`` alone lets ``2147483648`` reach the database and ``²`` raise: both 500s."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else 0
+    if isinstance(value, int):
+        return value if 0 <= value <= MAX_DB_INT else 0
+    text = str(value).strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_DB_INT)) and int(text) <= MAX_DB_INT:
+        return int(text)
+    return 0
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of ``endpoint`` for print (a signed PDF's QR code, activation slips): under
+    PUBLIC_BASE_URL when configured (the public host, whichever allowed host the request came in
+    by), else the current request's host (in ALLOWED_HOSTS in production); outside a request and
+    without SERVER_NAME, the path alone."""
+    path = url_for(endpoint, **values)
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if base:
+        return base + path
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    return path
 
 
 def init_app(app: Flask) -> None:

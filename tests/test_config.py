@@ -80,6 +80,11 @@ def test_production_requires_the_pakta_chain_key(tmp_path, monkeypatch) -> None:
 
     assert keyring(prod).current_id == key_id(b"c" * 64)
     db.get_engine(prod).dispose()
+    # a key file that cannot be read, or a key too short, stops the start (not the first signer: a 500)
+    with pytest.raises(RuntimeError, match="ELEARN_PLEDGE_KEY_FILE cannot be read"):
+        create_app({**settings, "PLEDGE_KEY_FILE": str(tmp_path / "hilang.key")})
+    with pytest.raises(RuntimeError, match="at least 32 characters"):
+        create_app({**settings, "PLEDGE_HMAC_KEY": "pendek"})
 
 
 def test_production_cookies_are_secure(tmp_path, monkeypatch) -> None:

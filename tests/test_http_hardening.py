@@ -18,6 +18,7 @@ from elearn.db import db
 from elearn.http_guards import MAX_DB_INT
 
 from pledge_support import make_campaign
+from quiz_support import make_quiz
 from support import login
 
 BEYOND_INT = MAX_DB_INT + 1  # 2**31
@@ -87,6 +88,40 @@ def test_huge_numbers_in_the_query_never_answer_500(client, superadmin, url: str
     assert client.get(url).status_code in (200, 302, 404)
 
 
+@pytest.mark.parametrize("value", ["2147483648", "99999999999999999999", "\u00b2", "-1"])
+def test_ids_typed_into_queries_and_forms_never_answer_500(app: Flask, client, make_user, make_unit,
+                                                           value: str) -> None:
+    """Ids that arrive as text (``?skpd=``, a select's value) go through one parser: beyond INTEGER
+    (PostgreSQL refuses it, SQLite overflows past 2**63) or not ASCII digits (``int('\u00b2')``
+    raises) finds nothing, and changes nothing."""
+    admin = make_user(Role.ADMIN_BKPSDM)
+    with app.app_context():
+        campaign_id = make_campaign(admin.instansi_id).id
+        quiz_slug = make_quiz("kuis-id-uji").slug
+        db.session.commit()
+    unit = make_unit(instansi=db.session.get(User, admin.id).instansi)
+    login(client, admin)
+    assert client.get(f"/pakta/kampanye/{campaign_id}?skpd={value}").status_code == 404
+    assert client.get(f"/analisis/kuis/{quiz_slug}").status_code == 200
+    assert client.get(f"/analisis/kuis/{quiz_slug}?skpd={value}").status_code == 404
+    assert client.post("/unit/baru", data={"parent_id": value, "name": "Bidang Uji"}).status_code == 404
+    assert client.post(f"/unit/{unit.id}/pindah", data={"parent_id": value}).status_code == 404
+    assert client.get(f"/pegawai/slip?skpd={value}").status_code == 404
+    response = client.post("/pakta/kampanye/baru", data={
+        "pledge_version_id": value, "slug": "uji-id", "name": "Uji", "place": "Kota Uji", "election_type": "pilkada",
+        "opens_on": "2026-01-01", "closes_on": "2026-02-01"})
+    assert response.status_code == 200  # the form again, with its error
+    with app.app_context():
+        assert db.session.get(type(unit), unit.id).parent_id == unit.parent_id
+
+
+@pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=9999-12-31", "date_from=0001-01-01&date_to=0001-01-01"])
+def test_dates_at_the_ends_of_the_calendar_in_the_audit_filter(app: Flask, client, make_user, query: str) -> None:
+    """Turning a local day into UTC bounds overflowed at year 1 and 9999 (500)."""
+    login(client, make_user(Role.ADMIN_BKPSDM))
+    assert client.get(f"/audit/?{query}").status_code == 200
+
+
 def test_nul_in_a_form_answers_400_and_changes_nothing(app: Flask, client, make_user) -> None:
     user = make_user()
     response = client.post("/masuk", data={"nip": user.employee_number + "\x00", "password": "x"})
@@ -95,6 +130,14 @@ def test_nul_in_a_form_answers_400_and_changes_nothing(app: Flask, client, make_
     before = _name_of(app, user.id)
     assert client.post("/akun/kata-sandi", data={"current": "\x00", "password": "a", "confirm": "a"}).status_code == 400
     assert _name_of(app, user.id) == before
+
+
+def test_a_number_beyond_any_integer_in_a_json_body_answers_400(client, make_course, superadmin) -> None:
+    """``1e999`` is a valid JSON number (infinity once parsed): int() of it overflows."""
+    version = make_course(modules=1, sections=1)
+    url = f"/kursus/{version.course.slug}/modul/{version.modules[0].module.slug}/kemajuan"
+    response = client.post(url, data=b'{"reached": 1e999}', content_type="application/json")
+    assert response.status_code == 400
 
 
 def test_nul_in_a_json_body_answers_400(client, make_course, superadmin) -> None:

@@ -95,6 +95,24 @@ def test_other_or_unbounded_chunks_are_refused(app: Flask, png: bytes) -> None:
     assert len(ZTXT_BOMB) < 16 * 1024
 
 
+@pytest.mark.parametrize("chunk", [
+    (b"sRGB", b""), (b"gAMA", b"\0\1"), (b"cHRM", bytes(16)), (b"pHYs", bytes(5)), (b"tIME", bytes(3)),
+    (b"sBIT", b"\x08"), (b"bKGD", b"\0\0"),   # (sBIT: 4 bytes, bKGD: 6 for RGBA)
+], ids=lambda c: c[0].decode() if isinstance(c, tuple) else None)
+def test_a_fixed_size_chunk_of_another_size_is_refused(app: Flask, chunk: tuple[bytes, bytes]) -> None:
+    """Shorter than the PNG specification says: Pillow (so reportlab) refuses to decode such an
+    image (``Truncated gAMA chunk``), so the immutable record's documents would never show it."""
+    png = _pad_png(chunk)
+    if chunk[0] in (b"sRGB", b"gAMA", b"cHRM", b"pHYs"):
+        from PIL import Image
+
+        with pytest.raises(ValueError, match="Truncated"):
+            Image.open(io.BytesIO(png)).load()
+    with app.app_context():
+        assert _code(lambda: services.check_signature_png(png)) == "bad_png"
+        assert services.stored_signature_problem(png) == "bad_png"
+
+
 def test_an_idat_bomb_is_refused_without_inflating_it(app: Flask) -> None:
     ihdr = struct.pack(">IIBBBBB", 400, 150, 8, 6, 0, 0, 0)
     png = services.PNG_MAGIC + b"".join(_chunk(k, b) for k, b in [

@@ -128,6 +128,29 @@ def test_removing_the_mac_is_caught(app: Flask, client, signed) -> None:
     assert "Tidak sah" in client.get(f"/verifikasi/pakta/{signed['codes'][2]}").get_data(as_text=True)
 
 
+def test_stripping_the_macs_up_to_a_record_does_not_pass_it_off_as_unkeyed(app: Flask, client, signed) -> None:
+    """The DBA removes the MACs of records 1 and 2 (so none before record 2 is keyed), then rewrites
+    record 2 and its hash. The records after it keep their MACs, which the DBA cannot remake, so
+    record 3 still links to the old record 2: the public page must say "Tidak sah", not "recorded
+    before the seal"."""
+    with app.app_context():
+        with triggers_off():
+            db.session.execute(text("UPDATE pledge_signatures SET record_mac = NULL, hmac_key_id = NULL "
+                                    "WHERE id IN (:a, :b)"), {"a": signed["ids"][0], "b": signed["ids"][1]})
+            db.session.execute(text("UPDATE pledge_signatures SET signer_name = 'Orang Lain' WHERE id = :i"),
+                               {"i": signed["ids"][1]})
+            db.session.expire_all()
+            new_hash = chain.record_hash(db.session.get(PledgeSignature, signed["ids"][1]))
+            db.session.execute(text("UPDATE pledge_signatures SET record_hash = :h WHERE id = :i"),
+                               {"h": new_hash, "i": signed["ids"][1]})
+        db.session.commit()
+        assert not chain.verify_chain(signed["instansi_id"]).ok
+    page = client.get(f"/verifikasi/pakta/{signed['codes'][1]}").get_data(as_text=True)
+    assert "Tidak sah" in page and "tanpa segel kunci" not in page
+    # record 1, untouched but for its MAC, is reported as unkeyed (what a record before the key looks like)
+    assert "tanpa segel kunci" in client.get(f"/verifikasi/pakta/{signed['codes'][0]}").get_data(as_text=True)
+
+
 def test_a_checkpoint_catches_an_attacker_who_also_has_the_chain_key(app: Flask, signed, tmp_path) -> None:
     out = _checkpoint(app, tmp_path, signed["slug"])
     doc = json.loads(out.read_text())
@@ -161,6 +184,28 @@ def test_removing_checkpointed_records_is_caught(app: Flask, signed, tmp_path) -
         assert chain.verify_chain(signed["instansi_id"]).ok  # the newest record and the head: consistent again
     caught = app.test_cli_runner().invoke(args=["pledges", "verify", "--checkpoint", str(out)])
     assert caught.exit_code == 1 and "the chain has no record 4 any more" in caught.output
+
+
+def test_a_checkpoint_is_checked_only_with_its_own_chain(app: Flask, signed, make_instansi, tmp_path) -> None:
+    """``verify --instansi X --checkpoint FILE`` picks the checkpoints by their signed instansi id,
+    not by the slug: a DBA who edits a record (without fixing its hash, which only the chain walk
+    recomputes) and gives the instansi's slug to another instansi must not get the checkpoint
+    reported OK beside a chain that is not its own."""
+    out = _checkpoint(app, tmp_path, signed["slug"])
+    other = make_instansi()
+    with app.app_context():
+        with triggers_off():
+            db.session.execute(text("UPDATE pledge_signatures SET signer_name = 'Orang Lain' WHERE id = :i"),
+                               {"i": signed["ids"][1]})
+        for instansi_id, slug in ((signed["instansi_id"], "sementara"), (other.id, signed["slug"]),
+                                  (signed["instansi_id"], other.slug)):
+            db.session.execute(text("UPDATE instansi SET slug = :s WHERE id = :i"), {"s": slug, "i": instansi_id})
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["pledges", "verify", "--instansi", signed["slug"],
+                                                "--checkpoint", str(out)])
+    assert f"checkpoint {signed['slug']} seq 4" not in result.output
+    everything = app.test_cli_runner().invoke(args=["pledges", "verify", "--checkpoint", str(out)])
+    assert everything.exit_code == 1 and "BROKEN at seq 2" in everything.output
 
 
 def test_an_edited_or_foreign_checkpoint_fails(app: Flask, signed, tmp_path) -> None:

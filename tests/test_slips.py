@@ -176,3 +176,17 @@ def test_issuing_codes_runs_no_query_per_person(client, skpd, app):
     updates = [s for s in statements if s[0] == "UPDATE"]
     assert updates == [("UPDATE", True)], statements
     assert len(statements) < 12, statements
+
+
+def test_slips_print_the_public_base_url_not_the_request_host(client, skpd, app, monkeypatch):
+    """With ELEARN_PUBLIC_BASE_URL set, the activation address on a slip (and after a reset) is the
+    public one, like the QR code of a signed PDF: not the host HR happened to open the app by."""
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://elearn.kotacontoh.go.id/")
+    login(client, skpd["admin"])
+    r = client.post(f"/pegawai/slip?skpd={skpd['x'].id}", data={"fmt": "csv", "only_pending": "y"})
+    body = r.get_data(as_text=True)
+    assert "https://elearn.kotacontoh.go.id/aktivasi" in body and "http://localhost" not in body
+    with app.app_context():
+        person_id = db.session.scalar(select(User.id).where(User.name == "Guru 00"))
+    page = client.post(f"/pegawai/{person_id}/reset").get_data(as_text=True)
+    assert "https://elearn.kotacontoh.go.id/aktivasi" in page and "http://localhost/aktivasi" not in page

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..http_guards import optional_id
 from ..org.forms import options
 from .models import EmployeeType, JenisJabatan, Role
 from .services import ActivationFilter
@@ -41,13 +42,6 @@ ACTIVATION_LABELS = {
 }
 
 
-def _optional_int(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload,no-any-return]
-    except (TypeError, ValueError):
-        return None
-
-
 class PeopleFilterForm(FlaskForm):
     """The filters of the people list (GET; read from ``request.args``)."""
 
@@ -57,8 +51,8 @@ class PeopleFilterForm(FlaskForm):
     q = StringField(_l("Cari nama atau NIP"), validators=[Optional(), Length(max=100)],
                     render_kw={"type": "search", "autocomplete": "off"})
     instansi = SelectField(_l("Instansi"), choices=[], validate_choice=False)
-    skpd = SelectField(_l("Perangkat daerah"), choices=[], coerce=_optional_int, validate_choice=False)
-    unit = SelectField(_l("Unit kerja"), choices=[], coerce=_optional_int, validate_choice=False)
+    skpd = SelectField(_l("Perangkat daerah"), choices=[], coerce=optional_id, validate_choice=False)
+    unit = SelectField(_l("Unit kerja"), choices=[], coerce=optional_id, validate_choice=False)
     employee_type = SelectField(
         _l("Jenis pegawai"),
         choices=options([("", _l("Semua"))] + [(t.value, label) for t, label in EMPLOYEE_TYPE_LABELS.items()]),
@@ -83,7 +77,7 @@ class PeopleFilterForm(FlaskForm):
 
 class PersonForm(FlaskForm):
     name = StringField(_l("Nama lengkap (dengan gelar)"), validators=[DataRequired(), Length(max=200)])
-    unit_id = SelectField(_l("Unit kerja"), coerce=_optional_int, choices=[], validate_choice=False)
+    unit_id = SelectField(_l("Unit kerja"), coerce=optional_id, choices=[], validate_choice=False)
     employee_type = SelectField(
         _l("Jenis pegawai"), choices=options((t.value, label) for t, label in EMPLOYEE_TYPE_LABELS.items())
     )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from .. import authz
 from ..db import db
 from ..errors import ServiceError
+from ..http_guards import optional_id, public_url
 from ..org.forms import options
 from ..org.models import Instansi, Unit
 from ..org.services import subtree
@@ -227,7 +228,7 @@ def reset(person_id: int):  # type: ignore[no-untyped-def]
             person=person,
             code=code,
             path=services.unit_path(person.unit),
-            activation_url=url_for("auth.activate", _external=True),
+            activation_url=public_url("auth.activate"),
         ))
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -287,11 +288,7 @@ def slips_page():  # type: ignore[no-untyped-def]
     raw_skpd = request.values.get("skpd")
     skpd: Unit | None = None
     if raw_skpd:
-        try:
-            skpd_id = int(raw_skpd)
-        except ValueError:
-            abort(404)
-        skpd = authz.get_or_404(db.session.get(Unit, skpd_id), authz.can_issue_slips)
+        skpd = authz.get_or_404(db.session.get(Unit, optional_id(raw_skpd)), authz.can_issue_slips)
     elif user.role == Role.OPERATOR_SKPD and user.skpd_id is not None:
         skpd = db.session.get(Unit, user.skpd_id)
     form = SlipForm()
@@ -300,7 +297,7 @@ def slips_page():  # type: ignore[no-untyped-def]
             abort(400)
         batch = slips.issue_slips(
             user, skpd, only_pending=form.only_pending.data,
-            activation_url=url_for("auth.activate", _external=True),
+            activation_url=public_url("auth.activate"),
         )
         db.session.commit()
         if form.fmt.data == "csv":

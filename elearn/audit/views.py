@@ -137,8 +137,12 @@ class AuditFilterForm(FlaskForm):
     date_to = DateField(_l("Sampai tanggal"), validators=[Optional()])
 
 
-def _utc_bound(day: dt.date, tz_iana: str) -> dt.datetime:
-    """Local midnight at the start of ``day`` in the instansi's zone, as UTC."""
+def _utc_bound(day: dt.date, tz_iana: str, days: int = 0) -> dt.datetime:
+    """Local midnight at the start of ``day`` (plus ``days``) in the instansi's zone, as UTC. A day
+    at the ends of the calendar (``?date_to=9999-12-31``) is kept a day inside them: the
+    conversion would overflow (500)."""
+    day = min(max(day, dt.date.min + dt.timedelta(days=1)), dt.date.max - dt.timedelta(days=1 + days))
+    day += dt.timedelta(days=days)
     return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(tz_iana)).astimezone(dt.timezone.utc)
 
 
@@ -199,7 +203,7 @@ def log():  # type: ignore[no-untyped-def]
     if form.date_from.data and not form.date_from.errors:
         stmt = stmt.where(AuditEvent.created_at >= _utc_bound(form.date_from.data, tz))
     if form.date_to.data and not form.date_to.errors:
-        stmt = stmt.where(AuditEvent.created_at < _utc_bound(form.date_to.data + dt.timedelta(days=1), tz))
+        stmt = stmt.where(AuditEvent.created_at < _utc_bound(form.date_to.data, tz, days=1))
     page = paginate(stmt, page_number(request.args.get("page")), PAGE_SIZE)
     return render_template(
         "audit/log.html",

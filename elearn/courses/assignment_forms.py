@@ -6,19 +6,16 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField
 from wtforms.validators import Optional
 
-from ..org.forms import _optional_int
+from ..http_guards import optional_id
 
 
 def _int_list(values: object) -> int:
-    try:
-        return int(values)  # type: ignore[call-overload,no-any-return]
-    except (TypeError, ValueError):
-        return 0
+    return optional_id(values) or 0
 
 
 class AssignForm(FlaskForm):
     instansi = HiddenField()
-    course_id = SelectField(_l("Kursus"), coerce=_optional_int, choices=[], validate_choice=False)
+    course_id = SelectField(_l("Kursus"), coerce=optional_id, choices=[], validate_choice=False)
     whole_instansi = BooleanField(_l("Seluruh instansi (semua perangkat daerah dan unit)"))
     #: unit ids; checked against the user's scope in the view (a forged id answers 404)
     unit_ids = SelectMultipleField(_l("Unit"), coerce=_int_list, choices=[], validate_choice=False)

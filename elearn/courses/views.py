@@ -186,7 +186,7 @@ def save_progress(slug: str, module_slug: str):  # type: ignore[no-untyped-def]
         abort(400)
     try:
         reached = int(data.get("reached", 0))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # (OverflowError: a JSON 1e999)
         abort(400)
     complete = str(data.get("complete", "")).lower() in ("1", "true", "yes")
     if reached < 0:

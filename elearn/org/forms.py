@@ -7,6 +7,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from ..http_guards import optional_id
 from .models import UnitKind
 
 KIND_LABELS = {
@@ -34,16 +35,9 @@ def options(pairs: object) -> list[SelectChoice]:
 KIND_CHOICES = [(k.value, label) for k, label in KIND_LABELS.items()]
 
 
-def _optional_int(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload,no-any-return]
-    except (TypeError, ValueError):
-        return None
-
-
 class UnitCreateForm(FlaskForm):
     instansi = HiddenField()
-    parent_id = SelectField(_l("Di bawah"), coerce=_optional_int, choices=[], validate_choice=False)
+    parent_id = SelectField(_l("Di bawah"), coerce=optional_id, choices=[], validate_choice=False)
     name = StringField(_l("Nama unit"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Jenis unit"), choices=options([("", _l("Tebak dari nama"))] + KIND_CHOICES), default="")
 
@@ -54,7 +48,7 @@ class UnitRenameForm(FlaskForm):
 
 
 class UnitMoveForm(FlaskForm):
-    parent_id = SelectField(_l("Pindahkan ke bawah"), coerce=_optional_int, choices=[], validate_choice=False)
+    parent_id = SelectField(_l("Pindahkan ke bawah"), coerce=optional_id, choices=[], validate_choice=False)
 
 
 class UnitStatusForm(FlaskForm):

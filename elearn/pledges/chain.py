@@ -187,9 +187,11 @@ def verify_chain(instansi_id: int, batch_size: int = 500) -> VerifyResult:
 
 def record_status(sig: PledgeSignature) -> str:
     """One record on its own (the public verification page): ``valid`` when its hashes recompute,
-    its MAC verifies and its prev link matches the record before it (or GENESIS_HASH for seq 1);
-    ``unkeyed`` when it is intact but signed before the chain key existed (no MAC, and no record
-    before it has one); ``invalid`` otherwise."""
+    its MAC verifies, its prev link matches the record before it (or GENESIS_HASH for seq 1) and
+    the record after it (if any) links to it; ``unkeyed`` when it is intact but signed before the
+    chain key existed (no MAC, and no record before it has one); ``invalid`` otherwise. (The link
+    from the next record matters for an unkeyed one: with the MACs up to a record removed, its
+    rewrite would otherwise pass for an old unkeyed record.)"""
     keyed_before = sig.record_mac is None and sig.seq > 1 and db.session.scalar(
         select(PledgeSignature.id).where(PledgeSignature.instansi_id == sig.instansi_id,
                                          PledgeSignature.seq < sig.seq, PledgeSignature.record_mac.is_not(None))
@@ -206,7 +208,9 @@ def record_status(sig: PledgeSignature) -> str:
             )
         )
         linked = previous is not None and previous == sig.prev_hash
-    if not linked:
+    following = db.session.scalar(select(PledgeSignature.prev_hash).where(
+        PledgeSignature.instansi_id == sig.instansi_id, PledgeSignature.seq == sig.seq + 1))
+    if not linked or (following is not None and following != sig.record_hash):
         return "invalid"
     return "unkeyed" if sig.record_mac is None else "valid"
 

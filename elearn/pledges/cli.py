@@ -61,14 +61,17 @@ def verify(slug: str | None, checkpoint_files: tuple[Any, ...], public_key_file:
         click.echo(f"{instansi.slug}: BROKEN at seq {record.seq} ({where}{signer}): {record.reason}; "
                    f"{result.checked} record(s) before it OK", err=True)
     if checkpoint_files:
-        broken += _verify_checkpoints(checkpoint_files, public_key_file, {i.slug for i in instansis} if slug else None)
+        broken += _verify_checkpoints(checkpoint_files, public_key_file, {i.id for i in instansis} if slug else None)
     db.session.rollback()
     if broken:
         raise click.exceptions.Exit(1)
 
 
-def _verify_checkpoints(files: tuple[Any, ...], public_key_file: Any, only: set[str] | None) -> int:
-    """Check every checkpoint of the files; returns how many failed."""
+def _verify_checkpoints(files: tuple[Any, ...], public_key_file: Any, only: set[int] | None) -> int:
+    """Check every checkpoint of the files (``only``: of these instansi ids, the chains verified
+    just before: a checkpoint vouches for records 1..seq only with its chain recomputed, so the
+    filter is the signed instansi_id, never a slug the database could have moved); returns how
+    many failed."""
     try:
         public = (keys.load_public_key(public_key_file.read()) if public_key_file is not None
                   else keys.checkpoint_key().public_key())
@@ -84,7 +87,7 @@ def _verify_checkpoints(files: tuple[Any, ...], public_key_file: Any, only: set[
         except ValueError as exc:
             raise click.ClickException(f"{handle.name}: {exc}") from None
         for checkpoint in found:
-            if only is not None and checkpoint.get("instansi") not in only:
+            if only is not None and checkpoint.get("instansi_id") not in only:
                 continue
             result = checkpoints.verify_checkpoint(checkpoint, trusted)
             label = f"{handle.name}: checkpoint {result.instansi} seq {result.seq} ({checkpoint.get('created_at')})"

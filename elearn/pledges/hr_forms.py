@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..org.forms import _optional_int, options
+from ..http_guards import optional_id
+from ..org.forms import options
 from .models import ElectionType
 
 ELECTION_LABELS = {
@@ -24,7 +25,7 @@ class CampaignForm(FlaskForm):
                        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
     election_type = SelectField(_l("Jenis pemilihan"),
                                 choices=options((e.value, label) for e, label in ELECTION_LABELS.items()))
-    pledge_version_id = SelectField(_l("Teks pakta integritas"), coerce=_optional_int, choices=[],
+    pledge_version_id = SelectField(_l("Teks pakta integritas"), coerce=optional_id, choices=[],
                                     validate_choice=False)
     place = StringField(_l("Tempat penandatanganan"), validators=[DataRequired(), Length(max=120)])
     opens_on = DateField(_l("Dibuka tanggal"), validators=[DataRequired()])

@@ -44,6 +44,7 @@ from ..db import db
 from ..errors import ServiceError
 from ..org.forms import options
 from ..org.models import Instansi, Unit
+from ..http_guards import optional_id
 from ..pagination import page_number, paginate
 from ..spreadsheets import safe_cell
 from . import checkpoints, reports, services
@@ -79,9 +80,7 @@ def _requested_skpd(campaign: Campaign) -> Unit | None:
     """``?skpd=<id>`` (404 outside scope); an operator SKPD always gets their own SKPD."""
     raw = request.args.get("skpd", "")
     if raw:
-        if not raw.isdigit():
-            abort(404)
-        return _skpd(campaign, int(raw))
+        return _skpd(campaign, optional_id(raw))
     if current_user.role == Role.OPERATOR_SKPD:
         return _skpd(campaign, current_user.skpd_id)
     return None

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 
 import reportlab
 import segno
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markdown_it.token import Token
@@ -49,6 +49,7 @@ from reportlab.platypus import (
 )
 
 from ..accounts.nip import format_nip
+from ..http_guards import public_url
 from ..i18n import local_datetime
 from . import text
 from .models import PledgeSignature, SigningMethod
@@ -266,13 +267,7 @@ def verification_url(signature: PledgeSignature) -> str:
     """The absolute URL of the public verification page of ``signature``: under PUBLIC_BASE_URL
     when configured (a QR code must point at the public host, also when made outside a request),
     otherwise the host of the current request."""
-    path = url_for("pledge_verify.verify", code=signature.verify_code)
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if base:
-        return base + path
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for("pledge_verify.verify", code=signature.verify_code, _external=True)
-    return path
+    return public_url("pledge_verify.verify", code=signature.verify_code)
 
 
 def pangkat_label(golongan: str | None) -> str:

@@ -255,6 +255,10 @@ class PngLayout:
 #: appears at most once, before the image data, with at most this many bytes.
 ANCILLARY_CHUNKS = {b"sRGB": 1, b"gAMA": 4, b"cHRM": 32, b"sBIT": 4, b"pHYs": 9, b"bKGD": 6, b"tIME": 7,
                     b"iDOT": 28, b"iCCP": 64 * 1024}
+#: the chunks the PNG specification gives one exact size (sBIT and bKGD: by colour type): another
+#: size is refused, as Pillow refuses to decode a short sRGB, gAMA, cHRM or pHYs ("Truncated")
+_EXACT_SIZES = {b"sRGB": 1, b"gAMA": 4, b"cHRM": 32, b"pHYs": 9, b"tIME": 7}
+_SIZES_BY_COLOUR = {b"sBIT": {0: 1, 2: 3, 4: 2, 6: 4}, b"bKGD": {0: 2, 2: 6, 4: 2, 6: 6}}
 #: an iCCP profile inflates to at most this (Skia's Display P3 profile: about 550 bytes)
 MAX_ICC_BYTES = 64 * 1024
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
@@ -320,7 +324,8 @@ def parse_png(data: bytes) -> PngLayout:
             break
         elif kind in ANCILLARY_CHUNKS:
             # once each, before the image data (where the PNG specification puts them), bounded
-            if idat or kind in seen or length > ANCILLARY_CHUNKS[kind]:
+            exact = _EXACT_SIZES.get(kind) or _SIZES_BY_COLOUR.get(kind, {}).get(colour)
+            if idat or kind in seen or length > ANCILLARY_CHUNKS[kind] or (exact is not None and length != exact):
                 raise _bad_png()
             if kind == b"iCCP":
                 _check_icc(body)

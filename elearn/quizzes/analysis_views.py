@@ -15,6 +15,7 @@ from sqlalchemy import select
 from .. import authz
 from ..accounts.models import Role
 from ..db import db
+from ..http_guards import optional_id
 from ..org.models import Unit
 from ..spreadsheets import safe_cell
 from . import analysis
@@ -47,9 +48,8 @@ def _skpd(quiz: Quiz) -> Unit | None:
     raw = request.args.get("skpd", "")
     skpd = None
     if raw:
-        if not raw.isdigit():
-            abort(404)
-        skpd = db.session.get(Unit, int(raw))
+        skpd_id = optional_id(raw)
+        skpd = db.session.get(Unit, skpd_id) if skpd_id is not None else None
         if skpd is None:
             abort(404)
     elif current_user.role == Role.OPERATOR_SKPD:
