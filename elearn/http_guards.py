@@ -68,7 +68,9 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        # the Host header is the proxy's to pass on (nginx: proxy_set_header Host $host); an
+        # X-Forwarded-Host is not trusted: a proxy that does not set it would pass the client's on
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]
     app.before_request(_refuse_nul_bytes)
     app.after_request(_http_headers)
 
