@@ -51,7 +51,7 @@ class DefaultConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
-    LOGIN_LIMIT_PER_IP = "20 per minute;200 per hour"
+    LOGIN_LIMIT_PER_IP = "100 per minute;1000 per hour"
     #: public pages without sign-in (the pakta verification page behind the QR code), per IP
     PUBLIC_LIMIT_PER_IP = "60 per minute;1000 per hour"
     LOGIN_MAX_FAILURES = 5

@@ -133,7 +133,7 @@ def test_ip_rate_limit(client, make_user, rate_limited, app):
         assert r.status_code == 429
         assert "Terlalu banyak percobaan" in r.get_data(as_text=True)
     finally:
-        app.config["LOGIN_LIMIT_PER_IP"] = "20 per minute;200 per hour"
+        app.config["LOGIN_LIMIT_PER_IP"] = "100 per minute;1000 per hour"
 
 
 def test_post_without_csrf_token_is_refused(client, make_user, csrf_enabled):
@@ -288,7 +288,7 @@ def test_wrong_current_passwords_are_limited_per_ip(client, make_user, rate_limi
         assert r.status_code == 429 and "Terlalu banyak percobaan" in r.get_data(as_text=True)
         assert db.session.get(User, user.id).failed_logins == 3  # the fourth was not even checked
     finally:
-        app.config["LOGIN_LIMIT_PER_IP"] = "20 per minute;200 per hour"
+        app.config["LOGIN_LIMIT_PER_IP"] = "100 per minute;1000 per hour"
 
 
 def test_sign_out_ends_a_copied_session_cookie(app, make_user):

@@ -351,7 +351,7 @@ def test_only_refused_passwords_count_against_the_ip(app: Flask, client, login_a
         assert client.post(sign_url(world), data=form_data(client, world)).status_code == 429
         assert len(signatures(app)) == 2
     finally:
-        app.config["LOGIN_LIMIT_PER_IP"] = "20 per minute;200 per hour"
+        app.config["LOGIN_LIMIT_PER_IP"] = "100 per minute;1000 per hour"
 
 
 # --- recent authentication: the password typed a few minutes ago is not asked again ---------------
