@@ -298,4 +298,24 @@ def test_the_campaign_page_shows_the_latest_checkpoint(app: Flask, client, signe
             PledgeCheckpoint.instansi_id == signed["instansi_id"]))
         head = stored.head_hash[:16]
     page = client.get(f"/pakta/kampanye/{signed['campaign']}").get_data(as_text=True)
-    assert f"catatan ke-4, kepala rantai {head}…" in page
+    assert f"catatan ke-4, kepala rantai {head}…" in page and "tanda tangan sah, rantai masih memuatnya" in page
+
+
+def test_the_campaign_page_does_not_vouch_for_a_checkpoint_a_dba_inserted(app: Flask, client, signed,
+                                                                           tmp_path) -> None:
+    """A checkpoint row written into the database (not signed with the checkpoint key, or not matching
+    the chain) is shown as not valid, never as the latest good one."""
+    _checkpoint(app, tmp_path, signed["slug"])
+    with app.app_context():
+        stored = db.session.scalar(select(PledgeCheckpoint).where(
+            PledgeCheckpoint.instansi_id == signed["instansi_id"]))
+        payload = json.loads(stored.payload)
+        payload["seq"] = 3  # a forged claim about the chain, with the old signature
+        db.session.add(PledgeCheckpoint(instansi_id=stored.instansi_id, seq=3, head_hash=stored.head_hash,
+                                        created_at=stored.created_at.replace(year=stored.created_at.year + 1),
+                                        key_id=stored.key_id, signature=stored.signature,
+                                        payload=json.dumps(payload)))
+        db.session.commit()
+    login(client, signed["admin"])
+    page = client.get(f"/pakta/kampanye/{signed['campaign']}").get_data(as_text=True)
+    assert "TIDAK SAH" in page and "catatan ke-3" not in page

@@ -143,3 +143,37 @@ def latest_checkpoint(instansi_id: int) -> PledgeCheckpoint | None:
     """The newest stored checkpoint of an instansi (the campaign page)."""
     return db.session.scalar(select(PledgeCheckpoint).where(PledgeCheckpoint.instansi_id == instansi_id)
                              .order_by(PledgeCheckpoint.created_at.desc(), PledgeCheckpoint.id.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class ShownCheckpoint:
+    """What the campaign page says of the newest stored checkpoint. The row is the database's, so a
+    database administrator could insert one: it is shown from its signed payload and checked with the
+    checkpoint key when this app server has it (``state``: valid / invalid / unchecked)."""
+
+    state: str
+    seq: int | None = None
+    head_hash: str = ""
+    created_at: dt.datetime | None = None
+
+
+def shown_checkpoint(instansi_id: int) -> ShownCheckpoint | None:
+    stored = latest_checkpoint(instansi_id)
+    if stored is None:
+        return None
+    try:
+        payload = json.loads(stored.payload)
+        payload["signature"] = stored.signature
+        created = dt.datetime.fromisoformat(str(payload["created_at"]).replace("Z", "+00:00"))
+    except (ValueError, KeyError, TypeError):
+        return ShownCheckpoint("invalid")
+    if not isinstance(payload, dict) or payload.get("instansi_id") != instansi_id:
+        return ShownCheckpoint("invalid")
+    try:
+        public = checkpoint_key().public_key()
+    except RuntimeError:  # production app server without the checkpoint key file
+        state = "unchecked"
+    else:
+        state = "valid" if verify_checkpoint(payload, {public_key_id(public): public}).ok else "invalid"
+    seq = payload.get("seq") if isinstance(payload.get("seq"), int) else None
+    return ShownCheckpoint(state, seq, str(payload.get("head_hash", "")), created)

@@ -252,7 +252,7 @@ def campaign(campaign_id: int):  # type: ignore[no-untyped-def]
         may_edit=authz.can_edit_campaign(current_user, campaign),
         forced=current_user.role == Role.OPERATOR_SKPD,
         tz=campaign.instansi.timezone.iana,
-        checkpoint=checkpoints.latest_checkpoint(campaign.instansi_id),
+        checkpoint=checkpoints.shown_checkpoint(campaign.instansi_id),
     )
 
 
