@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -57,10 +58,18 @@ def is_common(password: str) -> bool:
     """In the lists as it is, or once digits and symbols around it are trimmed and look-alikes
     undone (``Password12``, ``p@ssw0rd!``, ``rahasia2024``)."""
     common, words = _lists()
-    lower = password.lower()
-    core = _core(lower)
-    candidates = {lower, core, core.translate(_LEET), _core(lower.translate(_LEET))}
+    lower = _fold(password).lower()
+    candidates: set[str] = set()
+    for text in (lower, "".join(lower.split())):  # "pass word12" is "password12" with a space
+        core = _core(text)
+        candidates |= {text, core, core.translate(_LEET), _core(text.translate(_LEET))}
     return any(c in common or c in words for c in candidates if c)
+
+
+def _fold(password: str) -> str:
+    """Compatibility forms folded (NFKC): full-width "Ｐａｓｓｗｏｒｄ１２" and mathematical letters are
+    judged as the "Password12" they look like."""
+    return unicodedata.normalize("NFKC", password)
 
 
 def personal_words(user: User) -> list[str]:
@@ -89,7 +98,7 @@ def weakness(password: str, user: User) -> str | None:
     if is_common(password):
         return _("Kata sandi ini termasuk yang paling sering dipakai orang, jadi mudah ditebak. Pilih yang lain.")
     _lists()  # the Indonesian dictionary is in zxcvbn before the estimate
-    result = zxcvbn(password[:MAX_ESTIMATED], user_inputs=personal_words(user), max_length=MAX_ESTIMATED)
+    result = zxcvbn(_fold(password)[:MAX_ESTIMATED], user_inputs=personal_words(user), max_length=MAX_ESTIMATED)
     if result["score"] >= MIN_SCORE:
         return None
     return " ".join((
