@@ -100,9 +100,10 @@ def test_command_line_refuses_a_weak_password(app):
 
 @pytest.mark.parametrize("password", [
     "pass word12", "p a s s w o r d 1 2", "Pass\tWord 123!", "rahasia  2024",  # white space inside
+    "pass-word12", "pass.word12", "i_love_you", "p@ss-w0rd!",  # separators inside
     "Ｐａｓｓｗｏｒｄ１２", "ｑｗｅｒｔｙｕｉｏｐ", "𝐩𝐚𝐬𝐬𝐰𝐨𝐫𝐝𝟏𝟐",  # full-width and mathematical look-alikes
 ])
-def test_spaces_and_look_alike_letters_do_not_get_a_common_password_through(person, password):
+def test_separators_and_look_alike_letters_do_not_get_a_common_password_through(person, password):
     assert passwords.weakness(password, person) is not None
 
 

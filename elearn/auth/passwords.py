@@ -32,6 +32,8 @@ MAX_ESTIMATED = 72
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _EDGES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 _WORD = re.compile(r"[^\W\d_]{3,}")
+#: white space and the separators people put between the words of a common password
+_SEPARATORS = re.compile(r"[\s._-]+")
 
 
 def _read(name: str) -> list[str]:
@@ -60,7 +62,7 @@ def is_common(password: str) -> bool:
     common, words = _lists()
     lower = _fold(password).lower()
     candidates: set[str] = set()
-    for text in (lower, "".join(lower.split())):  # "pass word12" is "password12" with a space
+    for text in (lower, _SEPARATORS.sub("", lower)):  # "pass word12", "pass-word12": "password12"
         core = _core(text)
         candidates |= {text, core, core.translate(_LEET), _core(text.translate(_LEET))}
     return any(c in common or c in words for c in candidates if c)
