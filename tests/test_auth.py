@@ -345,6 +345,24 @@ def test_csrf_token_is_rotated_at_sign_in(client, make_user, csrf_enabled):
     assert _signed_in(client)
 
 
+def test_a_password_change_keeps_the_forms_open_in_other_tabs(client, make_user, csrf_enabled):
+    """The same person goes on after a password change: a page opened before it in another tab
+    still signs out (the CSRF token is renewed at sign-in only, when the person changes)."""
+    import re
+
+    user = make_user()
+    page = client.get("/masuk").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/masuk", data={"nip": user.employee_number, "password": TEST_PASSWORD, "csrf_token": token})
+    html = client.get("/").get_data(as_text=True)  # a tab open with the sign-out button
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    r = client.post("/akun/kata-sandi", data={"current": TEST_PASSWORD, "password": NEW_PASSWORD,
+                                               "confirm": NEW_PASSWORD, "csrf_token": token})
+    assert r.status_code == 302 and _signed_in(client)
+    assert client.post("/keluar", data={"csrf_token": token}).status_code == 302  # not 400
+    assert not _signed_in(client)
+
+
 def test_unknown_and_not_activated_nips_answer_alike(client, make_user, monkeypatch):
     pending = make_user(password=None)
     unknown = "199001012015011001"

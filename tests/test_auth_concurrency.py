@@ -86,3 +86,44 @@ def test_simultaneous_wrong_passwords_are_all_counted(own_app: Flask, monkeypatc
                                          .where(User.employee_number.in_(numbers))).all())
     assert counts[numbers[0]] == 4
     assert [counts[n] for n in numbers[1:PEOPLE - 3]] == [1] * (PEOPLE - 4)
+
+
+def test_simultaneous_wrong_activation_codes_are_refused_and_counted(own_app: Flask, monkeypatch) -> None:
+    """Wrong activation codes at the same moment (an apel activating, a few mistyping): each refused
+    with the form, not a 500 ("database is locked" on SQLite when the code check's read was not
+    ended before the failure count is written), and each counted against its code."""
+    numbers = _seed(own_app)
+    with own_app.app_context():
+        for person in db.session.scalars(select(User).where(User.employee_number.in_(numbers))):
+            person.password_hash = None
+            auth_services.issue_activation_code(person)
+        db.session.commit()
+    slow_hash = auth_services.hash_code
+
+    def slowed(code: str) -> str:
+        time.sleep(0.2)
+        return slow_hash(code)
+
+    monkeypatch.setattr(auth_services, "hash_code", slowed)
+    barrier = threading.Barrier(PEOPLE)
+    statuses: list[int] = [0] * PEOPLE
+    targets = numbers[:PEOPLE - 3] + [numbers[0]] * 3
+
+    def activate(i: int) -> None:
+        client = own_app.test_client()
+        barrier.wait()
+        response = client.post("/aktivasi", data={"nip": targets[i], "code": "AAAA-BBBB-CCCC",
+                                                  "password": "kopi-tubruk-pagi-hari", "confirm": "kopi-tubruk-pagi-hari"})
+        statuses[i] = response.status_code
+
+    threads = [threading.Thread(target=activate, args=(i,)) for i in range(PEOPLE)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * PEOPLE
+    with own_app.app_context():
+        counts = dict(db.session.execute(select(User.employee_number, User.activation_failures)
+                                         .where(User.employee_number.in_(numbers))).all())
+    assert counts[numbers[0]] == 4
+    assert [counts[n] for n in numbers[1:PEOPLE - 3]] == [1] * (PEOPLE - 4)

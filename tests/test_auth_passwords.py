@@ -96,3 +96,19 @@ def test_command_line_refuses_a_weak_password(app):
         input="password12\npassword12\n",
     )
     assert result.exit_code != 0 and "mudah ditebak" in result.output
+
+
+@pytest.mark.parametrize("password", [
+    "pass word12", "p a s s w o r d 1 2", "Pass\tWord 123!", "rahasia  2024",  # white space inside
+    "pass-word12", "pass.word12", "i_love_you", "p@ss-w0rd!",  # separators inside
+    "Ｐａｓｓｗｏｒｄ１２", "ｑｗｅｒｔｙｕｉｏｐ", "𝐩𝐚𝐬𝐬𝐰𝐨𝐫𝐝𝟏𝟐",  # full-width and mathematical look-alikes
+])
+def test_separators_and_look_alike_letters_do_not_get_a_common_password_through(person, password):
+    assert passwords.weakness(password, person) is not None
+
+
+@pytest.mark.parametrize("password", [
+    "Netralitas!ASN2029", "kopi susu di pagi hari", "Garuda-Pancasila-45", "semangat kerja pagi",
+])
+def test_realistic_indonesian_passwords_pass(person, password):
+    assert passwords.weakness(password, person) is None

@@ -799,3 +799,47 @@ def test_random_texts_survive_write_then_parse() -> None:
         result = parse_gift(gift)
         assert result.skipped == [], gift
         assert [q.data for q in result.questions] == [data], gift
+
+
+# --- files that used to take the importer minutes (review of issue 10, item 9) --------------------
+
+@pytest.fixture
+def hang_guard():  # type: ignore[no-untyped-def]
+    """Fail (instead of hanging the suite) when the parse has not ended after 60 s. The inputs below
+    take the quadratic code several minutes; parsed in linear time they take well under a second.
+    A guard against a hang, not a measurement."""
+    import signal
+
+    def _hung(signum, frame):  # type: ignore[no-untyped-def]
+        raise AssertionError("parse_gift did not finish within 60 s: quadratic on this input")
+
+    previous = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("// " + "[tag:" * 60_000 + "\nQ {T}", id="unclosed-metadata"),
+    pytest.param("Q " + "<!--" * 120_000 + "{T}", id="unclosed-html-comments"),
+    pytest.param("[html]Q " + "<" * 600_000 + "{T}", id="unclosed-tags-in-a-title"),
+])
+def test_unclosed_markup_is_read_in_linear_time(hang_guard, text: str) -> None:
+    result = parse_gift(text)
+    assert len(result.questions) == 1 and not result.skipped
+
+
+def test_many_equal_titles_get_their_ids_in_linear_time(hang_guard) -> None:
+    result = parse_gift("Sama? {T}\n\n" * 40_000)
+    ids = [q.data["id"] for q in result.questions]
+    assert ids[:3] == ["sama", "sama-2", "sama-3"] and ids[-1] == "sama-40000"
+    assert len(set(ids)) == 40_000
+
+
+def test_metadata_values_still_hold_brackets() -> None:
+    """The linear metadata reader keeps what the writer escapes: a ] escaped, a [ that starts no key."""
+    text = "// [tag:satu] [source:https://jdih.example.go.id/p Perbup [2024\\]] [id:q-1]\nQ {T}"
+    (question,) = parse_gift(text).questions
+    assert question.data["id"] == "q-1" and question.data["tags"] == ["satu"]
+    assert [s["title"] for s in question.data["sources"]] == ["Perbup [2024]"]

@@ -250,3 +250,28 @@ def test_update_replaces_a_question_from_another_source(app, tmp_path):
     assert bank_data("impor-uji") == {"asn-wajib-netral": parse_gift(path.read_text()).questions[0].data}
     question = db.session.scalar(select(Question).where(Question.key == "asn-wajib-netral"))
     assert question.import_source == "gift:moodle.gift" and question.current_version.number == 2
+
+
+def test_a_question_edited_after_its_import_is_not_replaced_by_the_file_again(app, tmp_path, make_user):
+    """An edit in the authoring form (or a YAML sync) makes the question no longer the file's: the
+    next import of the same file leaves the edit alone, like any question from another source."""
+    from elearn.accounts.models import Role
+    from elearn.quizzes.authoring_services import save_question
+
+    path = tmp_path / "soal.gift"
+    path.write_text("ASN wajib netral.{T}\n\n// [id:diberi-id]\n::Diberi id::Id eksplisit.{F}\n", encoding="utf-8")
+    assert run(app, "import-gift", str(path), "--bank", "impor-uji").exit_code == 0
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == "impor-uji"))
+    trainer = make_user(role=Role.PELATIH)
+    for key, stem in (("asn-wajib-netral", "ASN wajib netral (disunting pelatih)."),
+                      ("diberi-id", "Id eksplisit (disunting pelatih).")):
+        save_question(bank, {**bank_data("impor-uji")[key], "stem": stem}, trainer)
+    db.session.commit()
+    assert dict(db.session.execute(select(Question.key, Question.import_source)).all()) == {
+        "asn-wajib-netral": None, "diberi-id": None}
+
+    again = json.loads(run(app, "import-gift", str(path), "--bank", "impor-uji", "--json").output)
+    data = bank_data("impor-uji")
+    assert data["asn-wajib-netral"]["stem"] == "ASN wajib netral (disunting pelatih)."
+    assert data["diberi-id"]["stem"] == "Id eksplisit (disunting pelatih)."
+    assert again["updated"] == 0 and len(again["skipped"]) == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -31,6 +32,8 @@ MAX_ESTIMATED = 72
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _EDGES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 _WORD = re.compile(r"[^\W\d_]{3,}")
+#: white space and the separators people put between the words of a common password
+_SEPARATORS = re.compile(r"[\s._-]+")
 
 
 def _read(name: str) -> list[str]:
@@ -57,10 +60,18 @@ def is_common(password: str) -> bool:
     """In the lists as it is, or once digits and symbols around it are trimmed and look-alikes
     undone (``Password12``, ``p@ssw0rd!``, ``rahasia2024``)."""
     common, words = _lists()
-    lower = password.lower()
-    core = _core(lower)
-    candidates = {lower, core, core.translate(_LEET), _core(lower.translate(_LEET))}
+    lower = _fold(password).lower()
+    candidates: set[str] = set()
+    for text in (lower, _SEPARATORS.sub("", lower)):  # "pass word12", "pass-word12": "password12"
+        core = _core(text)
+        candidates |= {text, core, core.translate(_LEET), _core(text.translate(_LEET))}
     return any(c in common or c in words for c in candidates if c)
+
+
+def _fold(password: str) -> str:
+    """Compatibility forms folded (NFKC): full-width "Ｐａｓｓｗｏｒｄ１２" and mathematical letters are
+    judged as the "Password12" they look like."""
+    return unicodedata.normalize("NFKC", password)
 
 
 def personal_words(user: User) -> list[str]:
@@ -89,7 +100,7 @@ def weakness(password: str, user: User) -> str | None:
     if is_common(password):
         return _("Kata sandi ini termasuk yang paling sering dipakai orang, jadi mudah ditebak. Pilih yang lain.")
     _lists()  # the Indonesian dictionary is in zxcvbn before the estimate
-    result = zxcvbn(password[:MAX_ESTIMATED], user_inputs=personal_words(user), max_length=MAX_ESTIMATED)
+    result = zxcvbn(_fold(password)[:MAX_ESTIMATED], user_inputs=personal_words(user), max_length=MAX_ESTIMATED)
     if result["score"] >= MIN_SCORE:
         return None
     return " ".join((

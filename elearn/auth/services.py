@@ -329,6 +329,7 @@ def activate(raw_number: str, code: str, password: str, confirm: str, *, now: dt
     if not hmac.compare_digest(user.activation_code_hash, hash_code(code)) or (
         user.activation_expires_at is not None and user.activation_expires_at < now
     ):
+        end_read_before_write()  # as for a wrong password: other activations commit meanwhile (SQLite)
         record_code_failure(user)
         raise invalid
     if not user.active:

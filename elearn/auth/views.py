@@ -54,11 +54,14 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _start_session(user: User) -> None:
+def _start_session(user: User, *, new_csrf_token: bool = True) -> None:
     """Sign ``user`` in on this browser with the account's current session generation, with a new
-    CSRF token (a token seen before the sign-in is not valid after it)."""
-    session.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
-    g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
+    CSRF token (a token seen before the sign-in is not valid after it). ``new_csrf_token`` False:
+    the same person goes on (password change), so the forms open in their other tabs (sign-out, a
+    quiz, the pakta) keep working."""
+    if new_csrf_token:
+        session.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
+        g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
     login_user(user)
     services.mark_password_proved(user)
 
@@ -138,7 +141,8 @@ def change_password():  # type: ignore[no-untyped-def]
                 status = 429 if exc.code == "locked" else 200
         else:
             db.session.commit()
-            _start_session(user)  # the session generation changed: this session goes on with it
+            # the session generation changed: this session goes on with it, as the same person
+            _start_session(user, new_csrf_token=False)
             flash(_("Kata sandi sudah diganti."), "success")
             return redirect(url_for("core.home"))
     return render_template("auth/change_password.html", form=form, error=error), status

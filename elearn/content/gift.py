@@ -85,13 +85,16 @@ _MARKER = re.compile(r"^\[(html|markdown|plain|moodle)\]")
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _BAD_WEIGHT = re.compile(r"^%[^%\s#]{0,12}%")
 _CONTEXT = re.compile(r"^\$[a-z]+\$/?")
-_META = re.compile(r"(?<!\\)\[(id|tag|rule|sanction|election|stage|actor|source|points|options|verified|draft)"
-                   r"(?::((?:[^\]\\]|\\.)*))?\]")
+_META_NAMES = "id|tag|rule|sanction|election|stage|actor|source|points|options|verified|draft"
+# a value ends at its first unescaped ] and never runs into the next [key: an unclosed [tag: then
+# fails at once instead of scanning to the end of the line from every [ (quadratic on a long line)
+_META = re.compile(rf"(?<!\\)\[({_META_NAMES})"
+                   rf"(?::((?:[^\]\\\[]|\\.|\[(?!(?:{_META_NAMES})[:\]]))*))?\]")
 _META_UNESCAPE = re.compile(r"\\(.)")
 _URL = re.compile(r"^https?://\S+$")
-_TAGS = re.compile(r"<[^>]*>")
+_TAGS = re.compile(r"<[^<>]*>")  # stops at the next <: linear on unclosed tags
 # HTML in Moodle auto-format text: a tag, a comment or an entity
-_MARKUP = re.compile(r"<(?:[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?|/[A-Za-z][A-Za-z0-9]*\s*|!--.*?--)>"
+_MARKUP = re.compile(r"<(?:[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?|/[A-Za-z][A-Za-z0-9]*\s*|!--[^<>]*?--)>"
                      r"|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);", re.S)
 
 # comment key -> (canonical key, list?)
@@ -608,12 +611,14 @@ def parse_gift(text: str) -> GiftResult:
                 continue
             taken[data["id"]] = line
         accepted.append((line, data, given, notes))
+    next_suffix: dict[str, int] = {}  # base -> the suffix to try next (many equal titles stay linear)
     for line, data, given, notes in accepted:
         if not given:
             base = slugify(data["title"])
-            candidate, n = base, 2
+            candidate, n = base, next_suffix.get(base, 2)
             while candidate in taken:
                 candidate, n = f"{base}-{n}", n + 1
+            next_suffix[base] = n
             data["id"] = candidate
             taken[candidate] = line
         problems = validate_question(data)

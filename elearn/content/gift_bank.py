@@ -107,12 +107,11 @@ def import_gift(bank_slug: str, text: str, actor: User | None = None, *, filenam
             question = replace(question, data=data)
         new = key not in owners
         try:  # new questions go after the bank's questions, in the file's order
-            version, status = upsert_question(bank, data, actor, position=position if new else None)
+            _, status = upsert_question(bank, data, actor, position=position if new else None, import_source=source)
         except QuestionInvalid as exc:  # parse_gift validates already; kept as a guard
             report.skipped.append(Skipped(question.line, "; ".join(exc.problems)))
             continue
         if status != "unchanged":
-            db.session.get(Question, version.question_id).import_source = source
             owners[key] = source
         if new:
             position += 1

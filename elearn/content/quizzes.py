@@ -541,13 +541,15 @@ def set_question_tags(question: Question, slugs: Iterable[str]) -> None:
 
 
 def upsert_question(bank: QuestionBank, data: Mapping[str, Any], actor: User | None = None, *,
-                    source_file: str | None = None, position: int | None = None
-                    ) -> tuple[QuestionVersion, str]:
+                    source_file: str | None = None, position: int | None = None,
+                    import_source: str | None = None) -> tuple[QuestionVersion, str]:
     """Make ``data`` (a canonical question dict) the current version of question ``data["id"]``.
 
     Returns the current version and "created" (new question), "updated" (a new version, or an earlier
     version with the same content made current again) or "unchanged". Versions are never modified.
-    ``source_file``/``position`` (where export writes it) are updated when given. Raises
+    ``source_file``/``position`` (where export writes it) are updated when given. A new current
+    version records ``import_source`` (the GIFT file it comes from; None from YAML files and the
+    authoring form), so a later import of that file replaces only content it wrote. Raises
     QuestionInvalid when the data does not validate. Flushes."""
     problems = validate_question(data)
     if problems:
@@ -594,6 +596,7 @@ def upsert_question(bank: QuestionBank, data: Mapping[str, Any], actor: User | N
         db.session.flush()
     question.current_version_id = version.id
     question.current_version = version
+    question.import_source = import_source
     db.session.flush()
     set_question_tags(question, version.tags)
     return version, "created" if created else "updated"
