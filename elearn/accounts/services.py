@@ -256,7 +256,7 @@ def update_person(
     if "unit_id" in changes:
         person.unit = unit
     if "active" in changes and not active:
-        person.session_version = (person.session_version or 1) + 1
+        auth_services.bump_session_version(person)
     if not changes:
         return changes
     if "active" in changes:
@@ -286,7 +286,7 @@ def set_active(actor: User | None, person: User, active: bool) -> bool:
         return False
     person.active = active
     if not active:
-        person.session_version = (person.session_version or 1) + 1
+        auth_services.bump_session_version(person)
     record("account.reactivate" if active else "account.deactivate", actor=actor,
            instansi_id=person.instansi_id, target=person, details={"name": person.name})
     db.session.flush()

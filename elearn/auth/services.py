@@ -94,7 +94,15 @@ def set_password(user: User, password: str, *, password_hash: str | None = None)
     user.activation_failures = 0
     user.failed_logins = 0
     user.locked_until = None
-    user.session_version = (user.session_version or 1) + 1
+    bump_session_version(user)
+
+
+def bump_session_version(user: User) -> None:
+    """End every session of the account: the generation goes up by one in SQL (a bump by a request
+    at the same moment is never lost, so no session survives a reset or a sign-out by racing it).
+    Flushes; reading ``user.session_version`` afterwards loads the new value."""
+    user.session_version = User.session_version + 1
+    db.session.flush()
 
 
 def end_all_sessions(user: User) -> None:
@@ -105,8 +113,7 @@ def end_all_sessions(user: User) -> None:
     the user row it loads on every request anyway, so the check costs no query. Ending only the
     session that signs out would need a table of sessions and a query per request: signing out
     ends the account's other sessions too (the phone, the shared computer at an apel)."""
-    user.session_version = User.session_version + 1
-    db.session.flush()
+    bump_session_version(user)
 
 
 # --- activation codes ----------------------------------------------------------------------
@@ -140,7 +147,7 @@ def reset_account(user: User) -> str:
     user.password_hash = None
     user.failed_logins = 0
     user.locked_until = None
-    user.session_version = (user.session_version or 1) + 1
+    bump_session_version(user)
     return issue_activation_code(user)
 
 
