@@ -28,6 +28,7 @@ from ..authz import (
     scope_roster_imports,
 )
 from ..db import db
+from ..jobs.models import JobStatus
 from ..org.models import Instansi, Unit
 from ..org.services import get_instansi
 from ..spreadsheets import safe_cell
@@ -151,8 +152,7 @@ def progress(import_id: int):  # type: ignore[no-untyped-def]
     if imp.is_applied:
         return redirect(url_for(".summary", import_id=imp.id))
     job = imp.job
-    pending = job is not None and job.is_pending
-    if not pending and imp.is_checked:
+    if imp.is_checked and (job is None or job.status == JobStatus.DONE):
         return redirect(url_for(".preview", import_id=imp.id))
     return render_template("roster/progress.html", imp=imp, job=job, refresh=PROGRESS_REFRESH_SECONDS)
 
