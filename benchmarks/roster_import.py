@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, insert  # noqa: E402
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, insert, select  # noqa: E402
 
 from elearn import create_app  # noqa: E402
 from elearn.db import Base, UTCDateTime, db, utcnow  # noqa: E402
@@ -180,6 +180,7 @@ def main() -> None:
 
     from elearn.accounts.models import Role, User
     from elearn.auth.services import hash_password
+    from elearn.jobs.models import JobStatus
     from elearn.jobs.services import run_pending
     from elearn.org.services import create_instansi, create_unit
     from elearn.roster.models import ImportStatus, RosterImport
@@ -225,7 +226,6 @@ def main() -> None:
     fresh_database()
     with app.app_context():
         from elearn.org.models import Unit
-        from sqlalchemy import select
 
         unit = db.session.scalars(select(Unit).limit(1)).one()
         t_base = baseline(valid, unit.instansi_id, unit.id)
@@ -244,15 +244,24 @@ def main() -> None:
         print(f"--- {fmt.upper()}: {len(small) / 1e6:.1f} MB ({len(small_rows)} rows) and "
               f"{len(big) / 1e6:.1f} MB ({total} rows)")
         timed_upload(client, small, f"pemanasan.{fmt}")  # warm-up (first request: mimetypes, templates)
-        t_small, _ = timed_upload(client, small, f"kecil.{fmt}")
-        t_same, _ = timed_upload(client, same_bytes, f"sama.{fmt}")
-        t_up, iid = timed_upload(client, big, f"pegawai.{fmt}")
+        # best of three: the machine is shared
+        t_small = min(timed_upload(client, small, f"kecil.{fmt}")[0] for _ in range(3))
+        t_same = min(timed_upload(client, same_bytes, f"sama.{fmt}")[0] for _ in range(3))
+        with app.app_context():
+            run_pending("bench")  # the smaller files' checks (not measured)
+        t_up = min(timed_upload(client, big, f"pegawai.{fmt}")[0] for _ in range(2))
+        t_last, iid = timed_upload(client, big, f"pegawai.{fmt}")
+        t_up = min(t_up, t_last)
         print(f"{'upload request, ' + str(len(small_rows)) + ' rows':<44} {t_small * 1000:7.0f} ms")
         print(f"{'upload request, ' + str(len(small_rows)) + f' rows padded to {len(same_bytes) / 1e6:.1f} MB':<44} "
               f"{t_same * 1000:7.0f} ms")
-        print(f"{'upload request, ' + str(total) + ' rows':<44} {t_up * 1000:7.0f} ms")
-        for _ in range(3):
-            timed_jobs()  # the smaller files' checks (not measured)
+        print(f"{'upload request, ' + str(total) + ' rows':<44} {t_up * 1000:7.0f} ms   (best of 3 each)")
+        with app.app_context():  # the big file's first two copies: not measured
+            for other in db.session.scalars(select(RosterImport).where(RosterImport.id != iid,
+                                                                       RosterImport.status == ImportStatus.UPLOADED)):
+                other.job.status = JobStatus.DONE
+                other.reject("bench")
+            db.session.commit()
         t_check = timed_jobs()
         with app.app_context():
             imp = db.session.get(RosterImport, iid)

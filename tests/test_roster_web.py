@@ -213,6 +213,7 @@ def test_errors_found_reading_the_rows_are_shown_on_the_progress_page(app, clien
         assert client.get(f"/impor/{iid}").headers["Location"].endswith("/proses")
         assert client.post(f"/impor/{iid}/terapkan", data={}).headers["Location"].endswith("/proses")
         assert run_jobs(app) == 0
+        assert "ditolak" in client.get("/impor/").get_data(as_text=True)
         with app.app_context():
             imp = db.session.get(RosterImport, iid)
             assert imp.status == ImportStatus.REJECTED and message in imp.failure
