@@ -76,7 +76,7 @@ class DefaultConfig:
     PLEDGE_CHECKPOINT_KEY_FILE: str | None = None
     #: rows a roster file may have (title and blank rows included); an XLSX is also bounded by
     #: its unpacked size, compression ratio, columns and cells (elearn.roster.parsing.Limits)
-    ROSTER_MAX_ROWS = 300_000
+    ROSTER_MAX_ROWS = 1_000_000
     #: uploaded rosters never applied are removed after this many hours (by the worker, and on upload)
     ROSTER_UPLOAD_RETENTION_HOURS = 24
     #: background jobs (flask --app elearn worker): a running job silent this long is queued again;

@@ -194,7 +194,25 @@ def _upload(client, data: bytes) -> int:
     response = client.post("/impor/", data={"file": (io.BytesIO(data), "pegawai.csv")},
                            content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
-    return int(re.search(r"/impor/(\d+)$", response.headers["Location"]).group(1))
+    return int(re.search(r"/impor/(\d+)/proses$", response.headers["Location"]).group(1))
+
+
+def _checked(app, client, data: bytes) -> int:
+    """Upload, and let a worker run the check job."""
+    iid = _upload(client, data)
+    with app.app_context():
+        assert services.run_pending("w") == 1
+    return iid
+
+
+def _stored(uploader, filename: str, data: bytes) -> RosterImport:
+    """An upload whose check ran (inside the caller's app context; commits)."""
+    imp = roster_services.create_upload(uploader.instansi, uploader, filename, data)
+    db.session.commit()
+    services.run_pending("w")
+    db.session.refresh(imp)
+    assert imp.status == ImportStatus.CHECKED
+    return imp
 
 
 def test_a_roster_import_runs_through_the_worker_command(app, client, make_instansi, make_unit, make_user,
@@ -204,6 +222,12 @@ def test_a_roster_import_runs_through_the_worker_command(app, client, make_insta
     login_as(make_user(Role.ADMIN_BKPSDM, skpd))
     numbers = [make_nip() for _ in range(5)]
     iid = _upload(client, ("NIP;Nama;SKPD\n" + "".join(f"{n};Pegawai;Dinas Sosial\n" for n in numbers)).encode())
+    # the worker checks the upload; the preview shows what it found
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        imp = db.session.get(RosterImport, iid)
+        assert imp.status == ImportStatus.CHECKED and imp.row_count == 5 and imp.job.result["errors"] == 0
     assert client.post(f"/impor/{iid}/terapkan", data={}).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User).where(User.employee_number.in_(numbers))) == 0
@@ -219,7 +243,7 @@ def test_a_roster_import_runs_through_the_worker_command(app, client, make_insta
 def test_the_progress_page_follows_the_job(app, client, make_instansi, make_unit, make_user, login_as):
     instansi = make_instansi()
     login_as(make_user(Role.ADMIN_BKPSDM, make_unit("Dinas Sosial", instansi=instansi)))
-    iid = _upload(client, f"NIP;Nama;SKPD\n{make_nip()};Budi;Dinas Sosial\n".encode())
+    iid = _checked(app, client, f"NIP;Nama;SKPD\n{make_nip()};Budi;Dinas Sosial\n".encode())
     client.post(f"/impor/{iid}/terapkan", data={})
 
     def set_job(**values):
@@ -261,7 +285,7 @@ def test_the_job_checks_the_uploader_again(app, client, make_instansi, make_unit
     skpd = make_unit("Dinas Sosial", instansi=instansi)
     operator = make_user(Role.OPERATOR_SKPD, skpd)
     login_as(operator)
-    iid = _upload(client, f"NIP;Nama;SKPD\n{make_nip()};Budi;\n".encode())
+    iid = _checked(app, client, f"NIP;Nama;SKPD\n{make_nip()};Budi;\n".encode())
     client.post(f"/impor/{iid}/terapkan", data={})
     with app.app_context():
         db.session.get(User, operator.id).role = Role.PESERTA  # demoted meanwhile
@@ -272,6 +296,19 @@ def test_the_job_checks_the_uploader_again(app, client, make_instansi, make_unit
         assert "tidak lagi berwenang" in imp.job.error
 
 
+def test_the_check_job_checks_the_uploader_too(app, client, make_instansi, make_unit, make_user, login_as):
+    instansi = make_instansi()
+    operator = make_user(Role.OPERATOR_SKPD, make_unit("Dinas Sosial", instansi=instansi))
+    login_as(operator)
+    iid = _upload(client, f"NIP;Nama;SKPD\n{make_nip()};Budi;\n".encode())
+    with app.app_context():
+        db.session.get(User, operator.id).role = Role.PESERTA
+        db.session.commit()
+        services.run_pending("w")
+        imp = db.session.get(RosterImport, iid)
+        assert imp.status == ImportStatus.REJECTED and "tidak lagi berwenang" in imp.failure and imp.data is None
+
+
 # --- uploads never applied are removed after a set time ------------------------------------------
 
 def test_unapplied_uploads_are_removed_after_the_retention_time(app, make_instansi, make_unit, make_user):
@@ -280,20 +317,25 @@ def test_unapplied_uploads_are_removed_after_the_retention_time(app, make_instan
     data = f"NIP;Nama;SKPD\n{make_nip()};Budi;Dinas Sosial\n".encode()
     with app.app_context():
         uploader = db.session.get(User, admin.id)
-        stale = roster_services.create_upload(uploader.instansi, uploader, "lama.csv", data)
-        failed = roster_services.create_upload(uploader.instansi, uploader, "gagal.csv", data)
+        stale = _stored(uploader, "lama.csv", data)
+        failed = _stored(uploader, "gagal.csv", data)
         failed.mark_failed("x")
-        applied = roster_services.create_upload(uploader.instansi, uploader, "selesai.csv", data)
+        applied = _stored(uploader, "selesai.csv", data)
         applied.mark_applied(created=1, updated=0, unchanged=0, deactivated=0, new_units=[], errors=[])
-        busy = roster_services.create_upload(uploader.instansi, uploader, "proses.csv", data)
+        refused = roster_services.create_upload(uploader.instansi, uploader, "ditolak.csv", b"Nama\nBudi\n")
+        db.session.commit()
+        services.run_pending("w")
+        assert refused.status == ImportStatus.REJECTED and refused.data is None
+        busy = _stored(uploader, "proses.csv", data)
         roster_services.start_import(busy, actor=uploader, deactivate_missing=False)
-        fresh = roster_services.create_upload(uploader.instansi, uploader, "baru.csv", data)
+        fresh = _stored(uploader, "baru.csv", data)
         old = utcnow() - dt.timedelta(hours=25)
-        for imp in (stale, failed, applied, busy):
+        for imp in (stale, failed, applied, refused, busy):
             imp.created_at = old
         db.session.commit()
         ids = {name: imp.id for name, imp in
-               (("stale", stale), ("failed", failed), ("applied", applied), ("busy", busy), ("fresh", fresh))}
+               (("stale", stale), ("failed", failed), ("applied", applied), ("refused", refused), ("busy", busy),
+                ("fresh", fresh))}
     # the worker's housekeeping removes them
     app.config["JOBS_MAINTENANCE_SECONDS"] = 0
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
@@ -306,7 +348,7 @@ def test_unapplied_uploads_are_removed_after_the_retention_time(app, make_instan
         app.config["ROSTER_UPLOAD_RETENTION_HOURS"] = 0
         try:
             uploader = db.session.get(User, admin.id)
-            roster_services.create_upload(uploader.instansi, uploader, "lagi.csv", data)
+            _stored(uploader, "lagi.csv", data)
             names = set(db.session.scalars(
                 select(RosterImport.filename).where(RosterImport.instansi_id == instansi.id)))
             assert names == {"selesai.csv", "proses.csv", "lagi.csv"}
@@ -320,8 +362,7 @@ def test_an_upload_a_job_is_working_on_is_kept(app, make_instansi, make_unit, ma
     admin = make_user(Role.ADMIN_BKPSDM, make_unit("Dinas Sosial", instansi=instansi))
     with app.app_context():
         uploader = db.session.get(User, admin.id)
-        busy = roster_services.create_upload(uploader.instansi, uploader, "a.csv",
-                                             f"NIP;Nama;SKPD\n{make_nip()};Budi;Dinas Sosial\n".encode())
+        busy = _stored(uploader, "a.csv", f"NIP;Nama;SKPD\n{make_nip()};Budi;Dinas Sosial\n".encode())
         roster_services.start_import(busy, actor=uploader, deactivate_missing=False)
         busy.created_at = utcnow() - dt.timedelta(days=3)
         db.session.flush()
@@ -330,6 +371,19 @@ def test_an_upload_a_job_is_working_on_is_kept(app, make_instansi, make_unit, ma
         busy.job.status = JobStatus.FAILED
         db.session.flush()
         assert roster_services.purge_stale_uploads() == 1
+        db.session.rollback()
+
+
+def test_an_upload_waiting_for_its_check_is_kept(app, make_instansi, make_unit, make_user):
+    instansi = make_instansi()
+    admin = make_user(Role.ADMIN_BKPSDM, make_unit("Dinas Sosial", instansi=instansi))
+    with app.app_context():
+        uploader = db.session.get(User, admin.id)
+        waiting = roster_services.create_upload(uploader.instansi, uploader, "a.csv", b"NIP;Nama\n1;Budi\n")
+        waiting.created_at = utcnow() - dt.timedelta(days=3)
+        db.session.flush()
+        assert waiting.job.status == JobStatus.QUEUED
+        assert roster_services.purge_stale_uploads() == 0
         db.session.rollback()
 
 

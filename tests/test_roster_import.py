@@ -422,3 +422,26 @@ def test_deactivate_missing_follows_the_same_rule(app, make_instansi, make_unit,
     assert result.deactivated == 1
     assert person(app, trainer.employee_number).active is True
     assert person(app, learner.employee_number).active is False
+
+
+def test_a_large_apply_refreshes_postgresql_statistics(app, make_instansi, monkeypatch):
+    """After a bulk write the planner's statistics of ``users`` are refreshed (PostgreSQL only)."""
+    instansi = make_instansi()
+    monkeypatch.setattr(services, "ANALYZE_AFTER_ROWS", 3)
+    statements: list[str] = []
+    real_execute = db.session.execute
+
+    def spy(statement, *args, **kwargs):
+        statements.append(str(statement))
+        return real_execute(statement, *args, **kwargs)
+
+    with app.app_context():
+        monkeypatch.setattr(db.session, "execute", spy)
+        inst = db.session.get(Instansi, instansi.id)
+        small = import_roster(inst, roster(row(make_nip()), row(make_nip())), today=TODAY)
+        assert small.created == 2 and "ANALYZE users" not in statements  # below the threshold
+        large = import_roster(inst, roster(*(row(make_nip()) for _ in range(3))), today=TODAY)
+        assert large.created == 3
+        analyzed = "ANALYZE users" in statements
+        assert analyzed == (db.session.get_bind().dialect.name == "postgresql")
+        db.session.commit()

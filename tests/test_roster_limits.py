@@ -13,7 +13,8 @@ import pytest
 from elearn.accounts.models import Role
 from elearn.db import db
 from elearn.roster import services
-from elearn.roster.models import RosterImport
+from elearn.jobs import services as job_services
+from elearn.roster.models import ImportStatus, RosterImport
 from elearn.roster.parsing import DEFAULT_LIMITS, FIELDS, Limits, RosterFileError, open_roster
 from sqlalchemy import func, select
 
@@ -159,21 +160,58 @@ def test_csv_rows_are_bounded():
     assert refused(data, "pegawai.csv", Limits(max_rows=50)).code == "too_many_rows"
 
 
-# --- through the upload form --------------------------------------------------------------------
+# --- through the upload form and the check job ----------------------------------------------------
+
+BOMB = workbook(sheet(HEADER_ROW), [b"<sst " + NS + b"><si><t>", *([b"x" * (1024 * 1024)] * 300), b"</t></si></sst>"])
+
 
 @pytest.mark.parametrize(("data", "filename", "message"), [
-    (workbook(sheet(HEADER_ROW, b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')), "a.xlsx",
-     f"lebih dari {MAX_ROWS} baris"),
-    ("NIP\tNama\n1\tBudi\n".encode("utf-16") + b"\x00", "a.txt", "UTF-16"),
-    (f'NIP;Nama\n{NIP};"Budi\n'.encode(), "a.csv", "tanda kutip"),
+    (BOMB, "a.xlsx", "terlalu besar"),  # seen in the zip directory: nothing unpacked
+    (b"PK\x03\x04broken", "a.xlsx", "rusak"),
+    (b"%PDF-1.4", "a.pdf", "bukan CSV atau XLSX"),
 ])
-def test_the_upload_form_says_what_is_wrong_and_stores_nothing(app, client, make_user, login_as, data, filename,
-                                                                message):
+def test_the_upload_request_refuses_from_cheap_checks_and_stores_nothing(app, client, make_user, login_as, data,
+                                                                          filename, message):
     login_as(make_user(Role.ADMIN_BKPSDM))
     response = client.post("/impor/", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
     assert response.status_code == 200 and message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(RosterImport)) == 0
+
+
+@pytest.mark.parametrize(("data", "filename", "message"), [
+    (workbook(sheet(HEADER_ROW, b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')), "a.xlsx",
+     "lebih dari 5 baris"),
+    # a zip bomb packed below the ratio bound, found while streaming: the cells are counted
+    (workbook(sheet(HEADER_ROW, *[b'<row r="%d"><c r="A%d"><v>1</v></c><c r="B%d"><v>2</v></c></row>' % (n, n, n)
+                                  for n in range(2, 5)])), "a.xlsx", "terlalu banyak sel"),
+    ("NIP\tNama\n1\tBudi\n".encode("utf-16") + b"\x00", "a.txt", "UTF-16"),
+    (f'NIP;Nama\n{NIP};"Budi\n'.encode(), "a.csv", "tanda kutip"),
+    (f"NIP;Nama\n{NIP};Budi\n".encode() * 4, "a.csv", "lebih dari 5 baris"),
+])
+def test_errors_found_reading_the_rows_appear_on_the_progress_page(app, client, make_user, login_as, data,
+                                                                     filename, message, monkeypatch):
+    """The request accepts these (it never reads a row); the check job refuses them with the
+    message, drops the bytes, and nothing can be applied."""
+    login_as(make_user(Role.ADMIN_BKPSDM))
+    app.config["ROSTER_MAX_ROWS"] = 5
+    monkeypatch.setattr(services, "DEFAULT_LIMITS", Limits(max_cells=5))
+    try:
+        response = client.post("/impor/", data={"file": (io.BytesIO(data), filename)},
+                               content_type="multipart/form-data")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/proses")
+        with app.app_context():
+            assert job_services.run_pending("test") == 1
+    finally:
+        app.config["ROSTER_MAX_ROWS"] = 1_000_000
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert message in page and "tidak dapat diimpor" in page
+    with app.app_context():
+        imp = db.session.scalars(select(RosterImport)).one()
+        assert imp.status == ImportStatus.REJECTED and imp.data is None and imp.csv_data is None
+    assert client.post(f"/impor/{imp.id}/terapkan", data={}).headers["Location"].endswith("/proses")
+    with app.app_context():
+        assert job_services.run_pending("test") == 0
 
 
 def test_a_stored_workbook_keeps_the_bounded_csv_not_the_zip(app, make_instansi, make_unit, make_user):
@@ -186,8 +224,11 @@ def test_a_stored_workbook_keeps_the_bounded_csv_not_the_zip(app, make_instansi,
 
         uploader = db.session.get(User, admin.id)
         imp = services.create_upload(uploader.instansi, uploader, "a.xlsx", data)
+        assert imp.data == data and imp.csv_data is None and imp.row_count == 0  # the request reads no row
+        services.check_import(imp, actor=uploader)
         assert imp.data is None and imp.csv_data == f"NIP,Nama\n{NIP},Budi\n".encode()
         assert imp.size == len(data) and imp.row_count == 1 and imp.file_format == "xlsx"
+        assert imp.status == ImportStatus.CHECKED
         db.session.rollback()
 
 

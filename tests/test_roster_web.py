@@ -1,5 +1,5 @@
-"""The web flow: upload -> preview -> apply (a background job, followed by the progress page) -> summary
--> error CSV."""
+"""The web flow: upload (stored unread) -> progress of the check job -> preview of what it found ->
+apply (a background job, followed by the progress page) -> summary -> error CSV."""
 from __future__ import annotations
 
 import csv
@@ -27,8 +27,9 @@ def upload(client, data: bytes, filename: str = "pegawai.csv", **fields):
 
 
 def import_id(response) -> int:
+    """The import an upload created; the request queues its check and leads to the progress page."""
     assert response.status_code == 302, response.get_data(as_text=True)
-    return int(re.search(r"/impor/(\d+)$", response.headers["Location"]).group(1))
+    return int(re.search(r"/impor/(\d+)/proses$", response.headers["Location"]).group(1))
 
 
 def get_import(app, iid: int) -> RosterImport:
@@ -40,6 +41,14 @@ def run_jobs(app) -> int:
     """What `flask --app elearn worker` does: run every queued job."""
     with app.app_context():
         return job_services.run_pending("test-worker")
+
+
+def checked(app, response) -> int:
+    """An upload whose check job ran (what the worker does while the progress page waits)."""
+    iid = import_id(response)
+    assert run_jobs(app) == 1
+    assert get_import(app, iid).status == ImportStatus.CHECKED
+    return iid
 
 
 def count_people(app, instansi_id: int) -> int:
@@ -59,28 +68,20 @@ def test_full_flow_as_admin(app, client, make_instansi, make_unit, make_user, lo
 
     page = client.get("/impor/")
     assert page.status_code == 200 and "Impor data pegawai" in page.get_data(as_text=True)
+    # the request stores the file unread and queues its check
     iid = import_id(upload(client, data))
     imp = get_import(app, iid)
-    assert imp.row_count == 15 and imp.status == ImportStatus.UPLOADED and imp.skpd_id is None
+    assert imp.status == ImportStatus.UPLOADED and imp.row_count == 0 and imp.skpd_id is None
     assert imp.instansi_id == instansi.id and imp.uploader_id == admin.id and imp.file_format == "csv"
-
-    preview = client.get(f"/impor/{iid}").get_data(as_text=True)
-    assert "Kolom yang terdeteksi" in preview
-    assert "Gol/Ruang" in preview and "OPD" in preview
-    assert "Catatan" in preview  # unknown column listed
-    assert "Pegawai 7" in preview and "Pegawai 8" not in preview  # the first ten rows only
-    assert 'action="/impor/%d/terapkan"' % iid in preview and "<script" not in preview
-
-    # the button queues a job; the page follows it
-    monkeypatch.setattr(services, "VALIDATE_CHUNK_SIZE", 4)
-    queued = client.post(f"/impor/{iid}/terapkan", data={})
-    assert queued.status_code == 302 and queued.headers["Location"].endswith(f"/impor/{iid}/proses")
+    with app.app_context():
+        assert db.session.get(RosterImport, iid).data == data
     page = client.get(f"/impor/{iid}/proses").get_data(as_text=True)
     assert 'http-equiv="refresh"' in page and "Menunggu giliran" in page
     assert client.get(f"/impor/{iid}").headers["Location"].endswith(f"/impor/{iid}/proses")
-    # pressing again (another tab) queues nothing more
+    # not checked yet: the apply button queues nothing
     assert client.post(f"/impor/{iid}/terapkan", data={}).headers["Location"].endswith("/proses")
-    assert count_people(app, instansi.id) == 1
+
+    monkeypatch.setattr(services, "VALIDATE_CHUNK_SIZE", 4)
     steps = []
     real_progress = JobContext.progress
 
@@ -91,9 +92,35 @@ def test_full_flow_as_admin(app, client, make_instansi, make_unit, make_user, lo
 
     monkeypatch.setattr(JobContext, "progress", spy)
     assert run_jobs(app) == 1
-    # checking: one pass over the file, progress committed every chunk
-    assert steps == [("checking", 0, 15), ("checking", 4, 15), ("checking", 8, 15), ("checking", 12, 15),
-                     ("checking", 15, 15), ("applying", 0, 15)]
+    # reading, then checking: one pass over the file, progress committed every chunk
+    assert steps == [("reading", 0, 0), ("checking", 4, 15), ("checking", 8, 15), ("checking", 12, 15),
+                     ("checking", 15, 15)]
+    imp = get_import(app, iid)
+    assert imp.row_count == 15 and imp.status == ImportStatus.CHECKED and len(imp.errors) == 3
+    assert count_people(app, instansi.id) == 1  # nothing applied yet
+    assert client.get(f"/impor/{iid}/proses").headers["Location"].endswith(f"/impor/{iid}")
+
+    preview = client.get(f"/impor/{iid}").get_data(as_text=True)
+    assert "Hasil pemeriksaan" in preview and "Kolom yang terdeteksi" in preview
+    assert "Gol/Ruang" in preview and "OPD" in preview
+    assert "Catatan" in preview  # unknown column listed
+    assert "Pegawai 7" in preview and "Pegawai 8" not in preview  # the first ten rows only
+    assert "excel_mangled" in preview and "duplicate_in_file" in preview and "galat.csv" in preview
+    assert 'id="roster-would-deactivate">0<' in preview
+    assert 'action="/impor/%d/terapkan"' % iid in preview and "<script" not in preview
+
+    # the button queues the apply job; the page follows it
+    steps.clear()
+    queued = client.post(f"/impor/{iid}/terapkan", data={})
+    assert queued.status_code == 302 and queued.headers["Location"].endswith(f"/impor/{iid}/proses")
+    page = client.get(f"/impor/{iid}/proses").get_data(as_text=True)
+    assert 'http-equiv="refresh"' in page and "Menunggu giliran" in page
+    assert client.get(f"/impor/{iid}").headers["Location"].endswith(f"/impor/{iid}/proses")
+    # pressing again (another tab) queues nothing more
+    assert client.post(f"/impor/{iid}/terapkan", data={}).headers["Location"].endswith("/proses")
+    assert count_people(app, instansi.id) == 1
+    assert run_jobs(app) == 1
+    assert steps == [("applying", 0, 15)]
     assert count_people(app, instansi.id) == 13
     summary_url = f"/impor/{iid}/ringkasan"
     assert client.get(f"/impor/{iid}/proses").headers["Location"].endswith(summary_url)
@@ -129,7 +156,9 @@ def test_without_javascript_the_form_posts_straight_to_apply(app, client, make_i
     admin = make_user(Role.ADMIN_BKPSDM, skpd)
     gone = make_user(Role.PESERTA, skpd)
     login_as(admin)
-    iid = import_id(upload(client, f"NIP,Nama,SKPD\n{GOOD},Budi,Dinas Sosial\n".encode()))
+    iid = checked(app, upload(client, f"NIP,Nama,SKPD\n{GOOD},Budi,Dinas Sosial\n".encode()))
+    # the check counted who the option would switch off (not the admin)
+    assert 'id="roster-would-deactivate">1<' in client.get(f"/impor/{iid}").get_data(as_text=True)
     assert client.get(f"/impor/{iid}/ringkasan").headers["Location"].endswith(f"/impor/{iid}")
     response = client.post(f"/impor/{iid}/terapkan", data={"deactivate_missing": "y"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/impor/{iid}/proses")
@@ -156,12 +185,10 @@ def test_upload_errors_are_clear(app, client, make_user, login_as):
     assert no_file.status_code == 200 and "Pilih berkas" in no_file.get_data(as_text=True)
     pdf = upload(client, b"%PDF-1.4", "surat.pdf")
     assert pdf.status_code == 200 and "bukan CSV atau XLSX" in pdf.get_data(as_text=True)
-    no_nip = upload(client, b"Nama;SKPD\nBudi;Dinas\n")
-    assert no_nip.status_code == 200 and "Kolom wajib tidak ditemukan" in no_nip.get_data(as_text=True)
-    header_only = upload(client, b"NIP;Nama\n")
-    assert "tidak berisi baris data" in header_only.get_data(as_text=True)
     xls = upload(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "lama.xls")
     assert ".xls" in xls.get_data(as_text=True)
+    not_a_zip = upload(client, b"PK\x03\x04 not a zip", "pegawai.xlsx")
+    assert not_a_zip.status_code == 200 and "rusak" in not_a_zip.get_data(as_text=True)
     app.config["ROSTER_MAX_BYTES"] = 10
     try:
         big = upload(client, f"NIP;Nama\n{GOOD};Budi\n".encode())
@@ -170,6 +197,45 @@ def test_upload_errors_are_clear(app, client, make_user, login_as):
     assert big.status_code == 200 and "terlalu besar" in big.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(RosterImport)) == 0
+
+
+def test_errors_found_reading_the_rows_are_shown_on_the_progress_page(app, client, make_user, login_as):
+    login_as(make_user(Role.ADMIN_BKPSDM))
+    for data, message in ((b"Nama;SKPD\nBudi;Dinas\n", "Kolom wajib tidak ditemukan"),
+                          (b"NIP;Nama\n", "tidak berisi baris data")):
+        iid = import_id(upload(client, data))
+        assert run_jobs(app) == 1
+        page = client.get(f"/impor/{iid}/proses")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and message in text and "tidak dapat diimpor" in text
+        assert 'http-equiv="refresh"' not in text and 'href="/impor/"' in text
+        # refused: no preview, no apply, and the file is not kept
+        assert client.get(f"/impor/{iid}").headers["Location"].endswith("/proses")
+        assert client.post(f"/impor/{iid}/terapkan", data={}).headers["Location"].endswith("/proses")
+        assert run_jobs(app) == 0
+        assert "ditolak" in client.get("/impor/").get_data(as_text=True)
+        with app.app_context():
+            imp = db.session.get(RosterImport, iid)
+            assert imp.status == ImportStatus.REJECTED and message in imp.failure
+            assert imp.data is None and imp.csv_data is None
+
+
+def test_the_request_does_not_read_the_rows(app, client, make_instansi, make_unit, make_user, login_as):
+    """More rows than the limit: the request accepts the upload (it never reads a row); the job
+    refuses it with the message, and nothing is applied."""
+    instansi = make_instansi()
+    login_as(make_user(Role.ADMIN_BKPSDM, make_unit(instansi=instansi)))
+    data = ("NIP;Nama;SKPD\n" + "".join(f"{make_nip()};P{i};Dinas A\n" for i in range(8))).encode()
+    before = count_people(app, instansi.id)
+    app.config["ROSTER_MAX_ROWS"] = 5
+    try:
+        iid = import_id(upload(client, data))
+        assert run_jobs(app) == 1
+    finally:
+        app.config["ROSTER_MAX_ROWS"] = 1_000_000
+    text = client.get(f"/impor/{iid}/proses").get_data(as_text=True)
+    assert "lebih dari 5 baris" in text
+    assert get_import(app, iid).status == ImportStatus.REJECTED and count_people(app, instansi.id) == before
 
 
 def test_xlsx_upload_is_converted_once_and_keeps_line_numbers(app, client, make_instansi, make_unit, make_user,
@@ -185,10 +251,14 @@ def test_xlsx_upload_is_converted_once_and_keeps_line_numbers(app, client, make_
     buffer = io.BytesIO()
     wb.save(buffer)
     iid = import_id(upload(client, buffer.getvalue(), "pegawai.xlsx"))
-    imp = get_import(app, iid)
+    with app.app_context():
+        imp = db.session.get(RosterImport, iid)
+        assert imp.data == buffer.getvalue() and imp.csv_data is None  # stored as uploaded, unread
+    assert run_jobs(app) == 1
     with app.app_context():
         imp = db.session.get(RosterImport, iid)
         assert imp.file_format == "xlsx" and imp.csv_data is not None and imp.row_count == 2
+        assert imp.data is None  # the check converted it: the apply reads the CSV
     assert "baris 2" in client.get(f"/impor/{iid}").get_data(as_text=True).lower()
     client.post(f"/impor/{iid}/terapkan", data={})
     run_jobs(app)
@@ -204,7 +274,7 @@ def test_operator_imports_only_their_skpd(app, client, make_instansi, make_unit,
     login_as(operator)
     page = client.get("/impor/").get_data(as_text=True)
     assert "Anda mengimpor pegawai Dinas Pendidikan" in page
-    iid = import_id(upload(client, f"NIP;Nama;SKPD\n{GOOD};Budi;\n199001012015011002;Ani;Dinas Kesehatan\n".encode()))
+    iid = checked(app, upload(client, f"NIP;Nama;SKPD\n{GOOD};Budi;\n199001012015011002;Ani;Dinas Kesehatan\n".encode()))
     assert get_import(app, iid).skpd_id == mine.id
     assert "Hanya pegawai Dinas Pendidikan" in client.get(f"/impor/{iid}").get_data(as_text=True)
     client.post(f"/impor/{iid}/terapkan", data={})
@@ -243,10 +313,10 @@ def test_csrf_token_in_header_for_fetch(app, client, csrf_enabled, make_instansi
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
     r = client.post("/impor/", data={"csrf_token": token, "file": (io.BytesIO(f"NIP;Nama;SKPD\n{GOOD};B;D\n".encode()),
                                                                    "a.csv")}, content_type="multipart/form-data")
-    iid = import_id(r)
+    iid = checked(app, r)
     assert client.post(f"/impor/{iid}/terapkan", data={}).status_code == 400
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 1  # the check only
     queued = client.post(f"/impor/{iid}/terapkan", data={"csrf_token": token})
     assert queued.status_code == 302 and queued.headers["Location"].endswith("/proses")
 
@@ -256,7 +326,7 @@ def test_a_crash_during_apply_changes_nothing_and_can_be_retried(app, client, ma
     instansi = make_instansi()
     login_as(make_user(Role.ADMIN_BKPSDM, make_unit(instansi=instansi)))
     data = ("NIP;Nama;SKPD\n" + "\n".join(f"{make_nip()};P{i};Dinas Baru" for i in range(6)) + "\n").encode()
-    iid = import_id(upload(client, data))
+    iid = checked(app, upload(client, data))
     before = count_people(app, instansi.id)
     monkeypatch.setattr(services, "CHUNK_SIZE", 2)
     real_insert = services.insert

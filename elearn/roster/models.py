@@ -1,9 +1,10 @@
 """An uploaded roster file and what became of it.
 
-The web flow keeps no state in worker memory: the uploaded bytes (a workbook converted to CSV
-once, at upload) live in this row, and the background job that checks and applies the import
-reads them back from here, so any web or job worker on any machine can serve the next step.
-Rows never applied are removed after ROSTER_UPLOAD_RETENTION_HOURS.
+The web flow keeps no state in worker memory: the uploaded bytes live in this row (the upload
+request stores them unread), the background check job converts a workbook to CSV once and checks
+every row, and the apply job reads them back from here, so any web or job worker on any machine
+can serve the next step. The bytes go when the import is applied or its file refused; rows never
+applied are removed after ROSTER_UPLOAD_RETENTION_HOURS.
 """
 from __future__ import annotations
 
@@ -23,9 +24,15 @@ from ..org.models import Instansi, Unit, enum_column
 
 
 class ImportStatus(enum.StrEnum):
+    #: stored by the upload request; the check job reads it
     UPLOADED = "uploaded"
+    #: read and every row checked: the preview shows the outcome, the user may apply it
+    CHECKED = "checked"
     APPLIED = "applied"
+    #: the apply failed (nothing changed); it may be tried again
     FAILED = "failed"
+    #: the file can't be imported at all (too many rows, unreadable...): ``failure`` says why
+    REJECTED = "rejected"
 
 
 class RosterImport(Base):
@@ -41,9 +48,10 @@ class RosterImport(Base):
     #: "csv" or "xlsx" (of the uploaded file)
     file_format: Mapped[str] = mapped_column(String(8))
     size: Mapped[int] = mapped_column(Integer)
-    #: the uploaded bytes; dropped once the import is applied (personal data is kept no longer than needed)
+    #: the uploaded bytes (at most ROSTER_MAX_BYTES); dropped once the import is applied or refused, or
+    #: replaced by ``csv_data`` for a workbook (personal data is kept no longer than needed)
     data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
-    #: an XLSX converted once to UTF-8 CSV (same row numbers), so that chunks don't re-read the workbook
+    #: an XLSX converted once, by the check job, to UTF-8 CSV (same row numbers): the apply reads it
     csv_data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     row_count: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus, 16), default=ImportStatus.UPLOADED)
@@ -57,6 +65,10 @@ class RosterImport(Base):
     #: [{"line": n, "code": "...", "message": "...", "nip": "..."}]: of the validation, then of the import
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     failure: Mapped[str | None] = mapped_column(String(500))
+    #: found by the check: people the "deactivate missing" option would switch off
+    would_deactivate: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: found by the check, for the preview page: {"header_line", "fields", "headers", "unknown", "rows"}
+    preview: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: the background job that checks and applies it (the page follows its progress)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -70,6 +82,11 @@ class RosterImport(Base):
     @property
     def is_applied(self) -> bool:
         return self.status == ImportStatus.APPLIED
+
+    @property
+    def is_checked(self) -> bool:
+        """Read and checked: the preview has the outcome, and it may be applied (again, after a failure)."""
+        return self.status in (ImportStatus.CHECKED, ImportStatus.FAILED)
 
     def source_bytes(self) -> tuple[bytes, str]:
         """The bytes to parse and a filename whose extension tells the parser what they are."""
@@ -100,6 +117,14 @@ class RosterImport(Base):
         self.ensure_open()
         self.status = ImportStatus.FAILED
         self.failure = reason[:500]
+
+    def reject(self, reason: str) -> None:
+        """The file can't be imported: say why and drop its bytes (it can only be uploaded again)."""
+        self.ensure_open()
+        self.status = ImportStatus.REJECTED
+        self.failure = reason[:500]
+        self.data = None
+        self.csv_data = None
 
     def __repr__(self) -> str:
         return f"<RosterImport {self.id} {self.status}>"

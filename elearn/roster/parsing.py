@@ -91,6 +91,8 @@ for _field, _names in ALIASES.items():
 
 #: how many rows above the header (titles such as "DAFTAR PEGAWAI ...") are tolerated
 MAX_HEADER_SEARCH = 10
+#: rows read between two progress reports of :meth:`RosterFile.snapshot`
+PROGRESS_EVERY = 20_000
 XLSX_EXTENSIONS = (".xlsx", ".xlsm")
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 
@@ -108,9 +110,9 @@ class RosterFileError(Exception):
 class Limits:
     """How much work one roster may cause. Defaults fit a province's roster (~10 MB of XLSX)."""
 
-    #: rows of the sheet or file, title and blank rows included (reading 300,000 XLSX rows of 10 cells at
-    #: upload takes about 15 s on a busy 2-core machine: within a web worker's timeout)
-    max_rows: int = 300_000
+    #: rows of the sheet or file, title and blank rows included (a province's or a large ministry's
+    #: roster; the rows are read by the background job, never by the upload request)
+    max_rows: int = 1_000_000
     #: the last column a non-empty cell may sit in
     max_columns: int = 256
     #: non-empty cells of the sheet
@@ -128,8 +130,8 @@ class Limits:
     #: real sheets packs 5-20x; a bomb packs about 1000x)
     max_ratio: int = 200
     ratio_floor: int = 1024 * 1024
-    #: the stored copy of a workbook (converted to CSV)
-    max_text_bytes: int = 96 * 1024 * 1024
+    #: the stored copy of a workbook (converted to CSV): about 130 bytes a row of 10 cells
+    max_text_bytes: int = 160 * 1024 * 1024
 
 
 DEFAULT_LIMITS = Limits()
@@ -293,9 +295,11 @@ class RosterFile:
             if self._is_data(line, raw):
                 yield raw[index].strip() if 0 <= index < len(raw) else ""
 
-    def snapshot(self, limits: Limits | None = None) -> tuple[int, bytes | None]:
+    def snapshot(self, limits: Limits | None = None,
+                 progress: Callable[[int], object] | None = None) -> tuple[int, bytes | None]:
         """Read the whole file once: the number of data rows and, for a workbook, the sheet as
         UTF-8 CSV with the same row numbers (what is stored, so the workbook is unpacked once).
+        ``progress(rows read)`` is called every :data:`PROGRESS_EVERY` rows.
 
         Raises :class:`RosterFileError` when a limit is reached or the file breaks further down.
         """
@@ -308,6 +312,8 @@ class RosterFile:
         for line, raw in enumerate(self._raw_rows(), start=1):
             if self._is_data(line, raw):
                 count += 1
+            if progress is not None and line % PROGRESS_EVERY == 0:
+                progress(line)
             if convert:
                 writer.writerow(raw)
                 size += sum(len(cell) for cell in raw) + len(raw) + 2
@@ -389,6 +395,29 @@ def _no_dtd(*_args: object) -> None:
     raise _Refused(_unreadable_xlsx())
 
 
+def _zip_directory(data: bytes, limits: Limits) -> zipfile.ZipFile:
+    """Open a workbook's zip and check its central directory against ``limits`` (members, unpacked
+    sizes, compression ratio) and that it has a workbook part. Nothing is unpacked: the cost is
+    bounded by the number of members, whatever the rows."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise _unreadable_xlsx() from None
+    if len(infos) > limits.max_members:
+        raise _too_big_xlsx()
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > limits.max_member_bytes or total > limits.max_unpacked_bytes:
+            raise _too_big_xlsx()
+        if info.file_size >= limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise _too_big_xlsx()
+    if "xl/workbook.xml" not in {info.filename for info in infos}:
+        raise _unreadable_xlsx()
+    return archive
+
+
 class _Xlsx:
     """A workbook checked against :class:`Limits` from its zip directory, before anything is unpacked.
 
@@ -398,21 +427,8 @@ class _Xlsx:
 
     def __init__(self, data: bytes, limits: Limits) -> None:
         self.limits = limits
-        try:
-            self.zip = zipfile.ZipFile(io.BytesIO(data))
-            infos = self.zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-            raise _unreadable_xlsx() from None
-        if len(infos) > limits.max_members:
-            raise _too_big_xlsx()
-        total = 0
-        for info in infos:
-            total += info.file_size
-            if info.file_size > limits.max_member_bytes or total > limits.max_unpacked_bytes:
-                raise _too_big_xlsx()
-            if info.file_size >= limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-                raise _too_big_xlsx()
-        self.names = {info.filename for info in infos}
+        self.zip = _zip_directory(data, limits)
+        self.names = set(self.zip.namelist())
         self.sheet_path, self.strings_path = self._locate()
         if self.strings_path is not None:
             if self.zip.getinfo(self.strings_path).file_size > limits.max_shared_strings_bytes:
@@ -462,8 +478,6 @@ class _Xlsx:
         return found
 
     def _locate(self) -> tuple[str, str | None]:
-        if "xl/workbook.xml" not in self.names:
-            raise _unreadable_xlsx()
         sheets = self._elements("xl/workbook.xml", "sheet")
         sheet_rid = None
         if sheets:
@@ -631,14 +645,9 @@ def _xlsx_source(data: bytes, limits: Limits) -> Callable[[], Iterator[list[str]
     return source
 
 
-def open_roster(data: bytes, filename: str = "", limits: Limits | None = None) -> RosterFile:
-    """Open a roster from its bytes; raise :class:`RosterFileError` when it can't be read.
-
-    Reading the rows later may still raise :class:`RosterFileError` (a limit of ``limits``
-    reached, a broken quote): :meth:`RosterFile.snapshot` reads them all once, at upload."""
-    limits = limits or DEFAULT_LIMITS
-    name = filename.lower()
-    ext = Path(name).suffix
+def _kind(data: bytes, filename: str) -> str:
+    """``"xlsx"`` or ``"csv"`` from the first bytes and the extension; raise for anything else."""
+    ext = Path(filename.lower()).suffix
     if not data.strip():
         raise RosterFileError("empty", _("Berkas kosong."))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -647,14 +656,38 @@ def open_roster(data: bytes, filename: str = "", limits: Limits | None = None) -
             _("Format Excel lama (.xls) belum didukung. Di Excel pilih Simpan Sebagai → Buku Kerja Excel (.xlsx)."),
         )
     if data.startswith(b"PK\x03\x04"):
-        source, fmt = _xlsx_source(data, limits), "xlsx"
-    elif ext in XLSX_EXTENSIONS:
+        return "xlsx"
+    if ext in XLSX_EXTENSIONS:
         raise _unreadable_xlsx()
-    elif ext and ext not in CSV_EXTENSIONS:
+    if ext and ext not in CSV_EXTENSIONS:
         raise RosterFileError(
             "unsupported_type",
             _("Berkas ini bukan CSV atau XLSX. Simpan data pegawai sebagai .xlsx atau .csv lalu unggah lagi."),
         )
+    return "csv"
+
+
+def check_upload(data: bytes, filename: str = "", limits: Limits | None = None) -> str:
+    """The checks an upload request makes: cheap and bounded whatever the number of rows.
+
+    The kind of file (``"csv"`` or ``"xlsx"``, returned) and, for a workbook, its zip directory
+    (members, unpacked sizes, ratio): nothing is decoded, unpacked or parsed. Everything that
+    reads the rows (headers, row limit, quotes, encoding) is :func:`open_roster` and
+    :meth:`RosterFile.snapshot`, in the background job. Raises :class:`RosterFileError`."""
+    kind = _kind(data, filename)
+    if kind == "xlsx":
+        _zip_directory(data, limits or DEFAULT_LIMITS)
+    return kind
+
+
+def open_roster(data: bytes, filename: str = "", limits: Limits | None = None) -> RosterFile:
+    """Open a roster from its bytes; raise :class:`RosterFileError` when it can't be read.
+
+    Reading the rows later may still raise :class:`RosterFileError` (a limit of ``limits``
+    reached, a broken quote): :meth:`RosterFile.snapshot` reads them all once, in the job."""
+    limits = limits or DEFAULT_LIMITS
+    if _kind(data, filename) == "xlsx":
+        source, fmt = _xlsx_source(data, limits), "xlsx"
     else:
         source, fmt = _csv_source(data, limits), "csv"
 

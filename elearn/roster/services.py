@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Enum, MetaData, Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Boolean, Column, Enum, MetaData, Table, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.types import NullType, TypeDecorator
 
 from ..accounts.models import EmployeeType, Role, User
@@ -51,9 +51,11 @@ from .parsing import (
     F_SKPD,
     F_TYPE,
     F_UNIT,
+    FIELDS,
     Limits,
     RosterFile,
     RosterFileError,
+    check_upload,
     open_roster,
     open_roster_path,
 )
@@ -70,8 +72,14 @@ from .values import (
 CHUNK_SIZE = 2000
 #: rows per lookup query and progress report while validating
 VALIDATE_CHUNK_SIZE = 5000
-#: the background job that checks and applies an upload
+#: the background job that reads and checks an upload (queued by the upload request)
+CHECK_JOB = "roster.check"
+#: the background job that applies a checked upload (queued by the apply button)
 IMPORT_JOB = "roster.import"
+#: after writing at least this many people, PostgreSQL's statistics of the table are refreshed
+ANALYZE_AFTER_ROWS = 10_000
+#: data rows shown on the preview page
+PREVIEW_ROWS = 10
 _IN_BATCH = 500
 
 MESSAGES = {
@@ -428,6 +436,34 @@ def _chunks(rows: Iterator[tuple[int, tuple[str, ...]]], size: int) -> Iterator[
         yield chunk
 
 
+def _to_deactivate(existing: dict[str, _Existing], seen: set[str], actor: User | None,
+                   limit_to_skpd: Unit | None) -> list[int]:
+    """People of the instansi not in the file whom "deactivate missing" switches off: active
+    participants and trainers (never HR accounts), within the SKPD of an operator's import, whom
+    the web actor may manage (never themselves)."""
+    return [
+        p.id for key, p in existing.items()
+        if key not in seen
+        and p.active
+        and p.role in (Role.PESERTA, Role.PELATIH)  # HR accounts are never switched off by a file
+        and (actor is None or (p.id != actor.id and can_manage_role(actor, p.role)))
+        and (limit_to_skpd is None or p.skpd_id == limit_to_skpd.id)
+    ]
+
+
+def _instansi_people(instansi: Instansi) -> dict[str, _Existing]:
+    return {row.employee_number: _Existing(*row)
+            for row in db.session.execute(_existing_select().where(User.instansi_id == instansi.id))}
+
+
+def _analyze_after_bulk_write(rows: int) -> None:
+    """A large write leaves PostgreSQL's planner statistics of ``users`` stale until autovacuum
+    gets to them; refresh them now (ANALYZE may run inside the transaction, and counts its own
+    uncommitted rows)."""
+    if rows >= ANALYZE_AFTER_ROWS and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE users"))
+
+
 def import_roster(
     instansi: Instansi,
     rows_source: RosterFile | bytes | str | Path,
@@ -456,8 +492,7 @@ def import_roster(
     today = today or dt.date.today()
     result = ImportResult()
     checker = _Checker(instansi, roster, limit_to_skpd=limit_to_skpd, today=today, create_units=True, actor=actor)
-    existing = {row.employee_number: _Existing(*row)
-                for row in db.session.execute(_existing_select().where(User.instansi_id == instansi.id))}
+    existing = _instansi_people(instansi)
     # Numbers in the file that this instansi doesn't have: are they someone else's? Looked up
     # before anything is written (an extra pass over the number column only), so that on
     # PostgreSQL the lookups never run against a table growing inside this transaction.
@@ -529,21 +564,14 @@ def import_roster(
             progress(result.rows)
 
     if deactivate_missing:
-        web_actor = checker.actor
-        gone = [
-            p.id for key, p in existing.items()
-            if key not in seen
-            and p.active
-            and p.role in (Role.PESERTA, Role.PELATIH)  # HR accounts are never switched off by a file
-            and (web_actor is None or (p.id != web_actor.id and can_manage_role(web_actor, p.role)))
-            and (limit_to_skpd is None or p.skpd_id == limit_to_skpd.id)
-        ]
+        gone = _to_deactivate(existing, seen, checker.actor, limit_to_skpd)
         for i in range(0, len(gone), CHUNK_SIZE):
             db.session.execute(
                 update(users).where(users.c.id == bindparam("_id")).values(active=False, updated_at=now),
                 [{"_id": pid} for pid in gone[i:i + CHUNK_SIZE]],
             )
         result.deactivated = len(gone)
+    _analyze_after_bulk_write(result.created + result.updated + result.deactivated)
 
     result.new_units = checker.new_units
     details = {
@@ -564,7 +592,7 @@ def import_roster(
     return result
 
 
-# --- the web flow: upload, then a background job checks and applies ----------------------------
+# --- the web flow: upload (stored unread), a job reads and checks it, the preview, a job applies ----
 
 
 def purge_stale_uploads(now: dt.datetime | None = None) -> int:
@@ -589,31 +617,29 @@ def purge_stale_uploads(now: dt.datetime | None = None) -> int:
 
 def create_upload(instansi: Instansi, uploader: User, filename: str, data: bytes,
                   skpd: Unit | None = None) -> RosterImport:
-    """Store an uploaded roster after reading it once, within :func:`roster_limits`.
+    """Store an upload as it came and queue the job that reads and checks it (:func:`check_import`).
 
-    Raises RosterFileError. A workbook is stored as the CSV it converts to (bounded by the
-    limits), not as the zip, so later steps never unpack it again."""
+    Only what is cheap and bounded whatever the rows is checked here (the kind of file, a
+    workbook's zip directory: :func:`.parsing.check_upload`); the caller bounds ``data`` by
+    ROSTER_MAX_BYTES. Raises RosterFileError. Flushes."""
     purge_stale_uploads()
-    limits = roster_limits()
-    roster = open_roster(data, filename, limits)
-    count, converted = roster.snapshot(limits)
-    if count == 0:
-        raise RosterFileError("no_rows", _("Berkas ini tidak berisi baris data di bawah baris judul."))
+    file_format = check_upload(data, filename, roster_limits())
     imp = RosterImport(
         instansi_id=instansi.id,
         uploader_id=uploader.id,
         skpd_id=skpd.id if skpd is not None else None,
         filename=(Path(filename).name or "roster")[:255],
-        file_format=roster.format,
+        file_format=file_format,
         size=len(data),
-        data=data if converted is None else None,
-        csv_data=converted,
-        row_count=count,
+        data=data,
+        row_count=0,
         status=ImportStatus.UPLOADED,
         errors=[],
         new_units=[],
     )
     db.session.add(imp)
+    db.session.flush()
+    imp.job_id = enqueue(CHECK_JOB, {"import_id": imp.id, "actor_id": uploader.id}, created_by_id=uploader.id).id
     db.session.flush()
     return imp
 
@@ -623,22 +649,56 @@ def open_import(imp: RosterImport) -> RosterFile:
     return open_roster(data, filename, roster_limits())
 
 
-def validate_import(imp: RosterImport, *, actor: User | None, today: dt.date | None = None,
+def check_import(imp: RosterImport, *, actor: User | None, today: dt.date | None = None,
+                 reading: Callable[[int], object] | None = None,
+                 checking: Callable[[int, int], object] | None = None) -> int:
+    """Read the stored upload once (a workbook is converted to CSV, within :func:`roster_limits`),
+    then check every row; mark the import checked. Returns the number of row errors. Flushes.
+
+    ``reading(rows read)`` and ``checking(rows done, rows in all)`` report progress. Raises
+    RosterFileError when the file can't be imported (too many rows, unreadable...)."""
+    imp.ensure_open()
+    limits = roster_limits()
+    roster = open_import(imp)
+    count, converted = roster.snapshot(limits, progress=reading)
+    if count == 0:
+        raise RosterFileError("no_rows", _("Berkas ini tidak berisi baris data di bawah baris judul."))
+    if converted is not None:
+        roster = open_roster(converted, "converted.csv", limits)
+    errors = validate_import(imp, roster, actor=actor, today=today,
+                             progress=None if checking is None else (lambda done: checking(done, count)))
+    imp.row_count = count
+    if converted is not None:
+        # the workbook is not unpacked again: the apply reads this CSV (same row numbers)
+        imp.csv_data, imp.data = converted, None
+    imp.status = ImportStatus.CHECKED
+    db.session.flush()
+    return errors
+
+
+def validate_import(imp: RosterImport, roster: RosterFile, *, actor: User | None, today: dt.date | None = None,
                     progress: Callable[[int], object] | None = None) -> int:
-    """Check every row in one pass over the stored file (the position is kept; nothing is
-    re-read) and store the errors and the units the file would create on the import.
+    """Check every row in one pass over ``roster`` (the position is kept; nothing is re-read) and
+    store on the import its errors, the units it would create, how many people "deactivate
+    missing" would switch off, and the preview (columns, first rows).
 
     Changes no person and creates no unit. ``progress(rows done)`` is called after each chunk.
     Returns the number of errors. Flushes."""
     imp.ensure_open()
-    roster = open_import(imp)
     checker = _Checker(imp.instansi, roster, limit_to_skpd=imp.skpd, today=today or dt.date.today(),
                        create_units=False, actor=actor)
+    fields = [f for f in FIELDS if roster.has(f)]
+    picks = [FIELDS.index(f) for f in fields]
+    first_rows: list[list[Any]] = []
+    seen: set[str] = set()
     errors: list[RowError] = []
     done = 0
     for chunk in _chunks(roster.rows(), VALIDATE_CHUNK_SIZE):
         found = _lookup(key for _line, _v, key in chunk if key)
         for line, v, key in chunk:
+            if len(first_rows) < PREVIEW_ROWS:
+                first_rows.append([line, [v[i] for i in picks]])
+            seen.add(key)
             _values, row_errors = checker.check(line, v, key, found.get(key))
             errors.extend(row_errors)
         done += len(chunk)
@@ -647,13 +707,23 @@ def validate_import(imp: RosterImport, *, actor: User | None, today: dt.date | N
     imp.errors = [e.as_dict(with_nip=True) for e in errors]
     imp.new_units = list(checker.new_units)
     imp.validated_rows = done
+    imp.would_deactivate = len(_to_deactivate(_instansi_people(imp.instansi), seen, checker.actor, imp.skpd))
+    imp.preview = {
+        "header_line": roster.header_line,
+        "fields": fields,
+        "headers": [roster.headers[roster.mapping[f]] for f in fields],
+        "unknown": list(roster.unknown_columns),
+        "rows": first_rows,
+    }
     db.session.flush()
     return len(errors)
 
 
 def start_import(imp: RosterImport, *, actor: User, deactivate_missing: bool) -> Job:
-    """Queue the check-and-apply job of an upload (see :mod:`.tasks`). Flushes."""
+    """Queue the job that applies a checked upload (see :mod:`.tasks`). Flushes."""
     imp.ensure_open()
+    if not imp.is_checked:
+        raise ServiceError(_("Berkas ini belum selesai diperiksa."), "not_checked")
     job = enqueue(IMPORT_JOB, {"import_id": imp.id, "actor_id": actor.id, "deactivate_missing": deactivate_missing},
                   created_by_id=actor.id)
     imp.job_id = job.id

@@ -1,14 +1,16 @@
-"""Roster import in the browser: upload -> preview -> apply (a background job) -> progress -> summary.
+"""Roster import in the browser: upload -> progress (check job) -> preview -> apply -> progress (apply
+job) -> summary.
 
-No state lives in worker memory: the file is stored in a RosterImport row. ``terapkan`` queues
-a job (elearn.jobs) that checks every row and then applies the file in one transaction, so no
-web worker timeout decides whether an import lands; the progress page follows the job.
+No state lives in worker memory: the file is stored in a RosterImport row. The upload request
+only makes the cheap, bounded checks (size, kind, a workbook's zip directory) and queues a job
+(elearn.jobs) that reads the file and checks every row; the preview shows what it found;
+``terapkan`` queues the job that applies the file in one transaction. Nothing proportional to the
+number of rows runs in a request, so no web worker timeout decides whether an import lands.
 """
 from __future__ import annotations
 
 import csv
 import io
-from itertools import islice
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -39,6 +41,8 @@ bp = Blueprint("roster", __name__, url_prefix="/impor")
 
 #: how often the progress page reloads itself
 PROGRESS_REFRESH_SECONDS = 2
+#: row errors listed on the preview (all of them are in the error CSV)
+PREVIEW_ERRORS = 20
 
 
 def _load(import_id: int) -> RosterImport:
@@ -79,7 +83,7 @@ def upload():  # type: ignore[no-untyped-def]
                 form.file.errors.append(exc.message)
             else:
                 db.session.commit()
-                return redirect(url_for(".preview", import_id=imp.id))
+                return redirect(url_for(".progress", import_id=imp.id))
     recent = db.session.scalars(
         scope_roster_imports(select(RosterImport), current_user).order_by(RosterImport.created_at.desc()).limit(10)
     ).all()
@@ -103,24 +107,22 @@ def preview(import_id: int):  # type: ignore[no-untyped-def]
     imp = _load(import_id)
     if imp.is_applied:
         return redirect(url_for(".summary", import_id=imp.id))
-    if imp.job is not None and imp.job.is_pending:
+    if (imp.job is not None and imp.job.is_pending) or not imp.is_checked:
         return redirect(url_for(".progress", import_id=imp.id))
-    roster = services.open_import(imp)
-    fields = [f for f in FIELDS if roster.has(f)]
-    rows = list(islice(roster.rows(), 10))
-    columns = [(FIELD_LABELS[f], roster.headers[roster.mapping[f]]) for f in fields]
-    missing = [FIELD_LABELS[f] for f in FIELDS if not roster.has(f)]
-    picks = [FIELDS.index(f) for f in fields]
-    preview_rows = [(line, [values[i] for i in picks]) for line, values in rows]
+    # what the check job found; nothing here reads the file
+    found = imp.preview or {}
+    fields = [f for f in found.get("fields", []) if f in FIELD_LABELS]
+    columns = [(FIELD_LABELS[f], header) for f, header in zip(fields, found.get("headers", []))]
     return render_template(
         "roster/preview.html",
         imp=imp,
         form=ApplyForm(),
         columns=columns,
-        missing=missing,
-        unknown=roster.unknown_columns,
-        rows=preview_rows,
-        header_line=roster.header_line,
+        missing=[FIELD_LABELS[f] for f in FIELDS if f not in fields],
+        unknown=found.get("unknown", []),
+        rows=found.get("rows", []),
+        header_line=found.get("header_line", 1),
+        errors=imp.errors[:PREVIEW_ERRORS],
     )
 
 
@@ -134,7 +136,7 @@ def apply(import_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     if imp.is_applied:
         return redirect(url_for(".summary", import_id=imp.id))
-    if imp.job is None or not imp.job.is_pending:
+    if imp.is_checked and (imp.job is None or not imp.job.is_pending):
         services.start_import(imp, actor=current_user, deactivate_missing=bool(form.deactivate_missing.data))
         db.session.commit()
     return redirect(url_for(".progress", import_id=imp.id))
@@ -144,12 +146,13 @@ def apply(import_id: int):  # type: ignore[no-untyped-def]
 @login_required
 @require(is_hr)
 def progress(import_id: int):  # type: ignore[no-untyped-def]
-    """The job's progress; the page reloads itself every few seconds (no JavaScript needed)."""
+    """The job's progress (checking, then applying); the page reloads itself every few seconds (no
+    JavaScript needed). A file the check refused is explained here."""
     imp = _load(import_id)
     if imp.is_applied:
         return redirect(url_for(".summary", import_id=imp.id))
     job = imp.job
-    if job is None or job.status == JobStatus.DONE:
+    if imp.is_checked and (job is None or job.status == JobStatus.DONE):
         return redirect(url_for(".preview", import_id=imp.id))
     return render_template("roster/progress.html", imp=imp, job=job, refresh=PROGRESS_REFRESH_SECONDS)
 

@@ -1,4 +1,5 @@
-"""Roster import in a real browser at 360 px: upload, preview, the background job's progress page, summary."""
+"""Roster import in a real browser at 360 px: upload, the check job's progress page, the preview of what it
+found, the apply job's progress page, summary."""
 from __future__ import annotations
 
 import pytest
@@ -25,10 +26,19 @@ def test_roster_import_with_progress(page: Page, app, base_url, demo, sign_in, c
     check_page("roster-upload")
     page.get_by_label("Berkas data pegawai (.xlsx atau .csv)").set_input_files(str(roster))
     page.get_by_role("button", name="Unggah dan pratinjau").click()
-    expect(page.locator("h1")).to_have_text("Pratinjau impor")
-    expect(page.locator("main")).to_contain_text("Sri Wahyuni, S.Sos.")
+    # the request stored the file; the check job reads it while this page waits
+    page.wait_for_url("**/proses")
+    expect(page.locator("h1")).to_have_text("Proses impor")
+    check_page("roster-checking")
+    with app.app_context():  # what `flask --app elearn worker` does
+        assert run_pending("browser-test") == 1
+    expect(page.locator("h1")).to_have_text("Pratinjau impor", timeout=10_000)  # the page reloads itself
+    main = page.locator("main")
+    expect(main).to_contain_text("Sri Wahyuni, S.Sos.")
+    expect(main).to_contain_text("Hasil pemeriksaan")
+    expect(main).to_contain_text("excel_mangled")
     check_page("roster-preview")
-    page.get_by_role("button", name="Periksa dan impor").click()
+    page.get_by_role("button", name="Terapkan impor").click()
     page.wait_for_url("**/proses")
     expect(page.locator("h1")).to_have_text("Proses impor")
     check_page("roster-progress")
