@@ -28,6 +28,7 @@ ENV_KEYS = {
     "ELEARN_ALLOWED_HOSTS": "ALLOWED_HOSTS",
     "ELEARN_LOGIN_LIMIT_PER_IP": "LOGIN_LIMIT_PER_IP",
     "ELEARN_ROSTER_MAX_ROWS": "ROSTER_MAX_ROWS",
+    "ELEARN_ROSTER_MAX_BYTES": "ROSTER_MAX_BYTES",
     "ELEARN_ROSTER_UPLOAD_RETENTION_HOURS": "ROSTER_UPLOAD_RETENTION_HOURS",
 }
 
@@ -64,7 +65,9 @@ class DefaultConfig:
     #: wrong activation codes typed for one account before its code stops working (HR issues a new
     #: one); the sign-in is not locked by them
     ACTIVATION_MAX_FAILURES = 10
-    ROSTER_MAX_BYTES = 20 * 1024 * 1024
+    #: a roster upload's size (the upload route alone accepts a body this large; MAX_CONTENT_LENGTH
+    #: bounds every other request): 64 MB is about 450,000 rows of CSV, over a million of XLSX
+    ROSTER_MAX_BYTES = 64 * 1024 * 1024
     #: course images (authoring upload, content sync): largest side and pixel count, read from the header
     COURSE_IMAGE_MAX_SIDE = 4096
     COURSE_IMAGE_MAX_PIXELS = 16_000_000
@@ -137,7 +140,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     except (TypeError, ValueError):
         raise RuntimeError("ELEARN_TRUSTED_PROXIES must be the number of reverse proxies in front of the app "
                            "(0: none, 1: one nginx)") from None
-    for key, least in (("ROSTER_MAX_ROWS", 1), ("ROSTER_UPLOAD_RETENTION_HOURS", 0)):
+    for key, least in (("ROSTER_MAX_ROWS", 1), ("ROSTER_MAX_BYTES", 1024), ("ROSTER_UPLOAD_RETENTION_HOURS", 0)):
         try:
             app.config[key] = int(app.config[key])
             if app.config[key] < least:

@@ -13,12 +13,14 @@
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from flask import Flask, Response, abort, current_app, has_request_context, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: the largest value of a PostgreSQL INTEGER column (every id of the schema)
 MAX_DB_INT = 2**31 - 1
@@ -71,8 +73,26 @@ def init_app(app: Flask) -> None:
         # the Host header is the proxy's to pass on (nginx: proxy_set_header Host $host); an
         # X-Forwarded-Host is not trusted: a proxy that does not set it would pass the client's on
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]
+    app.before_request(_body_limit)
     app.before_request(_refuse_nul_bytes)
     app.after_request(_http_headers)
+
+
+def large_body(config_key: str) -> Callable[[F], F]:
+    """Let one view take a request body up to ``config[config_key]`` bytes (plus 1 MB for the rest of
+    the form) instead of MAX_CONTENT_LENGTH, which bounds every other request."""
+    def mark(view: F) -> F:
+        view.large_body = config_key  # type: ignore[attr-defined]
+        return view
+    return mark
+
+
+def _body_limit() -> None:
+    """Runs before anything reads the body (the NUL check parses forms)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    key = getattr(view, "large_body", None)
+    if key is not None:
+        request.max_content_length = int(current_app.config[key]) + 1024 * 1024
 
 
 def _has_nul(values: Iterable[str | None]) -> bool:

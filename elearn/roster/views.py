@@ -28,6 +28,7 @@ from ..authz import (
     scope_roster_imports,
 )
 from ..db import db
+from ..http_guards import large_body
 from ..jobs.models import JobStatus
 from ..org.models import Instansi, Unit
 from ..org.services import get_instansi
@@ -50,6 +51,7 @@ def _load(import_id: int) -> RosterImport:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@large_body("ROSTER_MAX_BYTES")
 @login_required
 @require(is_hr)
 def upload():  # type: ignore[no-untyped-def]
