@@ -248,18 +248,19 @@ def test_a_roster_larger_than_other_requests_may_be_is_accepted(app, client, mak
     line = f"{make_nip()};{'Nama Pegawai Yang Cukup Panjang ' * 4};Dinas A\n"
     data = ("NIP;Nama;SKPD\n" + line * (app.config["MAX_CONTENT_LENGTH"] // len(line) + 1000)).encode()
     assert app.config["MAX_CONTENT_LENGTH"] < len(data) <= app.config["ROSTER_MAX_BYTES"]
-    # the test client spools a body this large to a temporary file: build it here to close it
-    builder = EnvironBuilder(path="/impor/", method="POST", data={"file": (io.BytesIO(data), "pegawai.csv")})
-    try:
-        iid = import_id(client.open(builder))
-    finally:
-        builder.close()
+    # the test client spools a body this large to a temporary file, which this test closes
+    def post(path: str, fields: dict) -> object:
+        builder = EnvironBuilder(path=path, method="POST", data=fields)
+        environ = builder.get_environ()
+        try:
+            return client.open(environ)
+        finally:
+            environ["wsgi.input"].close()
+            builder.close()
+
+    iid = import_id(post("/impor/", {"file": (io.BytesIO(data), "pegawai.csv")}))
     assert get_import(app, iid).status == ImportStatus.UPLOADED
-    builder = EnvironBuilder(path="/bahasa", method="POST", data={"lang": "en", "blob": (io.BytesIO(data), "x")})
-    try:
-        assert client.open(builder).status_code == 413
-    finally:
-        builder.close()
+    assert post("/bahasa", {"lang": "en", "blob": (io.BytesIO(data), "x")}).status_code == 413
 
 
 def test_xlsx_upload_is_converted_once_and_keeps_line_numbers(app, client, make_instansi, make_unit, make_user,
