@@ -260,19 +260,19 @@ def test_the_progress_page_follows_the_job(app, client, make_instansi, make_unit
 
     set_job(status=JobStatus.RUNNING, phase="checking", done=4, total=15)
     text = page()
-    assert 'max="15" value="4"' in text and "4 dari 15" in text and 'http-equiv="refresh" content="2"' in text
+    assert 'max="15" value="4"' in text and "4 dari 15" in text and 'data-job-progress="2"' in text
     set_job(done=12)
     assert 'value="12"' in page()
     set_job(phase="applying", done=0)
     text = page()
-    assert "Menyimpan data pegawai" in text and 'http-equiv="refresh"' in text
+    assert "Menyimpan data pegawai" in text and 'data-job-progress=' in text
     assert '<progress id="roster-progress-bar" aria-describedby' in text  # indeterminate
     set_job(done=7)  # published from inside the apply's transaction (PostgreSQL)
     text = page()
     assert 'max="15" value="7"' in text and "Menyimpan data pegawai: 7 dari 15 baris" in text
     set_job(status=JobStatus.FAILED, error="Alasan gagal.")
     text = page()
-    assert "Alasan gagal." in text and 'http-equiv="refresh"' not in text and f"/impor/{iid}" in text
+    assert "Alasan gagal." in text and 'data-job-progress=' not in text and f"/impor/{iid}" in text
     # failed: the preview offers the import again, and a new job is queued
     assert client.get(f"/impor/{iid}").status_code == 200
     assert client.post(f"/impor/{iid}/terapkan", data={}).headers["Location"].endswith("/proses")

@@ -32,7 +32,7 @@ def test_roster_import_with_progress(page: Page, app, base_url, demo, sign_in, c
     check_page("roster-checking")
     with app.app_context():  # what `flask --app elearn worker` does
         assert run_pending("browser-test") == 1
-    expect(page.locator("h1")).to_have_text("Pratinjau impor", timeout=10_000)  # the page reloads itself
+    expect(page.locator("h1")).to_have_text("Pratinjau impor", timeout=10_000)  # the page follows the job by itself (job-progress.js)
     main = page.locator("main")
     expect(main).to_contain_text("Sri Wahyuni, S.Sos.")
     expect(main).to_contain_text("Hasil pemeriksaan")
@@ -44,7 +44,7 @@ def test_roster_import_with_progress(page: Page, app, base_url, demo, sign_in, c
     check_page("roster-progress")
     with app.app_context():  # what `flask --app elearn worker` does
         assert run_pending("browser-test") == 1
-    page.wait_for_url("**/ringkasan")  # the page reloads itself
+    page.wait_for_url("**/ringkasan")  # the page follows the job by itself (job-progress.js)
     expect(page.locator("h1")).to_have_text("Hasil impor")
     main = page.locator("main")
     expect(main).to_contain_text("Dinas Sosial Browser / Bidang Rehabilitasi")
