@@ -267,6 +267,18 @@ def test_other_instansi_people_are_never_moved_or_overwritten(app, make_instansi
     assert result.created == 1
 
 
+def test_instansi_hr_is_not_told_that_a_nip_belongs_to_another_instansi(app, make_instansi, make_unit, make_user):
+    """To an admin BKPSDM a NIP of another instansi reads like any account they may not change (which
+    instansi holds it is for the superadmin)."""
+    instansi = make_instansi()
+    admin = make_user(Role.ADMIN_BKPSDM, make_unit("BKPSDM", instansi=instansi))
+    theirs = make_user(Role.PESERTA, name="Milik Instansi Lain")
+    result = run(app, instansi, roster(row(theirs.employee_number, name="Diubah")), actor=admin)
+    assert codes(result) == [(2, "not_permitted")]
+    assert "instansi lain" not in result.errors[0].message
+    assert person(app, theirs.employee_number).name == "Milik Instansi Lain"
+
+
 def test_operator_scope(app, make_instansi, make_unit, make_user):
     instansi = make_instansi()
     mine = make_unit("Dinas Pendidikan", instansi=instansi)

@@ -31,7 +31,7 @@ from sqlalchemy.types import NullType, TypeDecorator
 from ..accounts.models import EmployeeType, Role, User
 from ..accounts.nip import InvalidEmployeeNumber, normalize, validate_employee_number
 from ..audit.services import record
-from ..authz import can_manage_role
+from ..authz import can_manage_role, is_superadmin
 from ..db import db, utcnow
 from ..errors import ServiceError
 from ..jobs.models import Job, JobStatus
@@ -112,8 +112,9 @@ MESSAGES = {
         "tersebut atau superadmin."
     ),
     "not_permitted": _l(
-        "Anda tidak berwenang mengubah akun ini (akun Anda sendiri, atau akun dengan peran yang lebih tinggi "
-        "atau tidak dapat Anda kelola). Datanya tidak diubah; minta admin BKPSDM atau superadmin."
+        "Anda tidak berwenang mengubah data pegawai dengan NIP ini (akun Anda sendiri, akun dengan peran yang "
+        "tidak dapat Anda kelola, atau akun di luar instansi Anda). Datanya tidak diubah; minta admin BKPSDM "
+        "atau superadmin."
     ),
     "bad_email": _l("Alamat email \"%(value)s\" tidak sah."),
     "bad_phone": _l("No HP \"%(value)s\" tidak sah. Tulis 6–15 angka, boleh diawali +."),
@@ -397,7 +398,11 @@ class _Checker:
 
         if existing is not None:
             if not mine:
-                errors.append(_error(line, "other_instansi", raw_nip))
+                # NIPs are unique nationwide, so the row must be refused; only whoever sees every
+                # instansi (the superadmin, the CLI) is told where the person is: to an instansi's HR
+                # it reads like any account they may not change
+                errors.append(_error(line, "other_instansi" if self.actor is None or is_superadmin(self.actor)
+                                     else "not_permitted", raw_nip))
             elif self.limit is not None and scope_ok and existing.skpd_id != self.limit.id:
                 errors.append(_error(line, "outside_scope", raw_nip, "outside_scope_person"))
             elif self.actor is not None and (existing.id == self.actor.id
