@@ -5,6 +5,7 @@ from __future__ import annotations
 def import_all_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .certificates import models as _certificates  # noqa: F401
     from .courses import models as _courses  # noqa: F401
     from .jobs import models as _jobs  # noqa: F401
     from .org import models as _org  # noqa: F401

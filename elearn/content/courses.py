@@ -49,10 +49,14 @@ ASSET_URL = "/kursus/aset/{hash}{ext}"
 _ASSET_IN_HTML = re.compile(r"/kursus/aset/([0-9a-f]{64})\.")
 
 COURSE_KEYS = {"slug", "title", "summary", "audience", "version", "jp", "language", "modules", "requires",
-               "completion"}
+               "completion", "certificate"}
 COURSE_REQUIRED = {"slug", "title", "summary", "audience", "version", "jp", "modules"}
 REQUIRES_KEYS = {"quiz", "pledge"}
 COMPLETION_KEYS = {"modules", "quiz_pass", "pledge_signed"}
+#: ``certificate:`` in course.yaml (absent: the course issues no certificate). ``template``: a
+#: template key of certificates/ (default: the one the instansi chose); ``criteria``: what earning
+#: it took, in words (the Open Badge's criteria narrative; default: said from the completion rule)
+CERTIFICATE_KEYS = {"template", "criteria"}
 MODULE_KEYS = {"title", "minutes", "objectives", "references", "sources"}
 MODULE_REQUIRED = {"title", "minutes", "objectives"}
 LANGUAGES = {"id", "en"}
@@ -474,7 +478,28 @@ def _check_manifest(manifest: Any, text: str, folder: str, rel: str) -> list[Con
             for sub in ("quiz_pass", "pledge_signed"):
                 if sub in value and not isinstance(value[sub], bool):
                     err(key, f"completion.{sub} must be true or false")
+    if "certificate" in manifest:
+        errors.extend(certificate_problems(manifest["certificate"], keys.get("certificate", 1), rel))
     return errors
+
+
+def certificate_problems(value: Any, line: int, rel: str) -> list[ContentError]:
+    """What is wrong with a course's ``certificate:`` mapping (empty list when nothing)."""
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        return [ContentError(rel, line, "certificate must be a mapping (allowed keys: "
+                                        f"{', '.join(sorted(CERTIFICATE_KEYS))}), or {{}} for the defaults")]
+    problems = [ContentError(rel, line, f"certificate: unknown key '{sub}' (allowed: "
+                                        f"{', '.join(sorted(CERTIFICATE_KEYS))})")
+                for sub in value if sub not in CERTIFICATE_KEYS]
+    if "template" in value and (not isinstance(value["template"], str) or not SLUG.match(value["template"])
+                                or len(value["template"]) > 64):
+        problems.append(ContentError(rel, line, "certificate.template must be a template key (a-z, 0-9, '-')"))
+    if "criteria" in value and (not isinstance(value["criteria"], str) or not value["criteria"].strip()
+                                or len(value["criteria"]) > 2000):
+        problems.append(ContentError(rel, line, "certificate.criteria must be text of at most 2000 characters"))
+    return problems
 
 
 def load_course_dir(path: Path) -> CourseDoc:
@@ -686,6 +711,7 @@ def _sync_course(doc: CourseDoc, actor: User | None) -> tuple[str, int]:
         language=str(manifest.get("language") or "id"),
         requires=dict(manifest.get("requires") or {}),
         completion=dict(manifest.get("completion") or {}),
+        certificate=(dict(manifest["certificate"] or {}) if "certificate" in manifest else None),
         manifest_text=doc.manifest_text,
         content_hash=digest,
         created_by_id=actor.id if actor is not None else None,

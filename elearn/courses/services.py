@@ -65,6 +65,8 @@ def _manifest(version: CourseVersion, slug: str) -> dict[str, Any]:
         manifest["requires"] = dict(version.requires)
     if version.completion:
         manifest["completion"] = dict(version.completion)
+    if version.certificate is not None:
+        manifest["certificate"] = dict(version.certificate)
     return manifest
 
 
@@ -98,7 +100,7 @@ def create_course(actor: User, *, slug: str, title: str, summary: str, audience:
     version = CourseVersion(
         course_id=course.id, number=1, status=VersionStatus.DRAFT, label=label.strip() or "1", title=title.strip(),
         summary=summary.strip(), audience=_check_audience(audience), jp=jp, language="id",
-        requires={}, completion=dict(DEFAULT_COMPLETION), manifest_text="", content_hash="",
+        requires={}, completion=dict(DEFAULT_COMPLETION), certificate={}, manifest_text="", content_hash="",
         created_by_id=actor.id,
     )
     db.session.add(version)
@@ -120,6 +122,7 @@ def ensure_draft(course: Course, actor: User) -> CourseVersion:
         course_id=course.id, number=content.next_version_number(course.id), status=VersionStatus.DRAFT,
         label=source.label, title=source.title, summary=source.summary, audience=list(source.audience),
         jp=source.jp, language=source.language, requires=dict(source.requires), completion=dict(source.completion),
+        certificate=(dict(source.certificate) if source.certificate is not None else None),
         manifest_text=source.manifest_text, content_hash=source.content_hash, created_by_id=actor.id,
     )
     draft.modules = [CourseVersionModule(module_version_id=link.module_version_id, position=link.position)

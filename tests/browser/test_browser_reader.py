@@ -93,8 +93,10 @@ def test_read_offline_save_retry_and_resume(page: Page, app: Flask, base_url, de
         expect(page.locator("main")).to_contain_text(f"Bagian {number} dari 4")
     assert saved_section(app, account.nip) == 2
 
-    # the connection drops just as the learner moves on
+    # the connection drops just as the learner moves on (once reader.js has taken over the form;
+    # before that a click posts the form and the offline browser shows its own error page)
     status = page.locator("#save-status")
+    expect(page.locator("form[data-reader][data-enhanced]")).to_have_count(1)
     page.context.set_offline(True)
     page.get_by_role("button", name="Berikutnya").click()
     expect(status).to_have_text("Kemajuan belum tersimpan, mencoba lagi…")

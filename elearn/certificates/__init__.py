@@ -1,0 +1,1 @@
+"""Completion certificates: issued when a course is complete, signed, verifiable, revocable."""
