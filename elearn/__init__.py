@@ -67,6 +67,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(pledge_hr_views.bp)
 
+    from .certificates import admin_views as certificate_admin_views
+    from .certificates import views as certificate_views
+
+    app.register_blueprint(certificate_views.bp)
+    app.register_blueprint(certificate_views.verify_bp)
+    app.register_blueprint(certificate_admin_views.bp)
+
     auth_views.init_login_manager(login_manager)
     register_error_handlers(app)
     register_template_helpers(app)

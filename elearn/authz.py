@@ -602,3 +602,36 @@ def get_or_404(obj: Any, predicate: Callable[[User, Any], bool]) -> Any:
     if obj is None or not predicate(current_user._get_current_object(), obj):
         abort(404)
     return obj
+
+
+# --- completion certificates (HR) -----------------------------------------------------------
+
+
+def can_view_certificate(user: User, certificate: Any) -> bool:
+    """HR's detail page of a certificate: the superadmin, the admin BKPSDM of its instansi, the
+    operator SKPD of the SKPD it was issued in (``Certificate.skpd_id``, the snapshot at issue
+    time: the SKPD the certificate counts for). The holder has their own pages (/sertifikat/)."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.SUPERADMIN:
+        return True
+    if user.instansi_id is None or user.instansi_id != certificate.instansi_id:
+        return False
+    if user.role == Role.ADMIN_BKPSDM:
+        return True
+    return (user.role == Role.OPERATOR_SKPD and user.skpd_id is not None
+            and certificate.skpd_id == user.skpd_id)
+
+
+def can_revoke_certificate(user: User, certificate: Any) -> bool:
+    """Revoking and reissuing: the admin BKPSDM of the certificate's instansi and the superadmin
+    (as for the unit tree and the campaigns); the operator SKPD only views."""
+    if not can_view_certificate(user, certificate):
+        return False
+    return user.role == Role.SUPERADMIN or (user.role == Role.ADMIN_BKPSDM
+                                            and user.instansi_id == certificate.instansi_id)
+
+
+def can_manage_certificate_settings(user: User, instansi: Instansi) -> bool:
+    """An instansi's signatory, serial prefix, template and logo: its admin BKPSDM, the superadmin."""
+    return can_manage_instansi(user, instansi)

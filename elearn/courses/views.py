@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from .. import authz
 from ..db import db
+from ..certificates.views import enrollment_with_certificate
 from ..i18n import select_timezone
 from .models import Course, CourseAsset, CourseVersion
 from .progress import (
@@ -19,7 +20,6 @@ from .progress import (
     course_view,
     course_views,
     enroll,
-    find_enrollment,
     minutes_for,
     module_in_version,
     newer_version_available,
@@ -104,7 +104,8 @@ def index():  # type: ignore[no-untyped-def]
 @login_required
 def course(slug: str):  # type: ignore[no-untyped-def]
     course = _load_course(slug)
-    enrollment = find_enrollment(current_user.id, course.id)
+    # the enrollment and the learner's valid certificate of the course, in one query
+    enrollment, certificate = enrollment_with_certificate(current_user.id, course.id)
     if enrollment is None:
         enrollment = enroll(current_user, course)
         db.session.commit()
@@ -114,7 +115,7 @@ def course(slug: str):  # type: ignore[no-untyped-def]
     return render_template(
         "courses/course.html", view=view, newer=newer_version_available(course, enrollment),
         resume_url=_reader_url(view, resume.module.slug, resume.resume_section) if resume else None,
-        quiz_url=_quiz_url(view),
+        quiz_url=_quiz_url(view), certificate=certificate,
     )
 
 

@@ -1,0 +1,292 @@
+"""HR's certificate pages (``/admin/sertifikat``): one certificate's detail with revoke and reissue,
+and an instansi's certificate settings (serial prefix, signatory, template, logo, signing status).
+
+Scope (authz): the superadmin everything; the admin BKPSDM their instansi (view, revoke, reissue,
+settings); the operator SKPD views the certificates of their SKPD and changes nothing (403 on the
+actions); anything outside scope answers 404. Nothing is deleted: revocation and reissue are
+recorded by ``services.revoke`` / ``services.reissue`` (audited there); the settings are audited
+here. Order in every view: load, authorize, validate, call the service, respond.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from .. import authz
+from ..audit.services import record as audit_record
+from ..accounts.models import User
+from ..accounts.nip import format_nip
+from ..db import db
+from ..errors import ServiceError
+from ..org.forms import options
+from ..org.models import Instansi
+from . import logo as logo_check
+from .forms import ReissueForm, RevokeForm, SettingsForm
+from .models import Certificate, CertificateSettings, CertificateState, CertificateTemplate
+from .views import _services, long_date, state_labels, verify_url
+
+bp = Blueprint("certificate_admin", __name__, url_prefix="/admin/sertifikat")
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined, no-any-return]
+
+
+# --- one certificate -------------------------------------------------------------------------------
+
+def _certificate(certificate_id: int) -> Certificate:
+    return authz.get_or_404(db.session.get(Certificate, certificate_id),  # type: ignore[no-any-return]
+                            authz.can_view_certificate)
+
+
+def _related(certificate: Certificate) -> tuple[Certificate | None, Certificate | None]:
+    """(the certificate this one replaces, the one that replaces it), in one query."""
+    conditions = [Certificate.replaces_id == certificate.id]
+    if certificate.replaces_id is not None:
+        conditions.append(Certificate.id == certificate.replaces_id)
+    older = newer = None
+    for row in db.session.scalars(select(Certificate).where(or_(*conditions))):
+        if row.id == certificate.replaces_id:
+            older = row
+        elif row.replaces_id == certificate.id:
+            newer = row
+    return older, newer
+
+
+def _render_detail(certificate: Certificate, revoke_form: RevokeForm | None = None,
+                   reissue_form: ReissueForm | None = None, status: int = 200) -> Any:
+    older, newer = _related(certificate)
+    revoked_by = db.session.get(User, certificate.revoked_by_id) if certificate.revoked_by_id else None
+    return render_template(
+        "certificates/admin_detail.html", certificate=certificate, older=older, newer=newer, revoked_by=revoked_by,
+        may_revoke=authz.can_revoke_certificate(current_user, certificate) and certificate.is_valid,
+        revoke_form=revoke_form or RevokeForm(formdata=None), reissue_form=reissue_form or ReissueForm(formdata=None),
+        state_labels=state_labels(), long_date=long_date, verify_url=verify_url(certificate),
+        holder_number=format_nip(certificate.holder_number),
+    ), status
+
+
+@bp.route("/<int:certificate_id>")
+@login_required
+def detail(certificate_id: int):  # type: ignore[no-untyped-def]
+    return _render_detail(_certificate(certificate_id))
+
+
+def _may_change(certificate: Certificate) -> None:
+    if not authz.can_revoke_certificate(current_user, certificate):
+        abort(403)
+
+
+@bp.route("/<int:certificate_id>/cabut", methods=["POST"])
+@login_required
+def revoke(certificate_id: int):  # type: ignore[no-untyped-def]
+    certificate = _certificate(certificate_id)
+    _may_change(certificate)
+    form = RevokeForm()
+    if not certificate.is_valid:
+        flash(_("Sertifikat ini sudah tidak berlaku (dicabut atau diganti); tidak ada yang diubah."), "error")
+        return redirect(url_for(".detail", certificate_id=certificate.id))
+    if not form.validate_on_submit():
+        return _render_detail(certificate, revoke_form=form, status=400)
+    try:
+        _services().revoke(certificate, _me(), form.reason.data.strip())
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".detail", certificate_id=certificate_id))
+    db.session.commit()
+    flash(_("Sertifikat %(serial)s dicabut. Halaman verifikasinya kini menyatakan dicabut.",
+            serial=certificate.serial), "success")
+    return redirect(url_for(".detail", certificate_id=certificate_id))
+
+
+@bp.route("/<int:certificate_id>/terbitkan-ulang", methods=["POST"])
+@login_required
+def reissue(certificate_id: int):  # type: ignore[no-untyped-def]
+    certificate = _certificate(certificate_id)
+    _may_change(certificate)
+    form = ReissueForm()
+    if not certificate.is_valid:
+        flash(_("Sertifikat ini sudah tidak berlaku (dicabut atau diganti); tidak ada yang diubah."), "error")
+        return redirect(url_for(".detail", certificate_id=certificate.id))
+    if not form.validate_on_submit():
+        return _render_detail(certificate, reissue_form=form, status=400)
+    try:
+        new = _services().reissue(certificate, _me(), form.reason.data.strip())
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".detail", certificate_id=certificate_id))
+    db.session.commit()
+    flash(_("Sertifikat baru %(serial)s diterbitkan; sertifikat lama dinyatakan diganti.", serial=new.serial),
+          "success")
+    return redirect(url_for(".detail", certificate_id=new.id))
+
+
+# --- the settings of an instansi -------------------------------------------------------------------
+
+def _instansi() -> Instansi | None:
+    """The admin BKPSDM's own instansi; for the superadmin ``?instansi=<slug>`` (None: choose one)."""
+    if authz.is_superadmin(current_user):
+        slug = request.args.get("instansi", "")
+        if not slug:
+            return None
+        instansi = db.session.scalar(select(Instansi).where(Instansi.slug == slug[:64]))
+    else:
+        instansi = db.session.get(Instansi, current_user.instansi_id) if current_user.instansi_id else None
+    if instansi is None:
+        abort(404)
+    if not authz.can_manage_certificate_settings(current_user, instansi):
+        abort(403)
+    return instansi
+
+
+def default_serial_prefix(instansi: Instansi) -> str:
+    import re
+
+    return ("BKPSDM-" + re.sub(r"[^A-Z0-9]+", "-", instansi.slug.upper()).strip("-"))[:32]
+
+
+def _settings(instansi: Instansi) -> CertificateSettings:
+    """The instansi's settings row (``services.settings_for`` when merged), or a new one with defaults."""
+    services = _services()
+    if services is not None and hasattr(services, "settings_for"):
+        return services.settings_for(instansi.id)  # type: ignore[no-any-return]
+    settings = db.session.get(CertificateSettings, instansi.id)
+    if settings is None:
+        settings = CertificateSettings(instansi_id=instansi.id, serial_prefix=default_serial_prefix(instansi),
+                                       template_key="default", signatory_name="", signatory_nip="",
+                                       signatory_title="")
+    return settings
+
+
+def template_choices(current: str | None) -> list[tuple[str, str]]:
+    """(key, title) of the templates an instansi may choose: ``templates.available_templates()``
+    when merged, else the current synced templates in the database; the current choice always."""
+    pairs: list[tuple[str, str]] = []
+    try:
+        from . import templates
+
+        for item in templates.available_templates():
+            if isinstance(item, str):
+                pairs.append((item, item))
+            elif isinstance(item, tuple | list):
+                pairs.append((str(item[0]), str(item[1] if len(item) > 1 else item[0])))
+            else:
+                pairs.append((str(item.key), str(getattr(item, "title", item.key))))
+    except ImportError:
+        pairs = [(key, title) for key, title in db.session.execute(
+            select(CertificateTemplate.key, CertificateTemplate.title).where(CertificateTemplate.current.is_(True))
+            .order_by(CertificateTemplate.key))]
+    keys = {key for key, _title in pairs}
+    for key in (current, "default"):
+        if key and key not in keys:
+            pairs.append((key, key))
+            keys.add(key)
+    return pairs
+
+
+def signing_status(instansi: Instansi) -> dict[str, Any]:
+    """Whether a PAdES signing certificate is configured for the instansi (``signing.signer_for``)."""
+    try:
+        from . import signing
+    except ImportError:
+        return {"state": "unknown"}
+    signer_for = getattr(signing, "signer_for", None)
+    if signer_for is None:
+        return {"state": "unknown"}
+    try:
+        signer = signer_for(instansi)
+    except Exception as exc:  # noqa: BLE001 (a wrong passphrase, an unreadable file: said on the page)
+        message = getattr(exc, "message", None) or str(exc)
+        return {"state": "error", "message": message}
+    if signer is None:
+        return {"state": "none"}
+    subject = getattr(signer, "subject", None)
+    expires = getattr(signer, "not_after", None) or getattr(signer, "expires_at", None) \
+        or getattr(signer, "valid_until", None)
+    return {"state": "configured", "subject": str(subject) if subject else "",
+            "expires": expires.date() if hasattr(expires, "date") else expires,
+            "development": bool(getattr(signer, "development", False) or getattr(signer, "dev", False))}
+
+
+def _logo_error(error: logo_check.LogoError) -> str:
+    if error.code == "too_large":
+        return _("Logo terlalu besar: paling besar %(kb)s KB.", kb=logo_check.MAX_LOGO_BYTES // 1024)
+    if error.code == "not_png":
+        return _("Logo harus berupa berkas PNG.")
+    if error.code == "dimensions":
+        return _("Ukuran logo %(w)s×%(h)s piksel tidak diterima: paling besar %(max)s×%(max)s piksel.",
+                 w=error.width, h=error.height, max=logo_check.MAX_LOGO_SIDE)
+    return _("Berkas logo rusak atau memuat bagian yang tidak diterima. Simpan ulang sebagai PNG biasa lalu "
+             "unggah lagi.")
+
+
+@bp.route("/pengaturan", methods=["GET", "POST"])
+@login_required
+@authz.require(authz.is_admin)
+def settings():  # type: ignore[no-untyped-def]
+    instansi = _instansi()
+    if instansi is None:
+        rows = list(db.session.scalars(select(Instansi).order_by(Instansi.name)))
+        return render_template("certificates/admin_settings_choose.html", instansi_list=rows)
+    current = _settings(instansi)
+    form = SettingsForm(obj=current if request.method == "GET" else None)
+    form.template_key.choices = options(template_choices(current.template_key))
+    logo_error = None
+    logo_data: bytes | None = None
+    if request.method == "POST" and form.validate_on_submit():
+        upload = form.logo.data
+        if upload is not None and getattr(upload, "filename", None):
+            logo_data = upload.read(logo_check.MAX_LOGO_BYTES + 1)
+            try:
+                logo_check.check_logo(logo_data)
+            except logo_check.LogoError as exc:
+                logo_error = _logo_error(exc)
+                form.logo.errors = [logo_error]
+        if logo_error is None:
+            _save_settings(instansi, current, form, logo_data)
+            db.session.commit()
+            flash(_("Pengaturan sertifikat disimpan. Berlaku untuk sertifikat yang terbit sesudah ini."), "success")
+            return redirect(url_for(".settings", **({"instansi": instansi.slug}
+                                                     if authz.is_superadmin(current_user) else {})))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "certificates/admin_settings.html", instansi=instansi, form=form, settings=current,
+        signing=signing_status(instansi), superadmin=authz.is_superadmin(current_user),
+    ), status
+
+
+def _save_settings(instansi: Instansi, settings: CertificateSettings, form: SettingsForm,
+                   logo_data: bytes | None) -> None:
+    fields = ("serial_prefix", "signatory_name", "signatory_nip", "signatory_title", "template_key")
+    changed: dict[str, Any] = {}
+    for name in fields:
+        value = (getattr(form, name).data or "").strip()
+        if getattr(settings, name) != value:
+            changed[name] = [getattr(settings, name), value]
+            setattr(settings, name, value)
+    if logo_data is not None:
+        digest = hashlib.sha256(logo_data).hexdigest()
+        if digest != settings.logo_sha256:
+            changed["logo_sha256"] = [settings.logo_sha256, digest]
+            settings.logo = logo_data
+            settings.logo_sha256 = digest
+    elif form.remove_logo.data and settings.logo_sha256:
+        changed["logo_sha256"] = [settings.logo_sha256, None]
+        settings.logo = None
+        settings.logo_sha256 = None
+    settings.updated_by_id = current_user.id
+    if db.session.get(CertificateSettings, instansi.id) is None:
+        db.session.add(settings)
+    db.session.flush()
+    audit_record("certificate_settings.update", actor=_me(), instansi_id=instansi.id, target=settings,
+                 details={"changed": changed})
+
+
+__all__ = ["bp", "CertificateState"]

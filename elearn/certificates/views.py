@@ -1,0 +1,291 @@
+"""The learner's certificates ("Sertifikat saya": list, PDF, Open Badge JSON, the verify link) and
+the public verification pages: ``/verifikasi/sertifikat/<code>`` (the QR target) and
+``/verifikasi/sertifikat`` (upload a PDF: is it one we issued, unaltered?).
+
+The public pages show the least that proves a certificate: name, course, JP, completion date,
+instansi and the NIP masked; never the revocation reason. An unknown code and a malformed one get
+the same page, the same status and the same one query (no enumeration). Both are rate limited per
+IP (``PUBLIC_LIMIT_PER_IP``, like the pakta verify page) and carry ``noindex``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, make_response, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased, undefer
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..accounts.nip import mask_employee_number
+from ..db import db
+from ..extensions import limiter
+from ..http_guards import public_url
+from .forms import VerifyUploadForm
+from .models import Certificate, CertificateFile, CertificateState
+
+bp = Blueprint("certificates", __name__, url_prefix="/sertifikat")
+verify_bp = Blueprint("certificate_verify", __name__)
+
+#: what a verification code looks like (URL-safe, at most the column's 32 characters); anything
+#: else is looked up as this value, which no certificate has, so the work is the same
+CODE_PATTERN = re.compile(r"\A[A-Za-z0-9_-]{1,32}\Z")
+NO_CODE = "!"
+PDF_MAGIC = b"%PDF-"
+
+
+# --- services of the other parts of issue 11 (used when they are there) -----------------------
+
+def _services() -> Any:
+    try:
+        from . import services
+    except ImportError:  # pragma: no cover (before the issuance service is merged)
+        return None
+    return services
+
+
+def verify_url(certificate: Certificate) -> str:
+    services = _services()
+    if services is not None and hasattr(services, "verify_url"):
+        return str(services.verify_url(certificate))
+    return public_url("certificate_verify.verify", code=certificate.code)
+
+
+def pdf_bytes(certificate: Certificate) -> bytes:
+    """The PDF to hand out: the stored one; after revocation or replacement a copy marked so."""
+    services = _services()
+    if services is not None and hasattr(services, "pdf_for_download"):
+        return bytes(services.pdf_for_download(certificate))
+    stored = db.session.get(CertificateFile, certificate.id)
+    if stored is None:
+        abort(404)
+    return bytes(stored.pdf)
+
+
+def long_date(value: dt.date) -> str:
+    from ..pledges.services import long_date as format_long
+
+    return format_long(value, str(get_locale() or "id"))
+
+
+def state_labels() -> dict[CertificateState, str]:
+    return {CertificateState.VALID: _("berlaku"), CertificateState.REVOKED: _("dicabut"),
+            CertificateState.REPLACED: _("diganti")}
+
+
+def pdf_filename(certificate: Certificate) -> str:
+    return "sertifikat-" + re.sub(r"[^A-Za-z0-9.-]+", "-", certificate.serial).strip("-") + ".pdf"
+
+
+# --- the learner's pages -----------------------------------------------------------------------
+
+def _mine(certificate_id: int) -> Certificate:
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.user_id != current_user.id:
+        abort(404)
+    return certificate
+
+
+def enrollment_with_certificate(user_id: int, course_id: int) -> tuple[Any, Certificate | None]:
+    """The learner's enrollment in a course and their valid certificate of it, in ONE query (the
+    course page loads both; the certificate costs no statement of its own)."""
+    from ..courses.models import Enrollment
+
+    row = db.session.execute(
+        select(Enrollment, Certificate)
+        .outerjoin(Certificate, and_(Certificate.user_id == Enrollment.user_id,
+                                     Certificate.course_id == Enrollment.course_id,
+                                     Certificate.state == CertificateState.VALID))
+        .where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
+@bp.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    certificates = list(db.session.scalars(
+        select(Certificate).where(Certificate.user_id == current_user.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    ))
+    return render_template(
+        "certificates/index.html", certificates=certificates, state_labels=state_labels(),
+        verify_urls={c.id: verify_url(c) for c in certificates}, long_date=long_date,
+    )
+
+
+@bp.route("/<int:certificate_id>/sertifikat.pdf")
+@login_required
+def download_pdf(certificate_id: int):  # type: ignore[no-untyped-def]
+    certificate = _mine(certificate_id)
+    response = make_response(pdf_bytes(certificate))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_filename(certificate)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int:certificate_id>/lencana.json")
+@login_required
+def download_badge(certificate_id: int):  # type: ignore[no-untyped-def]
+    """The signed OpenBadgeCredential as issued (``Certificate.credential``), as a file."""
+    certificate = db.session.scalar(
+        select(Certificate).options(undefer(Certificate.credential)).where(Certificate.id == certificate_id)
+    )
+    if certificate is None or certificate.user_id != current_user.id or not certificate.credential:
+        abort(404)
+    import json
+
+    body = json.dumps(certificate.credential, ensure_ascii=False, indent=2)
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/ld+json; charset=utf-8"
+    name = re.sub(r"[^A-Za-z0-9.-]+", "-", certificate.serial).strip("-")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.json"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the public verification page ----------------------------------------------------------------
+
+def _public_limit() -> str:
+    return current_app.config["PUBLIC_LIMIT_PER_IP"]
+
+
+def _noindex(response: Response) -> Response:
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def find_by_code(code: str) -> tuple[Certificate | None, str | None]:
+    """The certificate of ``code`` and the code of the certificate that replaces it (if any), in one
+    query whatever ``code`` is: a malformed code is looked up as a value no row has."""
+    lookup = code if CODE_PATTERN.match(code or "") else NO_CODE
+    newer = aliased(Certificate)
+    row = db.session.execute(
+        select(Certificate, newer.code)
+        .outerjoin(newer, newer.replaces_id == Certificate.id)
+        .where(Certificate.code == lookup)
+        .order_by(newer.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
+def credential_status(certificate: Certificate) -> str | None:
+    """"valid" / "invalid" when the badge module can verify the stored credential's proof
+    (``badges.verify_credential``); None when it cannot (not merged yet) or nothing is stored."""
+    try:
+        from . import badges
+    except ImportError:
+        return None
+    verify = getattr(badges, "verify_credential", None)
+    credential = certificate.credential
+    if verify is None or not credential:
+        return None
+    try:
+        return "valid" if verify(credential) else "invalid"
+    except Exception:  # noqa: BLE001 (a malformed stored credential is simply not valid)
+        current_app.logger.warning("credential of certificate %s does not verify", certificate.id, exc_info=True)
+        return "invalid"
+
+
+@verify_bp.route("/verifikasi/sertifikat/<code>")
+@limiter.limit(_public_limit)
+def verify(code: str):  # type: ignore[no-untyped-def]
+    certificate, newer_code = find_by_code(code)
+    if certificate is None:
+        return _noindex(make_response(render_template("certificates/verify_unknown.html"), 404))
+    return _noindex(make_response(render_template(
+        "certificates/verify.html", certificate=certificate, newer_code=newer_code,
+        masked_number=mask_employee_number(certificate.holder_number),
+        completed_on=long_date(certificate.completed_on),
+        revoked_on=long_date(certificate.revoked_at.date()) if certificate.revoked_at else None,
+        credential=credential_status(certificate),
+    )))
+
+
+# --- the upload check --------------------------------------------------------------------------------
+
+def _check_signature(data: bytes) -> Any:
+    """``signing.check_pdf(data)`` when the signing module is there (intact / broken / unsigned)."""
+    try:
+        from . import signing
+    except ImportError:
+        return None
+    check = getattr(signing, "check_pdf", None)
+    if check is None:
+        return None
+    try:
+        return check(data)
+    except Exception:  # noqa: BLE001 (an unreadable PDF: no signature can be checked)
+        current_app.logger.info("uploaded PDF could not be checked", exc_info=True)
+        return None
+
+
+def signature_state(result: Any) -> str | None:
+    """"intact", "broken" or "unsigned" from a PdfCheck (its ``status`` or ``state``), else None."""
+    if result is None:
+        return None
+    value = getattr(result, "status", None) or getattr(result, "state", None)
+    value = getattr(value, "value", value)
+    return str(value).lower() if value else None
+
+
+def _render_upload(form: VerifyUploadForm, status: int = 200, **context: Any) -> Response:
+    return _noindex(make_response(render_template("certificates/verify_upload.html", form=form, **context), status))
+
+
+@verify_bp.route("/verifikasi/sertifikat", methods=["GET", "POST"])
+@limiter.limit(_public_limit)
+def verify_upload():  # type: ignore[no-untyped-def]
+    form = VerifyUploadForm()
+    if request.method == "GET":
+        return _render_upload(form)
+    if not form.validate_on_submit():
+        return _render_upload(form, 400, error=_("Formulir tidak sah. Muat ulang halaman lalu coba lagi."))
+    upload = form.pdf.data
+    if upload is None or not getattr(upload, "filename", None):
+        return _render_upload(form, 400, error=_("Pilih berkas PDF sertifikat yang akan diperiksa."))
+    data = upload.read()
+    if not data:
+        return _render_upload(form, 400, error=_("Berkas yang diunggah kosong. Pilih berkas PDF sertifikat."))
+    if PDF_MAGIC not in data[:1024]:  # (a PDF's header may follow up to 1 KB of other bytes)
+        return _render_upload(form, 400, error=_("Berkas ini bukan PDF. Unggah berkas PDF sertifikat yang Anda "
+                                                 "terima dari elearn."))
+    digest = hashlib.sha256(data).hexdigest()
+    certificate = db.session.scalar(select(Certificate).where(Certificate.pdf_sha256 == digest).limit(1))
+    check = _check_signature(data)
+    signature = signature_state(check)
+    return _render_upload(
+        form, result=True, certificate=certificate, digest=digest, signature=signature,
+        signer=getattr(check, "signer", None) if check is not None else None,
+        masked_number=mask_employee_number(certificate.holder_number) if certificate else None,
+        completed_on=long_date(certificate.completed_on) if certificate else None,
+        verify_link=public_url("certificate_verify.verify", code=certificate.code) if certificate else None,
+    )
+
+
+@verify_bp.errorhandler(RequestEntityTooLarge)
+def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+    """A body above MAX_CONTENT_LENGTH (only the upload form takes a body here): the form again with
+    a clear message instead of the bare error page. The body is never read."""
+    limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    response = _render_upload(
+        VerifyUploadForm(formdata=None), 413,
+        error=_("Berkas terlalu besar: paling besar %(mb)s MB. Sertifikat dari elearn jauh lebih kecil; "
+                "pastikan Anda mengunggah berkas PDF sertifikat yang benar.", mb=limit_mb),
+    )
+    response.headers["Connection"] = "close"
+    return response
