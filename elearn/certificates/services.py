@@ -526,3 +526,38 @@ def find_by_pdf_hash(digest: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.pdf_sha256 == digest)
                              .order_by(Certificate.id).limit(1))
 
+
+
+def delete_instansi_certificates(instansi_id: int) -> int:
+    """Delete every certificate (and PDF) of one instansi — only for removing the instansi itself
+    (``seed-demo --reset``). The no-delete triggers are switched off inside the caller's transaction
+    (PostgreSQL: ALTER TABLE ... DISABLE TRIGGER, which locks the tables until commit; SQLite: the
+    triggers are dropped and created again). Returns the number of certificates deleted. Flushes only."""
+    from sqlalchemy import delete, text
+
+    from .models import SQLITE_TRIGGER_DDL
+
+    certificates, files = Certificate.__table__, CertificateFile.__table__
+    dialect = db.session.get_bind().dialect.name
+    db.session.flush()
+    if dialect == "postgresql":
+        db.session.execute(text("ALTER TABLE certificate_files DISABLE TRIGGER certificate_files_no_delete"))
+        db.session.execute(text("ALTER TABLE certificates DISABLE TRIGGER certificates_no_delete"))
+    elif dialect == "sqlite":
+        for name in ("certificates_no_delete", "certificate_files_no_delete", "certificate_files_no_update"):
+            db.session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    mine = select(certificates.c.id).where(certificates.c.instansi_id == instansi_id)
+    db.session.execute(delete(files).where(files.c.certificate_id.in_(mine)))
+    db.session.execute(update(certificates).where(certificates.c.instansi_id == instansi_id)
+                       .values(replaces_id=None))
+    deleted = db.session.execute(delete(certificates).where(certificates.c.instansi_id == instansi_id)).rowcount
+    if dialect == "postgresql":
+        db.session.execute(text("ALTER TABLE certificate_files ENABLE TRIGGER certificate_files_no_delete"))
+        db.session.execute(text("ALTER TABLE certificates ENABLE TRIGGER certificates_no_delete"))
+    elif dialect == "sqlite":
+        for statement in SQLITE_TRIGGER_DDL:
+            db.session.execute(text(statement))
+    for table in (CertificateSequence.__table__, CertificateSettings.__table__):
+        db.session.execute(delete(table).where(table.c.instansi_id == instansi_id))
+    db.session.expire_all()
+    return int(deleted or 0)
