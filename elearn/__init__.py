@@ -71,7 +71,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .certificates import views as certificate_views
 
     app.register_blueprint(certificate_views.bp)
-    app.register_blueprint(certificate_views.verify_bp)
     app.register_blueprint(certificate_admin_views.bp)
 
     auth_views.init_login_manager(login_manager)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import secrets
 from typing import Any
 
 from elearn.accounts.models import User
+from elearn.certificates.services import new_code
 from elearn.certificates.models import (
     Certificate,
     CertificateFile,
@@ -72,7 +72,7 @@ def insert_certificate(user: User | int, version: CourseVersion, *, state: Certi
     unit = db.session.get(Unit, person.unit_id) if person.unit_id else None
     skpd = db.session.get(Unit, unit.skpd_id) if unit is not None and unit.skpd_id else None
     n = next_seq()
-    code = secrets.token_urlsafe(18)[:24]
+    code = new_code()
     serial = f"BKPSDM-UJI/2026/{n:06d}"
     pdf = pdf if pdf is not None else simple_pdf(f"Sertifikat {serial} {person.name}")
     certificate = Certificate(

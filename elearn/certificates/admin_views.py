@@ -28,7 +28,8 @@ from ..org.models import Instansi
 from . import logo as logo_check
 from .forms import ReissueForm, RevokeForm, SettingsForm
 from .models import Certificate, CertificateSettings, CertificateState, CertificateTemplate
-from .views import _services, long_date, state_labels, verify_url
+from . import services
+from .views import long_date, state_labels, verify_url
 
 bp = Blueprint("certificate_admin", __name__, url_prefix="/admin/sertifikat")
 
@@ -94,7 +95,7 @@ def revoke(certificate_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _render_detail(certificate, revoke_form=form, status=400)
     try:
-        _services().revoke(certificate, _me(), form.reason.data.strip())
+        services.revoke(certificate, _me(), form.reason.data.strip())
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -117,7 +118,7 @@ def reissue(certificate_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _render_detail(certificate, reissue_form=form, status=400)
     try:
-        new = _services().reissue(certificate, _me(), form.reason.data.strip())
+        new = services.reissue(certificate, _me(), form.reason.data.strip())
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -144,25 +145,6 @@ def _instansi() -> Instansi | None:
     if not authz.can_manage_certificate_settings(current_user, instansi):
         abort(403)
     return instansi
-
-
-def default_serial_prefix(instansi: Instansi) -> str:
-    import re
-
-    return ("BKPSDM-" + re.sub(r"[^A-Z0-9]+", "-", instansi.slug.upper()).strip("-"))[:32]
-
-
-def _settings(instansi: Instansi) -> CertificateSettings:
-    """The instansi's settings row (``services.settings_for`` when merged), or a new one with defaults."""
-    services = _services()
-    if services is not None and hasattr(services, "settings_for"):
-        return services.settings_for(instansi.id)  # type: ignore[no-any-return]
-    settings = db.session.get(CertificateSettings, instansi.id)
-    if settings is None:
-        settings = CertificateSettings(instansi_id=instansi.id, serial_prefix=default_serial_prefix(instansi),
-                                       template_key="default", signatory_name="", signatory_nip="",
-                                       signatory_title="")
-    return settings
 
 
 def template_choices(current: str | None) -> list[tuple[str, str]]:
@@ -235,7 +217,7 @@ def settings():  # type: ignore[no-untyped-def]
     if instansi is None:
         rows = list(db.session.scalars(select(Instansi).order_by(Instansi.name)))
         return render_template("certificates/admin_settings_choose.html", instansi_list=rows)
-    current = _settings(instansi)
+    current = services.settings_for(instansi.id)
     form = SettingsForm(obj=current if request.method == "GET" else None)
     form.template_key.choices = options(template_choices(current.template_key))
     logo_error = None

@@ -14,7 +14,7 @@ import hashlib
 import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, make_response, render_template, request
+from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -25,46 +25,18 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..accounts.nip import mask_employee_number
 from ..db import db
 from ..extensions import limiter
-from ..http_guards import public_url
+from . import services
 from .forms import VerifyUploadForm
-from .models import Certificate, CertificateFile, CertificateState
+from .models import Certificate, CertificateState
 
-bp = Blueprint("certificates", __name__, url_prefix="/sertifikat")
-verify_bp = Blueprint("certificate_verify", __name__)
+#: one blueprint for the learner's pages and the public ones (``certificates.verify`` is the QR
+#: target services.verify_url builds)
+bp = Blueprint("certificates", __name__)
 
-#: what a verification code looks like (URL-safe, at most the column's 32 characters); anything
-#: else is looked up as this value, which no certificate has, so the work is the same
-CODE_PATTERN = re.compile(r"\A[A-Za-z0-9_-]{1,32}\Z")
-NO_CODE = "!"
+#: a malformed code is looked up as this value, which no certificate has: the same one query
+NO_CODE = "-"
 PDF_MAGIC = b"%PDF-"
-
-
-# --- services of the other parts of issue 11 (used when they are there) -----------------------
-
-def _services() -> Any:
-    try:
-        from . import services
-    except ImportError:  # pragma: no cover (before the issuance service is merged)
-        return None
-    return services
-
-
-def verify_url(certificate: Certificate) -> str:
-    services = _services()
-    if services is not None and hasattr(services, "verify_url"):
-        return str(services.verify_url(certificate))
-    return public_url("certificate_verify.verify", code=certificate.code)
-
-
-def pdf_bytes(certificate: Certificate) -> bytes:
-    """The PDF to hand out: the stored one; after revocation or replacement a copy marked so."""
-    services = _services()
-    if services is not None and hasattr(services, "pdf_for_download"):
-        return bytes(services.pdf_for_download(certificate))
-    stored = db.session.get(CertificateFile, certificate.id)
-    if stored is None:
-        abort(404)
-    return bytes(stored.pdf)
+verify_url = services.verify_url
 
 
 def long_date(value: dt.date) -> str:
@@ -110,7 +82,7 @@ def enrollment_with_certificate(user_id: int, course_id: int) -> tuple[Any, Cert
     return row[0], row[1]
 
 
-@bp.route("/")
+@bp.route("/sertifikat/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
     certificates = list(db.session.scalars(
@@ -123,18 +95,18 @@ def index():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.route("/<int:certificate_id>/sertifikat.pdf")
+@bp.route("/sertifikat/<int:certificate_id>/sertifikat.pdf")
 @login_required
 def download_pdf(certificate_id: int):  # type: ignore[no-untyped-def]
     certificate = _mine(certificate_id)
-    response = make_response(pdf_bytes(certificate))
+    response = make_response(services.pdf_for_download(certificate))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{pdf_filename(certificate)}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-@bp.route("/<int:certificate_id>/lencana.json")
+@bp.route("/sertifikat/<int:certificate_id>/lencana.json")
 @login_required
 def download_badge(certificate_id: int):  # type: ignore[no-untyped-def]
     """The signed OpenBadgeCredential as issued (``Certificate.credential``), as a file."""
@@ -169,7 +141,7 @@ def _noindex(response: Response) -> Response:
 def find_by_code(code: str) -> tuple[Certificate | None, str | None]:
     """The certificate of ``code`` and the code of the certificate that replaces it (if any), in one
     query whatever ``code`` is: a malformed code is looked up as a value no row has."""
-    lookup = code if CODE_PATTERN.match(code or "") else NO_CODE
+    lookup = code if services.CODE.fullmatch(code or "") else NO_CODE
     newer = aliased(Certificate)
     row = db.session.execute(
         select(Certificate, newer.code)
@@ -201,12 +173,15 @@ def credential_status(certificate: Certificate) -> str | None:
         return "invalid"
 
 
-@verify_bp.route("/verifikasi/sertifikat/<code>")
+@bp.route("/verifikasi/sertifikat/<code>")
 @limiter.limit(_public_limit)
 def verify(code: str):  # type: ignore[no-untyped-def]
     certificate, newer_code = find_by_code(code)
     if certificate is None:
-        return _noindex(make_response(render_template("certificates/verify_unknown.html"), 404))
+        # (the language switch returns to the upload page, not to this URL: the page is the same
+        # whatever the code was)
+        return _noindex(make_response(render_template(
+            "certificates/verify_unknown.html", lang_next=url_for("certificates.verify_upload")), 404))
     return _noindex(make_response(render_template(
         "certificates/verify.html", certificate=certificate, newer_code=newer_code,
         masked_number=mask_employee_number(certificate.holder_number),
@@ -247,7 +222,7 @@ def _render_upload(form: VerifyUploadForm, status: int = 200, **context: Any) ->
     return _noindex(make_response(render_template("certificates/verify_upload.html", form=form, **context), status))
 
 
-@verify_bp.route("/verifikasi/sertifikat", methods=["GET", "POST"])
+@bp.route("/verifikasi/sertifikat", methods=["GET", "POST"])
 @limiter.limit(_public_limit)
 def verify_upload():  # type: ignore[no-untyped-def]
     form = VerifyUploadForm()
@@ -273,13 +248,13 @@ def verify_upload():  # type: ignore[no-untyped-def]
         signer=getattr(check, "signer", None) if check is not None else None,
         masked_number=mask_employee_number(certificate.holder_number) if certificate else None,
         completed_on=long_date(certificate.completed_on) if certificate else None,
-        verify_link=public_url("certificate_verify.verify", code=certificate.code) if certificate else None,
+        verify_link=verify_url(certificate) if certificate else None,
     )
 
 
-@verify_bp.errorhandler(RequestEntityTooLarge)
+@bp.errorhandler(RequestEntityTooLarge)
 def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
-    """A body above MAX_CONTENT_LENGTH (only the upload form takes a body here): the form again with
+    """A body above MAX_CONTENT_LENGTH (only the upload form takes a body on this blueprint): the form again with
     a clear message instead of the bare error page. The body is never read."""
     limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
     response = _render_upload(
