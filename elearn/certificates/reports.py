@@ -205,7 +205,8 @@ def not_yet(stmt: Select[Any], filters: Filters, viewer: User, skpd_id: int | No
             return stmt.where(false())
         skpd_id = own
     if skpd_id is not None:
-        stmt = stmt.where(Unit.skpd_id == skpd_id)
+        # the SKPD's units first (units.skpd_id, then users.unit_id), not every person of the instansi
+        stmt = stmt.where(Unit.skpd_id == skpd_id, User.unit_id.in_(select(Unit.id).where(Unit.skpd_id == skpd_id)))
     return stmt
 
 
