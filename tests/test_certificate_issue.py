@@ -333,3 +333,55 @@ def test_concurrent_completion_issues_exactly_once(own_app: Flask) -> None:
         (second,) = services.issue_due(ids[1])
         db.session.commit()
         assert second.serial.endswith("/000002") and second.status_index == 1
+
+
+# --- people who completed before certificates existed ------------------------------------------
+
+
+def test_the_issue_command_backfills_once(app: Flask, make_course, make_instansi, make_unit, make_user) -> None:
+    from pledge_support import make_campaign as campaign_for
+
+    cv = make_course(modules=1, sections=1)
+    one, two = make_instansi(), make_instansi()
+    done_one = [make_user(unit=make_unit(instansi=one)) for _ in range(3)]
+    done_two = make_user(unit=make_unit(instansi=two))
+    unsigned = make_user(unit=make_unit(instansi=one))  # read everything, never signed the pakta
+    with app.app_context():
+        pakta = make_pledge_version()
+        signing = {one.id: campaign_for(one.id, pakta), two.id: campaign_for(two.id, pakta)}
+        version = db.session.get(CourseVersion, cv.id)
+        version.requires, version.completion = {"pledge": pakta.pledge_text.slug}, {"modules": "all",
+                                                                                    "pledge_signed": True}
+        db.session.flush()
+        # they completed while the course gave no certificate
+        for person in (*done_one, done_two, unsigned):
+            _read_all(person.id, version.course)
+        for person in (*done_one, done_two):
+            learner = db.session.get(User, person.id)
+            sign_as(signing[learner.instansi_id], learner, now=T0)
+        _certify(cv.id)
+        slug = version.course.slug
+        db.session.commit()
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["certificates", "issue", "--course", slug, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "4 complete without a certificate (dry run" in dry.output
+    only_one = runner.invoke(args=["certificates", "issue", "--course", slug, "--instansi", one.slug])
+    assert only_one.exit_code == 0, only_one.output
+    assert "3 complete without a certificate; issued 3, already issued 0, failed 0" in only_one.output
+    rest = runner.invoke(args=["certificates", "issue", "--course", slug,
+                               "--base-url", "https://elearn.contoh.go.id"])
+    assert "1 complete without a certificate; issued 1," in rest.output
+    again = runner.invoke(args=["certificates", "issue", "--course", slug])
+    assert "0 complete without a certificate; issued 0," in again.output
+    with app.app_context():
+        issued = list(db.session.scalars(select(Certificate).order_by(Certificate.id)))
+        assert sorted(c.user_id for c in issued) == sorted(p.id for p in (*done_one, done_two))
+        # completed when the last part was done (the pakta, at T0), not when the command ran
+        assert all(c.completed_at == T0 for c in issued)
+        last = issued[-1]
+        assert last.credential["credentialSubject"]["achievement"]["criteria"]["narrative"]
+        pdf = services.stored_pdf(last)
+        assert b"elearn.contoh.go.id" in pdf or last.instansi_id == two.id
+    unknown = runner.invoke(args=["certificates", "issue", "--course", "tidak-ada"])
+    assert unknown.exit_code != 0 and "no course tidak-ada" in unknown.output
