@@ -206,6 +206,7 @@ def test_overview_page_for_admin(client, org) -> None:
     assert "Dinas Pendidikan" in page and "Dinas Sosial" in page and "Dinas Kesehatan" not in page
     assert f"/rekap-sertifikat/skpd/{org['x']}?course={org['course']}" in page
     assert "penempatan pegawai saat sertifikat terbit" in page
+    assert '<a href="/rekap-sertifikat/">Rekap sertifikat</a>' in page  # the HR menu
     ranged = _get(client, f"/rekap-sertifikat/?course={org['course']}&dari=2026-03-01&sampai=2026-03-31")
     assert "dari=2026-03-01" in ranged.get_data(as_text=True)
     bad = _get(client, f"/rekap-sertifikat/?course={org['course']}&dari=2026-04-01&sampai=2026-03-01")
@@ -226,6 +227,7 @@ def test_operator_sees_only_own_skpd(client, org) -> None:
     login(client, org["users"]["operator"])
     course = org["course"]
     page = _get(client, "/rekap-sertifikat/").get_data(as_text=True)
+    assert "/ekspor.csv" not in page  # the per-SKPD export is for the whole instansi's HR
     assert "Dinas Pendidikan" in page and "Dinas Sosial" not in page
     list_page = _get(client, f"/rekap-sertifikat/skpd/{org['x']}?course={course}").get_data(as_text=True)
     assert "Guru Dua" in list_page and "Pindahan Dari Pendidikan" in list_page
