@@ -174,27 +174,21 @@ def template_choices(current: str | None) -> list[tuple[str, str]]:
 
 
 def signing_status(instansi: Instansi) -> dict[str, Any]:
-    """Whether a PAdES signing certificate is configured for the instansi (``signing.signer_for``)."""
+    """Whether a PAdES signing certificate is configured for the instansi (``signing.signer_for``):
+    its subject and expiry, or why it cannot be used, or none."""
     try:
         from . import signing
-    except ImportError:
-        return {"state": "unknown"}
-    signer_for = getattr(signing, "signer_for", None)
-    if signer_for is None:
+    except ImportError:  # (before the PAdES part is merged)
         return {"state": "unknown"}
     try:
-        signer = signer_for(instansi)
-    except Exception as exc:  # noqa: BLE001 (a wrong passphrase, an unreadable file: said on the page)
-        message = getattr(exc, "message", None) or str(exc)
-        return {"state": "error", "message": message}
+        signer = signing.signer_for(instansi)
+    except ServiceError as exc:  # SigningError: unreadable file, wrong passphrase, expired
+        return {"state": "error", "message": exc.message}
     if signer is None:
         return {"state": "none"}
-    subject = getattr(signer, "subject", None)
-    expires = getattr(signer, "not_after", None) or getattr(signer, "expires_at", None) \
-        or getattr(signer, "valid_until", None)
-    return {"state": "configured", "subject": str(subject) if subject else "",
-            "expires": expires.date() if hasattr(expires, "date") else expires,
-            "development": bool(getattr(signer, "development", False) or getattr(signer, "dev", False))}
+    description = signer.description
+    return {"state": "configured", "subject": description.subject,
+            "expires": description.not_after.date() if description.not_after else None}
 
 
 def _logo_error(error: logo_check.LogoError) -> str:

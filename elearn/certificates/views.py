@@ -194,28 +194,42 @@ def verify(code: str):  # type: ignore[no-untyped-def]
 # --- the upload check --------------------------------------------------------------------------------
 
 def _check_signature(data: bytes) -> Any:
-    """``signing.check_pdf(data)`` when the signing module is there (intact / broken / unsigned)."""
+    """``signing.check_pdf(data)`` (a PdfCheck) when the signing module is there, trusting the
+    instansi signing certificates this installation knows (``signing.known_certificates``)."""
     try:
         from . import signing
-    except ImportError:
+    except ImportError:  # (before the PAdES part is merged: the hash lookup alone)
         return None
     check = getattr(signing, "check_pdf", None)
     if check is None:
         return None
+    known = getattr(signing, "known_certificates", None)
     try:
-        return check(data)
-    except Exception:  # noqa: BLE001 (an unreadable PDF: no signature can be checked)
-        current_app.logger.info("uploaded PDF could not be checked", exc_info=True)
+        return check(data, trusted=known()) if known is not None else check(data)
+    except Exception:  # noqa: BLE001 (check_pdf answers "unreadable" itself; this is a last resort)
+        current_app.logger.warning("uploaded PDF could not be checked", exc_info=True)
         return None
 
 
 def signature_state(result: Any) -> str | None:
-    """"intact", "broken" or "unsigned" from a PdfCheck (its ``status`` or ``state``), else None."""
+    """intact / modified / broken / unsigned / unreadable from a PdfCheck's ``status``; None
+    without a check."""
     if result is None:
         return None
-    value = getattr(result, "status", None) or getattr(result, "state", None)
+    value = getattr(result, "status", None)
     value = getattr(value, "value", value)
-    return str(value).lower() if value else None
+    if value in ("not_pdf", "too_large"):
+        return "unreadable"
+    return str(value) if value else None
+
+
+def signer_name(result: Any) -> tuple[str | None, bool]:
+    """(the signer's common name, whether it chains to one of our signing certificates)."""
+    signature = getattr(result, "signature", None) if result is not None else None
+    if signature is None:
+        return None, False
+    name = getattr(signature, "signer_common_name", None) or getattr(signature, "signer_subject", None)
+    return name, bool(getattr(signature, "trusted", False))
 
 
 def _render_upload(form: VerifyUploadForm, status: int = 200, **context: Any) -> Response:
@@ -242,10 +256,10 @@ def verify_upload():  # type: ignore[no-untyped-def]
     digest = hashlib.sha256(data).hexdigest()
     certificate = db.session.scalar(select(Certificate).where(Certificate.pdf_sha256 == digest).limit(1))
     check = _check_signature(data)
-    signature = signature_state(check)
+    signer, trusted = signer_name(check)
     return _render_upload(
-        form, result=True, certificate=certificate, digest=digest, signature=signature,
-        signer=getattr(check, "signer", None) if check is not None else None,
+        form, result=True, certificate=certificate, digest=digest, signature=signature_state(check),
+        signer=signer, trusted=trusted,
         masked_number=mask_employee_number(certificate.holder_number) if certificate else None,
         completed_on=long_date(certificate.completed_on) if certificate else None,
         verify_link=verify_url(certificate) if certificate else None,
