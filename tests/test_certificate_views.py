@@ -540,3 +540,29 @@ def test_settings_are_for_admins_of_the_instansi(app, client, login_as, world, m
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(CertificateSettings, world["instansi"].id).serial_prefix == "KOTA-UJI"
+
+
+def test_revocation_date_is_the_instansi_day(app, client, make_instansi, make_unit, make_user) -> None:
+    import datetime as dt
+
+    holder = make_user(Role.PESERTA, make_unit(instansi=make_instansi(timezone="WIT")))
+    with app.app_context():
+        late = dt.datetime(2026, 11, 30, 20, 0, tzinfo=dt.UTC)  # 1 December, 05.00 WIT
+        cert = insert_certificate(holder.id, course_version(), state=CertificateState.REVOKED, revoked_at=late)
+        db.session.commit()
+        code = cert.code
+    html = client.get(f"/verifikasi/sertifikat/{code}").get_data(as_text=True)
+    assert "sejak 1 Desember 2026." in html
+
+
+def test_my_certificates_page_statements_do_not_grow_with_rows(app, client, login_as, world) -> None:
+    login_as(world["holder"])
+    client.get("/sertifikat/")
+    _response, one = _counted_get(app, client, "/sertifikat/")
+    with app.app_context():
+        for _ in range(4):
+            insert_certificate(world["holder"].id, course_version())
+        db.session.commit()
+    response, five = _counted_get(app, client, "/sertifikat/")
+    assert response.get_data(as_text=True).count('class="card certificate"') == 5
+    assert five == one

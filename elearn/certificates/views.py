@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
 from flask_babel import get_locale
@@ -25,6 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..accounts.nip import mask_employee_number
 from ..db import db
 from ..extensions import limiter
+from ..org.models import Instansi, Timezone
 from . import services
 from .forms import VerifyUploadForm
 from .models import Certificate, CertificateState
@@ -138,21 +140,28 @@ def _noindex(response: Response) -> Response:
     return response
 
 
-def find_by_code(code: str) -> tuple[Certificate | None, str | None]:
-    """The certificate of ``code`` and the code of the certificate that replaces it (if any), in one
-    query whatever ``code`` is: a malformed code is looked up as a value no row has."""
+def find_by_code(code: str) -> tuple[Certificate | None, str | None, Timezone | None]:
+    """The certificate of ``code``, the code of the certificate that replaces it (if any) and its
+    instansi's time zone, in one query whatever ``code`` is: a malformed code is looked up as a
+    value no row has."""
     lookup = code if services.CODE.fullmatch(code or "") else NO_CODE
     newer = aliased(Certificate)
     row = db.session.execute(
-        select(Certificate, newer.code)
+        select(Certificate, newer.code, Instansi.timezone)
+        .join(Instansi, Instansi.id == Certificate.instansi_id)
         .outerjoin(newer, newer.replaces_id == Certificate.id)
         .where(Certificate.code == lookup)
         .order_by(newer.id.desc())
         .limit(1)
     ).first()
     if row is None:
-        return None, None
-    return row[0], row[1]
+        return None, None, None
+    return row[0], row[1], row[2]
+
+
+def local_day(moment: dt.datetime, zone: Timezone | None) -> dt.date:
+    """The day of ``moment`` in the instansi's time zone."""
+    return moment.astimezone(ZoneInfo(zone.iana if zone else "Asia/Jakarta")).date()
 
 
 def credential_status(certificate: Certificate) -> str | None:
@@ -176,7 +185,7 @@ def credential_status(certificate: Certificate) -> str | None:
 @bp.route("/verifikasi/sertifikat/<code>")
 @limiter.limit(_public_limit)
 def verify(code: str):  # type: ignore[no-untyped-def]
-    certificate, newer_code = find_by_code(code)
+    certificate, newer_code, zone = find_by_code(code)
     if certificate is None:
         # (the language switch returns to the upload page, not to this URL: the page is the same
         # whatever the code was)
@@ -186,7 +195,7 @@ def verify(code: str):  # type: ignore[no-untyped-def]
         "certificates/verify.html", certificate=certificate, newer_code=newer_code,
         masked_number=mask_employee_number(certificate.holder_number),
         completed_on=long_date(certificate.completed_on),
-        revoked_on=long_date(certificate.revoked_at.date()) if certificate.revoked_at else None,
+        revoked_on=long_date(local_day(certificate.revoked_at, zone)) if certificate.revoked_at else None,
         credential=credential_status(certificate),
     )))
 
@@ -254,7 +263,7 @@ def verify_upload():  # type: ignore[no-untyped-def]
         return _render_upload(form, 400, error=_("Berkas ini bukan PDF. Unggah berkas PDF sertifikat yang Anda "
                                                  "terima dari elearn."))
     digest = hashlib.sha256(data).hexdigest()
-    certificate = db.session.scalar(select(Certificate).where(Certificate.pdf_sha256 == digest).limit(1))
+    certificate = services.find_by_pdf_hash(digest)
     check = _check_signature(data)
     signer, trusted = signer_name(check)
     return _render_upload(
