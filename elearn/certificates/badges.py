@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import current_app
+from pyld.jsonld import JsonLdError
 from sqlalchemy import select
 
 from ..db import db, utcnow
@@ -167,7 +168,7 @@ def _hash_data(unsecured: dict[str, Any], proof_config: dict[str, Any]) -> bytes
     try:
         config_hash = hashlib.sha256(canonical_nquads(proof_config).encode("utf-8")).digest()
         document_hash = hashlib.sha256(canonical_nquads(unsecured).encode("utf-8")).digest()
-    except ValueError as exc:  # DroppedTermError, UnknownContextError, PyLD's JsonLdError
+    except (ValueError, JsonLdError) as exc:  # DroppedTermError, UnknownContextError (wrapped by PyLD)
         raise BadgeError(f"the credential cannot be canonicalised: {exc}") from exc
     return config_hash + document_hash
 
