@@ -370,3 +370,29 @@ def test_production_refuses_to_sign_without_a_key_directory(app):  # type: ignor
             badge_keys.keyring("kota-lencana")
     finally:
         app.config["ELEARN_ENV"] = "testing"
+
+
+def test_urls_outside_a_request_are_absolute(app, issued):  # type: ignore[no-untyped-def]
+    """A CLI run (backfill, seed-demo) has no request: the URLs inside a signed credential must still
+    be absolute (PUBLIC_BASE_URL, else the development address; production refuses)."""
+    from elearn.certificates.badges import BadgeError, build_credential, sign_credential, verify_credential
+    from elearn.certificates.models import Certificate
+
+    with app.app_context():
+        certificate = db.session.get(Certificate, issued["certificates"][0])
+        doc = sign_credential(build_credential(certificate), issued["slug"])
+        assert doc["issuer"]["id"] == "http://127.0.0.1:5000/sertifikat/penerbit/kota-lencana"
+        assert verify_credential(doc)
+        app.config["PUBLIC_BASE_URL"] = "https://elearn.kotacontoh.go.id"
+        try:
+            doc = build_credential(certificate)
+            assert doc["credentialStatus"]["statusListCredential"] == \
+                "https://elearn.kotacontoh.go.id/sertifikat/status/kota-lencana"
+        finally:
+            app.config["PUBLIC_BASE_URL"] = None
+        app.config["ELEARN_ENV"] = "production"
+        try:
+            with pytest.raises(BadgeError, match="ELEARN_PUBLIC_BASE_URL"):
+                build_credential(certificate)
+        finally:
+            app.config["ELEARN_ENV"] = "testing"

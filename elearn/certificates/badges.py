@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from pyld.jsonld import JsonLdError
 from sqlalchemy import select
 
@@ -68,20 +68,38 @@ def _iso(moment: dt.datetime) -> str:
 
 # --- URLs the app serves (badge_views) --------------------------------------------------------------
 
+def _absolute(endpoint: str, **values: Any) -> str:
+    """``public_url`` made absolute: credentials name their issuer, status list and achievement by
+    URL. Outside a request (a CLI run: backfill, seed-demo) the URL is built under PUBLIC_BASE_URL,
+    else, in development only, the development server's address (as services.verify_url does);
+    production refuses (the URLs are signed into the credential)."""
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        url = public_url(endpoint, **values)
+        if not url.startswith("/"):
+            return url
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not base:
+        if current_app.config.get("ELEARN_ENV") not in ("development", "testing"):
+            raise BadgeError("Open Badges need the public address: set ELEARN_PUBLIC_BASE_URL")
+        base = current_app.config.get("DEV_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
 def issuer_url(instansi_slug: str) -> str:
-    return public_url("certificate_badges.issuer", instansi_slug=instansi_slug)
+    return _absolute("certificate_badges.issuer", instansi_slug=instansi_slug)
 
 
 def status_list_url(instansi_slug: str) -> str:
-    return public_url("certificate_badges.status_list", instansi_slug=instansi_slug)
+    return _absolute("certificate_badges.status_list", instansi_slug=instansi_slug)
 
 
 def achievement_url(course_version_id: int) -> str:
-    return public_url("certificate_badges.achievement", course_version_id=course_version_id)
+    return _absolute("certificate_badges.achievement", course_version_id=course_version_id)
 
 
 def home_url() -> str:
-    return public_url("core.home")
+    return _absolute("core.home")
 
 
 def credential_id(certificate: Certificate) -> str:
