@@ -21,7 +21,7 @@ from ..db import db
 from ..extensions import limiter
 from ..org.models import Instansi
 from . import badge_keys, badges
-from .contexts import CID_V1, OB_V3, VC_V2
+from .contexts import CID_V1, MULTIKEY_V1, OB_V3, VC_V2
 
 bp = Blueprint("certificate_badges", __name__)
 
@@ -54,7 +54,8 @@ def issuer_document(instansi: Instansi) -> dict[str, Any]:
     url = badges.issuer_url(instansi.slug)
     keys = badge_keys.keyring(instansi.slug).keys
     return {
-        "@context": [VC_V2, OB_V3, CID_V1],
+        # (Multikey v1 too: verifiers that take a key out of this document check for it)
+        "@context": [VC_V2, OB_V3, CID_V1, MULTIKEY_V1],
         **badges.issuer_profile(instansi),
         "verificationMethod": [
             {"id": f"{url}#{key.id}", "type": "Multikey", "controller": url,

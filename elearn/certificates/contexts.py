@@ -22,12 +22,14 @@ from pyld import jsonld
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CID_V1 = "https://www.w3.org/ns/cid/v1"
+MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 
 #: URL -> file in elearn/certificates/jsonld/
 CONTEXT_FILES = {
     VC_V2: "credentials-v2.jsonld",
     OB_V3: "ob-context-3.0.3.json",
     CID_V1: "cid-v1.jsonld",
+    MULTIKEY_V1: "multikey-v1.jsonld",
 }
 
 #: a term expanded under one of these was not defined by the contexts (VC 2.0 drafts' @vocab)
