@@ -68,7 +68,7 @@ def _iso(moment: dt.datetime) -> str:
 
 # --- URLs the app serves (badge_views) --------------------------------------------------------------
 
-def _absolute(endpoint: str, **values: Any) -> str:
+def absolute_url(endpoint: str, **values: Any) -> str:
     """``public_url`` made absolute: credentials name their issuer, status list and achievement by
     URL. Outside a request (a CLI run: backfill, seed-demo) the URL is built under PUBLIC_BASE_URL,
     else, in development only, the development server's address (as services.verify_url does);
@@ -87,19 +87,19 @@ def _absolute(endpoint: str, **values: Any) -> str:
 
 
 def issuer_url(instansi_slug: str) -> str:
-    return _absolute("certificate_badges.issuer", instansi_slug=instansi_slug)
+    return absolute_url("certificate_badges.issuer", instansi_slug=instansi_slug)
 
 
 def status_list_url(instansi_slug: str) -> str:
-    return _absolute("certificate_badges.status_list", instansi_slug=instansi_slug)
+    return absolute_url("certificate_badges.status_list", instansi_slug=instansi_slug)
 
 
 def achievement_url(course_version_id: int) -> str:
-    return _absolute("certificate_badges.achievement", course_version_id=course_version_id)
+    return absolute_url("certificate_badges.achievement", course_version_id=course_version_id)
 
 
 def home_url() -> str:
-    return _absolute("core.home")
+    return absolute_url("core.home")
 
 
 def credential_id(certificate: Certificate) -> str:
