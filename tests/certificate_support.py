@@ -1,6 +1,8 @@
 """Certificates for the page tests, inserted as rows (the pages read rows; issuance has its own tests).
 
-``insert_certificate`` works inside an app context and flushes; the caller commits. The PDF is a
+``insert_certificate`` works inside an app context and flushes; the caller commits. Its Open
+Badge is signed as issuance signs it, with URLs on the test client's host when called inside
+``app.test_request_context()`` (the verify page checks the proof against this server's keys). The PDF is a
 real small PDF drawn by reportlab (its sha256 stored as issued), so the upload check can find it.
 """
 from __future__ import annotations
@@ -11,6 +13,7 @@ import io
 from typing import Any
 
 from elearn.accounts.models import User
+from elearn.certificates.badges import build_credential, sign_credential
 from elearn.certificates.services import new_code
 from elearn.certificates.models import (
     Certificate,
@@ -84,12 +87,14 @@ def insert_certificate(user: User | int, version: CourseVersion, *, state: Certi
         skpd_id=skpd.id if skpd else None, skpd_name=skpd.name if skpd else "", instansi_name=instansi.name,
         course_title=version.title, jp=version.jp, completed_at=utcnow(), completed_on=dt.date(2026, 11, 23),
         signatory={"name": "Drs. Kepala BKPSDM", "nip": "197001011990031001", "title": "Kepala BKPSDM"},
-        state=state, status_index=n, revoked_at=revoked_at or (utcnow() if state == CertificateState.REVOKED else None),
+        issued_at=utcnow(), state=state, status_index=n, revoked_at=revoked_at or (utcnow() if state == CertificateState.REVOKED else None),
         revoke_reason=reason, replaced_at=utcnow() if state == CertificateState.REPLACED else None,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_signed=False,
-        credential=credential if credential is not None else {"type": ["VerifiableCredential", "OpenBadgeCredential"],
-                                                              "id": f"urn:uuid:uji-{n}"},
+        credential={},
     )
+    # the signed OpenBadgeCredential, as issuance makes it (the verify page checks its proof)
+    certificate.credential = credential if credential is not None else sign_credential(
+        build_credential(certificate), instansi)
     db.session.add(certificate)
     db.session.flush()
     db.session.add(CertificateFile(certificate_id=certificate.id, pdf=pdf))

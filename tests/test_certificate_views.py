@@ -35,7 +35,7 @@ def world(app: Flask, make_instansi, make_unit, make_user) -> dict[str, Any]:
     other_skpd = make_unit("Dinas Kesehatan", instansi=instansi)
     holder = make_user(Role.PESERTA, school, name=NAME)
     colleague = make_user(Role.PESERTA, school)
-    with app.app_context():
+    with app.test_request_context():
         version = course_version(title="Netralitas ASN", jp=4)
         cert = insert_certificate(holder.id, version)
         other = insert_certificate(colleague.id, version)
@@ -195,7 +195,7 @@ def test_verify_page_revoked_shows_the_date_not_the_reason(app, client, world) -
 
 
 def test_verify_page_replaced_links_to_the_newer_certificate(app, client, world) -> None:
-    with app.app_context():
+    with app.test_request_context():
         old = db.session.get(Certificate, world["cert_id"])
         old.state, old.replaced_at = CertificateState.REPLACED, utcnow()
         new = insert_certificate(world["holder"].id, db.session.get(CourseVersion, world["version_id"]),
@@ -546,7 +546,7 @@ def test_revocation_date_is_the_instansi_day(app, client, make_instansi, make_un
     import datetime as dt
 
     holder = make_user(Role.PESERTA, make_unit(instansi=make_instansi(timezone="WIT")))
-    with app.app_context():
+    with app.test_request_context():
         late = dt.datetime(2026, 11, 30, 20, 0, tzinfo=dt.UTC)  # 1 December, 05.00 WIT
         cert = insert_certificate(holder.id, course_version(), state=CertificateState.REVOKED, revoked_at=late)
         db.session.commit()
@@ -559,10 +559,43 @@ def test_my_certificates_page_statements_do_not_grow_with_rows(app, client, logi
     login_as(world["holder"])
     client.get("/sertifikat/")
     _response, one = _counted_get(app, client, "/sertifikat/")
-    with app.app_context():
+    with app.test_request_context():
         for _ in range(4):
             insert_certificate(world["holder"].id, course_version())
         db.session.commit()
     response, five = _counted_get(app, client, "/sertifikat/")
     assert response.get_data(as_text=True).count('class="card certificate"') == 5
     assert five == one
+
+
+def test_verify_page_says_not_valid_when_the_row_no_longer_matches_its_signed_badge(app, client, world) -> None:
+    """Someone with database access changes the name on a certificate row: the signed Open Badge
+    still carries the name it was issued with, so the page says "Tidak valid"."""
+    with app.app_context():
+        db.session.get(Certificate, world["cert_id"]).holder_name = "Nama Lain"
+        db.session.commit()
+    html = client.get(f"/verifikasi/sertifikat/{world['code']}").get_data(as_text=True)
+    assert "Tidak valid:" in html and "Sah:" not in html
+
+
+def test_verify_page_says_not_valid_when_the_badge_proof_is_broken(app, client, world) -> None:
+    with app.app_context():
+        row = db.session.get(Certificate, world["cert_id"])
+        credential = json.loads(json.dumps(row.credential))
+        credential["validFrom"] = "2020-01-01T00:00:00Z"
+        row.credential = credential
+        db.session.commit()
+    html = client.get(f"/verifikasi/sertifikat/{world['code']}").get_data(as_text=True)
+    assert "Tidak valid:" in html and "Sah:" not in html
+
+
+def test_a_badge_naming_another_public_address_is_unchecked_not_invalid(app, client, make_user, world) -> None:
+    person = make_user(Role.PESERTA, world["school"])
+    """Issued outside a request without PUBLIC_BASE_URL (the development address): this server does
+    not publish that issuer key, so the proof cannot be checked here; the page says so, quietly."""
+    with app.app_context():  # (no request: the credential names http://127.0.0.1:5000)
+        cert = insert_certificate(person.id, db.session.get(CourseVersion, world["version_id"]))
+        db.session.commit()
+        code = cert.code
+    html = client.get(f"/verifikasi/sertifikat/{code}").get_data(as_text=True)
+    assert "Sah:" in html and "tidak dapat diperiksa di server ini" in html

@@ -164,22 +164,47 @@ def local_day(moment: dt.datetime, zone: Timezone | None) -> dt.date:
     return moment.astimezone(ZoneInfo(zone.iana if zone else "Asia/Jakarta")).date()
 
 
+def credential_matches_row(credential: dict[str, Any], certificate: Certificate) -> bool:
+    """Whether the signed credential says what the row says (name, course, JP, instansi, status
+    bit): a row altered after issue no longer matches the credential signed at issue."""
+    try:
+        subject = credential["credentialSubject"]
+        return bool(
+            subject["identifier"][0]["identityHash"] == certificate.holder_name
+            and subject["achievement"]["name"] == certificate.course_title
+            and int(subject["creditsEarned"]) == certificate.jp
+            and credential["issuer"]["name"] == certificate.instansi_name
+            and str(credential["credentialStatus"]["statusListIndex"]) == str(certificate.status_index)
+        )
+    except (KeyError, IndexError, TypeError, ValueError):
+        return False
+
+
 def credential_status(certificate: Certificate) -> str | None:
-    """"valid" / "invalid" when the badge module can verify the stored credential's proof
-    (``badges.verify_credential``); None when it cannot (not merged yet) or nothing is stored."""
-    try:
-        from . import badges
-    except ImportError:
-        return None
-    verify = getattr(badges, "verify_credential", None)
+    """The stored Open Badge checked against its proof and the row (``badges.verify_credential``):
+    "valid"; "invalid" (the proof does not verify, or the row no longer says what was signed);
+    "unchecked" (the issuer key is not known here: e.g. the credential names another public
+    address than this server's); None without a stored credential."""
+    from . import badges
+
     credential = certificate.credential
-    if verify is None or not credential:
+    if not credential:
         return None
-    try:
-        return "valid" if verify(credential) else "invalid"
-    except Exception:  # noqa: BLE001 (a malformed stored credential is simply not valid)
-        current_app.logger.warning("credential of certificate %s does not verify", certificate.id, exc_info=True)
+    if not isinstance(credential, dict) or not credential_matches_row(credential, certificate):
         return "invalid"
+    try:
+        result = badges.verify_credential(credential)
+    except Exception:  # noqa: BLE001 (a malformed stored credential is simply not valid)
+        current_app.logger.warning("credential of certificate %s cannot be checked", certificate.id, exc_info=True)
+        return "invalid"
+    if result:
+        return "valid"
+    if getattr(result, "reason", "") == "unknown verification method":
+        current_app.logger.warning("credential of certificate %s: issuer key unknown here", certificate.id)
+        return "unchecked"
+    current_app.logger.warning("credential of certificate %s does not verify: %s", certificate.id,
+                               getattr(result, "reason", ""))
+    return "invalid"
 
 
 @bp.route("/verifikasi/sertifikat/<code>")

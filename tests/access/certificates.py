@@ -34,7 +34,7 @@ def extend_scenario(app, ids, users):  # type: ignore[no-untyped-def]
     from certificate_support import course_version, insert_certificate
     from elearn.db import db
 
-    with app.app_context():
+    with app.test_request_context():
         version = course_version()
         mine = insert_certificate(users["peserta"].id, version)
         other_skpd = insert_certificate(ids["person_other_skpd"], version)
