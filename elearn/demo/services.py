@@ -463,6 +463,10 @@ def delete_instansi_data(instansi: Instansi) -> None:
     from ..pledges.services import delete_instansi_pledges
 
     delete_instansi_pledges(inst_id)
+    # so are certificates
+    from ..certificates.services import delete_instansi_certificates
+
+    delete_instansi_certificates(inst_id)
     unit_ids = select(Unit.id).where(Unit.instansi_id == inst_id)
     doomed: dict[str, Select[Any]] = {
         "units": unit_ids,
