@@ -144,8 +144,6 @@ def _passphrase(slug: str, folder: Path) -> str | None:
         path = folder / f"{slug}.passphrase"
         try:
             return path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return None
         except OSError:
             return None
     return None
@@ -187,7 +185,7 @@ def signer_for(instansi: Any) -> PdfSigner | None:
     with _cache_lock:
         material = _cache.get(str(path))
         if material is None or material[0] != key:
-            material = (key, load_pkcs12(path, passphrase, slug=slug))
+            material = (key, load_pkcs12(path, passphrase, slug=slug))  # raises: nothing cached
             _cache[str(path)] = material
     return Pkcs12Signer(material[1], reason=SIGNATURE_REASON.format(instansi=name), location=name)
 
@@ -260,13 +258,13 @@ def load_pkcs12(path: Path, passphrase: str, *, slug: str) -> KeyMaterial:
     except x509.ExtensionNotFound:
         pass
     check_validity(cert, slug)
-    return KeyMaterial.build(key, cert, [c for c in extra if c is not None], slug=slug)
+    return KeyMaterial(key, cert, [c for c in extra if c is not None], slug=slug)
 
 
 def _is_pkcs12(data: bytes) -> bool:
     try:
         pfx = asn1_pkcs12.Pfx.load(data, strict=True)
-        return pfx["version"].native == 3 and pfx["auth_safe"]["content_type"].native in ("data", "signed_data")
+        return pfx["version"].native == "v3" and pfx["auth_safe"]["content_type"].native in ("data", "signed_data")
     except Exception:  # noqa: BLE001 - any parse failure means "not a PKCS#12 structure"
         return False
 
@@ -317,10 +315,6 @@ class KeyMaterial:
         self._field_spec = fields.SigFieldSpec(FIELD_NAME)
         self._subfilter = SigSeedSubFilter.PADES
         self._prepare_template()
-
-    @classmethod
-    def build(cls, key: Any, cert: x509.Certificate, chain: list[x509.Certificate], *, slug: str) -> KeyMaterial:
-        return cls(key, cert, chain, slug)
 
     def _prepare_template(self) -> None:
         """pyHanko's own CMS for a placeholder digest, cut into constant DER parts."""
