@@ -420,3 +420,28 @@ def test_check_pdf_without_trusted_certificates_reports_untrusted_but_intact(app
     result = check_pdf(signed)
     assert result.status == PdfStatus.INTACT
     assert result.signature is not None and not result.signature.trusted
+
+
+def test_pdfs_signed_before_the_key_expired_stay_recognised(app: Flask, signing_dir: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The key expires (or is rotated out and kept as a .pem): its earlier PDFs still chain to a
+    certificate we know, judged at their signing time."""
+    install(app, signing_dir, "kota-contoh", make_dev_pkcs12("Kota Contoh", PASSPHRASE, days=30))
+    with app.app_context():
+        signer = signer_for("kota-contoh")
+        assert signer is not None
+        signed = signer.sign(small_pdf())
+        certificate = signer.certificate  # type: ignore[attr-defined]
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=40)
+    real = signing.check_validity
+    monkeypatch.setattr(signing, "check_validity", lambda cert, slug, now=None: real(cert, slug, later))
+    with app.app_context():
+        with pytest.raises(SigningError):
+            signer_for("kota-contoh")
+        assert certificate in known_certificates()
+        # rotated out: the old certificate kept as a PEM beside the new key
+        (signing_dir / "kota-contoh.p12").unlink()
+        (signing_dir / "kota-contoh-2026.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        trusted = known_certificates()
+    assert trusted == [certificate]
+    result = check_pdf(signed, trusted=trusted)
+    assert result.status == PdfStatus.INTACT and result.signature is not None and result.signature.trusted

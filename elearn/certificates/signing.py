@@ -160,6 +160,15 @@ def signer_for(instansi: Any) -> PdfSigner | None:
     certificate. Raises SigningError when one is configured but unusable (file unreadable, wrong or
     missing passphrase, certificate expired or not yet valid, key unusable)."""
     slug, name = _slug_of(instansi)
+    material = _material(slug)
+    if material is None:
+        return None
+    check_validity(material.cert, slug)
+    return Pkcs12Signer(material, reason=SIGNATURE_REASON.format(instansi=name), location=name)
+
+
+def _material(slug: str) -> KeyMaterial | None:
+    """The instansi's loaded key (cached per process), without the validity-period check."""
     folder = signing_dir()
     if folder is None:
         return None
@@ -187,7 +196,7 @@ def signer_for(instansi: Any) -> PdfSigner | None:
         if material is None or material[0] != key:
             material = (key, load_pkcs12(path, passphrase, slug=slug))  # raises: nothing cached
             _cache[str(path)] = material
-    return Pkcs12Signer(material[1], reason=SIGNATURE_REASON.format(instansi=name), location=name)
+    return material[1]
 
 
 _cache: dict[str, tuple[tuple[Any, ...], KeyMaterial]] = {}
@@ -222,7 +231,8 @@ def check_validity(cert: x509.Certificate, slug: str, now: dt.datetime | None = 
 
 
 def load_pkcs12(path: Path, passphrase: str, *, slug: str) -> KeyMaterial:
-    """Read and check a PKCS#12 file; every failure is a SigningError saying what to fix."""
+    """Read and check a PKCS#12 file; every failure is a SigningError saying what to fix. The
+    validity period is checked by the caller (at every signature: a cached key can expire)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -257,7 +267,6 @@ def load_pkcs12(path: Path, passphrase: str, *, slug: str) -> KeyMaterial:
                                  "tanpa digitalSignature/nonRepudiation).", path=str(path)), "signing_key_unusable")
     except x509.ExtensionNotFound:
         pass
-    check_validity(cert, slug)
     return KeyMaterial(key, cert, [c for c in extra if c is not None], slug=slug)
 
 
@@ -538,22 +547,23 @@ def _check_signature(sig: Any, roots: list[Any], context_class: Any, validate: A
 
 def known_certificates() -> list[x509.Certificate]:
     """The signing certificates (and their chains) of every instansi whose key this installation
-    can load: the trust anchors for ``check_pdf``. Instansi whose key fails to load are skipped
-    (logged). Older, rotated certificates are not here: keep their .pem in the signing folder as
-    ``<slug>-<anything>.pem`` to keep trusting PDFs signed with them."""
+    can load (expired ones included): the trust anchors for ``check_pdf``. Instansi whose key fails
+    to load are skipped (logged). A rotated-out certificate is not in any .p12 any more: keep it as
+    ``<slug>-<year>.pem`` (certificate only, no key) in the signing folder to keep recognising PDFs
+    it signed."""
     folder = signing_dir()
     if folder is None or not folder.is_dir():
         return []
     found: list[x509.Certificate] = []
     for path in sorted(folder.glob("*.p12")):
         try:
-            signer = signer_for(path.stem)
+            material = _material(path.stem)
         except SigningError as exc:
             log.warning("certificate signing: %s skipped for verification: %s", path.name, exc.code)
             continue
-        if isinstance(signer, Pkcs12Signer):
-            found.append(signer.certificate)
-            found.extend(signer.chain)
+        if material is not None:  # expired keys too: PDFs they signed while valid stay ours
+            found.append(material.cert)
+            found.extend(material.chain)
     for path in sorted(folder.glob("*.pem")):
         try:
             found.extend(x509.load_pem_x509_certificates(path.read_bytes()))
