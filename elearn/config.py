@@ -109,7 +109,7 @@ class DefaultConfig:
     #: ELEARN_CERTIFICATE_SIGNING_PASSPHRASE_<SLUG> (slug upper-cased, '-' as '_') or in
     #: CERTIFICATE_SIGNING_PASSPHRASES ({slug: passphrase}); None: development/testing use
     #: instance/certificate-signing, production signs nothing (certificates/signing.py,
-    #: docs/certificate-signing.md)
+    #: README: Certificate signing)
     CERTIFICATE_SIGNING_DIR: str | None = None
     # argon2id, OWASP minimum (about 21 ms per hash on these machines)
     ARGON2_TIME_COST = 2

@@ -31,14 +31,14 @@ def dev_signing_key(slug: str, force: bool, key_type: str) -> None:
     """Generate a THROW-AWAY CA and signing certificate for development and tests, written where
     certificate signing finds it (instance/certificate-signing/<slug>.p12 and <slug>.passphrase,
     or ELEARN_CERTIFICATE_SIGNING_DIR). NOT FOR PRODUCTION: production uses an e-seal certificate
-    from a recognised PSrE (docs/certificate-signing.md)."""
+    from a recognised PSrE (README: Certificate signing)."""
     from .dev_signing import write_dev_key
     from .signing import signing_dir
 
     if current_app.config.get("ELEARN_ENV") not in ("development", "testing"):
         raise click.ClickException(
             "dev-signing-key only runs with ELEARN_ENV=development or testing. Production signs with an "
-            "institutional e-seal certificate from a recognised PSrE (docs/certificate-signing.md).")
+            "institutional e-seal certificate from a recognised PSrE (README: Certificate signing).")
     instansi = _instansi(slug)
     folder = signing_dir()
     assert folder is not None  # development always has one
@@ -50,7 +50,7 @@ def dev_signing_key(slug: str, force: bool, key_type: str) -> None:
     click.echo(f"Wrote {path} and {path.with_suffix('.passphrase')} (0600).")
     click.echo("*** DEVELOPMENT ONLY - NOT FOR PRODUCTION: a throw-away CA nobody trusts signed this key. ***")
     click.echo("Production: install the instansi's e-seal certificate from a recognised PSrE and set "
-               "ELEARN_CERTIFICATE_SIGNING_DIR and the passphrase variable (docs/certificate-signing.md).")
+               "ELEARN_CERTIFICATE_SIGNING_DIR and the passphrase variable (README: Certificate signing).")
 
 
 def register(app: Flask) -> None:

@@ -9,7 +9,7 @@ it by implementing the same two members: ``signer_for`` is the only place that c
 issued unsigned and says so), and raises ``SigningError`` (a message in Bahasa Indonesia) when one is
 configured but cannot be used.
 
-Configuration (docs/certificate-signing.md):
+Configuration (README: Certificate signing):
 
 - ``ELEARN_CERTIFICATE_SIGNING_DIR`` (``CERTIFICATE_SIGNING_DIR``): a directory holding one
   ``<instansi-slug>.p12`` per instansi that signs. Development and testing default to
