@@ -27,7 +27,7 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -480,16 +480,17 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def backfill(course: Course, *, instansi_id: int | None = None, dry_run: bool = False,
-             commit_every: int = 200) -> BackfillResult:
+             batch_size: int = 200, after_batch: Callable[[BackfillResult], None] | None = None) -> BackfillResult:
     """Issue the certificates of everyone who already completed ``course`` (``flask certificates
-    issue``). Commits in batches (a long run keeps what it issued if stopped)."""
+    issue``). Flushes only; ``after_batch`` is called after each ``batch_size`` people (the CLI
+    commits there, so a long run keeps what it issued if stopped, and prints progress)."""
     due = completion_times(course, instansi_id)
     result = BackfillResult(complete=len(due), problems={})
     if dry_run:
         return result
     versions = {v.id: v for v in db.session.scalars(select(CourseVersion).where(CourseVersion.course_id == course.id))}
-    for start in range(0, len(due), commit_every):
-        batch = due[start:start + commit_every]
+    for start in range(0, len(due), batch_size):
+        batch = due[start:start + batch_size]
         ids = [user_id for user_id, _v, _t in batch]
         users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
         for user_id, version_id, completed_at in batch:
@@ -504,7 +505,8 @@ def backfill(course: Course, *, instansi_id: int | None = None, dry_run: bool = 
                 result.already += 1
             else:
                 result.issued += 1
-        db.session.commit()
+        if after_batch is not None:
+            after_batch(result)
     return result
 
 
