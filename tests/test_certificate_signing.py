@@ -445,3 +445,20 @@ def test_pdfs_signed_before_the_key_expired_stay_recognised(app: Flask, signing_
     assert trusted == [certificate]
     result = check_pdf(signed, trusted=trusted)
     assert result.status == PdfStatus.INTACT and result.signature is not None and result.signature.trusted
+
+
+def test_check_pdf_stops_a_decompression_bomb(caplog) -> None:  # type: ignore[no-untyped-def]
+    """A cross-reference stream of a few hundred bytes, deflated twice, that inflates to 16 MB is
+    refused by pyHanko's limits for untrusted input instead of being expanded in memory."""
+    import zlib
+
+    bomb = zlib.compress(zlib.compress(b"\0" * (16 << 20), 9), 9)
+    assert len(bomb) < 4096
+    head = b"%PDF-1.7\n"
+    obj = (b"1 0 obj\n<< /Type /XRef /Size 2 /W [1 1 1] /Root 2 0 R /Filter [/FlateDecode /FlateDecode] /Length "
+           + str(len(bomb)).encode() + b" >>\nstream\n" + bomb + b"\nendstream\nendobj\n")
+    data = head + obj + b"startxref\n" + str(len(head)).encode() + b"\n%%EOF\n"
+    with caplog.at_level(logging.INFO, logger="elearn.certificates.signing"):
+        result = check_pdf(data)
+    assert result.status == PdfStatus.UNREADABLE
+    assert "PdfDecodeLimitError" in caplog.text

@@ -479,13 +479,15 @@ def check_pdf(data: bytes, *, trusted: Iterable[x509.Certificate] = (),
     digest = hashlib.sha256(data).hexdigest()
     if not data.startswith(b"%PDF-"):
         return PdfCheck(PdfStatus.NOT_PDF, digest)
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     roots = [asn1_x509.Certificate.load(_der(c)) for c in trusted]
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        # pyHanko's limits for untrusted input bound how far compressed streams may expand
+        reader = PdfFileReader(io.BytesIO(data), strict=False, decode_limits=DecodeLimits.for_untrusted_input())
         embedded = list(reader.embedded_signatures)
     except Exception as exc:  # noqa: BLE001 - hostile input: any parser failure means "unreadable"
         log.info("check_pdf: unreadable PDF (%s: %s)", exc.__class__.__name__, exc)
@@ -526,7 +528,9 @@ def _check_signature(sig: Any, roots: list[Any], context_class: Any, validate: A
         context = context_class(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail",
                                 moment=moment, retroactive_revinfo=True)
         usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
-        status = validate(sig, context, key_usage_settings=usage)
+        # no difference analysis of later revisions (costly on hostile input): the coverage says
+        # whether anything was appended after signing, which is all the verify form needs
+        status = validate(sig, context, key_usage_settings=usage, skip_diff=True)
     except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
         log.info("check_pdf: signature %s cannot be validated (%s)", field, exc.__class__.__name__)
         return SignatureCheck(field, False, False, False, signer_subject, common_name, fingerprint, None)
