@@ -462,3 +462,10 @@ def test_check_pdf_stops_a_decompression_bomb(caplog) -> None:  # type: ignore[n
         result = check_pdf(data)
     assert result.status == PdfStatus.UNREADABLE
     assert "PdfDecodeLimitError" in caplog.text
+
+
+def test_a_slug_is_never_a_path(app: Flask, signing_dir: Path) -> None:
+    (signing_dir.parent / "outside.p12").write_bytes(make_dev_pkcs12("Luar", PASSPHRASE))
+    app.config["CERTIFICATE_SIGNING_PASSPHRASES"]["../outside"] = PASSPHRASE
+    with app.app_context():
+        assert signer_for("../outside") is None

@@ -46,6 +46,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ PASSPHRASE_ENV_PREFIX = "ELEARN_CERTIFICATE_SIGNING_PASSPHRASE_"
 DEV_DIR_NAME = "certificate-signing"
 #: the signature field of a certificate PDF (invisible: readers show it in their signature panel)
 FIELD_NAME = "SertifikatBKPSDM"
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 #: check_pdf refuses larger inputs (a certificate is about 40 KB)
 CHECK_MAX_BYTES = 10 * 1024 * 1024
 
@@ -170,7 +172,7 @@ def signer_for(instansi: Any) -> PdfSigner | None:
 def _material(slug: str) -> KeyMaterial | None:
     """The instansi's loaded key (cached per process), without the validity-period check."""
     folder = signing_dir()
-    if folder is None:
+    if folder is None or not _SLUG.fullmatch(slug):  # a slug names a file: never a path
         return None
     path = folder / f"{slug}.p12"
     passphrase = _passphrase(slug, folder)
