@@ -24,6 +24,7 @@ ENV_KEYS = {
     "ELEARN_PLEDGE_HMAC_KEY": "PLEDGE_HMAC_KEY",
     "ELEARN_PLEDGE_KEY_FILE": "PLEDGE_KEY_FILE",
     "ELEARN_PLEDGE_CHECKPOINT_KEY_FILE": "PLEDGE_CHECKPOINT_KEY_FILE",
+    "ELEARN_CERTIFICATE_KEY_DIR": "CERTIFICATE_KEY_DIR",
     "ELEARN_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "ELEARN_ALLOWED_HOSTS": "ALLOWED_HOSTS",
     "ELEARN_LOGIN_LIMIT_PER_IP": "LOGIN_LIMIT_PER_IP",
@@ -78,6 +79,9 @@ class DefaultConfig:
     PLEDGE_KEY_FILE: str | None = None
     #: the Ed25519 private key (PEM) that signs chain checkpoints; development: generated in the instance folder
     PLEDGE_CHECKPOINT_KEY_FILE: str | None = None
+    #: the directory of the Ed25519 keys that sign Open Badges, one sub-directory per instansi
+    #: (certificates/badge_keys.py); development: instance/certificate_keys; production: required to sign
+    CERTIFICATE_KEY_DIR: str | None = None
     #: rows a roster file may have (title and blank rows included); an XLSX is also bounded by
     #: its unpacked size, compression ratio, columns and cells (elearn.roster.parsing.Limits)
     ROSTER_MAX_ROWS = 1_000_000
