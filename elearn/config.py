@@ -31,6 +31,7 @@ ENV_KEYS = {
     "ELEARN_ROSTER_MAX_ROWS": "ROSTER_MAX_ROWS",
     "ELEARN_ROSTER_MAX_BYTES": "ROSTER_MAX_BYTES",
     "ELEARN_ROSTER_UPLOAD_RETENTION_HOURS": "ROSTER_UPLOAD_RETENTION_HOURS",
+    "ELEARN_CERTIFICATE_SIGNING_DIR": "CERTIFICATE_SIGNING_DIR",
 }
 
 
@@ -108,6 +109,12 @@ class DefaultConfig:
     QUIZ_ROOT: str | None = None
     #: the pledge texts (content validate/sync, seed-demo); None: pledges/ next to the package (a checkout)
     PLEDGE_ROOT: str | None = None
+    #: completion certificates are PAdES-signed with ``<dir>/<instansi-slug>.p12``, its passphrase in
+    #: ELEARN_CERTIFICATE_SIGNING_PASSPHRASE_<SLUG> (slug upper-cased, '-' as '_') or in
+    #: CERTIFICATE_SIGNING_PASSPHRASES ({slug: passphrase}); None: development/testing use
+    #: instance/certificate-signing, production signs nothing (certificates/signing.py,
+    #: README: Certificate signing)
+    CERTIFICATE_SIGNING_DIR: str | None = None
     # argon2id, OWASP minimum (about 21 ms per hash on these machines)
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19456
