@@ -599,3 +599,81 @@ def test_a_badge_naming_another_public_address_is_unchecked_not_invalid(app, cli
         code = cert.code
     html = client.get(f"/verifikasi/sertifikat/{code}").get_data(as_text=True)
     assert "Sah:" in html and "tidak dapat diperiksa di server ini" in html
+
+
+# --- with the instansi's PAdES signature ------------------------------------------------------------
+
+
+@pytest.fixture
+def signing_dir(app: Flask, tmp_path) -> Any:
+    from elearn.certificates import signing
+
+    saved = {k: app.config.get(k) for k in ("CERTIFICATE_SIGNING_DIR", "CERTIFICATE_SIGNING_PASSPHRASES")}
+    folder = tmp_path / "signing"
+    folder.mkdir()
+    app.config["CERTIFICATE_SIGNING_DIR"] = str(folder)
+    app.config["CERTIFICATE_SIGNING_PASSPHRASES"] = {}
+    signing.clear_cache()
+    try:
+        yield folder
+    finally:
+        app.config.update(saved)
+        signing.clear_cache()
+
+
+def _readable_pdf(text: str) -> bytes:
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=landscape(A4), pageCompression=0)  # text to alter in place
+    for line in range(10):
+        page.drawString(72, 500 - 20 * line, f"{text} - baris {line}")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def signed_certificate(app: Flask, world, signing_dir) -> dict[str, Any]:
+    from elearn.certificates import signing
+    from elearn.certificates.dev_signing import write_dev_key
+
+    write_dev_key(signing_dir, world["instansi"].slug, world["instansi"].name)
+    with app.test_request_context():
+        signer = signing.signer_for(db.session.get(type(world["instansi"]), world["instansi"].id))
+        assert signer is not None
+        pdf = signer.sign(_readable_pdf("Sertifikat penyelesaian"))
+        person = db.session.get(User, world["holder"].id)
+        cert = insert_certificate(person.id, course_version(title="Kursus Bertanda Tangan"), pdf=pdf)
+        cert.pdf_signed = True
+        db.session.commit()
+        return {"pdf": pdf, "serial": cert.serial, "signer": signer.description.common_name,
+                "expires": signer.description.not_after}
+
+
+def test_upload_of_a_signed_certificate_is_recognised_and_its_signature_intact(client, signed_certificate) -> None:
+    html = _upload(client, signed_certificate["pdf"]).get_data(as_text=True)
+    assert "Dikenali: berkas ini sama persis" in html and signed_certificate["serial"] in html
+    assert "Tanda tangan elektronik pada berkas: utuh." in html
+    assert f"Penanda tangan: {signed_certificate['signer']}." in html
+    assert "bukan salah satu instansi yang terdaftar" not in html
+
+
+def test_upload_of_a_signed_certificate_with_one_byte_changed_is_broken(client, signed_certificate) -> None:
+    data = bytearray(signed_certificate["pdf"])
+    at = bytes(data).index(b"baris 5")
+    data[at] = ord("B")
+    html = _upload(client, bytes(data)).get_data(as_text=True)
+    assert "Tidak dikenali" in html and signed_certificate["serial"] not in html
+    assert "Tanda tangan elektronik pada berkas: RUSAK." in html
+
+
+def test_settings_show_the_signing_status(app, client, world, admin, signing_dir) -> None:
+    from elearn.certificates.dev_signing import write_dev_key
+
+    html = client.get("/admin/sertifikat/pengaturan").get_data(as_text=True)
+    assert "Belum dikonfigurasi" in html
+    write_dev_key(signing_dir, world["instansi"].slug, world["instansi"].name)
+    html = client.get("/admin/sertifikat/pengaturan").get_data(as_text=True)
+    assert "Terpasang: " in html and "berlaku sampai" in html and "Belum dikonfigurasi" not in html
