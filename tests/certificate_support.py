@@ -41,6 +41,13 @@ def simple_pdf(text: str) -> bytes:
 
 
 def template_row() -> CertificateTemplate:
+    """The shipped default template (synced on first use), so a marked copy can be drawn."""
+    try:
+        from elearn.certificates.templates import ensure_current
+    except ImportError:  # (before the templates are merged: a placeholder row)
+        ensure_current = None
+    if ensure_current is not None:
+        return ensure_current("default")
     row = db.session.query(CertificateTemplate).filter_by(key="uji-halaman").first()
     if row is None:
         row = CertificateTemplate(key="uji-halaman", title="Templat uji", layout={"elements": []},
@@ -87,7 +94,8 @@ def insert_certificate(user: User | int, version: CourseVersion, *, state: Certi
         skpd_id=skpd.id if skpd else None, skpd_name=skpd.name if skpd else "", instansi_name=instansi.name,
         course_title=version.title, jp=version.jp, completed_at=utcnow(), completed_on=dt.date(2026, 11, 23),
         signatory={"name": "Drs. Kepala BKPSDM", "nip": "197001011990031001", "title": "Kepala BKPSDM"},
-        issued_at=utcnow(), state=state, status_index=n, revoked_at=revoked_at or (utcnow() if state == CertificateState.REVOKED else None),
+        issued_at=utcnow(), state=state, status_index=1_000_000 + n,  # (far from issued ones)
+        revoked_at=revoked_at or (utcnow() if state == CertificateState.REVOKED else None),
         revoke_reason=reason, replaced_at=utcnow() if state == CertificateState.REPLACED else None,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_signed=False,
         credential={},

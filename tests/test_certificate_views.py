@@ -112,20 +112,31 @@ def test_badge_download_is_the_stored_credential_as_json_ld(app, client, login_a
     assert json.loads(response.get_data(as_text=True)) == stored
 
 
-def test_revoked_download_is_a_marked_copy_not_the_issued_pdf(app, client, login_as, world) -> None:
+def test_revoked_download_is_a_marked_copy_not_the_issued_pdf(app, client, login_as, world, monkeypatch) -> None:
     """services.pdf_for_download draws a copy marked revoked (unsigned); the issued, valid-looking
     PDF is never handed out again."""
-    from elearn.certificates import services
+    from elearn.certificates import render, services
 
     with app.app_context():
         actor = db.session.get(User, world["holder"].id)
         services.revoke(db.session.get(Certificate, world["cert_id"]), actor, "uji")
         db.session.commit()
+    drawn: list[Any] = []
+    real_render = render.render_pdf
+
+    def spy(document, template, logo):  # type: ignore[no-untyped-def]
+        drawn.append(document)
+        return real_render(document, template, logo)
+
+    monkeypatch.setattr(render, "render_pdf", spy)
     login_as(world["holder"])
     response = client.get(f"/sertifikat/{world['cert_id']}/sertifikat.pdf")
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF-")
     assert response.data != _stored_pdf(app, world["cert_id"])
+    assert len(drawn) == 1 and drawn[0].revoked_on is not None and drawn[0].signed is False
+    # the other's certificate stays theirs
+    assert client.get(f"/sertifikat/{world['other_id']}/sertifikat.pdf").status_code == 404
 
 
 def test_course_page_says_certificate_issued_in_the_same_number_of_statements(app, client, login_as,
@@ -677,3 +688,28 @@ def test_settings_show_the_signing_status(app, client, world, admin, signing_dir
     write_dev_key(signing_dir, world["instansi"].slug, world["instansi"].name)
     html = client.get("/admin/sertifikat/pengaturan").get_data(as_text=True)
     assert "Terpasang: " in html and "berlaku sampai" in html and "Belum dikonfigurasi" not in html
+
+
+def test_a_really_issued_signed_certificate_is_recognised_and_a_changed_byte_breaks_it(
+        app, client, world, signing_dir) -> None:
+    """Issued by the service (drawn, PAdES-signed with the instansi's dev key, stored): uploading the
+    learner's download is recognised, its signature intact; one byte changed is neither."""
+    from elearn.certificates import services
+    from elearn.certificates.dev_signing import write_dev_key
+
+    write_dev_key(signing_dir, world["instansi"].slug, world["instansi"].name)
+    with app.test_request_context():
+        person = db.session.get(User, world["colleague"].id)
+        issued = services.issue(person, course_version(title="Kursus Terbit Sungguhan"), completed_at=utcnow())
+        assert issued is not None and issued.pdf_signed
+        db.session.commit()
+        issued_id, serial = issued.id, issued.serial
+    pdf = _stored_pdf(app, issued_id)
+    html = _upload(client, pdf).get_data(as_text=True)
+    assert "Dikenali: berkas ini sama persis" in html and serial in html
+    assert "Tanda tangan elektronik pada berkas: utuh." in html
+    data = bytearray(pdf)
+    data[len(data) // 3] ^= 0x20
+    html = _upload(client, bytes(data)).get_data(as_text=True)
+    assert "Tidak dikenali" in html and serial not in html
+    assert "Tanda tangan elektronik pada berkas: utuh." not in html
