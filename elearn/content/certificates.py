@@ -462,6 +462,7 @@ def _check_element(i: int, raw: Any, page_w: float, page_h: float, line: Any, er
                 bad("field", f"unknown field {name!r} (allowed: {', '.join(sorted(FIELDS))})")
                 return None
             text = "{" + name + "}"
+            out["field"] = name
         else:
             text = raw["text"]
             if "field" in raw:
