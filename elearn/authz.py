@@ -485,6 +485,45 @@ def scope_campaigns(stmt: Select[Any], user: User) -> Select[Any]:
     return stmt.where(Campaign.instansi_id == user.instansi_id)
 
 
+# --- certificates per SKPD (HR) ----------------------------------------------------------------
+
+
+def can_view_certificate_reports(user: User) -> bool:
+    """HR's certificate pages: admin BKPSDM (their instansi), superadmin, and the operator SKPD
+    (their own SKPD only)."""
+    return can_view_campaigns(user)
+
+
+def can_view_certificate_instansi(user: User, instansi: Instansi) -> bool:
+    return can_view_certificate_reports(user) and (user.role == Role.SUPERADMIN or user.instansi_id == instansi.id)
+
+
+def can_view_certificate_skpd(user: User, instansi: Instansi, skpd: Unit) -> bool:
+    """One perangkat daerah's certificate figures, list, exports and ZIP: a top-level unit of the
+    instansi; an operator SKPD only their own."""
+    if not can_view_certificate_instansi(user, instansi):
+        return False
+    if skpd.instansi_id != instansi.id or skpd.parent_id is not None:
+        return False
+    return user.role != Role.OPERATOR_SKPD or skpd.id == user.skpd_id
+
+
+def can_view_person_at(user: User, instansi_id: int | None, skpd_id: int | None) -> bool:
+    """``can_view_person`` for someone known only by their current instansi and SKPD (a row of a
+    report query), for HR viewers: whether their NIP and documents may be shown."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.SUPERADMIN:
+        return True
+    if instansi_id is None or instansi_id != user.instansi_id:
+        return False
+    if user.role == Role.ADMIN_BKPSDM:
+        return True
+    if user.role == Role.OPERATOR_SKPD:
+        return user.skpd_id is not None and skpd_id == user.skpd_id
+    return False
+
+
 # --- query scoping -------------------------------------------------------------------------
 
 

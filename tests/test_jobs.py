@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
 from elearn.accounts.models import Role, User
 from elearn.db import db, utcnow
@@ -416,3 +417,54 @@ def test_progress_inside_a_long_transaction(own_app: Flask):
     finally:
         services.TASKS.pop("test.long", None)
     assert seen == [("applying", 5, 10)] if dialect == "postgresql" else seen == [("applying", 0, 10)]
+
+
+# --- two "Terapkan" posts at once queue one job ---------------------------------------------------
+
+def test_two_simultaneous_applies_queue_one_job(own_app: Flask) -> None:
+    """Threads with real commits (own_app: SQLite file, and PostgreSQL when configured): both pass
+    the view's "no pending job" check, both call start_import; one job is queued, the other
+    request is told the file is already being applied and queues nothing (on SQLite its stale
+    snapshot may be refused as "database is locked" instead, which the view treats the same)."""
+    from elearn.org import services as org_services
+
+    with own_app.app_context():
+        instansi = org_services.create_instansi("serentak", "Pemerintah Kota Serentak", "WIB")
+        org_services.create_unit(instansi, "Dinas Sosial")
+        admin = User(employee_number=make_nip(), name="Admin", instansi_id=instansi.id, role=Role.ADMIN_BKPSDM)
+        db.session.add(admin)
+        db.session.commit()
+        imp = _stored(admin, "a.csv", f"NIP;Nama;SKPD\n{make_nip()};Budi;Dinas Sosial\n".encode())
+        import_id, admin_id = imp.id, admin.id
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def apply() -> None:
+        with own_app.app_context():
+            mine = db.session.get(RosterImport, import_id)
+            actor = db.session.get(User, admin_id)
+            assert mine.job_id is None or not mine.job.is_pending
+            barrier.wait()
+            try:
+                roster_services.start_import(mine, actor=actor, deactivate_missing=False)
+                db.session.commit()
+                outcomes.append("queued")
+            except ServiceError as exc:
+                db.session.rollback()
+                outcomes.append(exc.code)
+            except OperationalError:
+                db.session.rollback()
+                outcomes.append("already_started")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=apply) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already_started", "queued"]
+    with own_app.app_context():
+        jobs = db.session.scalar(select(func.count()).select_from(Job).where(Job.kind == roster_services.IMPORT_JOB))
+        assert jobs == 1
+        assert db.session.get(RosterImport, import_id).job.kind == roster_services.IMPORT_JOB

@@ -186,7 +186,7 @@ class CertificateFile(Base):
 # either table on SQLite (batch mode) must create them again.
 PG_TRIGGER_DDL = (
     "CREATE OR REPLACE FUNCTION certificates_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    "BEGIN RAISE EXCEPTION 'certificates are never deleted (%)', TG_TABLE_NAME; END $$",
+    "BEGIN RAISE EXCEPTION 'certificates are never deleted'; END $$",
     "CREATE TRIGGER certificates_no_delete BEFORE DELETE ON certificates "
     "FOR EACH ROW EXECUTE FUNCTION certificates_no_delete()",
     "CREATE TRIGGER certificate_files_no_delete BEFORE DELETE ON certificate_files "

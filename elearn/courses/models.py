@@ -94,7 +94,7 @@ class CourseVersion(Base):
     requires: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     completion: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: course.yaml's ``certificate:`` ({"template": ..., "criteria": ...}); None: no certificate
-    certificate: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    certificate: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     #: course.yaml as written; export writes it back unchanged
     manifest_text: Mapped[str] = mapped_column(Text, default="")
     #: hash over the manifest and every module's hash: equal hashes mean equal content

@@ -81,6 +81,16 @@ def seed_demo(seed: int, people: int, password: str | None, reset: bool, skip_ex
                      heads=pledges.heads, drawn=pledges.drawn, typed=pledges.typed))
     elif pledges is not None and pledges.note:
         click.echo(_("Tanpa kampanye pakta: %(note)s.", note=pledges.note))
+    certificates = result.certificates
+    if certificates is not None and certificates.issued:
+        click.echo(_("Sertifikat: %(issued)d terbit (%(signed)s); %(revoked)s dicabut, %(replaced)s diterbitkan "
+                     "ulang sebagai contoh.", issued=certificates.issued,
+                     signed=_("ditandatangani dengan kunci pengembangan, bukan untuk produksi")
+                     if certificates.signed else _("tanpa tanda tangan elektronik"),
+                     revoked=certificates.revoked or "-", replaced=certificates.replaced or "-"))
+    if certificates is not None:
+        for message, count in sorted(certificates.failed.items()):
+            click.echo(_("%(count)d sertifikat tidak terbit: %(message)s", count=count, message=message))
     click.echo("")
     click.echo(_("Akun demo (masuk di /masuk dengan NIP dan kata sandi):"))
     for acc in result.accounts:

@@ -125,6 +125,7 @@ class DemoResult:
     courses: CourseDemo | None = None
     pledges: PledgeDemo | None = None
     quizzes: QuizDemo | None = None
+    certificates: Any = None
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -463,6 +464,10 @@ def delete_instansi_data(instansi: Instansi) -> None:
     from ..pledges.services import delete_instansi_pledges
 
     delete_instansi_pledges(inst_id)
+    # so are certificates
+    from ..certificates.services import delete_instansi_certificates
+
+    delete_instansi_certificates(inst_id)
     unit_ids = select(Unit.id).where(Unit.instansi_id == inst_id)
     doomed: dict[str, Select[Any]] = {
         "units": unit_ids,
@@ -593,6 +598,10 @@ def seed_demo(
     load_shipped_pledges()
     # a campaign open now, signed through the signing service by the heads and part of the staff
     pledge_demo = seed_pledges(instansi, random.Random(seed + 3), account_ids, created_by_id=admin_id)
+    # certificates for everyone who completed, through the issuing service; one revoked, one reissued
+    from .certificates import seed_certificates
+
+    certificate_demo = seed_certificates(instansi, admin_id)
 
     type_counts = dict(
         db.session.execute(
@@ -611,4 +620,5 @@ def seed_demo(
         courses=course_demo,
         pledges=pledge_demo,
         quizzes=quiz_demo,
+        certificates=certificate_demo,
     )

@@ -729,11 +729,22 @@ def start_import(imp: RosterImport, *, actor: User, deactivate_missing: bool) ->
     imp.ensure_open()
     if not imp.is_checked:
         raise ServiceError(_("Berkas ini belum selesai diperiksa."), "not_checked")
+    previous_job_id = imp.job_id
     job = enqueue(IMPORT_JOB, {"import_id": imp.id, "actor_id": actor.id, "deactivate_missing": deactivate_missing},
                   created_by_id=actor.id)
-    imp.job_id = job.id
-    imp.deactivate_missing = deactivate_missing
-    db.session.flush()
+    # compare-and-set on the import's job: of two "Terapkan" posts at once, the second finds the
+    # job changed (on PostgreSQL it waits for the first to commit) and queues nothing
+    claimed = db.session.execute(
+        update(RosterImport)
+        .where(RosterImport.id == imp.id,
+               RosterImport.status.in_((ImportStatus.CHECKED, ImportStatus.FAILED)),
+               RosterImport.job_id.is_(None) if previous_job_id is None else RosterImport.job_id == previous_job_id)
+        .values(job_id=job.id, deactivate_missing=deactivate_missing)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        raise ServiceError(_("Berkas ini sudah sedang diterapkan."), "already_started")
+    db.session.refresh(imp)
     return job
 
 

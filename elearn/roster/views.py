@@ -16,6 +16,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from ..authz import (
     can_import_roster,
@@ -28,6 +29,7 @@ from ..authz import (
     scope_roster_imports,
 )
 from ..db import db
+from ..errors import ServiceError
 from ..http_guards import large_body
 from ..jobs.models import JobStatus
 from ..org.models import Instansi, Unit
@@ -139,8 +141,13 @@ def apply(import_id: int):  # type: ignore[no-untyped-def]
     if imp.is_applied:
         return redirect(url_for(".summary", import_id=imp.id))
     if imp.is_checked and (imp.job is None or not imp.job.is_pending):
-        services.start_import(imp, actor=current_user, deactivate_missing=bool(form.deactivate_missing.data))
-        db.session.commit()
+        try:
+            services.start_import(imp, actor=current_user, deactivate_missing=bool(form.deactivate_missing.data))
+            db.session.commit()
+        except (ServiceError, OperationalError):
+            # another request started it a moment ago (SQLite refuses the second writer's stale
+            # snapshot as "database is locked"): follow its progress
+            db.session.rollback()
     return redirect(url_for(".progress", import_id=imp.id))
 
 
