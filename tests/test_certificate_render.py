@@ -330,3 +330,16 @@ def test_qr_path_draws_every_dark_module() -> None:
     assert count == qr.symbol_size(border=2)[0]
     drawn = sum(int(float(w)) for w in re.findall(r"\S+ \S+ (\S+) 1.04 re", path))
     assert drawn == sum(sum(row) for row in qr.matrix)
+
+
+def test_a_logo_that_cannot_be_decoded_is_left_out(template: CertificateTemplate,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    pdf = render_pdf(document(), template, b"\x89PNG\r\n\x1a\n not really")
+    assert b"/Subtype /Image" not in pdf
+    assert "Dra. Siti Rahmawati, M.Si." in page_text(pdf)
+    assert "certificate logo" in caplog.text and "cannot be drawn" in caplog.text
+
+
+def test_control_and_bidi_characters_do_not_reach_the_page(template: CertificateTemplate) -> None:
+    text = page_text(render_pdf(document(holder_name="Siti\u202e Rahma\x00wati\nS.Pd."), template, None))
+    assert "Siti Rahma wati S.Pd." in text.split("\n")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import tempfile
 import threading
@@ -58,6 +59,11 @@ MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Ag
              "November", "Desember")
 #: shrinking below min_size goes in these steps (points)
 STEP = 0.25
+#: the QR code's mask pattern: None lets segno choose the one with the lowest penalty, as ISO/IEC 18004
+#: asks (about 4 ms of a certificate's ~15 ms here); a fixed pattern (0-7) still scans but skips that
+QR_MASK: int | None = None
+
+log = logging.getLogger(__name__)
 
 _fonts_lock = threading.Lock()
 _fonts_ready = False
@@ -278,7 +284,7 @@ class PreparedLayout:
     elements: list[dict[str, Any]]
     texts: dict[str, str]
     #: a JPEG file of the background (embedded as it is), or None
-    background_path: str | None
+    background_path: str | ImageReader | None
 
 
 def _prepare(template: CertificateTemplate) -> PreparedLayout:
@@ -301,10 +307,16 @@ def _prepare(template: CertificateTemplate) -> PreparedLayout:
         if raw["kind"] in ("text", "field"):
             e["font_name"] = font_name(raw["font"], raw["bold"], raw["italic"])
         elements.append(e)
-    background_path = None
+    background: str | ImageReader | None = None
     if layout.get("background"):
-        background_path = _background_file(template.content_hash, template.background)
-    return PreparedLayout(page_size, elements, {**DEFAULT_TEXTS, **layout.get("texts", {})}, background_path)
+        data = template.background
+        try:
+            background = _background_file(template.content_hash, data)
+        except OSError as exc:  # no writable temporary folder: embed from memory (slower, same page)
+            log.warning("certificate background of template %s: no JPEG file (%s); drawing from memory",
+                        template.key, exc)
+            background = ImageReader(BytesIO(data)) if data else None
+    return PreparedLayout(page_size, elements, {**DEFAULT_TEXTS, **layout.get("texts", {})}, background)
 
 
 def _background_file(content_hash: str, data: bytes | None) -> str | None:
@@ -429,7 +441,7 @@ def qr_path(url: str) -> tuple[int, str]:
     """The QR code of ``url`` (segno, error correction M, a 2-module quiet zone inside the box): the
     number of modules a side and the PDF path of its dark modules in module units (one rectangle per
     run of dark modules in a row, row 0 at the top, y growing downwards as negative numbers)."""
-    matrix = [bytes(row) for row in segno.make(url, error="m", micro=False).matrix_iter(border=2)]
+    matrix = [bytes(row) for row in segno.make(url, error="m", micro=False, mask=QR_MASK).matrix_iter(border=2)]
     ops: list[str] = []
     for r, row in enumerate(matrix):
         col, count = 0, len(row)
@@ -485,9 +497,16 @@ def _draw_line(c: Canvas, e: dict[str, Any]) -> None:
 
 
 def _draw_image(c: Canvas, e: dict[str, Any], logo: bytes | None) -> None:
+    """The instansi's logo; one that cannot be decoded is left out (logged), never a reason not to issue."""
     if e["source"] != "logo" or not logo:
         return
-    c.drawImage(_logo(logo, max(e["width"], e["height"])), e["x_pt"], e["bottom_pt"], e["w_pt"], e["h_pt"], mask="auto",
+    try:
+        reader = _logo(logo, max(e["width"], e["height"]))
+    except Exception as exc:  # noqa: BLE001 (whatever the decoder raises: the page goes without the logo)
+        log.warning("certificate logo (sha256 %s) cannot be drawn: %s: %s", hashlib.sha256(logo).hexdigest()[:16],
+                    type(exc).__name__, exc)
+        return
+    c.drawImage(reader, e["x_pt"], e["bottom_pt"], e["w_pt"], e["h_pt"], mask="auto",
                 preserveAspectRatio=True, anchor="c")
 
 
