@@ -71,6 +71,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(certificate_hr_views.bp)
 
+    from .certificates import badge_views as certificate_badge_views
+
+    app.register_blueprint(certificate_badge_views.bp)
+
     auth_views.init_login_manager(login_manager)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -86,6 +86,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(instansi_cli)
     from .accounts import cli as accounts_cli
+    from .certificates import badge_cli
     from .certificates import cli as certificates_cli
     from .content import cli as content_cli
     from .demo import cli as demo_cli
@@ -95,5 +96,5 @@ def register(app: Flask) -> None:
     from .roster import cli as roster_cli
 
     for module in (accounts_cli, roster_cli, demo_cli, content_cli, quiz_cli, pledges_cli, jobs_cli,
-                   certificates_cli):
+                   certificates_cli, badge_cli):
         module.register(app)

@@ -25,12 +25,14 @@ ENV_KEYS = {
     "ELEARN_PLEDGE_HMAC_KEY": "PLEDGE_HMAC_KEY",
     "ELEARN_PLEDGE_KEY_FILE": "PLEDGE_KEY_FILE",
     "ELEARN_PLEDGE_CHECKPOINT_KEY_FILE": "PLEDGE_CHECKPOINT_KEY_FILE",
+    "ELEARN_CERTIFICATE_KEY_DIR": "CERTIFICATE_KEY_DIR",
     "ELEARN_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "ELEARN_ALLOWED_HOSTS": "ALLOWED_HOSTS",
     "ELEARN_LOGIN_LIMIT_PER_IP": "LOGIN_LIMIT_PER_IP",
     "ELEARN_ROSTER_MAX_ROWS": "ROSTER_MAX_ROWS",
     "ELEARN_ROSTER_MAX_BYTES": "ROSTER_MAX_BYTES",
     "ELEARN_ROSTER_UPLOAD_RETENTION_HOURS": "ROSTER_UPLOAD_RETENTION_HOURS",
+    "ELEARN_CERTIFICATE_SIGNING_DIR": "CERTIFICATE_SIGNING_DIR",
 }
 
 
@@ -78,6 +80,9 @@ class DefaultConfig:
     PLEDGE_KEY_FILE: str | None = None
     #: the Ed25519 private key (PEM) that signs chain checkpoints; development: generated in the instance folder
     PLEDGE_CHECKPOINT_KEY_FILE: str | None = None
+    #: the directory of the Ed25519 keys that sign Open Badges, one sub-directory per instansi
+    #: (certificates/badge_keys.py); development: instance/certificate_keys; production: required to sign
+    CERTIFICATE_KEY_DIR: str | None = None
     #: rows a roster file may have (title and blank rows included); an XLSX is also bounded by
     #: its unpacked size, compression ratio, columns and cells (elearn.roster.parsing.Limits)
     ROSTER_MAX_ROWS = 1_000_000
@@ -108,6 +113,12 @@ class DefaultConfig:
     #: the certificate templates (content validate/sync, ensure_current); None: certificates/ next to the
     #: package (a checkout)
     CERTIFICATE_ROOT: str | None = None
+    #: completion certificates are PAdES-signed with ``<dir>/<instansi-slug>.p12``, its passphrase in
+    #: ELEARN_CERTIFICATE_SIGNING_PASSPHRASE_<SLUG> (slug upper-cased, '-' as '_') or in
+    #: CERTIFICATE_SIGNING_PASSPHRASES ({slug: passphrase}); None: development/testing use
+    #: instance/certificate-signing, production signs nothing (certificates/signing.py,
+    #: README: Certificate signing)
+    CERTIFICATE_SIGNING_DIR: str | None = None
     # argon2id, OWASP minimum (about 21 ms per hash on these machines)
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19456

@@ -48,6 +48,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 64,
             "SERVER_NAME": None,
+            # never the developer's instance/certificate-signing keys
+            "CERTIFICATE_SIGNING_DIR": str(tmp_path_factory.mktemp("certificate-signing")),
         }
     )
     limiter.enabled = False

@@ -1,5 +1,6 @@
 """``flask --app elearn certificates ...``: issue the certificates of people who completed a course
-before certificates existed (``issue``). A thin layer over the services."""
+before certificates existed (``issue``); a throw-away signing key for development
+(``dev-signing-key``, see signing.py). A thin layer over the services."""
 from __future__ import annotations
 
 import time
@@ -72,6 +73,37 @@ def issue(course_slug: str, instansi_slug: str | None, dry_run: bool, base_url: 
         click.echo(f"  {count} not issued: {message}", err=True)
     if result.failed:
         raise SystemExit(1)
+
+
+@certificates_cli.command("dev-signing-key")
+@click.option("--instansi", "slug", required=True, help="The instansi (slug) whose certificates it signs.")
+@click.option("--force", is_flag=True, help="Replace an existing key file.")
+@click.option("--key-type", type=click.Choice(["ec", "rsa"]), default="ec", show_default=True,
+              help="ECDSA P-256 or RSA-2048.")
+def dev_signing_key(slug: str, force: bool, key_type: str) -> None:
+    """Generate a THROW-AWAY CA and signing certificate for development and tests, written where
+    certificate signing finds it (instance/certificate-signing/<slug>.p12 and <slug>.passphrase,
+    or ELEARN_CERTIFICATE_SIGNING_DIR). NOT FOR PRODUCTION: production uses an e-seal certificate
+    from a recognised PSrE (README: Certificate signing)."""
+    from .dev_signing import write_dev_key
+    from .signing import signing_dir
+
+    if current_app.config.get("ELEARN_ENV") not in ("development", "testing"):
+        raise click.ClickException(
+            "dev-signing-key only runs with ELEARN_ENV=development or testing. Production signs with an "
+            "institutional e-seal certificate from a recognised PSrE (README: Certificate signing).")
+    instansi = _instansi(slug)
+    folder = signing_dir()
+    assert folder is not None  # development always has one
+    path = folder / f"{instansi.slug}.p12"
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} already exists; use --force to replace it (certificates signed with "
+                                   "the old key stay intact but are no longer recognised as ours)")
+    write_dev_key(folder, instansi.slug, instansi.name, key_type=key_type)
+    click.echo(f"Wrote {path} and {path.with_suffix('.passphrase')} (0600).")
+    click.echo("*** DEVELOPMENT ONLY - NOT FOR PRODUCTION: a throw-away CA nobody trusts signed this key. ***")
+    click.echo("Production: install the instansi's e-seal certificate from a recognised PSrE and set "
+               "ELEARN_CERTIFICATE_SIGNING_DIR and the passphrase variable (README: Certificate signing).")
 
 
 def register(app: Flask) -> None:

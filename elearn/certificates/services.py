@@ -43,7 +43,6 @@ from ..courses.completion import CompletionRule, learner_facts
 from ..courses.models import Course, CourseVersion, Enrollment
 from ..db import db, utcnow
 from ..errors import ServiceError
-from ..http_guards import public_url
 from ..org.models import Instansi, Unit
 from .models import (
     Certificate,
@@ -134,12 +133,11 @@ def new_code() -> str:
 
 
 def verify_url(certificate: Certificate) -> str:
-    """The verification page of a certificate (the QR target), absolute."""
-    url = public_url("certificates.verify", code=certificate.code)
-    if url.startswith("/"):
-        # outside a request without PUBLIC_BASE_URL (a CLI run): the development server's address
-        url = current_app.config.get("DEV_BASE_URL", "http://127.0.0.1:5000").rstrip("/") + url
-    return url
+    """The verification page of a certificate (the QR target), absolute (outside a request: under
+    PUBLIC_BASE_URL, or the development server's address in development)."""
+    from .badges import absolute_url
+
+    return absolute_url("certificates.verify", code=certificate.code)
 
 
 # --- issuing -------------------------------------------------------------------------------
@@ -271,9 +269,12 @@ def _draw_and_sign(certificate: Certificate, instansi: Instansi, template: Certi
 
 
 def _credential(certificate: Certificate, instansi: Instansi) -> dict[str, Any]:
-    from .badges import build_credential, sign_credential
+    from .badges import BadgeError, build_credential, sign_credential
 
-    return sign_credential(build_credential(certificate), instansi)
+    try:
+        return sign_credential(build_credential(certificate), instansi)
+    except (BadgeError, RuntimeError) as exc:  # a term the contexts lack; no key directory in production
+        raise IssueError(_("Open Badge sertifikat tidak dapat ditandatangani: %(error)s", error=str(exc))) from exc
 
 
 def issue(user: User, version: CourseVersion, *, completed_at: dt.datetime, replaces: Certificate | None = None,
