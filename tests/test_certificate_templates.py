@@ -137,6 +137,16 @@ def test_errors_name_file_and_line(tmp_path: Path, old: str, new: str, expected:
     assert any(m.startswith(expected) for m in messages), messages
 
 
+def test_texts_override_the_renderer_sentences(tmp_path: Path) -> None:
+    text = VALID.replace("version: 1\n", "version: 1\ntexts:\n  revoked_note: 'Dicabut sejak {revoked_on}'\n"
+                                          "  signed_note: 'Bertanda tangan elektronik {{BSrE}}'\n")
+    doc = load_template_dir(_tree(tmp_path, text) / "uji")
+    assert doc.errors == []
+    assert doc.layout["texts"]["revoked_note"] == "Dicabut sejak {revoked_on}"
+    assert doc.layout["texts"]["signed_note"] == "Bertanda tangan elektronik {BSrE}"
+    assert doc.layout["texts"]["unsigned_note"].startswith("Dokumen ini belum ditandatangani")
+
+
 def test_missing_template_file_and_bad_folder_name(tmp_path: Path) -> None:
     root = tmp_path / "certificates"
     (root / "Tanpa File").mkdir(parents=True)

@@ -300,7 +300,8 @@ def load_template_dir(path: Path) -> TemplateDoc:
                 names and name != "revoked_note"):
             err(line("texts", name), f"texts.{name}: only texts.revoked_note may hold a placeholder, {{revoked_on}}")
         else:
-            texts[name] = value.strip()
+            # only revoked_note is formatted ({revoked_on}); the others print their braces undoubled
+            texts[name] = value.strip() if name == "revoked_note" else value.strip().format()
 
     # elements
     elements_in = data.get("elements")
