@@ -17,6 +17,7 @@ ENV_KEYS = {
     "ELEARN_CONTENT_ROOT": "CONTENT_ROOT",
     "ELEARN_QUIZ_ROOT": "QUIZ_ROOT",
     "ELEARN_PLEDGE_ROOT": "PLEDGE_ROOT",
+    "ELEARN_CERTIFICATE_ROOT": "CERTIFICATE_ROOT",
     "ELEARN_PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
     "ELEARN_PLEDGE_REAUTH_SECONDS": "PLEDGE_REAUTH_SECONDS",
     "ELEARN_COURSE_IMAGE_MAX_SIDE": "COURSE_IMAGE_MAX_SIDE",
@@ -109,6 +110,9 @@ class DefaultConfig:
     QUIZ_ROOT: str | None = None
     #: the pledge texts (content validate/sync, seed-demo); None: pledges/ next to the package (a checkout)
     PLEDGE_ROOT: str | None = None
+    #: the certificate templates (content validate/sync, ensure_current); None: certificates/ next to the
+    #: package (a checkout)
+    CERTIFICATE_ROOT: str | None = None
     #: completion certificates are PAdES-signed with ``<dir>/<instansi-slug>.p12``, its passphrase in
     #: ELEARN_CERTIFICATE_SIGNING_PASSPHRASE_<SLUG> (slug upper-cased, '-' as '_') or in
     #: CERTIFICATE_SIGNING_PASSPHRASES ({slug: passphrase}); None: development/testing use

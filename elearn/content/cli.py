@@ -1,9 +1,12 @@
-"""``flask --app elearn content validate|sync|export``: the course, question bank and pledge text folders
-<-> the database.
+"""``flask --app elearn content validate|sync|export``: the course, question bank, pledge text and
+certificate template folders <-> the database.
 
-Without a root option ``courses/``, ``quizzes/`` and ``pledges/`` are all handled (CONTENT_ROOT / QUIZ_ROOT /
-PLEDGE_ROOT, default: the checkout's folders). ``--root`` names the course folder, ``--quizzes-root`` the quiz
-folder and ``--pledges-root`` the pledge folder; giving only some of them handles only those kinds of content.
+Without a root option ``courses/``, ``quizzes/``, ``pledges/`` and ``certificates/`` are all handled
+(CONTENT_ROOT / QUIZ_ROOT / PLEDGE_ROOT / CERTIFICATE_ROOT, default: the checkout's folders). ``--root`` names
+the course folder, ``--quizzes-root`` the quiz folder, ``--pledges-root`` the pledge folder and
+``--certificates-root`` the template folder; giving only some of them handles only those kinds of content.
+(Certificate templates are not exported: their rows are the folder as synced, kept for the certificates
+drawn with them.)
 """
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..db import db
-from . import courses, pledges, quizzes
+from . import certificates, courses, pledges, quizzes
 
-content_cli = AppGroup("content", help="Course folders (courses/), question banks (quizzes/) and pledge texts "
-                                       "(pledges/): validate, load into the database, export.")
+content_cli = AppGroup("content", help="Course folders (courses/), question banks (quizzes/), pledge texts "
+                                       "(pledges/) and certificate templates (certificates/): validate, load "
+                                       "into the database, export.")
 
 
 def default_root() -> Path:
@@ -34,17 +38,20 @@ def default_quiz_root() -> Path:
     return Path(current_app.root_path).parent / "quizzes"
 
 
-def _roots(root: str | None, quizzes_root: str | None,
-           pledges_root: str | None = None) -> tuple[Path | None, Path | None, Path | None]:
-    """(course root, quiz root, pledge root); None for the kind not asked for."""
-    if root is None and quizzes_root is None and pledges_root is None:
-        return default_root(), default_quiz_root(), pledges.default_pledge_root()
-    return tuple(Path(r) if r else None for r in (root, quizzes_root, pledges_root))  # type: ignore[return-value]
+def _roots(root: str | None, quizzes_root: str | None, pledges_root: str | None = None,
+           certificates_root: str | None = None) -> tuple[Path | None, Path | None, Path | None, Path | None]:
+    """(course root, quiz root, pledge root, certificate template root); None for the kind not asked for."""
+    if root is None and quizzes_root is None and pledges_root is None and certificates_root is None:
+        return (default_root(), default_quiz_root(), pledges.default_pledge_root(),
+                certificates.default_certificate_root())
+    return tuple(Path(r) if r else None  # type: ignore[return-value]
+                 for r in (root, quizzes_root, pledges_root, certificates_root))
 
 
 _ROOT_HELP = "Folder holding the course folders (default: courses/ of the checkout)."
 _QUIZ_ROOT_HELP = "Folder holding the question bank folders (default: quizzes/ of the checkout)."
 _PLEDGE_ROOT_HELP = "Folder holding the pledge texts (default: pledges/ of the checkout)."
+_CERTIFICATE_ROOT_HELP = "Folder holding the certificate template folders (default: certificates/ of the checkout)."
 
 
 def _check(root: Path, problems: list[courses.ContentError], summary: str) -> str | None:
@@ -62,9 +69,13 @@ def _check(root: Path, problems: list[courses.ContentError], summary: str) -> st
 @click.option("--root", help=_ROOT_HELP)
 @click.option("--quizzes-root", help=_QUIZ_ROOT_HELP)
 @click.option("--pledges-root", help=_PLEDGE_ROOT_HELP)
-def validate(root: str | None, quizzes_root: str | None, pledges_root: str | None) -> None:
-    """Check every course and bank folder and pledge text; prints file:line: message for every problem."""
-    course_root, quiz_root, pledge_root = _roots(root, quizzes_root, pledges_root)
+@click.option("--certificates-root", help=_CERTIFICATE_ROOT_HELP)
+def validate(root: str | None, quizzes_root: str | None, pledges_root: str | None,
+             certificates_root: str | None) -> None:
+    """Check every course and bank folder, pledge text and certificate template; prints file:line: message
+    for every problem."""
+    course_root, quiz_root, pledge_root, template_root = _roots(root, quizzes_root, pledges_root,
+                                                                certificates_root)
     failed: list[str | None] = []
     if course_root is not None:
         failed.append(_check(course_root, courses.validate_tree(course_root),
@@ -77,6 +88,9 @@ def validate(root: str | None, quizzes_root: str | None, pledges_root: str | Non
     if pledge_root is not None:
         failed.append(_check(pledge_root, pledges.validate_pledge_tree(pledge_root),
                              f"{len(pledges.pledge_files(pledge_root))} pledge text(s)"))
+    if template_root is not None:
+        failed.append(_check(template_root, certificates.validate_template_tree(template_root),
+                             f"{len(certificates.template_dirs(template_root))} certificate template(s)"))
     if any(failed):
         raise click.ClickException("; ".join(f for f in failed if f))
 
@@ -88,21 +102,30 @@ def validate(root: str | None, quizzes_root: str | None, pledges_root: str | Non
 @click.option("--course", "slugs", multiple=True, help="Only this course slug (repeatable).")
 @click.option("--bank", "banks", multiple=True, help="Only this question bank slug (repeatable).")
 @click.option("--pledge", "pledge_slugs", multiple=True, help="Only this pledge text slug (repeatable).")
+@click.option("--certificates-root", help=_CERTIFICATE_ROOT_HELP)
+@click.option("--template", "template_keys", multiple=True, help="Only this certificate template key (repeatable).")
 def sync(root: str | None, quizzes_root: str | None, pledges_root: str | None, slugs: tuple[str, ...],
-         banks: tuple[str, ...], pledge_slugs: tuple[str, ...]) -> None:
-    """Load the folders; a changed course gets a new published version, a changed question or pledge text a
-    new version."""
-    course_root, quiz_root, pledge_root = _roots(root, quizzes_root, pledges_root)
-    if root is None and quizzes_root is None and pledges_root is None and (slugs or banks or pledge_slugs):
-        # --course alone syncs only courses, --bank alone only banks, --pledge alone only pledge texts
+         banks: tuple[str, ...], pledge_slugs: tuple[str, ...], certificates_root: str | None,
+         template_keys: tuple[str, ...]) -> None:
+    """Load the folders; a changed course gets a new published version, a changed question, pledge text or
+    certificate template a new version."""
+    course_root, quiz_root, pledge_root, template_root = _roots(root, quizzes_root, pledges_root,
+                                                                certificates_root)
+    if (root is None and quizzes_root is None and pledges_root is None and certificates_root is None
+            and (slugs or banks or pledge_slugs or template_keys)):
+        # --course alone syncs only courses, --bank alone only banks, --pledge alone only pledge texts,
+        # --template alone only certificate templates
         course_root = course_root if slugs else None
         quiz_root = quiz_root if banks else None
         pledge_root = pledge_root if pledge_slugs else None
+        template_root = template_root if template_keys else None
     try:
         course_report = courses.sync_courses(course_root, slugs=list(slugs) or None) if course_root else None
         quiz_report = quizzes.sync_quizzes(quiz_root, slugs=list(banks) or None) if quiz_root else None
         pledge_report = (pledges.sync_pledges(pledge_root, slugs=list(pledge_slugs) or None)
                          if pledge_root else None)
+        template_report = (certificates.sync_templates(template_root, keys=list(template_keys) or None)
+                           if template_root else None)
     except courses.ContentInvalid as exc:
         db.session.rollback()
         for problem in exc.errors:
@@ -128,6 +151,11 @@ def sync(root: str | None, quizzes_root: str | None, pledges_root: str | None, s
             click.echo(str(warning), err=True)
         for slug, status in pledge_report.texts.items():
             click.echo(f"{slug}: pledge text {status} (version {pledge_report.versions[slug]})")
+    if template_report is not None:
+        for warning in template_report.errors:
+            click.echo(str(warning), err=True)
+        for key, status in template_report.templates.items():
+            click.echo(f"{key}: certificate template {status}")
 
 
 @content_cli.command("export")

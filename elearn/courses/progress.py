@@ -159,8 +159,16 @@ def _update_course_completion(enrollment: Enrollment, now: dt.datetime) -> bool:
             .execution_options(synchronize_session=False)
         )
         db.session.refresh(enrollment)
+        _issue_certificates(enrollment, now)
         return True
     return False
+
+
+def _issue_certificates(enrollment: Enrollment, now: dt.datetime) -> None:
+    """Reading the last module may have completed the course: issue its certificate in this request."""
+    from ..certificates.services import issue_due
+
+    issue_due(enrollment.user_id, course_ids=[enrollment.course_id], now=now)
 
 
 # --- what the pages show -------------------------------------------------------------------------

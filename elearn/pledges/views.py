@@ -41,7 +41,7 @@ from ..errors import ServiceError
 from ..extensions import limiter, mark_password_refused, refused_password_limit
 from . import chain, services, text
 from .forms import MAX_STROKES, SignForm
-from .models import Campaign, PledgeSignature, SigningMethod
+from .models import Campaign, PledgeSignature, PledgeText, PledgeTextVersion, SigningMethod
 from .pdf import pdf_filename, signature_pdf, signed_at_label, verification_url
 
 bp = Blueprint("pledges", __name__, url_prefix="/pakta")
@@ -206,7 +206,26 @@ def sign(campaign_id: int):  # type: ignore[no-untyped-def]
         campaign = _load_campaign(campaign_id)
         return _render_sign(campaign, form, exc.message, exc.code)
     flash(_("Terima kasih. Pakta integritas Anda sudah ditandatangani dan tercatat."), "success")
+    _issue_certificates(user.id, campaign_id)
     return redirect(url_for("pledges.receipt", campaign_id=campaign_id))
+
+
+def _issue_certificates(user_id: int, campaign_id: int) -> None:
+    """The pakta may have been the last part of a course: issue its certificate now (after the
+    signature is committed, so the chain's lock is not held while the PDF is drawn)."""
+    from ..certificates.services import issue_due
+
+    slug = db.session.scalar(
+        select(PledgeText.slug)
+        .join(PledgeTextVersion, PledgeTextVersion.pledge_text_id == PledgeText.id)
+        .join(Campaign, Campaign.pledge_version_id == PledgeTextVersion.id)
+        .where(Campaign.id == campaign_id)
+    )
+    if slug is None:
+        return
+    for certificate in issue_due(user_id, pledge=slug):
+        flash(_("Sertifikat %(course)s sudah terbit.", course=certificate.course_title), "success")
+    db.session.commit()
 
 
 @bp.route("/<int:campaign_id>/bukti")

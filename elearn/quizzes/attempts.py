@@ -427,6 +427,11 @@ def _finalise(attempt: Attempt, status: AttemptStatus, at: dt.datetime) -> None:
     attempt.status = status
     attempt.submitted_at = at
     db.session.flush()
+    if attempt.passed:
+        # the quiz may have been the last part of a course: issue its certificate in this request
+        from ..certificates.services import issue_due
+
+        issue_due(attempt.user_id, quiz=attempt.quiz.slug, now=at)
 
 
 def submit_attempt(attempt: Attempt, *, now: dt.datetime | None = None) -> Attempt:
