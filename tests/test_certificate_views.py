@@ -713,3 +713,27 @@ def test_a_really_issued_signed_certificate_is_recognised_and_a_changed_byte_bre
     html = _upload(client, bytes(data)).get_data(as_text=True)
     assert "Tidak dikenali" in html and serial not in html
     assert "Tanda tangan elektronik pada berkas: utuh." not in html
+
+
+def test_finishing_the_course_in_the_reader_shows_certificate_issued(app, client, login_as, make_course,
+                                                                     world) -> None:
+    """End to end: the last module marked read issues the certificate in that request; the course
+    page then says "Sertifikat terbit" with the link, and "Sertifikat saya" lists it."""
+    from elearn.courses.models import CourseVersion as Version
+
+    made = make_course(modules=1, sections=1, title="Kursus Bersertifikat")
+    with app.app_context():
+        version = db.session.get(Version, made.id)
+        version.certificate = {"criteria": "Membaca semua modul."}
+        db.session.commit()
+        slug, module = version.course.slug, version.modules[0].module.slug
+    login_as(world["holder"])
+    assert "Sertifikat terbit." not in client.get(f"/kursus/{slug}").get_data(as_text=True)
+    client.post(f"/kursus/{slug}/modul/{module}/kemajuan", data={"reached": "0", "complete": "1"})
+    html = client.get(f"/kursus/{slug}").get_data(as_text=True)
+    assert "Sertifikat terbit." in html
+    with app.app_context():
+        issued = db.session.scalar(select(Certificate).where(Certificate.course_id == made.course_id))
+        assert issued is not None
+        assert f'href="/sertifikat/#sertifikat-{issued.id}"' in html
+    assert "Kursus Bersertifikat" in client.get("/sertifikat/").get_data(as_text=True)
