@@ -737,3 +737,12 @@ def test_finishing_the_course_in_the_reader_shows_certificate_issued(app, client
         assert issued is not None
         assert f'href="/sertifikat/#sertifikat-{issued.id}"' in html
     assert "Kursus Bersertifikat" in client.get("/sertifikat/").get_data(as_text=True)
+
+
+def test_settings_say_why_the_signing_certificate_cannot_be_used(app, client, world, admin, signing_dir) -> None:
+    from elearn.certificates.dev_signing import write_dev_key
+
+    write_dev_key(signing_dir, world["instansi"].slug, world["instansi"].name)
+    (signing_dir / f"{world['instansi'].slug}.passphrase").write_text("keliru-xyz-123\n")
+    html = client.get("/admin/sertifikat/pengaturan").get_data(as_text=True)
+    assert "Sertifikat penanda tangan tidak dapat dibaca:" in html and "keliru-xyz-123" not in html

@@ -18,17 +18,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from .. import authz
-from ..audit.services import record as audit_record
 from ..accounts.models import User
 from ..accounts.nip import format_nip
+from ..audit.services import record as audit_record
 from ..db import db
 from ..errors import ServiceError
 from ..org.forms import options
 from ..org.models import Instansi
 from . import logo as logo_check
+from . import services, signing, templates
 from .forms import ReissueForm, RevokeForm, SettingsForm
-from .models import Certificate, CertificateSettings, CertificateState, CertificateTemplate
-from . import services
+from .models import Certificate, CertificateSettings
 from .views import long_date, state_labels, verify_url
 
 bp = Blueprint("certificate_admin", __name__, url_prefix="/admin/sertifikat")
@@ -148,28 +148,11 @@ def _instansi() -> Instansi | None:
 
 
 def template_choices(current: str | None) -> list[tuple[str, str]]:
-    """(key, title) of the templates an instansi may choose: ``templates.available_templates()``
-    when merged, else the current synced templates in the database; the current choice always."""
-    pairs: list[tuple[str, str]] = []
-    try:
-        from . import templates
-
-        for item in templates.available_templates():
-            if isinstance(item, str):
-                pairs.append((item, item))
-            elif isinstance(item, tuple | list):
-                pairs.append((str(item[0]), str(item[1] if len(item) > 1 else item[0])))
-            else:
-                pairs.append((str(item.key), str(getattr(item, "title", item.key))))
-    except ImportError:
-        pairs = [(key, title) for key, title in db.session.execute(
-            select(CertificateTemplate.key, CertificateTemplate.title).where(CertificateTemplate.current.is_(True))
-            .order_by(CertificateTemplate.key))]
-    keys = {key for key, _title in pairs}
-    for key in (current, "default"):
-        if key and key not in keys:
-            pairs.append((key, key))
-            keys.add(key)
+    """(key, title) of the templates an instansi may choose (``templates.available_templates``), and
+    the current choice even if its folder is gone (so saving other fields keeps it)."""
+    pairs = [(choice.key, choice.title) for choice in templates.available_templates()]
+    if current and current not in {key for key, _title in pairs}:
+        pairs.append((current, current))
     return pairs
 
 
@@ -177,18 +160,13 @@ def signing_status(instansi: Instansi) -> dict[str, Any]:
     """Whether a PAdES signing certificate is configured for the instansi (``signing.signer_for``):
     its subject and expiry, or why it cannot be used, or none."""
     try:
-        from . import signing
-    except ImportError:  # (before the PAdES part is merged)
-        return {"state": "unknown"}
-    try:
         signer = signing.signer_for(instansi)
-    except ServiceError as exc:  # SigningError: unreadable file, wrong passphrase, expired
+    except signing.SigningError as exc:  # unreadable file, wrong passphrase, expired
         return {"state": "error", "message": exc.message}
     if signer is None:
         return {"state": "none"}
     description = signer.description
-    return {"state": "configured", "subject": description.subject,
-            "expires": description.not_after.date() if description.not_after else None}
+    return {"state": "configured", "subject": description.subject, "expires": description.not_after.date()}
 
 
 def _logo_error(error: logo_check.LogoError) -> str:
@@ -234,7 +212,7 @@ def settings():  # type: ignore[no-untyped-def]
     status = 400 if request.method == "POST" else 200
     return render_template(
         "certificates/admin_settings.html", instansi=instansi, form=form, settings=current,
-        signing=signing_status(instansi), superadmin=authz.is_superadmin(current_user),
+        signing=signing_status(instansi),
     ), status
 
 
@@ -258,11 +236,8 @@ def _save_settings(instansi: Instansi, settings: CertificateSettings, form: Sett
         settings.logo = None
         settings.logo_sha256 = None
     settings.updated_by_id = current_user.id
-    if db.session.get(CertificateSettings, instansi.id) is None:
-        db.session.add(settings)
+    db.session.add(settings)  # (a new row when the instansi had only the defaults of settings_for)
     db.session.flush()
     audit_record("certificate_settings.update", actor=_me(), instansi_id=instansi.id, target=settings,
                  details={"changed": changed})
 
-
-__all__ = ["bp", "CertificateState"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from ..accounts.nip import mask_employee_number
 from ..db import db
 from ..extensions import limiter
 from ..org.models import Instansi, Timezone
-from . import services
+from . import badges, services, signing
 from .forms import VerifyUploadForm
 from .models import Certificate, CertificateState
 
@@ -117,8 +118,6 @@ def download_badge(certificate_id: int):  # type: ignore[no-untyped-def]
     )
     if certificate is None or certificate.user_id != current_user.id or not certificate.credential:
         abort(404)
-    import json
-
     body = json.dumps(certificate.credential, ensure_ascii=False, indent=2)
     response = make_response(body)
     response.headers["Content-Type"] = "application/ld+json; charset=utf-8"
@@ -185,8 +184,6 @@ def credential_status(certificate: Certificate) -> str | None:
     "valid"; "invalid" (the proof does not verify, or the row no longer says what was signed);
     "unchecked" (the issuer key is not known here: e.g. the credential names another public
     address than this server's); None without a stored credential."""
-    from . import badges
-
     credential = certificate.credential
     if not credential:
         return None
@@ -227,22 +224,10 @@ def verify(code: str):  # type: ignore[no-untyped-def]
 
 # --- the upload check --------------------------------------------------------------------------------
 
-def _check_signature(data: bytes) -> Any:
-    """``signing.check_pdf(data)`` (a PdfCheck) when the signing module is there, trusting the
-    instansi signing certificates this installation knows (``signing.known_certificates``)."""
-    try:
-        from . import signing
-    except ImportError:  # (before the PAdES part is merged: the hash lookup alone)
-        return None
-    check = getattr(signing, "check_pdf", None)
-    if check is None:
-        return None
-    known = getattr(signing, "known_certificates", None)
-    try:
-        return check(data, trusted=known()) if known is not None else check(data)
-    except Exception:  # noqa: BLE001 (check_pdf answers "unreadable" itself; this is a last resort)
-        current_app.logger.warning("uploaded PDF could not be checked", exc_info=True)
-        return None
+def _check_signature(data: bytes) -> signing.PdfCheck:
+    """The PAdES check of an uploaded PDF, trusting the signing certificates of every instansi this
+    installation knows (``signing.known_certificates``)."""
+    return signing.check_pdf(data, trusted=signing.known_certificates())
 
 
 def signature_state(result: Any) -> str | None:
