@@ -37,7 +37,7 @@ def build(app, people: int) -> str:  # type: ignore[no-untyped-def]
     from elearn.courses.models import VersionStatus
     from elearn.org import services as org_services
     from elearn.pledges.models import Campaign, ElectionType, PledgeText, PledgeTextVersion
-    from elearn.quizzes.models import Attempt, AttemptStatus, Quiz
+    from elearn.quizzes.models import Attempt, AttemptStatus, QuestionBank, Quiz
 
     with app.app_context():
         instansi = org_services.create_instansi("kota-bench", "Pemerintah Kota Bench", "WIB")
@@ -71,7 +71,10 @@ def build(app, people: int) -> str:  # type: ignore[no-untyped-def]
         db.session.add(module)
         db.session.flush()
         db.session.add(CourseVersionModule(course_version_id=version.id, module_version_id=module.id, position=0))
-        quiz = Quiz(slug="kuis-bench", title="Kuis", pass_mark=70)
+        bank = QuestionBank(slug="bank-bench", title="Bank")
+        db.session.add(bank)
+        db.session.flush()
+        quiz = Quiz(slug="kuis-bench", bank_id=bank.id, title="Kuis", pass_mark=70)
         db.session.add(quiz)
         pledge = PledgeText(slug="pakta-bench", title="Pakta", current_number=1)
         db.session.add(pledge)
@@ -114,7 +117,7 @@ def insert_signatures(campaign_id: int, instansi_id: int, version_id: int, user_
     for n, user_id in enumerate(user_ids, start=1):
         row = {"campaign_id": campaign_id, "instansi_id": instansi_id, "pledge_version_id": version_id,
                "user_id": user_id, "seq": n, "prev_hash": f"{n - 1:064x}", "record_hash": f"{n:064x}",
-               "signed_at": at}
+               "signed_at": at, "verify_code": f"bench{n:019d}"}
         for name, column in required.items():
             if name not in row:
                 python_type = column.type.python_type

@@ -467,3 +467,24 @@ def test_a_slug_is_never_a_path(app: Flask, signing_dir: Path) -> None:
     app.config["CERTIFICATE_SIGNING_PASSPHRASES"]["../outside"] = PASSPHRASE
     with app.app_context():
         assert signer_for("../outside") is None
+
+
+def test_signing_works_inside_a_running_event_loop(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """pyHanko is asynchronous; a caller whose thread already runs an event loop (an async server, a
+    Playwright test seeding the demo) still gets a signed PDF."""
+    import asyncio
+
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from elearn.certificates.dev_signing import make_dev_pkcs12
+    from elearn.certificates.signing import KeyMaterial, Pkcs12Signer, check_pdf
+
+    key, cert, extra = pkcs12.load_key_and_certificates(make_dev_pkcs12("Kota Uji", "uji"), b"uji")
+    signer = Pkcs12Signer(KeyMaterial(key, cert, list(extra), slug="kota-uji"), reason="uji", location="Kota Uji")
+
+    async def inside_a_loop() -> bytes:
+        return signer.sign(small_pdf())
+
+    with app.app_context():
+        signed = asyncio.run(inside_a_loop())
+        assert check_pdf(signed, trusted=[*extra, cert]).intact

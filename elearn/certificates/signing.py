@@ -329,7 +329,7 @@ class KeyMaterial:
 
     def _prepare_template(self) -> None:
         """pyHanko's own CMS for a placeholder digest, cut into constant DER parts."""
-        template = asyncio.run(self.pyhanko_signer.async_sign(_PLACEHOLDER_DIGEST, "sha256", use_pades=True))
+        template = _run(self.pyhanko_signer.async_sign(_PLACEHOLDER_DIGEST, "sha256", use_pades=True))
         parsed = asn1_cms.ContentInfo.load(template.dump())
         signed_data = parsed["content"]
         signer_info = signed_data["signer_infos"][0]
@@ -417,10 +417,23 @@ class Pkcs12Signer:
         check_validity(material.cert, material.slug)
         pdf_signer = material.pdf_signer(self.reason, self.location)
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        prepared, _tbs, output = asyncio.run(
+        prepared, _tbs, output = _run(
             pdf_signer.async_digest_doc_for_signing(writer, bytes_reserved=material.bytes_reserved))
         PdfTBSDocument.resume_signing(output, prepared, material.cms(prepared.document_digest))
         return output.getvalue()
+
+
+def _run(coroutine: Any) -> Any:
+    """Run one of pyHanko's coroutines to its end. In a thread whose event loop is already running
+    (an async server, a Playwright test) ``asyncio.run`` is refused: run it in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # --- checking a PDF (offline) ------------------------------------------------------------------------
