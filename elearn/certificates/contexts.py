@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from pyld import jsonld
+from pyld.context_resolver import ContextResolver
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -60,11 +61,18 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
     """PyLD document loader: the shipped contexts only."""
     # a fresh copy each time (PyLD may change what it is given); json.loads is faster than deepcopy
     _parsed(url)  # refuses an unknown URL
-    return {"contextUrl": None, "documentUrl": url, "document": json.loads(context_text(url))}
+    # "tag": "static" lets PyLD keep the resolved context in its shared cache (the files never change
+    # while the process runs); without it every expansion fetched and re-canonicalised each context
+    return {"contextUrl": None, "documentUrl": url, "document": json.loads(context_text(url)), "tag": "static"}
+
+
+#: our resolved contexts, apart from PyLD's process-wide cache (which other callers' loaders share)
+_RESOLVED: dict[str, Any] = {}
 
 
 def options(**extra: Any) -> dict[str, Any]:
-    return {"documentLoader": document_loader, **extra}
+    return {"documentLoader": document_loader, "contextResolver": ContextResolver(_RESOLVED, document_loader),
+            **extra}
 
 
 def _input_scalars(value: Any) -> int:
