@@ -589,3 +589,18 @@ def known_certificates() -> list[x509.Certificate]:
         except (OSError, ValueError):
             log.warning("certificate signing: %s is not a PEM certificate file", path.name)
     return found
+
+
+def signer_fingerprints(certificates: Iterable[x509.Certificate]) -> set[str]:
+    """sha256 (hex, DER) of the end-entity certificates among ``certificates`` (those that are not
+    a CA): the signers a PDF must be signed by to be ours. A CA in the chain certifies other
+    organisations too, so chaining to it alone does not make a signature ours."""
+    found = set()
+    for cert in certificates:
+        try:
+            is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            is_ca = False
+        if not is_ca:
+            found.add(hashlib.sha256(_der(cert)).hexdigest())
+    return found

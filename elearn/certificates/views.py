@@ -164,12 +164,16 @@ def local_day(moment: dt.datetime, zone: Timezone | None) -> dt.date:
 
 
 def credential_matches_row(credential: dict[str, Any], certificate: Certificate) -> bool:
-    """Whether the signed credential says what the row says (name, course, JP, instansi, status
-    bit): a row altered after issue no longer matches the credential signed at issue."""
+    """Whether the signed credential says what the row says (code, name, course, JP, instansi,
+    completion and issue times, status bit): a row altered after issue no longer matches the
+    credential signed at issue."""
     try:
         subject = credential["credentialSubject"]
         return bool(
-            subject["identifier"][0]["identityHash"] == certificate.holder_name
+            credential["id"] == badges.credential_id(certificate)
+            and credential["validFrom"] == badges.iso_time(certificate.issued_at)
+            and subject["activityEndDate"] == badges.iso_time(certificate.completed_at)
+            and subject["identifier"][0]["identityHash"] == certificate.holder_name
             and subject["achievement"]["name"] == certificate.course_title
             and int(subject["creditsEarned"]) == certificate.jp
             and credential["issuer"]["name"] == certificate.instansi_name
@@ -224,10 +228,12 @@ def verify(code: str):  # type: ignore[no-untyped-def]
 
 # --- the upload check --------------------------------------------------------------------------------
 
-def _check_signature(data: bytes) -> signing.PdfCheck:
+def _check_signature(data: bytes) -> tuple[signing.PdfCheck, set[str]]:
     """The PAdES check of an uploaded PDF, trusting the signing certificates of every instansi this
-    installation knows (``signing.known_certificates``)."""
-    return signing.check_pdf(data, trusted=signing.known_certificates())
+    installation knows (``signing.known_certificates``), and the fingerprints of those signing
+    certificates themselves (not their CAs: a PSrE certifies many other signers)."""
+    known = signing.known_certificates()
+    return signing.check_pdf(data, trusted=known), signing.signer_fingerprints(known)
 
 
 def signature_state(result: Any) -> str | None:
@@ -242,13 +248,17 @@ def signature_state(result: Any) -> str | None:
     return str(value) if value else None
 
 
-def signer_name(result: Any) -> tuple[str | None, bool]:
-    """(the signer's common name, whether it chains to one of our signing certificates)."""
+def signer_name(result: Any, ours: set[str] | None = None) -> tuple[str | None, bool]:
+    """(the signer's common name, whether it is one of our signing certificates: it chains to our
+    trust anchors and, given ``ours``, is itself one of them, not another signer of the same CA)."""
     signature = getattr(result, "signature", None) if result is not None else None
     if signature is None:
         return None, False
     name = getattr(signature, "signer_common_name", None) or getattr(signature, "signer_subject", None)
-    return name, bool(getattr(signature, "trusted", False))
+    trusted = bool(getattr(signature, "trusted", False))
+    if ours is not None:
+        trusted = trusted and getattr(signature, "signer_fingerprint", None) in ours
+    return name, trusted
 
 
 def _render_upload(form: VerifyUploadForm, status: int = 200, **context: Any) -> Response:
@@ -274,14 +284,15 @@ def verify_upload():  # type: ignore[no-untyped-def]
                                                  "terima dari elearn."))
     digest = hashlib.sha256(data).hexdigest()
     certificate = services.find_by_pdf_hash(digest)
-    check = _check_signature(data)
-    signer, trusted = signer_name(check)
+    check, ours = _check_signature(data)
+    signer, trusted = signer_name(check, ours)
     return _render_upload(
         form, result=True, certificate=certificate, digest=digest, signature=signature_state(check),
         signer=signer, trusted=trusted,
         masked_number=mask_employee_number(certificate.holder_number) if certificate else None,
         completed_on=long_date(certificate.completed_on) if certificate else None,
         verify_link=verify_url(certificate) if certificate else None,
+        credential=credential_status(certificate) if certificate else None,
     )
 
 

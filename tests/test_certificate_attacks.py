@@ -1,0 +1,187 @@
+"""Attacks on the completion certificates (issue 11), each a test: what an anonymous visitor, a
+database administrator, an operator of another SKPD, a peserta or a holder of another certificate
+from our signing CA can and cannot do."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import time
+import zlib
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from flask import Flask
+from werkzeug.test import EnvironBuilder
+
+from certificate_support import course_version, insert_certificate, simple_pdf
+from elearn.accounts.models import Role, User
+from elearn.certificates.models import Certificate, CertificateFile
+from elearn.db import db
+
+NAME = "Budi Santoso"
+
+
+@pytest.fixture
+def world(app: Flask, make_instansi, make_unit, make_user) -> dict[str, Any]:
+    instansi = make_instansi(name="Pemerintah Kota Serangan")
+    dinas = make_unit("Dinas Pendidikan", instansi=instansi)
+    other_skpd = make_unit("Dinas Kesehatan", instansi=instansi)
+    holder = make_user(Role.PESERTA, dinas, name=NAME)
+    with app.test_request_context():
+        version = course_version(title="Netralitas ASN", jp=4)
+        cert = insert_certificate(holder.id, version)
+        db.session.commit()
+        return {"instansi": instansi, "dinas": dinas, "other_skpd": other_skpd, "holder": holder,
+                "version_id": version.id, "cert_id": cert.id, "code": cert.code, "serial": cert.serial}
+
+
+def _upload(client, data: bytes, name: str = "sertifikat.pdf") -> Any:
+    builder = EnvironBuilder(path="/verifikasi/sertifikat", method="POST",
+                             data={"pdf": (io.BytesIO(data), name)})
+    environ = builder.get_environ()
+    try:
+        return client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+
+
+def _stored_pdf(app: Flask, certificate_id: int) -> bytes:
+    with app.app_context():
+        return bytes(db.session.get(CertificateFile, certificate_id).pdf)
+
+
+# --- a database administrator edits a certificate row ----------------------------------------------
+
+
+def test_upload_page_says_not_valid_when_the_row_was_edited_after_issue(app, client, world) -> None:
+    """FINDING: the verify page compared the row with its signed Open Badge, the upload page did
+    not: a PDF whose row had its name changed in the database was "Dikenali ... masih berlaku"
+    under the new name."""
+    pdf = _stored_pdf(app, world["cert_id"])
+    with app.app_context():
+        db.session.get(Certificate, world["cert_id"]).holder_name = "Nama Palsu"
+        db.session.commit()
+    html = _upload(client, pdf).get_data(as_text=True)
+    assert "masih berlaku" not in html
+    assert "Tidak valid:" in html
+
+
+@pytest.mark.parametrize("field", ["completed_at", "issued_at", "code"])
+def test_verify_page_says_not_valid_when_dates_or_code_were_edited(app, client, world, field) -> None:
+    """FINDING: the completion date shown on the page (and the code the QR names) were not compared
+    with the signed badge: moving the date, or giving a row another row's code, went unnoticed."""
+    code = world["code"]
+    with app.app_context():
+        row = db.session.get(Certificate, world["cert_id"])
+        if field == "code":
+            code = row.code = "a" * 24
+        else:
+            setattr(row, field, getattr(row, field) - dt.timedelta(days=40))
+            if field == "completed_at":
+                row.completed_on = row.completed_on - dt.timedelta(days=40)
+        db.session.commit()
+    html = client.get(f"/verifikasi/sertifikat/{code}").get_data(as_text=True)
+    assert "Tidak valid:" in html and "Sah:" not in html
+
+
+# --- a PDF signed by someone else holding a certificate from the same CA ---------------------------
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Uji")])
+
+
+def _leaf(ca_key: Any, ca_name: x509.Name, cn: str) -> tuple[Any, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(ca_name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    return key, cert
+
+
+@pytest.fixture
+def shared_ca(app: Flask, world, tmp_path) -> dict[str, Any]:
+    """Our instansi's signing certificate and a stranger's, both issued by one CA (a PSrE issues
+    certificates to many organisations); ours installed in the signing folder."""
+    from elearn.certificates import signing
+
+    saved = {k: app.config.get(k) for k in ("CERTIFICATE_SIGNING_DIR", "CERTIFICATE_SIGNING_PASSPHRASES")}
+    folder = tmp_path / "signing"
+    folder.mkdir()
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name("PSrE Uji CA")
+    now = dt.datetime.now(dt.UTC)
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=2))
+          .not_valid_after(now + dt.timedelta(days=3650))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    slug = world["instansi"].slug
+    ours_key, ours = _leaf(ca_key, ca_name, world["instansi"].name)
+    (folder / f"{slug}.p12").write_bytes(pkcs12.serialize_key_and_certificates(
+        b"ours", ours_key, ours, [ca], serialization.BestAvailableEncryption(b"rahasia")))
+    stranger_key, stranger = _leaf(ca_key, ca_name, world["instansi"].name)  # the same name as ours
+    stranger_path = tmp_path / "stranger.p12"
+    stranger_path.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"x", stranger_key, stranger, [ca], serialization.BestAvailableEncryption(b"lain")))
+    app.config["CERTIFICATE_SIGNING_DIR"] = str(folder)
+    app.config["CERTIFICATE_SIGNING_PASSPHRASES"] = {slug: "rahasia"}
+    signing.clear_cache()
+    try:
+        with app.app_context():
+            ours_signer = signing.signer_for(slug)
+            material = signing.load_pkcs12(stranger_path, "lain", slug="stranger")
+        stranger_signer = signing.Pkcs12Signer(material, reason="x", location="x")
+        yield {"ours": ours_signer, "stranger": stranger_signer}
+    finally:
+        app.config.update(saved)
+        signing.clear_cache()
+
+
+def test_a_pdf_signed_by_another_holder_of_our_ca_is_not_presented_as_ours(client, shared_ca) -> None:
+    """FINDING: trust anchors were our signing certificates AND their CA chain, so a PDF signed by
+    anyone else the same PSrE certified (with a look-alike name) showed "utuh" with no warning
+    that the signer is not one of our instansi."""
+    forged = shared_ca["stranger"].sign(simple_pdf("Sertifikat palsu"))
+    html = _upload(client, forged).get_data(as_text=True)
+    assert "Tidak dikenali" in html
+    assert "bukan salah satu instansi yang terdaftar" in html
+
+
+def test_a_pdf_signed_by_our_key_is_presented_as_ours(client, shared_ca) -> None:
+    signed = shared_ca["ours"].sign(simple_pdf("Sertifikat asli"))
+    html = _upload(client, signed).get_data(as_text=True)
+    assert "Tanda tangan elektronik pada berkas: utuh." in html
+    assert "bukan salah satu instansi yang terdaftar" not in html
+
+
+def test_a_self_signed_look_alike_is_not_trusted(app, client, world, shared_ca, tmp_path) -> None:
+    from elearn.certificates import signing
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    key2, cert = _leaf(key, _name(world["instansi"].name), world["instansi"].name)
+    path = tmp_path / "self.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"s", key2, cert, None,
+                                                           serialization.BestAvailableEncryption(b"p")))
+    with app.app_context():
+        material = signing.load_pkcs12(path, "p", slug="self")
+    forged = signing.Pkcs12Signer(material, reason="x", location="x").sign(simple_pdf("palsu"))
+    html = _upload(client, forged).get_data(as_text=True)
+    assert "bukan salah satu instansi yang terdaftar" in html and "Tidak dikenali" in html
