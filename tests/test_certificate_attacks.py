@@ -185,3 +185,132 @@ def test_a_self_signed_look_alike_is_not_trusted(app, client, world, shared_ca, 
     forged = signing.Pkcs12Signer(material, reason="x", location="x").sign(simple_pdf("palsu"))
     html = _upload(client, forged).get_data(as_text=True)
     assert "bukan salah satu instansi yang terdaftar" in html and "Tidak dikenali" in html
+
+
+# --- hostile uploads ---------------------------------------------------------------------------------
+
+
+def _listing_one_signature_many_times(signed: bytes, times: int) -> bytes:
+    """An incremental update whose AcroForm lists the (one, valid) signature field ``times`` times."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    field = writer.root["/AcroForm"].raw_get("/Fields")[0]
+    ref = field if isinstance(field, generic.IndirectObject) else field.container_ref
+    writer.root["/AcroForm"] = generic.DictionaryObject({
+        generic.NameObject("/Fields"): generic.ArrayObject(
+            [generic.IndirectObject(ref.idnum, ref.generation, writer)] * times),
+        generic.NameObject("/SigFlags"): generic.NumberObject(3)})
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_one_signature_listed_thousands_of_times_is_not_validated_thousands_of_times(
+        app, client, shared_ca, monkeypatch) -> None:
+    """FINDING (denial of service): every listed signature was validated; a 45 KB upload listing
+    one signature 5,000 times cost about 30 s of CPU (a 10 MB one, hours). Now more than a few
+    signatures are refused unread."""
+    from elearn.certificates import signing
+
+    calls = []
+    real = signing._check_signature
+    monkeypatch.setattr(signing, "_check_signature", lambda *a, **k: calls.append(1) or real(*a, **k))
+    signed = shared_ca["ours"].sign(simple_pdf("Sertifikat"))
+    assert signing.check_pdf(_listing_one_signature_many_times(signed, 2)).status == signing.PdfStatus.MODIFIED
+    assert len(calls) == 2
+    calls.clear()
+    hostile = _listing_one_signature_many_times(signed, 5000)
+    assert signing.check_pdf(hostile).status == signing.PdfStatus.UNREADABLE
+    assert calls == []
+    html = _upload(client, hostile).get_data(as_text=True)
+    assert "tidak dapat dibaca" in html and calls == []
+
+
+def test_signature_check_is_bounded_below_the_upload_limit(app) -> None:
+    """FINDING (denial of service): pyHanko parses hostile input at about 1 MB a second and the
+    check read up to 10 MB; a real certificate is well under 4 MB."""
+    from elearn.certificates import signing
+
+    assert signing.CHECK_MAX_BYTES <= 4 * 1024 * 1024
+    crafted = b"%PDF-1.7\n" + b"1 0 R " * ((signing.CHECK_MAX_BYTES // 6) + 1)
+    assert signing.check_pdf(crafted).status == signing.PdfStatus.TOO_LARGE
+
+
+def _raw_pdf(objects: list[tuple[int, bytes]], *, xref: bool = True) -> bytes:
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = {}
+    for num, body in objects:
+        offsets[num] = out.tell()
+        out.write(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+    size = max(offsets) + 1
+    start = out.tell()
+    if xref:
+        out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+        for i in range(1, size):
+            out.write(b"%010d 00000 n \n" % offsets.get(i, 0))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, start))
+    return out.getvalue()
+
+
+PAGES = (2, b"<< /Type /Pages /Kids [] /Count 0 >>")
+
+
+@pytest.mark.parametrize("kind", ["kids_cycle", "deep_arrays", "deep_dicts", "flate_bomb", "no_xref", "zeros"])
+def test_hostile_pdfs_get_an_answer_not_an_error(app, client, world, kind) -> None:
+    if kind == "kids_cycle":
+        data = _raw_pdf([(1, b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [3 0 R] >> >>"), PAGES,
+                         (3, b"<< /T (a) /Kids [4 0 R] >>"), (4, b"<< /Parent 3 0 R /Kids [3 0 R] >>")])
+    elif kind == "deep_arrays":
+        data = _raw_pdf([(1, b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields " + b"[" * 100000
+                          + b"]" * 100000 + b" >> >>"), PAGES])
+    elif kind == "deep_dicts":
+        data = _raw_pdf([(1, b"<< /Type /Catalog /Pages 2 0 R /AcroForm " + b"<< /A " * 30000 + b"1"
+                          + b" >>" * 30000 + b" >>"), PAGES])
+    elif kind == "flate_bomb":
+        bomb = zlib.compress(b"\0" * (64 * 1024 * 1024), 9)
+        data = _raw_pdf([(1, b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields 3 0 R >> >>"), PAGES,
+                         (3, b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb) + bomb
+                          + b"\nendstream")])
+    elif kind == "no_xref":
+        data = _raw_pdf([(1, b"<< /Type /Catalog /Pages 2 0 R >>"), PAGES]
+                        + [(i, b"null") for i in range(3, 20000)], xref=False)
+    else:
+        data = b"%PDF-1.7\n" + b"\0" * (3 * 1024 * 1024)
+    response = _upload(client, data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Tidak dikenali" in html
+    assert "utuh." not in html
+
+
+def test_a_19_mb_pdf_is_not_parsed_and_gets_an_answer(app, client, world, monkeypatch) -> None:
+    from elearn.certificates import signing
+
+    monkeypatch.setattr(signing, "_too_many_signatures", lambda reader: pytest.fail("parsed"))
+    data = b"%PDF-1.7\n" + b"0" * (19 * 1024 * 1024)
+    response = _upload(client, data)
+    assert response.status_code == 200
+    assert "Tidak dikenali" in response.get_data(as_text=True)
+
+
+def test_a_non_pdf_is_refused_with_a_message(client, world) -> None:
+    response = _upload(client, b"MZ\x90\x00 an executable", "sertifikat.pdf")
+    assert response.status_code == 400
+    assert "bukan PDF" in response.get_data(as_text=True)
+
+
+def test_uploads_have_a_tighter_rate_limit_than_page_views(app, client, world, rate_limited) -> None:
+    """FINDING: each upload costs up to seconds of CPU, yet had the page's 60 per minute."""
+    app.config["VERIFY_UPLOAD_LIMIT_PER_IP"] = "2 per minute"
+    try:
+        uploads = [_upload(client, simple_pdf("x")).status_code for _ in range(3)]
+        pages = [client.get("/verifikasi/sertifikat").status_code for _ in range(3)]
+    finally:
+        app.config["VERIFY_UPLOAD_LIMIT_PER_IP"] = "10 per minute;100 per hour"
+    assert uploads == [200, 200, 429]
+    assert pages == [200, 200, 200]
+    assert app.config["VERIFY_UPLOAD_LIMIT_PER_IP"] != app.config["PUBLIC_LIMIT_PER_IP"]

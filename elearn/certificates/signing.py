@@ -74,8 +74,12 @@ DEV_DIR_NAME = "certificate-signing"
 #: the signature field of a certificate PDF (invisible: readers show it in their signature panel)
 FIELD_NAME = "SertifikatBKPSDM"
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-#: check_pdf refuses larger inputs (a certificate is about 40 KB)
-CHECK_MAX_BYTES = 10 * 1024 * 1024
+#: check_pdf refuses larger inputs: a certificate is about 40 KB, at most about 3 MB with a 1 MB
+#: background, a 1 MB logo and its fonts; pyHanko parses hostile input at about 1 MB a second
+CHECK_MAX_BYTES = 4 * 1024 * 1024
+#: check_pdf refuses PDFs with more filled signature fields (a certificate has one): each costs a
+#: full validation, and one field listed thousands of times costs seconds per kilobyte
+CHECK_MAX_SIGNATURES = 4
 
 
 class SigningError(ServiceError):
@@ -503,6 +507,9 @@ def check_pdf(data: bytes, *, trusted: Iterable[x509.Certificate] = (),
     try:
         # pyHanko's limits for untrusted input bound how far compressed streams may expand
         reader = PdfFileReader(io.BytesIO(data), strict=False, decode_limits=DecodeLimits.for_untrusted_input())
+        if _too_many_signatures(reader):
+            log.info("check_pdf: more than %s signatures, not checked", CHECK_MAX_SIGNATURES)
+            return PdfCheck(PdfStatus.UNREADABLE, digest)
         embedded = list(reader.embedded_signatures)
     except Exception as exc:  # noqa: BLE001 - hostile input: any parser failure means "unreadable"
         log.info("check_pdf: unreadable PDF (%s: %s)", exc.__class__.__name__, exc)
@@ -519,6 +526,17 @@ def check_pdf(data: bytes, *, trusted: Iterable[x509.Certificate] = (),
     else:
         status = PdfStatus.INTACT
     return PdfCheck(status, digest, tuple(results))
+
+
+def _too_many_signatures(reader: Any) -> bool:
+    """Whether the PDF has more than CHECK_MAX_SIGNATURES filled signature fields (counting stops
+    there: the same field listed a million times costs nothing more)."""
+    from itertools import islice
+
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    found = islice(enumerate_sig_fields(reader, filled_status=True), CHECK_MAX_SIGNATURES + 1)
+    return sum(1 for _ in found) > CHECK_MAX_SIGNATURES
 
 
 def _check_signature(sig: Any, roots: list[Any], context_class: Any, validate: Any) -> SignatureCheck:

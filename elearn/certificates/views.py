@@ -133,6 +133,10 @@ def _public_limit() -> str:
     return current_app.config["PUBLIC_LIMIT_PER_IP"]
 
 
+def _upload_limit() -> str:
+    return current_app.config["VERIFY_UPLOAD_LIMIT_PER_IP"]
+
+
 def _noindex(response: Response) -> Response:
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "no-store"
@@ -267,6 +271,7 @@ def _render_upload(form: VerifyUploadForm, status: int = 200, **context: Any) ->
 
 @bp.route("/verifikasi/sertifikat", methods=["GET", "POST"])
 @limiter.limit(_public_limit)
+@limiter.limit(_upload_limit, methods=["POST"])
 def verify_upload():  # type: ignore[no-untyped-def]
     form = VerifyUploadForm()
     if request.method == "GET":
