@@ -314,3 +314,84 @@ def test_uploads_have_a_tighter_rate_limit_than_page_views(app, client, world, r
     assert uploads == [200, 200, 429]
     assert pages == [200, 200, 200]
     assert app.config["VERIFY_UPLOAD_LIMIT_PER_IP"] != app.config["PUBLIC_LIMIT_PER_IP"]
+
+
+# --- an admin of another instansi -------------------------------------------------------------------
+
+
+def _settings_post(client, **fields: Any) -> Any:
+    data = {"serial_prefix": "BKPSDM-KU", "signatory_name": "", "signatory_nip": "", "signatory_title": "",
+            "template_key": "default"}
+    data.update(fields)
+    builder = EnvironBuilder(path="/admin/sertifikat/pengaturan", method="POST", data=data)
+    environ = builder.get_environ()
+    try:
+        return client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+
+
+def test_an_admin_cannot_take_another_instansis_serial_prefix(app, client, login_as, world, make_instansi,
+                                                             make_unit, make_user) -> None:
+    """FINDING: serials are unique across the installation but any prefix was accepted, so the admin
+    of instansi B could set A's prefix and issue A's next numbers: A's issuance then failed."""
+    from elearn.certificates import services
+    from elearn.certificates.models import CertificateSettings
+
+    other = make_instansi(name="Kabupaten Lain")
+    admin = make_user(Role.ADMIN_BKPSDM, make_unit("BKPSDM", instansi=other))
+    with app.app_context():
+        db.session.add(CertificateSettings(instansi_id=world["instansi"].id, serial_prefix="BKPSDM-KS"))
+        db.session.commit()
+        default_of_a = services.default_prefix(world["instansi"])
+    login_as(admin)
+    for prefix in ("BKPSDM-KS", "BKPSDM-UJI"):  # A's saved prefix; the prefix of serials A issued
+        response = _settings_post(client, serial_prefix=prefix)
+        assert response.status_code == 400
+        assert "sudah dipakai instansi lain" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(CertificateSettings, other.id) is None
+        db.session.delete(db.session.get(CertificateSettings, world["instansi"].id))
+        db.session.commit()
+    response = _settings_post(client, serial_prefix=default_of_a)  # A's default (A never saved any)
+    assert response.status_code == 400
+    assert _settings_post(client, serial_prefix="BKPSDM-LAIN").status_code == 302
+
+
+def test_default_prefixes_of_long_slugs_do_not_collide(app, make_instansi) -> None:
+    """FINDING: the default prefix was cut at 32 characters, so two instansi whose slugs start
+    alike ("kabupaten-kepulauan-seribu-utara" / "-selatan") shared it."""
+    from elearn.certificates import services
+    from elearn.org.models import Instansi
+
+    with app.app_context():
+        a = Instansi(slug="kabupaten-kepulauan-seribu-utara", name="A", id=990001)
+        b = Instansi(slug="kabupaten-kepulauan-seribu-selatan", name="B", id=990002)
+        first, second = services.default_prefix(a), services.default_prefix(b)
+    assert first != second
+    assert len(first) <= 32 and len(second) <= 32
+    from elearn.certificates.forms import SERIAL_PREFIX
+
+    assert SERIAL_PREFIX.match(first) and SERIAL_PREFIX.match(second)
+
+
+def test_a_serial_taken_by_another_instansi_fails_loudly_not_as_already_issued(app, world, make_user) -> None:
+    """FINDING: issuance took a unique-constraint error on the serial for "issued by a concurrent
+    request" and returned None: the person silently never got a certificate."""
+    from elearn.certificates import services
+    from elearn.certificates.models import CertificateSettings
+    from elearn.db import utcnow
+
+    person = make_user(Role.PESERTA, world["dinas"])
+    with app.test_request_context():
+        db.session.add(CertificateSettings(instansi_id=world["instansi"].id, serial_prefix="BKPSDM-UJI"))
+        db.session.flush()
+        row = db.session.get(Certificate, world["cert_id"])
+        row.serial = "BKPSDM-UJI/2026/000001"
+        row.instansi_id = world["instansi"].id
+        db.session.flush()
+        with pytest.raises(services.IssueError, match="sudah dipakai"):
+            services.issue(db.session.get(User, person.id), course_version(title="Kursus Baru"),
+                           completed_at=utcnow(), now=dt.datetime(2026, 6, 1, 3, tzinfo=dt.UTC))
+        db.session.rollback()
