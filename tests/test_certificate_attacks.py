@@ -395,3 +395,83 @@ def test_a_serial_taken_by_another_instansi_fails_loudly_not_as_already_issued(a
             services.issue(db.session.get(User, person.id), course_version(title="Kursus Baru"),
                            completed_at=utcnow(), now=dt.datetime(2026, 6, 1, 3, tzinfo=dt.UTC))
         db.session.rollback()
+
+
+# --- regression guards: CSRF, personal data on public documents, the reissue race ---------------------
+
+
+def test_every_certificate_post_needs_the_csrf_token(app, client, login_as, world, make_user) -> None:
+    from elearn.certificates.models import CertificateSettings, CertificateState
+
+    login_as(make_user(Role.ADMIN_BKPSDM, world["dinas"]))
+    url = f"/admin/sertifikat/{world['cert_id']}"
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post(f"{url}/cabut", data={"reason": "x", "confirm": "y"}).status_code == 400
+        assert client.post(f"{url}/terbitkan-ulang", data={"reason": "x", "confirm": "y"}).status_code == 400
+        assert _settings_post(client, serial_prefix="BKPSDM-CSRF").status_code == 400
+        assert _upload(client, simple_pdf("x")).status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        assert db.session.get(Certificate, world["cert_id"]).state == CertificateState.VALID
+        assert db.session.get(CertificateSettings, world["instansi"].id) is None
+
+
+def test_no_full_nip_on_public_pages_or_in_the_badge(app, client, login_as, world) -> None:
+    from elearn.accounts.nip import format_nip
+
+    nip = world["holder"].employee_number
+    with app.app_context():
+        credential = db.session.get(Certificate, world["cert_id"]).credential
+    public = [
+        client.get(f"/verifikasi/sertifikat/{world['code']}"),
+        _upload(client, _stored_pdf(app, world["cert_id"])),
+        client.get(f"/sertifikat/penerbit/{world['instansi'].slug}"),
+        client.get(f"/sertifikat/status/{world['instansi'].slug}"),
+    ]
+    login_as(world["holder"])
+    public.append(client.get(f"/sertifikat/{world['cert_id']}/lencana.json"))
+    texts = [r.get_data(as_text=True) for r in public] + [json.dumps(credential, ensure_ascii=False)]
+    for text in texts:
+        assert nip not in text and format_nip(nip) not in text
+    assert [r.status_code for r in public] == [200] * len(public)
+
+
+def test_verify_pages_are_not_cached_by_shared_caches(client, world) -> None:
+    for response in (client.get(f"/verifikasi/sertifikat/{world['code']}"),
+                     client.get("/verifikasi/sertifikat/zzzz"),
+                     _upload(client, simple_pdf("x"))):
+        assert "no-store" in response.headers["Cache-Control"]
+        assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_a_name_with_markup_is_escaped_on_the_verify_page(app, client, make_user, world) -> None:
+    person = make_user(Role.PESERTA, world["dinas"], name='<script>alert(1)</script>"><img src=x onerror=alert(1)>')
+    with app.test_request_context():
+        cert = insert_certificate(person.id, db.session.get(type(course_version()), world["version_id"]))
+        db.session.commit()
+        code = cert.code
+    html = client.get(f"/verifikasi/sertifikat/{code}").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "Sah:" in html
+
+
+def test_two_reissues_of_one_certificate_make_one_replacement(app, world, make_user) -> None:
+    """The second of two reissues racing on the same (stale) certificate finds it no longer valid."""
+    from elearn.certificates import services
+    from elearn.certificates.models import CertificateState
+    from elearn.errors import ServiceError
+    from sqlalchemy import func, select
+
+    admin = make_user(Role.ADMIN_BKPSDM, world["dinas"])
+    with app.test_request_context():
+        first = db.session.get(Certificate, world["cert_id"])
+        services.reissue(first, db.session.get(User, admin.id), "Nama diperbaiki")
+        first.state = CertificateState.VALID  # what a second request loaded before the first committed
+        with pytest.raises(ServiceError):
+            services.reissue(first, db.session.get(User, admin.id), "Nama diperbaiki lagi")
+        db.session.expire_all()
+        assert db.session.scalar(select(func.count()).select_from(Certificate)
+                                 .where(Certificate.replaces_id == world["cert_id"])) == 1
+        db.session.rollback()
