@@ -475,3 +475,23 @@ def test_two_reissues_of_one_certificate_make_one_replacement(app, world, make_u
         assert db.session.scalar(select(func.count()).select_from(Certificate)
                                  .where(Certificate.replaces_id == world["cert_id"])) == 1
         db.session.rollback()
+
+
+def test_a_row_and_badge_both_rewritten_under_a_foreign_issuer_are_not_valid(app, client, world) -> None:
+    """FINDING: a badge whose key this server does not know was "unchecked", and the page still said
+    "Sah". A database administrator could change the name AND write in a badge naming another
+    issuer address (its proof by any key): the page said "Sah" under the new name."""
+    with app.app_context():
+        row = db.session.get(Certificate, world["cert_id"])
+        credential = json.loads(json.dumps(row.credential))
+        row.holder_name = "Nama Palsu"
+        credential["credentialSubject"]["identifier"][0]["identityHash"] = "Nama Palsu"
+        foreign = "https://palsu.example/sertifikat/penerbit/x"
+        credential["issuer"]["id"] = foreign
+        credential["proof"][0]["verificationMethod"] = foreign + "#kunci-1"
+        row.credential = credential
+        db.session.commit()
+    html = client.get(f"/verifikasi/sertifikat/{world['code']}").get_data(as_text=True)
+    assert "Tidak valid:" in html and "Sah:" not in html
+    html = _upload(client, _stored_pdf(app, world["cert_id"])).get_data(as_text=True)
+    assert "Tidak valid:" in html and "masih berlaku" not in html
