@@ -495,3 +495,26 @@ def test_a_row_and_badge_both_rewritten_under_a_foreign_issuer_are_not_valid(app
     assert "Tidak valid:" in html and "Sah:" not in html
     html = _upload(client, _stored_pdf(app, world["cert_id"])).get_data(as_text=True)
     assert "Tidak valid:" in html and "masih berlaku" not in html
+
+
+def test_a_signed_certificate_whose_row_names_another_files_hash_is_not_valid(app, client, world,
+                                                                              shared_ca) -> None:
+    """FINDING: the upload check trusted the row's pdf_sha256. A database administrator who set it
+    to the hash of a forged (unsigned, or self-signed) PDF made that file "Dikenali ... masih
+    berlaku". A certificate issued signed must come with our intact signature."""
+    import hashlib
+
+    with app.test_request_context():
+        genuine = shared_ca["ours"].sign(simple_pdf("Sertifikat asli"))
+        cert = insert_certificate(world["holder"].id, course_version(title="Kursus Bertanda Tangan"), pdf=genuine)
+        cert.pdf_signed = True
+        db.session.commit()
+        cert_id = cert.id
+    html = _upload(client, genuine).get_data(as_text=True)
+    assert "masih berlaku" in html and "Tidak valid:" not in html
+    for forged in (simple_pdf("Sertifikat palsu"), shared_ca["stranger"].sign(simple_pdf("Sertifikat palsu"))):
+        with app.app_context():
+            db.session.get(Certificate, cert_id).pdf_sha256 = hashlib.sha256(forged).hexdigest()
+            db.session.commit()
+        html = _upload(client, forged).get_data(as_text=True)
+        assert "Tidak valid:" in html and "masih berlaku" not in html

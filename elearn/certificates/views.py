@@ -312,13 +312,19 @@ def verify_upload():  # type: ignore[no-untyped-def]
     certificate = services.find_by_pdf_hash(digest)
     check, ours = _check_signature(data)
     signer, trusted = signer_name(check, ours)
+    signature = signature_state(check)
+    credential = credential_status(certificate) if certificate else None
+    if certificate is not None and certificate.pdf_signed and not (signature == "intact" and trusted):
+        # issued signed, yet this file (whose hash the row names) is not intact under one of our
+        # signing certificates: the row's hash was changed to another file's
+        credential = "invalid"
     return _render_upload(
-        form, result=True, certificate=certificate, digest=digest, signature=signature_state(check),
+        form, result=True, certificate=certificate, digest=digest, signature=signature,
         signer=signer, trusted=trusted,
         masked_number=mask_employee_number(certificate.holder_number) if certificate else None,
         completed_on=long_date(certificate.completed_on) if certificate else None,
         verify_link=verify_url(certificate) if certificate else None,
-        credential=credential_status(certificate) if certificate else None,
+        credential=credential,
     )
 
 
