@@ -517,3 +517,18 @@ def test_a_signed_certificate_whose_row_names_another_files_hash_is_not_valid(ap
             db.session.commit()
         html = _upload(client, forged).get_data(as_text=True)
         assert "Tidak valid:" in html and "masih berlaku" not in html
+
+
+@pytest.mark.parametrize("emptied", [{}, None, []])
+def test_a_row_whose_badge_was_removed_is_not_valid(app, client, world, emptied) -> None:
+    """FINDING: without a stored badge the check was skipped and the page said "Sah": a database
+    administrator could empty the credential and then change the name freely."""
+    with app.app_context():
+        row = db.session.get(Certificate, world["cert_id"])
+        row.holder_name = "Nama Palsu"
+        row.credential = emptied
+        db.session.commit()
+    html = client.get(f"/verifikasi/sertifikat/{world['code']}").get_data(as_text=True)
+    assert "Tidak valid:" in html and "Sah:" not in html
+    html = _upload(client, _stored_pdf(app, world["cert_id"])).get_data(as_text=True)
+    assert "Tidak valid:" in html and "masih berlaku" not in html

@@ -187,15 +187,14 @@ def credential_matches_row(credential: dict[str, Any], certificate: Certificate)
         return False
 
 
-def credential_status(certificate: Certificate) -> str | None:
+def credential_status(certificate: Certificate) -> str:
     """The stored Open Badge checked against its proof and the row (``badges.verify_credential``):
     "valid"; "invalid" (the proof does not verify, or the row no longer says what was signed);
-    "unchecked" (the issuer key is not known here: e.g. the credential names another public
-    address than this server's); None without a stored credential."""
+    "unchecked" (the credential names another public address than this server's, yet the
+    instansi's own key signed it). Every certificate is issued with its credential: an empty one
+    was removed afterwards and is "invalid" too."""
     credential = certificate.credential
-    if not credential:
-        return None
-    if not isinstance(credential, dict) or not credential_matches_row(credential, certificate):
+    if not credential or not isinstance(credential, dict) or not credential_matches_row(credential, certificate):
         return "invalid"
     try:
         result = badges.verify_credential(credential)
