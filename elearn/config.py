@@ -29,6 +29,7 @@ ENV_KEYS = {
     "ELEARN_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "ELEARN_ALLOWED_HOSTS": "ALLOWED_HOSTS",
     "ELEARN_LOGIN_LIMIT_PER_IP": "LOGIN_LIMIT_PER_IP",
+    "ELEARN_VERIFY_UPLOAD_LIMIT_PER_IP": "VERIFY_UPLOAD_LIMIT_PER_IP",
     "ELEARN_ROSTER_MAX_ROWS": "ROSTER_MAX_ROWS",
     "ELEARN_ROSTER_MAX_BYTES": "ROSTER_MAX_BYTES",
     "ELEARN_ROSTER_UPLOAD_RETENTION_HOURS": "ROSTER_UPLOAD_RETENTION_HOURS",
@@ -58,6 +59,9 @@ class DefaultConfig:
     LOGIN_LIMIT_PER_IP = "100 per minute;1000 per hour"
     #: public pages without sign-in (the pakta verification page behind the QR code), per IP
     PUBLIC_LIMIT_PER_IP = "60 per minute;1000 per hour"
+    #: the certificate upload check (a PDF parsed and its signature validated: up to seconds of
+    #: CPU each), per IP, on top of PUBLIC_LIMIT_PER_IP
+    VERIFY_UPLOAD_LIMIT_PER_IP = "10 per minute;100 per hour"
     LOGIN_MAX_FAILURES = 5
     #: signing a pakta integritas within this many seconds of typing the password (sign-in,
     #: activation, password change or an earlier confirmation, in the same session) does not ask for

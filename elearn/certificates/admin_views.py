@@ -194,7 +194,8 @@ def settings():  # type: ignore[no-untyped-def]
     form.template_key.choices = options(template_choices(current.template_key))
     logo_error = None
     logo_data: bytes | None = None
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST" and form.validate_on_submit() \
+            and not _prefix_in_use(instansi, current, form):
         upload = form.logo.data
         if upload is not None and getattr(upload, "filename", None):
             logo_data = upload.read(logo_check.MAX_LOGO_BYTES + 1)
@@ -214,6 +215,17 @@ def settings():  # type: ignore[no-untyped-def]
         "certificates/admin_settings.html", instansi=instansi, form=form, settings=current,
         signing=signing_status(instansi),
     ), status
+
+
+def _prefix_in_use(instansi: Instansi, settings: CertificateSettings, form: SettingsForm) -> bool:
+    """A new serial prefix another instansi already uses: a form error (serials are unique across
+    the installation; sharing a prefix would make one instansi's issuance fail on the other's numbers)."""
+    prefix = form.serial_prefix.data
+    if prefix == settings.serial_prefix or not services.prefix_taken(instansi.id, prefix):
+        return False
+    form.serial_prefix.errors = [_("Awalan nomor seri %(prefix)s sudah dipakai instansi lain. Pilih awalan yang "
+                                   "lain.", prefix=prefix)]
+    return True
 
 
 def _save_settings(instansi: Instansi, settings: CertificateSettings, form: SettingsForm,

@@ -61,9 +61,13 @@ class BadgeError(ValueError):
 
 
 def _iso(moment: dt.datetime) -> str:
+    """A moment as the credentials write it (UTC, whole seconds, ``Z``)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     return moment.astimezone(dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+iso_time = _iso
 
 
 # --- URLs the app serves (badge_views) --------------------------------------------------------------

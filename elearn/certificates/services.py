@@ -76,7 +76,27 @@ class IssueError(Exception):
 def default_prefix(instansi: Instansi) -> str:
     """"BKPSDM-" + the instansi's slug in capitals, cut to fit (admins usually set their own)."""
     slug = re.sub(r"[^A-Z0-9]+", "-", instansi.slug.upper()).strip("-") or "ELEARN"
-    return f"BKPSDM-{slug}"[:32].rstrip("-.")
+    prefix = f"BKPSDM-{slug}"
+    if len(prefix) > 32:  # cut: two long slugs may share their start, so the id keeps it unique
+        suffix = f"-{instansi.id}"
+        prefix = prefix[:32 - len(suffix)].rstrip("-.") + suffix
+    return prefix
+
+
+def prefix_taken(instansi_id: int, prefix: str) -> bool:
+    """Whether another instansi uses ``prefix`` for its serials: in its saved settings, as its
+    default (no settings saved), or in serials it already issued. Serials are unique across the
+    installation, so two instansi sharing a prefix would take each other's numbers."""
+    if db.session.scalar(select(exists().where(CertificateSettings.instansi_id != instansi_id,
+                                               CertificateSettings.serial_prefix == prefix))):
+        return True
+    if db.session.scalar(select(exists().where(Certificate.instansi_id != instansi_id,
+                                               Certificate.serial.startswith(prefix + "/", autoescape=True)))):
+        return True
+    unsaved = db.session.scalars(select(Instansi).where(
+        Instansi.id != instansi_id,
+        ~exists().where(CertificateSettings.instansi_id == Instansi.id)))
+    return any(default_prefix(other) == prefix for other in unsaved)
 
 
 def settings_for(instansi_id: int) -> CertificateSettings:
@@ -289,6 +309,7 @@ def issue(user: User, version: CourseVersion, *, completed_at: dt.datetime, repl
     logo = load_logo(settings)
     issued_at = now or utcnow()
     generation = 1 if replaces is None else replaces.generation + 1
+    serial = None
     try:
         with db.session.begin_nested():
             if replaces is None and db.session.scalar(
@@ -298,10 +319,11 @@ def issue(user: User, version: CourseVersion, *, completed_at: dt.datetime, repl
                 return None
             year = issued_at.astimezone(_local_zone(instansi)).year
             number = _next_value(instansi.id, str(year))
+            serial = f"{settings.serial_prefix}/{year}/{number:06d}"
             certificate = Certificate(
                 **_snapshot(user, version, instansi, settings, completed_at),
                 code=new_code(),
-                serial=f"{settings.serial_prefix}/{year}/{number:06d}",
+                serial=serial,
                 generation=generation,
                 replaces_id=replaces.id if replaces is not None else None,
                 template_id=template.id,
@@ -318,6 +340,12 @@ def issue(user: User, version: CourseVersion, *, completed_at: dt.datetime, repl
             db.session.add(CertificateFile(certificate_id=certificate.id, pdf=pdf))
             db.session.flush()
     except IntegrityError:
+        if serial is not None and db.session.scalar(select(exists().where(Certificate.serial == serial))):
+            # not a concurrent issue (numbers of one instansi are taken one at a time): another
+            # instansi issues under the same prefix. Said, never a silent "already issued".
+            raise IssueError(_("Nomor seri %(serial)s sudah dipakai sertifikat instansi lain: awalan nomor seri "
+                               "instansi ini sama dengan awalan instansi lain. Ubah awalan nomor seri di "
+                               "pengaturan sertifikat.", serial=serial)) from None
         # issued by a concurrent request (the unique person/version/generation): theirs stands
         if replaces is not None:
             raise ServiceError(_("Sertifikat ini baru saja diterbitkan ulang oleh orang lain."), "conflict") from None

@@ -74,8 +74,12 @@ DEV_DIR_NAME = "certificate-signing"
 #: the signature field of a certificate PDF (invisible: readers show it in their signature panel)
 FIELD_NAME = "SertifikatBKPSDM"
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-#: check_pdf refuses larger inputs (a certificate is about 40 KB)
-CHECK_MAX_BYTES = 10 * 1024 * 1024
+#: check_pdf refuses larger inputs: a certificate is about 40 KB, at most about 3 MB with a 1 MB
+#: background, a 1 MB logo and its fonts; pyHanko parses hostile input at about 1 MB a second
+CHECK_MAX_BYTES = 4 * 1024 * 1024
+#: check_pdf refuses PDFs with more filled signature fields (a certificate has one): each costs a
+#: full validation, and one field listed thousands of times costs seconds per kilobyte
+CHECK_MAX_SIGNATURES = 4
 
 
 class SigningError(ServiceError):
@@ -503,6 +507,9 @@ def check_pdf(data: bytes, *, trusted: Iterable[x509.Certificate] = (),
     try:
         # pyHanko's limits for untrusted input bound how far compressed streams may expand
         reader = PdfFileReader(io.BytesIO(data), strict=False, decode_limits=DecodeLimits.for_untrusted_input())
+        if _too_many_signatures(reader):
+            log.info("check_pdf: more than %s signatures, not checked", CHECK_MAX_SIGNATURES)
+            return PdfCheck(PdfStatus.UNREADABLE, digest)
         embedded = list(reader.embedded_signatures)
     except Exception as exc:  # noqa: BLE001 - hostile input: any parser failure means "unreadable"
         log.info("check_pdf: unreadable PDF (%s: %s)", exc.__class__.__name__, exc)
@@ -519,6 +526,17 @@ def check_pdf(data: bytes, *, trusted: Iterable[x509.Certificate] = (),
     else:
         status = PdfStatus.INTACT
     return PdfCheck(status, digest, tuple(results))
+
+
+def _too_many_signatures(reader: Any) -> bool:
+    """Whether the PDF has more than CHECK_MAX_SIGNATURES filled signature fields (counting stops
+    there: the same field listed a million times costs nothing more)."""
+    from itertools import islice
+
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    found = islice(enumerate_sig_fields(reader, filled_status=True), CHECK_MAX_SIGNATURES + 1)
+    return sum(1 for _ in found) > CHECK_MAX_SIGNATURES
 
 
 def _check_signature(sig: Any, roots: list[Any], context_class: Any, validate: Any) -> SignatureCheck:
@@ -588,4 +606,19 @@ def known_certificates() -> list[x509.Certificate]:
             found.extend(x509.load_pem_x509_certificates(path.read_bytes()))
         except (OSError, ValueError):
             log.warning("certificate signing: %s is not a PEM certificate file", path.name)
+    return found
+
+
+def signer_fingerprints(certificates: Iterable[x509.Certificate]) -> set[str]:
+    """sha256 (hex, DER) of the end-entity certificates among ``certificates`` (those that are not
+    a CA): the signers a PDF must be signed by to be ours. A CA in the chain certifies other
+    organisations too, so chaining to it alone does not make a signature ours."""
+    found = set()
+    for cert in certificates:
+        try:
+            is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            is_ca = False
+        if not is_ca:
+            found.add(hashlib.sha256(_der(cert)).hexdigest())
     return found

@@ -28,7 +28,7 @@ from ..accounts.nip import mask_employee_number
 from ..db import db
 from ..extensions import limiter
 from ..org.models import Instansi, Timezone
-from . import badges, services, signing
+from . import badge_keys, badges, services, signing
 from .forms import VerifyUploadForm
 from .models import Certificate, CertificateState
 
@@ -133,6 +133,10 @@ def _public_limit() -> str:
     return current_app.config["PUBLIC_LIMIT_PER_IP"]
 
 
+def _upload_limit() -> str:
+    return current_app.config["VERIFY_UPLOAD_LIMIT_PER_IP"]
+
+
 def _noindex(response: Response) -> Response:
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "no-store"
@@ -164,12 +168,16 @@ def local_day(moment: dt.datetime, zone: Timezone | None) -> dt.date:
 
 
 def credential_matches_row(credential: dict[str, Any], certificate: Certificate) -> bool:
-    """Whether the signed credential says what the row says (name, course, JP, instansi, status
-    bit): a row altered after issue no longer matches the credential signed at issue."""
+    """Whether the signed credential says what the row says (code, name, course, JP, instansi,
+    completion and issue times, status bit): a row altered after issue no longer matches the
+    credential signed at issue."""
     try:
         subject = credential["credentialSubject"]
         return bool(
-            subject["identifier"][0]["identityHash"] == certificate.holder_name
+            credential["id"] == badges.credential_id(certificate)
+            and credential["validFrom"] == badges.iso_time(certificate.issued_at)
+            and subject["activityEndDate"] == badges.iso_time(certificate.completed_at)
+            and subject["identifier"][0]["identityHash"] == certificate.holder_name
             and subject["achievement"]["name"] == certificate.course_title
             and int(subject["creditsEarned"]) == certificate.jp
             and credential["issuer"]["name"] == certificate.instansi_name
@@ -179,15 +187,14 @@ def credential_matches_row(credential: dict[str, Any], certificate: Certificate)
         return False
 
 
-def credential_status(certificate: Certificate) -> str | None:
+def credential_status(certificate: Certificate) -> str:
     """The stored Open Badge checked against its proof and the row (``badges.verify_credential``):
     "valid"; "invalid" (the proof does not verify, or the row no longer says what was signed);
-    "unchecked" (the issuer key is not known here: e.g. the credential names another public
-    address than this server's); None without a stored credential."""
+    "unchecked" (the credential names another public address than this server's, yet the
+    instansi's own key signed it). Every certificate is issued with its credential: an empty one
+    was removed afterwards and is "invalid" too."""
     credential = certificate.credential
-    if not credential:
-        return None
-    if not isinstance(credential, dict) or not credential_matches_row(credential, certificate):
+    if not credential or not isinstance(credential, dict) or not credential_matches_row(credential, certificate):
         return "invalid"
     try:
         result = badges.verify_credential(credential)
@@ -197,11 +204,32 @@ def credential_status(certificate: Certificate) -> str | None:
     if result:
         return "valid"
     if getattr(result, "reason", "") == "unknown verification method":
-        current_app.logger.warning("credential of certificate %s: issuer key unknown here", certificate.id)
-        return "unchecked"
+        # The credential names another address than this server's (issued in development without
+        # PUBLIC_BASE_URL): it is still ours only if the certificate's instansi's own key signed it.
+        # Anything else is a credential someone wrote in (a row and its badge both replaced).
+        if badges.verify_credential(credential, resolve_key=_instansi_key_resolver(certificate.instansi_id)):
+            current_app.logger.warning("credential of certificate %s names another address than this server's",
+                                       certificate.id)
+            return "unchecked"
     current_app.logger.warning("credential of certificate %s does not verify: %s", certificate.id,
                                getattr(result, "reason", ""))
     return "invalid"
+
+
+def _instansi_key_resolver(instansi_id: int) -> badges.KeyResolver:
+    """A key resolver that finds ``#<key id>`` among the instansi's own keys, whatever the address
+    before the ``#``."""
+    def resolve(method: str) -> Any:
+        instansi = db.session.get(Instansi, instansi_id)
+        if instansi is None:
+            return None
+        try:
+            key = badge_keys.keyring(instansi.slug).get(method.partition("#")[2])
+        except ValueError:
+            return None
+        return key.public if key is not None else None
+
+    return resolve
 
 
 @bp.route("/verifikasi/sertifikat/<code>")
@@ -224,10 +252,12 @@ def verify(code: str):  # type: ignore[no-untyped-def]
 
 # --- the upload check --------------------------------------------------------------------------------
 
-def _check_signature(data: bytes) -> signing.PdfCheck:
+def _check_signature(data: bytes) -> tuple[signing.PdfCheck, set[str]]:
     """The PAdES check of an uploaded PDF, trusting the signing certificates of every instansi this
-    installation knows (``signing.known_certificates``)."""
-    return signing.check_pdf(data, trusted=signing.known_certificates())
+    installation knows (``signing.known_certificates``), and the fingerprints of those signing
+    certificates themselves (not their CAs: a PSrE certifies many other signers)."""
+    known = signing.known_certificates()
+    return signing.check_pdf(data, trusted=known), signing.signer_fingerprints(known)
 
 
 def signature_state(result: Any) -> str | None:
@@ -242,13 +272,17 @@ def signature_state(result: Any) -> str | None:
     return str(value) if value else None
 
 
-def signer_name(result: Any) -> tuple[str | None, bool]:
-    """(the signer's common name, whether it chains to one of our signing certificates)."""
+def signer_name(result: Any, ours: set[str] | None = None) -> tuple[str | None, bool]:
+    """(the signer's common name, whether it is one of our signing certificates: it chains to our
+    trust anchors and, given ``ours``, is itself one of them, not another signer of the same CA)."""
     signature = getattr(result, "signature", None) if result is not None else None
     if signature is None:
         return None, False
     name = getattr(signature, "signer_common_name", None) or getattr(signature, "signer_subject", None)
-    return name, bool(getattr(signature, "trusted", False))
+    trusted = bool(getattr(signature, "trusted", False))
+    if ours is not None:
+        trusted = trusted and getattr(signature, "signer_fingerprint", None) in ours
+    return name, trusted
 
 
 def _render_upload(form: VerifyUploadForm, status: int = 200, **context: Any) -> Response:
@@ -257,6 +291,7 @@ def _render_upload(form: VerifyUploadForm, status: int = 200, **context: Any) ->
 
 @bp.route("/verifikasi/sertifikat", methods=["GET", "POST"])
 @limiter.limit(_public_limit)
+@limiter.limit(_upload_limit, methods=["POST"])
 def verify_upload():  # type: ignore[no-untyped-def]
     form = VerifyUploadForm()
     if request.method == "GET":
@@ -274,14 +309,21 @@ def verify_upload():  # type: ignore[no-untyped-def]
                                                  "terima dari elearn."))
     digest = hashlib.sha256(data).hexdigest()
     certificate = services.find_by_pdf_hash(digest)
-    check = _check_signature(data)
-    signer, trusted = signer_name(check)
+    check, ours = _check_signature(data)
+    signer, trusted = signer_name(check, ours)
+    signature = signature_state(check)
+    credential = credential_status(certificate) if certificate else None
+    if certificate is not None and certificate.pdf_signed and not (signature == "intact" and trusted):
+        # issued signed, yet this file (whose hash the row names) is not intact under one of our
+        # signing certificates: the row's hash was changed to another file's
+        credential = "invalid"
     return _render_upload(
-        form, result=True, certificate=certificate, digest=digest, signature=signature_state(check),
+        form, result=True, certificate=certificate, digest=digest, signature=signature,
         signer=signer, trusted=trusted,
         masked_number=mask_employee_number(certificate.holder_number) if certificate else None,
         completed_on=long_date(certificate.completed_on) if certificate else None,
         verify_link=verify_url(certificate) if certificate else None,
+        credential=credential,
     )
 
 
