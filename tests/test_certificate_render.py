@@ -135,7 +135,7 @@ def test_the_page_says_who_what_which_and_how_to_check(template: CertificateTemp
                      "Kepala BKPSDM Kota Contoh", "Budi Santoso, S.H., M.AP.", "NIP 19750101 200003 1 002",
                      "https://elearn.kotacontoh.go.id/verifikasi/sertifikat/k3J9xQ2mVb7TzR4pL8wN"):
         assert expected in text, (expected, text)
-    assert "Dokumen ini belum ditandatangani secara elektronik" in text
+    assert "Dokumen ini tidak ditandatangani secara elektronik" in text
     assert "Ditandatangani secara elektronik" not in text
     assert "S E R T I F I K A T".replace(" ", "") in text
     # the QR code is clickable to the verification page
@@ -145,7 +145,7 @@ def test_the_page_says_who_what_which_and_how_to_check(template: CertificateTemp
 
 def test_a_signed_document_has_no_unsigned_note(template: CertificateTemplate) -> None:
     text = page_text(render_pdf(document(signed=True), template, None))
-    assert "belum ditandatangani" not in text
+    assert "tidak ditandatangani" not in text
     assert "Ditandatangani secara elektronik" in text
 
 

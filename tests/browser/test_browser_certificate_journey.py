@@ -161,6 +161,7 @@ def test_finish_course_get_certificate_and_verify_from_the_qr(app: Flask, demo, 
     notice = page.locator(".certificate-issued")
     expect(notice).to_contain_text("Sertifikat terbit")
     expect(page.locator("main")).to_contain_text("Kursus ini sudah selesai.")
+    expect(page.locator("main")).not_to_contain_text("Sisa waktu")  # (not "sekitar 0 menit")
     check_page("sertifikat-perjalanan-selesai")
 
     # "Sertifikat saya"
@@ -191,7 +192,7 @@ def test_finish_course_get_certificate_and_verify_from_the_qr(app: Flask, demo, 
 
     # what the QR code opens: valid, the NIP masked
     page.goto(uri)
-    expect(page.get_by_text("Sah: sertifikat ini diterbitkan oleh elearn dan masih berlaku.")).to_be_visible()
+    expect(page.get_by_text("Sah: sertifikat ini diterbitkan oleh Pemerintah Kota Contoh melalui elearn dan masih berlaku.")).to_be_visible()
     main = page.locator("main")
     expect(main).to_contain_text(TITLE)
     expect(main).to_contain_text("3 JP")
