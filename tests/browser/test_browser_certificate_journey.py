@@ -201,3 +201,42 @@ def test_finish_course_get_certificate_and_verify_from_the_qr(app: Flask, demo, 
     assert account.nip not in page.content()
     assert page.locator("meta[name=robots]").get_attribute("content") == "noindex, nofollow"
     check_page("sertifikat-perjalanan-verifikasi")
+
+
+def test_hr_rekap_per_skpd_and_exports_on_a_phone(demo, page: Page, sign_in, check_page) -> None:
+    """HR's side of the same certificates at 360 px: the per-SKPD summary, one SKPD's page, a CSV
+    export; the operator SKPD sees their own SKPD only."""
+    sign_in(demo[Role.ADMIN_BKPSDM].nip, demo[Role.ADMIN_BKPSDM].password)
+    page.goto("/rekap-sertifikat/")
+    expect(page.get_by_role("heading", name="Rekap sertifikat")).to_be_visible()
+    tiles = page.locator(".grid-3 .card")
+    expect(tiles).to_have_count(3)
+    expect(tiles.nth(2)).to_contain_text("belum memiliki sertifikat")
+    # every word of the tiles fits its tile (no "bersertifika/t" broken over two lines at 360 px)
+    assert page.evaluate("""() => [...document.querySelectorAll('.grid-3 .card')].every(card => {
+        const probe = document.createElement('span');
+        probe.style.whiteSpace = 'nowrap';
+        card.appendChild(probe);
+        const inner = card.clientWidth - parseFloat(getComputedStyle(card).paddingLeft)
+                      - parseFloat(getComputedStyle(card).paddingRight);
+        const fits = card.lastChild.previousSibling.textContent.trim().split(/\\s+/).every(word => {
+            probe.textContent = word; return probe.getBoundingClientRect().width <= inner + 0.5; });
+        probe.remove();
+        return fits; })""")
+    check_page("rekap-sertifikat")
+
+    table = page.locator("table").first
+    table.locator("a[href*='/rekap-sertifikat/skpd/']").first.click()
+    expect(page.get_by_role("link", name="Unduh semua PDF (ZIP)")).to_be_visible()
+    check_page("rekap-sertifikat-skpd")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Unduh CSV").click()
+    header = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("Nama,NIP / NI PPPK,Unit kerja,Status,Nomor sertifikat")
+
+
+def test_operator_sees_only_their_skpd(demo, page: Page, sign_in, check_page) -> None:
+    sign_in(demo[Role.OPERATOR_SKPD].nip, demo[Role.OPERATOR_SKPD].password)
+    page.goto("/rekap-sertifikat/")
+    expect(page.locator("table").first.locator("tbody tr")).to_have_count(1)
+    check_page("rekap-sertifikat-operator")
