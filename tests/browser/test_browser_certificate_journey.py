@@ -192,7 +192,8 @@ def test_finish_course_get_certificate_and_verify_from_the_qr(app: Flask, demo, 
 
     # what the QR code opens: valid, the NIP masked
     page.goto(uri)
-    expect(page.get_by_text("Sah: sertifikat ini diterbitkan oleh Pemerintah Kota Contoh melalui elearn dan masih berlaku.")).to_be_visible()
+    expect(page.get_by_text("Sah: sertifikat ini diterbitkan oleh Pemerintah Kota Contoh melalui elearn dan "
+                            "masih berlaku.")).to_be_visible()
     main = page.locator("main")
     expect(main).to_contain_text(TITLE)
     expect(main).to_contain_text("3 JP")
