@@ -690,6 +690,7 @@ def test_settings_show_the_signing_status(app, client, world, admin, signing_dir
     write_dev_key(signing_dir, world["instansi"].slug, world["instansi"].name)
     html = client.get("/admin/sertifikat/pengaturan").get_data(as_text=True)
     assert "Terpasang: " in html and "berlaku sampai" in html and "Belum dikonfigurasi" not in html
+    assert "Ini kunci uji coba untuk pengembangan, bukan sertifikat elektronik dari PSrE." in html
 
 
 def test_a_really_issued_signed_certificate_is_recognised_and_a_changed_byte_breaks_it(
