@@ -173,6 +173,7 @@ def test_finish_course_get_certificate_and_verify_from_the_qr(app: Flask, demo, 
     expect(card.locator(".badge")).to_have_text("berlaku")
     verify_url = card.locator(".verify-link").inner_text().strip()
     assert verify_url == f"{base_url}/verifikasi/sertifikat/{code}"
+    expect(page.locator("main")).to_contain_text("Untuk dicetak atau dikirim, gunakan PDF.")
     check_page("sertifikat-perjalanan-saya")
 
     # the PDF, downloaded as a browser download
