@@ -426,3 +426,35 @@ def test_the_issue_command_backfills_once(app: Flask, make_course, make_instansi
         assert f"https://elearn.contoh.go.id/verifikasi/sertifikat/{last.code}".encode() in services.stored_pdf(last)
     unknown = runner.invoke(args=["certificates", "issue", "--course", "tidak-ada"])
     assert unknown.exit_code != 0 and "no course tidak-ada" in unknown.output
+
+
+def test_the_course_page_retries_an_issue_that_failed(app: Flask, client, make_course, make_user, login_as,
+                                                       monkeypatch) -> None:
+    """The signing certificate is unusable when the learner reads the last module: the completion
+    stands, no certificate; once it works again, the next visit of the course page issues it."""
+    from elearn.certificates import signing
+
+    cv = make_course(modules=1, sections=1)
+    person = make_user()
+    with app.app_context():
+        version = _certify(cv.id)
+        slug, module = version.course.slug, version.modules[0].module.slug
+        db.session.commit()
+
+    def broken(_instansi: Any) -> None:
+        raise signing.SigningError("Kata sandi sertifikat penanda tangan salah.")
+
+    monkeypatch.setattr(signing, "signer_for", broken)
+    login_as(person)
+    saved = client.post(f"/kursus/{slug}/modul/{module}/kemajuan", data={"reached": "0", "complete": "1"})
+    assert saved.status_code in (200, 302)
+    page = client.get(f"/kursus/{slug}").get_data(as_text=True)
+    assert "Sertifikat terbit" not in page
+    with app.app_context():
+        assert _certificates(person.id) == []
+    monkeypatch.undo()
+    page = client.get(f"/kursus/{slug}").get_data(as_text=True)
+    assert "Sertifikat terbit" in page
+    with app.app_context():
+        (certificate,) = _certificates(person.id)
+        assert certificate.serial in page and certificate.state == CertificateState.VALID

@@ -431,7 +431,9 @@ def _finalise(attempt: Attempt, status: AttemptStatus, at: dt.datetime) -> None:
         # the quiz may have been the last part of a course: issue its certificate in this request
         from ..certificates.services import issue_due
 
-        issue_due(attempt.user_id, quiz=attempt.quiz.slug, now=at)
+        slug = attempt.quiz.slug if attempt.quiz is not None else db.session.scalar(
+            select(Quiz.slug).where(Quiz.id == attempt.quiz_id))
+        issue_due(attempt.user_id, quiz=slug, now=at)
 
 
 def submit_attempt(attempt: Attempt, *, now: dt.datetime | None = None) -> Attempt:

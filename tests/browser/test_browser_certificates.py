@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 def certificate(app: Flask, demo, base_url: str) -> dict[str, Any]:
     with app.test_request_context(base_url=base_url):
         user_id = db.session.scalar(select(User.id).where(User.employee_number == demo[Role.PESERTA].nip))
-        row = insert_certificate(user_id, course_version(title="Netralitas ASN di Ponsel"))
+        row = insert_certificate(user_id, course_version(title="Sertifikat Uji di Ponsel"))
         db.session.commit()
         pdf = db.session.get(CertificateFile, row.id).pdf
         result = {"id": row.id, "code": row.code, "serial": row.serial, "pdf": bytes(pdf)}
@@ -38,7 +38,7 @@ def test_my_certificates_copy_link_and_verify_page(certificate, demo, page: Page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     sign_in(demo[Role.PESERTA].nip, "sandi-uji-browser-1")
     page.get_by_role("link", name="Sertifikat saya").first.click()
-    expect(page.get_by_role("heading", name="Netralitas ASN di Ponsel")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sertifikat Uji di Ponsel")).to_be_visible()
     card = page.locator(f"#sertifikat-{certificate['id']}")
     link = card.locator(".verify-link")
     url = link.inner_text().strip()
