@@ -128,6 +128,45 @@ def test_the_quiz_passed_last_issues_it(app: Flask, make_course, make_user) -> N
         db.session.rollback()
 
 
+def test_the_quiz_page_says_the_certificate_was_issued(app: Flask, client, make_course, make_user,
+                                                     login_as) -> None:
+    """Passing the quiz that completes the course: the result page says the certificate was issued
+    (as the pakta page does); passing it again later says nothing more."""
+    from quiz_support import make_quiz
+    from test_quiz_attempts import answer_all
+
+    cv = make_course(modules=1, sections=1)
+    person = make_user()
+    with app.app_context():
+        quiz = make_quiz("kuis-sertifikat")
+        version = _certify(cv.id, {"quiz": "kuis-sertifikat"}, {"modules": "all", "quiz_pass": True})
+        assert _read_all(person.id, version.course) == []
+        attempt = quiz_attempts.start_attempt(db.session.get(User, person.id), quiz)
+        answer_all(attempt, now=utcnow())
+        db.session.commit()
+        attempt_id = attempt.id
+    login_as(person)
+
+    def submit(attempt_id: int) -> str:
+        response = client.post(f"/kuis/kuis-sertifikat/percobaan/{attempt_id}/kirim")
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return client.get(response.headers["Location"]).get_data(as_text=True)
+
+    page = submit(attempt_id)
+    with app.app_context():
+        (certificate,) = _certificates(person.id)
+        assert certificate.course_id == version.course_id
+        title = certificate.course_title
+    assert f"Sertifikat {title} sudah terbit." in page
+    with app.app_context():
+        again = quiz_attempts.start_attempt(db.session.get(User, person.id), quiz)
+        answer_all(again, now=utcnow())
+        db.session.commit()
+        again_id = again.id
+    page = submit(again_id)
+    assert "Jawaban Anda sudah dikirim dan dinilai." in page and "sudah terbit" not in page
+
+
 def test_the_pakta_signed_last_issues_it_in_the_signing_request(app: Flask, client, make_course, make_user,
                                                                 login_as) -> None:
     cv = make_course(modules=1, sections=1)

@@ -135,7 +135,7 @@ def test_the_page_says_who_what_which_and_how_to_check(template: CertificateTemp
                      "Kepala BKPSDM Kota Contoh", "Budi Santoso, S.H., M.AP.", "NIP 19750101 200003 1 002",
                      "https://elearn.kotacontoh.go.id/verifikasi/sertifikat/k3J9xQ2mVb7TzR4pL8wN"):
         assert expected in text, (expected, text)
-    assert "Dokumen ini belum ditandatangani secara elektronik" in text
+    assert "Dokumen ini tidak ditandatangani secara elektronik" in text
     assert "Ditandatangani secara elektronik" not in text
     assert "S E R T I F I K A T".replace(" ", "") in text
     # the QR code is clickable to the verification page
@@ -145,7 +145,7 @@ def test_the_page_says_who_what_which_and_how_to_check(template: CertificateTemp
 
 def test_a_signed_document_has_no_unsigned_note(template: CertificateTemplate) -> None:
     text = page_text(render_pdf(document(signed=True), template, None))
-    assert "belum ditandatangani" not in text
+    assert "tidak ditandatangani" not in text
     assert "Ditandatangani secara elektronik" in text
 
 
@@ -343,3 +343,19 @@ def test_a_logo_that_cannot_be_decoded_is_left_out(template: CertificateTemplate
 def test_control_and_bidi_characters_do_not_reach_the_page(template: CertificateTemplate) -> None:
     text = page_text(render_pdf(document(holder_name="Siti\u202e Rahma\x00wati\nS.Pd."), template, None))
     assert "Siti Rahma wati S.Pd." in text.split("\n")
+
+
+def test_a_long_jabatan_takes_two_readable_lines(template: CertificateTemplate) -> None:
+    """Regional jabatan are often long ("Kepala Seksi ... pada Bidang ..."): the default template
+    prints them on two lines of at least 7 pt, not one line shrunk out of legibility."""
+    jabatan = ("Kepala Seksi Pengembangan Kompetensi Aparatur Sipil Negara pada Bidang Pengembangan Sumber "
+               "Daya Manusia Aparatur")
+    runs, _page = text_runs(render_pdf(document(jabatan=jabatan), template, None))
+    lines = [r for r in runs if len(r.text) > 8 and r.text in f": {jabatan}"]
+    assert len(lines) == 2, [(r.text, r.size) for r in lines]
+    assert all(r.size >= 7 for r in lines)
+    assert " ".join(r.text for r in lines) == f": {jabatan}"
+    # a short one stays one line at the full size
+    short = [r for r in text_runs(render_pdf(document(jabatan="Guru Ahli Pertama"), template, None))[0]
+             if r.text == ": Guru Ahli Pertama"]
+    assert len(short) == 1 and short[0].size == 10.5

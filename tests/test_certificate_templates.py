@@ -144,7 +144,7 @@ def test_texts_override_the_renderer_sentences(tmp_path: Path) -> None:
     assert doc.errors == []
     assert doc.layout["texts"]["revoked_note"] == "Dicabut sejak {revoked_on}"
     assert doc.layout["texts"]["signed_note"] == "Bertanda tangan elektronik {BSrE}"
-    assert doc.layout["texts"]["unsigned_note"].startswith("Dokumen ini belum ditandatangani")
+    assert doc.layout["texts"]["unsigned_note"].startswith("Dokumen ini tidak ditandatangani")
 
 
 def test_missing_template_file_and_bad_folder_name(tmp_path: Path) -> None:

@@ -183,7 +183,7 @@ def test_verify_page_valid_shows_minimal_data_and_masks_the_nip(app, client, wor
     response = client.get(f"/verifikasi/sertifikat/{world['code']}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Sah:" in html
+    assert "Sah: sertifikat ini diterbitkan oleh Pemerintah Kota Uji Sertifikat melalui elearn" in html
     number = world["holder"].employee_number
     assert NAME.replace("'", "&#39;") in html and "Netralitas ASN" in html and "4 JP" in html
     assert "Pemerintah Kota Uji Sertifikat" in html and "23 November 2026" in html
@@ -416,7 +416,9 @@ def test_reissue_replaces_and_links_both_ways(app, client, login_as, world, make
     new_page = client.get(f"/admin/sertifikat/{new_id}").get_data(as_text=True)
     assert world["serial"] in new_page and "Menggantikan" in new_page
     old_page = client.get(url).get_data(as_text=True)
-    assert f"diganti dengan {new_serial}" in old_page and "Terbitkan ulang</button>" not in old_page
+    assert f"penggantinya: <a href=\"/admin/sertifikat/" in old_page and f">{new_serial}</a>" in old_page
+    assert "Terbitkan ulang</button>" not in old_page
+    assert old_page.count("diganti") == 1  # the state, not said twice
     public = client.get(f"/verifikasi/sertifikat/{world['code']}").get_data(as_text=True)
     assert "Diganti:" in public and f"/verifikasi/sertifikat/{new_code}" in public
 
@@ -688,6 +690,7 @@ def test_settings_show_the_signing_status(app, client, world, admin, signing_dir
     write_dev_key(signing_dir, world["instansi"].slug, world["instansi"].name)
     html = client.get("/admin/sertifikat/pengaturan").get_data(as_text=True)
     assert "Terpasang: " in html and "berlaku sampai" in html and "Belum dikonfigurasi" not in html
+    assert "Ini kunci uji coba untuk pengembangan, bukan sertifikat elektronik dari PSrE." in html
 
 
 def test_a_really_issued_signed_certificate_is_recognised_and_a_changed_byte_breaks_it(

@@ -165,8 +165,12 @@ def signing_status(instansi: Instansi) -> dict[str, Any]:
         return {"state": "error", "message": exc.message}
     if signer is None:
         return {"state": "none"}
+    from .dev_signing import DEV_MARK
+
     description = signer.description
-    return {"state": "configured", "subject": description.subject, "expires": description.not_after.date()}
+    return {"state": "configured", "subject": description.subject, "expires": description.not_after.date(),
+            # a throw-away key of `certificates dev-signing-key`: say so in words, not only in the DN
+            "development": DEV_MARK in description.subject}
 
 
 def _logo_error(error: logo_check.LogoError) -> str:

@@ -39,7 +39,7 @@ TOP_REQUIRED = {"title", "elements"}
 PAGE_KEYS = {"size", "orientation"}
 #: texts the renderer prints by itself, overridable per template (Indonesian defaults)
 DEFAULT_TEXTS = {
-    "unsigned_note": "Dokumen ini belum ditandatangani secara elektronik. Keasliannya dapat diperiksa "
+    "unsigned_note": "Dokumen ini tidak ditandatangani secara elektronik. Keasliannya dapat diperiksa "
                      "melalui kode QR atau alamat verifikasi.",
     "signed_note": "Ditandatangani secara elektronik",
     "revoked_mark": "DICABUT",

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from .. import authz
 from ..courses.views import local_today
@@ -201,7 +202,24 @@ def submit(slug: str, attempt_id: int):  # type: ignore[no-untyped-def]
               "warning")
     else:
         flash(_("Jawaban Anda sudah dikirim dan dinilai."), "success")
+    if attempt.passed:
+        _flash_new_certificates(attempt)
     return redirect(_review_url(attempt))
+
+
+def _flash_new_certificates(attempt: Attempt) -> None:
+    """The quiz may have been the last part of a course: its certificate was issued while grading
+    (``attempts._grade``); tell the learner here, as the pakta page does."""
+    from ..certificates.models import Certificate, CertificateState
+
+    titles = db.session.scalars(
+        select(Certificate.course_title).where(
+            Certificate.user_id == attempt.user_id, Certificate.state == CertificateState.VALID,
+            Certificate.issued_at >= attempt.submitted_at,
+        ).order_by(Certificate.id)
+    )
+    for title in titles:
+        flash(_("Sertifikat %(course)s sudah terbit.", course=title), "success")
 
 
 @bp.route("/<slug>/percobaan/<int:attempt_id>/ulasan")

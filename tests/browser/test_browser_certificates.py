@@ -49,7 +49,8 @@ def test_my_certificates_copy_link_and_verify_page(certificate, demo, page: Page
     check_page("sertifikat-saya")
 
     page.goto(url)  # what the QR code opens
-    expect(page.get_by_text("Sah: sertifikat ini diterbitkan oleh elearn dan masih berlaku.")).to_be_visible()
+    expect(page.get_by_text("Sah: sertifikat ini diterbitkan oleh Pemerintah Kota Contoh melalui elearn dan "
+                            "masih berlaku.")).to_be_visible()
     check_page("verifikasi-sertifikat")
 
     page.get_by_role("link", name="Periksa berkas PDF").click()
