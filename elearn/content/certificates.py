@@ -41,7 +41,7 @@ PAGE_KEYS = {"size", "orientation"}
 DEFAULT_TEXTS = {
     "unsigned_note": "Dokumen ini tidak ditandatangani secara elektronik. Keasliannya dapat diperiksa "
                      "melalui kode QR atau alamat verifikasi.",
-    "signed_note": "Ditandatangani secara elektronik",
+    "signed_note": "Ditandatangani secara elektronik dengan sertifikat elektronik instansi",
     "revoked_mark": "DICABUT",
     "revoked_note": "Sertifikat ini dicabut pada {revoked_on}",
     "replaced_mark": "DIGANTI",
