@@ -749,3 +749,39 @@ def test_settings_say_why_the_signing_certificate_cannot_be_used(app, client, wo
     (signing_dir / f"{world['instansi'].slug}.passphrase").write_text("keliru-xyz-123\n")
     html = client.get("/admin/sertifikat/pengaturan").get_data(as_text=True)
     assert "Sertifikat penanda tangan tidak dapat dibaca:" in html and "keliru-xyz-123" not in html
+
+
+# --- HR: one certificate's PDF --------------------------------------------------------------------
+
+
+def test_hr_downloads_one_pdf_and_an_operator_loses_it_when_the_holder_moves(app, client, login_as, world,
+                                                                            make_user) -> None:
+    """The admin and the operator of the SKPD download the issued PDF from the detail page; after the
+    holder moves to another SKPD the operator still sees the certificate (it counts for their SKPD)
+    but the NIP masked and no PDF (it prints the NIP), like the per-SKPD ZIP."""
+    admin = make_user(Role.ADMIN_BKPSDM, world["dinas"])
+    operator = make_user(Role.OPERATOR_SKPD, world["dinas"])
+    url = f"/admin/sertifikat/{world['cert_id']}"
+    stored = _stored_pdf(app, world["cert_id"])
+    number = _cert(app, world["cert_id"]).holder_number
+    for who in (admin, operator):
+        client.post("/keluar")
+        login_as(who)
+        page = client.get(url).get_data(as_text=True)
+        assert format_nip(number) in page and f'href="{url}/sertifikat.pdf"' in page
+        download = client.get(f"{url}/sertifikat.pdf")
+        assert download.status_code == 200 and download.data == stored
+        assert download.headers["Content-Disposition"].startswith('attachment; filename="sertifikat-')
+    with app.app_context():
+        db.session.get(User, world["holder"].id).unit_id = world["other_skpd"].id
+        db.session.commit()
+        assert db.session.scalar(select(User.unit_id).where(User.id == world["holder"].id)) == world["other_skpd"].id
+    page = client.get(url)  # still the operator
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert format_nip(number) not in html and mask_employee_number(number) in html
+    assert "sertifikat.pdf" not in html
+    assert client.get(f"{url}/sertifikat.pdf").status_code == 404
+    client.post("/keluar")
+    login_as(admin)
+    assert client.get(f"{url}/sertifikat.pdf").status_code == 200

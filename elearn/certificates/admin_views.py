@@ -12,24 +12,24 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from .. import authz
 from ..accounts.models import User
-from ..accounts.nip import format_nip
+from ..accounts.nip import format_nip, mask_employee_number
 from ..audit.services import record as audit_record
 from ..db import db
 from ..errors import ServiceError
 from ..org.forms import options
-from ..org.models import Instansi
+from ..org.models import Instansi, Unit
 from . import logo as logo_check
 from . import services, signing, templates
 from .forms import ReissueForm, RevokeForm, SettingsForm
 from .models import Certificate, CertificateSettings
-from .views import long_date, state_labels, verify_url
+from .views import long_date, pdf_filename, state_labels, verify_url
 
 bp = Blueprint("certificate_admin", __name__, url_prefix="/admin/sertifikat")
 
@@ -59,16 +59,30 @@ def _related(certificate: Certificate) -> tuple[Certificate | None, Certificate 
     return older, newer
 
 
+def _may_see_person(certificate: Certificate) -> bool:
+    """Whether the viewer may see the holder's NIP and the PDF (which prints it): the person rule
+    of the HR pages, by where the holder is now (an operator SKPD keeps seeing a certificate issued
+    in their SKPD after the holder moved, but no longer the NIP or the document)."""
+    holder = db.session.execute(select(User.instansi_id, User.unit_id).where(User.id == certificate.user_id)).one()
+    skpd_id = None
+    if holder.unit_id is not None:
+        skpd_id = db.session.scalar(select(Unit.skpd_id).where(Unit.id == holder.unit_id))
+    return authz.can_view_person_at(current_user, holder.instansi_id, skpd_id)
+
+
 def _render_detail(certificate: Certificate, revoke_form: RevokeForm | None = None,
                    reissue_form: ReissueForm | None = None, status: int = 200) -> Any:
     older, newer = _related(certificate)
+    may_see_person = _may_see_person(certificate)
     revoked_by = db.session.get(User, certificate.revoked_by_id) if certificate.revoked_by_id else None
     return render_template(
         "certificates/admin_detail.html", certificate=certificate, older=older, newer=newer, revoked_by=revoked_by,
         may_revoke=authz.can_revoke_certificate(current_user, certificate) and certificate.is_valid,
         revoke_form=revoke_form or RevokeForm(formdata=None), reissue_form=reissue_form or ReissueForm(formdata=None),
         state_labels=state_labels(), long_date=long_date, verify_url=verify_url(certificate),
-        holder_number=format_nip(certificate.holder_number),
+        holder_number=(format_nip(certificate.holder_number) if may_see_person
+                       else mask_employee_number(certificate.holder_number)),
+        may_download=may_see_person,
     ), status
 
 
@@ -76,6 +90,18 @@ def _render_detail(certificate: Certificate, revoke_form: RevokeForm | None = No
 @login_required
 def detail(certificate_id: int):  # type: ignore[no-untyped-def]
     return _render_detail(_certificate(certificate_id))
+
+
+@bp.route("/<int:certificate_id>/sertifikat.pdf")
+@login_required
+def pdf(certificate_id: int):  # type: ignore[no-untyped-def]
+    """One certificate's PDF for HR (as the holder downloads it: a revoked or replaced one marked so)."""
+    certificate = _certificate(certificate_id)
+    if not _may_see_person(certificate):
+        abort(404)
+    response = Response(services.pdf_for_download(certificate), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_filename(certificate)}"'
+    return response
 
 
 def _may_change(certificate: Certificate) -> None:

@@ -63,6 +63,9 @@ ROWS = [
     Row("GET", "/admin/sertifikat/{cert_mine}", hr(200, 200)),  # noqa: F821
     Row("GET", "/admin/sertifikat/{cert_other_skpd}", hr(404, 200)),  # noqa: F821
     Row("GET", "/admin/sertifikat/{cert_other_instansi}", hr(404, 404, 200)),  # noqa: F821
+    Row("GET", "/admin/sertifikat/{cert_mine}/sertifikat.pdf", hr(200, 200)),  # noqa: F821
+    Row("GET", "/admin/sertifikat/{cert_other_skpd}/sertifikat.pdf", hr(404, 200)),  # noqa: F821
+    Row("GET", "/admin/sertifikat/{cert_other_instansi}/sertifikat.pdf", hr(404, 404, 200)),  # noqa: F821
     Row("GET", "/admin/sertifikat/999999", hr(404, 404)),  # noqa: F821
     Row("POST", "/admin/sertifikat/{cert_mine}/cabut", hr(403, 400)),  # noqa: F821
     Row("POST", "/admin/sertifikat/{cert_other_skpd}/cabut", hr(404, 400)),  # noqa: F821
