@@ -279,7 +279,9 @@ def _started_expr(f: Any) -> ColumnElement[Any]:
 
 
 def _aggregate(selection: Selection, group: list[Any], skpd_id: int | None) -> Select[Any]:
-    f = _facts(selection, skpd_id).subquery("f")
+    # OFFSET 0 keeps the per-person subquery a subquery: without it SQLite and PostgreSQL inline
+    # it and repeat every EXISTS probe each time the outer query names its column (4x the work)
+    f = _facts(selection, skpd_id).offset(0).subquery("f")
     done = _done_expr(selection, f)
     started = _started_expr(f)
     columns = [getattr(f.c, g) if isinstance(g, str) else g(f) for g in group]
@@ -379,7 +381,7 @@ def people(selection: Selection, skpd_id: int | None = None, unit_id: int | None
     """The people in scope with their facts, ordered by SKPD, unit (tree order), name: a statement
     to page (``pagination.paginate(..., scalars=False)``) or stream; turn each row into a
     ``PersonRow`` with ``person_row``."""
-    f = _facts(selection, skpd_id, unit_id).subquery("f")
+    f = _facts(selection, skpd_id, unit_id).offset(0).subquery("f")  # (see _aggregate)
     done = _done_expr(selection, f)
     unit = aliased(Unit)
     skpd = aliased(Unit)
