@@ -320,9 +320,9 @@ def _share_cells(row: services.RekapRow) -> list[Any]:
 
 
 def level_header(first: str) -> list[str]:
-    return [first, _("Pegawai aktif"), _("Membaca semua modul"), _("% modul"), _("Lulus kuis"), _("% kuis"),
-            _("Menandatangani pakta"), _("% pakta"), _("Sertifikat berlaku"), _("% sertifikat"), _("Selesai"),
-            _("% selesai"), _("Sedang berjalan"), _("Belum mulai")]
+    return [first, _("Pegawai aktif"), _("Membaca semua modul"), _("Persen modul"), _("Lulus kuis"), _("Persen kuis"),
+            _("Menandatangani pakta"), _("Persen pakta"), _("Sertifikat berlaku"), _("Persen sertifikat"), _("Selesai"),
+            _("Persen selesai"), _("Sedang berjalan"), _("Belum mulai")]
 
 
 def _export_scope(sel: services.Selection) -> Unit | None:
