@@ -1,0 +1,1 @@
+"""Rekap per SKPD: completion counted against the roster, its pictures and its exports."""
