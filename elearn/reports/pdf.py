@@ -38,7 +38,7 @@ ELECTION = colors.HexColor("#1c3f94")
 ROW_H = 12.5
 TABLE_FONT = 7.8
 #: column widths of the SKPD table (points); the bar takes what is left
-COLS = (172.0, 44.0, 38.0, 44.0, 38.0, 42.0)
+COLS = (160.0, 44.0, 38.0, 44.0, 50.0, 42.0)
 MAX_SELECTION_LINES = 4
 TIMELINE_H = 112.0
 
@@ -300,7 +300,7 @@ def summary_pdf(title: str, instansi_name: str, generated_at: dt.datetime | dt.d
     footer_space = 26  # the truncation note and the footer line
     capacity = max(int((y - ROW_H - MARGIN - footer_space) // ROW_H), 0)
     rows, truncated = _rows_to_show(items, capacity)
-    headers = (_("SKPD"), _("ASN aktif"), _("Tuntas"), _("Berjalan"), _("Belum"), _("% tuntas"))
+    headers = (_("SKPD"), _("ASN aktif"), _("Tuntas"), _("Berjalan"), _("Belum mulai"), _("% tuntas"))
     bar_x = MARGIN + sum(COLS) + 6
     bar_w = MARGIN + CONTENT_W - bar_x
     y -= ROW_H
