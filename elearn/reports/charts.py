@@ -16,8 +16,10 @@ Meaning never rests on colour alone: done is solid, in progress hatched, not sta
 outline, each with a legend; lines are solid / dashed / dotted and labelled directly.
 
 The root element has ``role="img"`` with ``<title>`` and ``<desc>`` (``aria-labelledby``). Links on
-bars are a mouse shortcut only (``tabindex="-1" aria-hidden="true"``, so the image has no focusable
-content); keyboard and screen reader users follow the links of the table twin.
+bars are a mouse shortcut only (``tabindex="-1" aria-hidden="true"``); keyboard and screen reader
+users follow the links of the table twin. ARIA makes an image's children presentational and axe
+reports any link inside one (nested-interactive), so a bar chart with links is instead a
+``role="group"`` named by the same title and desc, its drawing inside ``<g aria-hidden="true">``.
 
 Percent values (points, targets) are percentages 0-100.
 """
@@ -99,14 +101,14 @@ def _safe_href(href: str | None) -> str | None:
     return None
 
 
-def _svg_open(chart_id: str, height: float, title: str, desc: str, css_class: str) -> Markup:
+def _svg_open(chart_id: str, height: float, title: str, desc: str, css_class: str, role: str = "img") -> Markup:
     return Markup(
         '<svg xmlns="http://www.w3.org/2000/svg" class="rc-chart {cls}" id="{id}" viewBox="0 0 {w} {h}" '
-        'width="100%" preserveAspectRatio="xMinYMin meet" role="img" aria-labelledby="{id}-title {id}-desc" '
+        'width="100%" preserveAspectRatio="xMinYMin meet" role="{role}" aria-labelledby="{id}-title {id}-desc" '
         'font-family="{font}" font-size="{fs}" fill="{ink}">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
     ).format(cls=css_class, id=chart_id, w=VIEW_WIDTH, h=_num(height), font=FONT_FAMILY, fs=FONT, ink=INK,
-             title=title, desc=desc)
+             title=title, desc=desc, role=role)
 
 
 # --- stacked bars ---------------------------------------------------------------------------------
@@ -175,7 +177,11 @@ def stacked_bars(items: Sequence[BarItem], *, chart_id: str = "rekap-bars", titl
              "jumlah ASN aktif. Total %(done)d dari %(total)d ASN tuntas (%(percent)s).",
              count=len(items), done=done, total=total, percent=format_percent(100.0 * done / total if total else None))
     height = LEGEND_HEIGHT + max(len(items), 1) * ROW_HEIGHT + 4
-    out = [_svg_open(chart_id, height, title, desc, "rc-bars"), _patterns(chart_id)]
+    linked = any(_safe_href(i.href) for i in items)
+    # links inside role="img" are nested interactive content (axe: nested-interactive), even when
+    # hidden: with links the chart is a named group whose drawing is hidden from assistive technology
+    out = [_svg_open(chart_id, height, title, desc, "rc-bars", role="group" if linked else "img"),
+           Markup('<g aria-hidden="true">') if linked else Markup(""), _patterns(chart_id)]
 
     # legend: swatch + name for each kind (direct words, not colour alone)
     x = 0.0
@@ -224,6 +230,8 @@ def stacked_bars(items: Sequence[BarItem], *, chart_id: str = "rekap-bars", titl
         if href:
             row = [Markup('<a href="{h}" tabindex="-1" aria-hidden="true">').format(h=href), *row, Markup("</a>")]
         out.extend(row)
+    if linked:
+        out.append(Markup("</g>"))
     out.append(Markup("</svg>"))
     return Markup("").join(out)
 

@@ -38,7 +38,7 @@ ELECTION = colors.HexColor("#1c3f94")
 ROW_H = 12.5
 TABLE_FONT = 7.8
 #: column widths of the SKPD table (points); the bar takes what is left
-COLS = (160.0, 44.0, 38.0, 44.0, 50.0, 42.0)
+COLS = (156.0, 44.0, 38.0, 44.0, 54.0, 42.0)
 MAX_SELECTION_LINES = 4
 TIMELINE_H = 112.0
 
