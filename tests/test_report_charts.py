@@ -7,11 +7,8 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from io import BytesIO
-from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_file
-from babel.messages.pofile import read_po
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from elearn.reports.charts import (
@@ -29,7 +26,6 @@ from elearn.reports.charts import (
 )
 from elearn.reports.pdf import summary_pdf
 
-ROOT = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
 D = dt.date
 
@@ -390,18 +386,3 @@ def test_summary_pdf_edge_cases() -> None:
 
 # --- translations ---------------------------------------------------------------------------------
 
-
-def test_every_new_string_has_an_english_translation_in_the_fragment() -> None:
-    with open(ROOT / "i18n-rekapcharts.po", "rb") as fh:
-        catalog = read_po(fh, locale="en")
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
-    ids = set()
-    for module in ("charts.py", "pdf.py"):
-        with open(ROOT / "elearn" / "reports" / module, "rb") as fh:
-            ids |= {m[1] for m in extract_from_file("python", fh.name, keywords=keywords)}
-    assert len(ids) > 20
-    missing = sorted(m for m in ids if m not in catalog or not catalog[m].string)
-    assert not missing, missing
-    pattern = re.compile(r"%\((\w+)\)[sd]")
-    for msgid in ids:
-        assert set(pattern.findall(msgid)) == set(pattern.findall(catalog[msgid].string)), msgid

@@ -254,14 +254,21 @@ def test_statement_counts_do_not_grow_with_rows(app: Flask, client, org, make_un
 def test_pages_render_with_sort_and_cues(app: Flask, client, org) -> None:
     ids = org["ids"]
     login(client, org["users"]["admin"])
+    def table(url: str) -> str:  # the per-SKPD table (the chart above it lists SKPDs too)
+        page = client.get(url).get_data(as_text=True)
+        return page[page.index('id="per-skpd"'):]
+
     html = client.get("/rekap/").get_data(as_text=True)
     assert "Dinas Pendidikan" in html and "Dinas Sosial" in html and "Dinas Kesehatan" not in html
     assert "rekap-level-low" in html and "tertinggal" in html
+    # the chart: one linked bar per SKPD with people, drilling down like the table
+    assert '<svg' in html and 'id="rekap-bars"' in html and "/rekap/skpd/" in html
     # default: done share ascending (X 29 % before Y 100 %)
+    html = table("/rekap/")
     assert html.index("Dinas Pendidikan") < html.index("Dinas Sosial")
-    html = client.get("/rekap/?sort=selesai&arah=desc").get_data(as_text=True)
+    html = table("/rekap/?sort=selesai&arah=desc")
     assert html.index("Dinas Sosial") < html.index("Dinas Pendidikan")
-    html = client.get("/rekap/?sort=nama").get_data(as_text=True)
+    html = table("/rekap/?sort=nama")
     assert html.index("Dinas Kosong") < html.index("Dinas Pendidikan")
     html = client.get(f"/rekap/skpd/{ids['x']}").get_data(as_text=True)
     assert "SD Negeri 1" in html and "Kepala perangkat daerah" in html

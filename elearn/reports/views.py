@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -36,7 +36,7 @@ from ..pledges.hr_views import slug_from
 from ..pledges.models import Campaign
 from ..quizzes.models import Quiz, QuizStatus
 from ..spreadsheets import safe_cell
-from . import services
+from . import charts, services
 from .forms import PeopleFilterForm, SelectionForm, employee_type_labels, jenis_labels, missing_labels
 
 bp = Blueprint("reports", __name__, url_prefix="/rekap")
@@ -212,14 +212,13 @@ def level_labels() -> dict[str, str]:
     return {"low": _("tertinggal"), "mid": _("berjalan"), "high": _("hampir tuntas"), "none": _("tanpa pegawai")}
 
 
-def charts_svg(rows: list[services.RekapRow]) -> Any:
-    """The stacked bars of ``reports.charts`` (merged from its branch) or None."""
-    try:
-        from . import charts  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    make = getattr(charts, "stacked_bars", None)
-    return make(rows) if make is not None else None
+def charts_svg(rows: list[services.RekapRow], href: Any = None, chart_id: str = "rekap-bars") -> Any:
+    """The stacked bars (done / in progress / not started) of ``rows``, each linked by ``href(row)``
+    (mouse users; the table beside it carries the same links and numbers for everyone)."""
+    items = [charts.BarItem(label=row.name or _("(tanpa unit)"), done=row.done, in_progress=row.in_progress,
+                            not_started=row.not_started, href=href(row) if href and row.key is not None else None)
+             for row in rows if row.headcount]
+    return charts.stacked_bars(items, chart_id=chart_id) if items else None
 
 
 def _context(loaded: Loaded, **extra: Any) -> dict[str, Any]:
@@ -244,8 +243,10 @@ def index():  # type: ignore[no-untyped-def]
     heads = services.head_rows(sel, own_skpd())
     total = services.totals(rows, _("Jumlah"))
     ordered, sort, direction = sort_rows(rows, loaded.messages)
+    args = selection_args(loaded)
+    chart = charts_svg(ordered, lambda row: url_for("reports.skpd", skpd_id=row.key, **args))
     return render_template("reports/index.html", **_context(
-        loaded, rows=ordered, heads=heads, total=total, sort=sort, direction=direction, chart=charts_svg(ordered)))
+        loaded, rows=ordered, heads=heads, total=total, sort=sort, direction=direction, chart=chart))
 
 
 @bp.route("/skpd/<int:skpd_id>")
@@ -258,8 +259,10 @@ def skpd(skpd_id: int):  # type: ignore[no-untyped-def]
     rows = services.unit_rows(sel, skpd.id)
     heads = services.head_rows(sel, skpd.id)
     total = services.totals(rows, skpd.name)
+    args = selection_args(loaded)
+    chart = charts_svg(rows, lambda row: url_for("reports.people", skpd_id=skpd.id, unit=row.key, **args))
     return render_template("reports/skpd.html", **_context(loaded, skpd=skpd, rows=rows, heads=heads, total=total,
-                                                          chart=charts_svg(rows)))
+                                                          chart=chart))
 
 
 def load_people_filters(skpd: Unit, messages: list[str]) -> tuple[PeopleFilterForm, services.PersonFilters, Unit | None]:
