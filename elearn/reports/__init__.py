@@ -1,0 +1,1 @@
+"""Rekap per SKPD: completion of a course, quiz and pakta campaign against the roster."""
