@@ -21,7 +21,7 @@ from elearn.pledges import services as pledge_services
 from elearn.pledges.models import Campaign, PledgeSignature
 from elearn.quizzes.models import Quiz
 from elearn.reports import timeline
-from elearn.reports.selection import Selection
+from elearn.reports.services import Selection, skpd_rows, totals
 
 from test_demo import seed
 
@@ -41,7 +41,8 @@ def test_demo_gives_the_rekap_a_credible_picture(app: Flask) -> None:
 
         course = db.session.scalar(select(Course).where(Course.slug == "netralitas-asn"))
         quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "netralitas-dasar"))
-        selection = Selection(course_id=course.id, quiz_id=quiz.id, campaign_id=campaign.id, certificate=True)
+        selection = Selection.build(inst, course=course, quiz=quiz, campaign=campaign)
+        assert selection.parts == ("modules", "quiz", "pakta", "certificate")
 
         # SKPDs far apart: the best SKPD (of five people or more) well ahead of the worst
         people = db.session.execute(
@@ -51,7 +52,7 @@ def test_demo_gives_the_rekap_a_credible_picture(app: Flask) -> None:
         shares = {}
         for skpd_id, n in size.items():
             if n >= 5:
-                result = timeline.progress(inst, selection, skpd_id)
+                result = timeline.progress(selection, skpd_id)
                 shares[skpd_id] = result.done_by(today) / result.headcount
         assert len(shares) >= 10
         assert max(shares.values()) - min(shares.values()) >= 0.4, sorted(shares.values())
@@ -103,3 +104,6 @@ def test_demo_gives_the_rekap_a_credible_picture(app: Flask) -> None:
         chart = timeline.campaign_timeline(campaign, selection)
         assert chart.end == campaign.closes_on and chart.headcount == len(people)
         assert chart.done == round(shares_by_day[-1] * len(people))
+        # the line ends where the dashboard's total is
+        dashboard = totals(skpd_rows(selection))
+        assert (dashboard.headcount, dashboard.done) == (chart.headcount, chart.done)

@@ -23,6 +23,7 @@ SKPD X now: p1, p8, and p2, p5 in x1 = 4: 0, 0, 0, 1, 2, 3, 3 of 4. Kota Barat: 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import secrets
@@ -44,7 +45,7 @@ from elearn.pledges import services as pledge_services
 from elearn.pledges.models import Campaign, PledgeSignature, SigningMethod
 from elearn.quizzes.models import Attempt, AttemptStatus
 from elearn.reports import timeline
-from elearn.reports.selection import Selection
+from elearn.reports.services import Selection, skpd_rows, totals
 from support import login
 
 from certificate_hr_support import enable_certificate, issue_row
@@ -155,8 +156,18 @@ def world(app: Flask, make_instansi, make_unit: Callable[..., Unit], make_user: 
                 "version": version.id}
 
 
-def _all(world: dict[str, Any], campaign: str = "k") -> Selection:
-    return Selection(course_id=world["course"], quiz_id=world["quiz"], campaign_id=world[campaign], certificate=True)
+def _all(world: dict[str, Any], campaign: str = "k", **parts: Any) -> Selection:
+    """The rekap's selection (needs an app context): the course (with its certificate), the quiz
+    and a campaign of the campaign's instansi, or only the parts given (None: left out)."""
+    from elearn.courses.models import Course
+    from elearn.quizzes.models import Quiz
+
+    chosen = {"course": world["course"], "quiz": world["quiz"], "campaign": world[campaign] if campaign else None,
+              **parts}
+    kampanye = db.session.get(Campaign, chosen["campaign"]) if chosen["campaign"] else None
+    instansi = db.session.get(Instansi, kampanye.instansi_id if kampanye else world["inst"])
+    return Selection.build(instansi, course=db.session.get(Course, chosen["course"]) if chosen["course"] else None,
+                           quiz=db.session.get(Quiz, chosen["quiz"]) if chosen["quiz"] else None, campaign=kampanye)
 
 
 def _days(first: dt.date, shares: list[float]) -> list[tuple[dt.date, float]]:
@@ -191,19 +202,20 @@ def test_day_boundaries_are_the_instansi_zone(app: Flask, world) -> None:
 def test_parts_follow_the_selection(app: Flask, world) -> None:
     with app.app_context():
         # the pakta alone: p1 (3 Mar 15:30 UTC = 3 Mar 23:30), p3 before, p4, p5, p8 signed K; p7 signed K2 only
-        pakta = timeline.completion_series(world["inst"], Selection(campaign_id=world["k"]), D(2026, 3, 1),
+        pakta = timeline.completion_series(world["inst"], _all(world, course=None, quiz=None), D(2026, 3, 1),
                                            D(2026, 3, 6), now=NOW)
         assert [round(s * 8) for _d, s in pakta] == [1, 3, 5, 5, 6, 6]
         # the quiz alone: the first passing attempt counts (p5 on 6 Mar, not 9 Mar; the failed one never)
-        quiz = timeline.completion_series(world["inst"], Selection(quiz_id=world["quiz"]), D(2026, 3, 5),
+        quiz = timeline.completion_series(world["inst"], _all(world, None, course=None), D(2026, 3, 5),
                                           D(2026, 3, 7), now=NOW)
         assert [round(s * 8) for _d, s in quiz] == [6, 7, 7]
-        # the certificate is a part only when asked for: without it p4 and p8 (revoked) are done on 2 Mar
-        no_cert = Selection(course_id=world["course"], quiz_id=world["quiz"], campaign_id=world["k"])
+        # the certificate is a part only when the course gives one: without it p4 and p8 (revoked) are done
+        no_cert = dataclasses.replace(_all(world), gives_certificate=False)
         assert timeline.completion_series(world["inst"], no_cert, D(2026, 3, 2), D(2026, 3, 2), now=NOW) == \
             [(D(2026, 3, 2), 3 / 8)]
         # nothing selected: nobody is done
-        assert timeline.completion_series(world["inst"], Selection(), D(2026, 3, 1), D(2026, 3, 2), now=NOW) == \
+        nothing = _all(world, None, course=None, quiz=None)
+        assert timeline.completion_series(world["inst"], nothing, D(2026, 3, 1), D(2026, 3, 2), now=NOW) == \
             [(D(2026, 3, 1), 0.0), (D(2026, 3, 2), 0.0)]
 
 
@@ -211,10 +223,23 @@ def test_bad_ranges_give_an_empty_series(app: Flask, world) -> None:
     with app.app_context():
         assert timeline.completion_series(world["inst"], _all(world), D(2026, 3, 5), D(2026, 3, 1), now=NOW) == []
         assert timeline.completion_series(world["inst"], _all(world), D(2026, 4, 1), D(2026, 4, 30), now=NOW) == []
-        assert timeline.completion_series(10 ** 9, _all(world), D(2026, 3, 1), D(2026, 3, 5), now=NOW) == []
+        # another instansi's id than the selection's
+        assert timeline.completion_series(world["inst_b"], _all(world), D(2026, 3, 1), D(2026, 3, 5), now=NOW) == []
 
 
-def _statements(app: Flask, call: Callable[[], object]) -> int:
+_COUNTING: list[Callable[[], object]] = []
+
+
+def _statements_of(call: Callable[[], object]) -> object:
+    """Run ``call`` as the measured part (the selection is built before, outside the count)."""
+    _COUNTING.append(call)
+    return None
+
+
+def _statements(app: Flask, prepare: Callable[[], object]) -> int:
+    _COUNTING.clear()
+    prepare()
+    call = _COUNTING.pop()
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
@@ -232,8 +257,9 @@ def _statements(app: Flask, call: Callable[[], object]) -> int:
 
 def test_a_constant_number_of_statements(app: Flask, world, make_user, make_unit) -> None:
     def run() -> object:
-        db.session.expunge_all()
-        return timeline.completion_series(world["inst"], _all(world), D(2026, 3, 1), D(2026, 3, 31), now=NOW)
+        selection = _all(world)
+        return _statements_of(lambda: timeline.completion_series(world["inst"], selection, D(2026, 3, 1),
+                                                                 D(2026, 3, 31), now=NOW))
 
     with app.app_context():
         before = _statements(app, run)
@@ -245,9 +271,42 @@ def test_a_constant_number_of_statements(app: Flask, world, make_user, make_unit
             make_user(Role.PESERTA, skpd, password=None)
     with app.app_context():
         after = _statements(app, run)
-        series = run()
-    assert before == after == 2  # the instansi, the count
-    assert series[-1] == (D(2026, 3, 7), 4 / 20)  # type: ignore[index]
+        series = timeline.completion_series(world["inst"], _all(world), D(2026, 3, 1), D(2026, 3, 31), now=NOW)
+    assert before == after == 1
+    assert series[-1] == (D(2026, 3, 7), 4 / 20)
+
+
+def test_the_last_point_is_the_dashboard_total(app: Flask, world) -> None:
+    with app.app_context():
+        selection = _all(world)
+        today = timeline.local_today(selection.instansi, NOW)
+        result = timeline.progress(selection)
+        assert result.headcount == totals(skpd_rows(selection)).headcount == 8
+        assert result.done_by(today) == totals(skpd_rows(selection)).done == 4
+        x = timeline.progress(selection, world["x"])
+        assert (x.headcount, x.done_by(today)) == (4, 3)
+        assert (totals(skpd_rows(selection, world["x"])).headcount, totals(skpd_rows(selection, world["x"])).done) \
+            == (4, 3)
+
+
+def test_the_course_rule_adds_its_quiz_and_pakta_text(app: Flask, world) -> None:
+    """A course version whose completion rule requires the quiz and the pakta text: the course part
+    is met when the last of the three is (the text signed in any campaign: p7 signed K2)."""
+    from elearn.courses.models import CourseVersion
+    from elearn.pledges.models import PledgeTextVersion
+
+    with app.app_context():
+        version = db.session.scalar(select(CourseVersion).where(CourseVersion.course_id == world["course"]))
+        text = db.session.get(PledgeTextVersion, world["version"]).pledge_text
+        version.requires = {"quiz": "kuis-waktu", "pledge": text.slug}
+        version.completion = {"quiz_pass": True, "pledge_signed": True}
+        db.session.flush()
+        selection = dataclasses.replace(_all(world, None, quiz=None), gives_certificate=False)
+        assert selection.rules and selection.rules[0][1].pledge == text.slug
+        series = timeline.completion_series(world["inst"], selection, D(2026, 3, 1), D(2026, 3, 31), now=NOW)
+        assert [round(share * 8) for _d, share in series] == [1, 4, 5, 5, 6, 7, 7]
+        assert totals(skpd_rows(selection)).done == 7
+        db.session.rollback()
 
 
 def test_campaign_timeline_and_projection(app: Flask, world) -> None:

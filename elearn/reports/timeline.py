@@ -1,23 +1,28 @@
 """Completion over time: per day since a campaign opened, the share of the active roster fully done.
 
-"Fully done" is the moment the last part of the :class:`~elearn.reports.selection.Selection` was
-met, per person: every module of the course read (``enrollments.modules_completed_at``), the quiz
-passed (the ``submitted_at`` of the first passing attempt), the campaign's pakta signed
-(``signed_at``), a certificate of the course held (the earliest ``issued_at`` of the person's
-certificates of the course, counted only while one of them is valid). A person missing a part is
-never done.
+"Fully done" is what ``reports.services`` counts as *Selesai* for a :class:`Selection` (its
+``parts``), dated at the moment the last part was met, per person:
 
-The roster is the one of the HR pages (``pledges/reports.py``): the instansi's **active** people
-now, in their **current** unit (with ``skpd_id``: those whose unit is in that SKPD now; without it:
-all of them, also those without a unit). People who left drop out of the denominator and out of
-every day of the line, also the days before they left: the line is "how far the people we have
-now got, and when" — what HR chases — not a record of past rosters.
+- the course: every module read (``enrollments.modules_completed_at``) of a version the course's
+  completion rules know, and, when that version's rule requires them, the rule's quiz passed (its
+  first passing attempt) and the rule's pakta text signed (its first signature, any campaign);
+- the chosen quiz passed: the ``submitted_at`` of the first passing attempt;
+- the chosen campaign's pakta signed: ``signed_at``;
+- a certificate of the course (when the course gives one): the earliest ``issued_at`` of the
+  person's certificates of the course, counted only while one of them is valid.
+
+A person missing a part is never done. The roster is the dashboard's (``reports.services``): the
+instansi's **active** people now, in their **current** unit (with ``skpd_id``: those whose unit is
+in that SKPD now; without it: all of them, also those without a unit). People who left drop out of
+the denominator and out of every day of the line, also the days before they left: the line is "how
+far the people we have now got, and when" — what HR chases — and its last point equals the
+dashboard's *Selesai* total.
 
 Days are calendar days in the instansi's time zone. The counting is one SQL statement (per person
-the max of the parts' times, then a count per local day, the not-done people in the NULL day) plus
-at most the instansi's row; the running total is summed in Python.
+the max of the parts' times, then a count per local day, the not-done people in the NULL day); the
+running total is summed in Python.
 
-Shares are fractions 0..1 (like ``Tally.share``); ``target_percent`` stays a percentage 1..100.
+Shares are fractions 0..1 (like ``RekapRow.done_share``); ``target_percent`` stays a percentage.
 """
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Select, and_, case, cast, func, literal, literal_column, select, union_all
+from sqlalchemy import Date, and_, case, cast, false, func, literal, literal_column, null, or_, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..accounts.models import User
@@ -36,9 +41,10 @@ from ..certificates.models import Certificate, CertificateState
 from ..courses.models import Enrollment
 from ..db import db, utcnow
 from ..org.models import Instansi, Unit
-from ..pledges.models import Campaign, PledgeSignature
-from ..quizzes.models import Attempt
-from .selection import Selection
+from ..courses.completion import CompletionRule
+from ..pledges.models import Campaign, PledgeSignature, PledgeText, PledgeTextVersion
+from ..quizzes.models import Attempt, Quiz
+from .services import Selection
 
 Point = tuple[dt.date, float]
 #: days of history the projection's pace is taken from
@@ -60,39 +66,89 @@ def local_day(column: Any, zone: ZoneInfo, dialect: str) -> ColumnElement[Any]:
     return func.date(column, literal_column(f"'{minutes:+d} minutes'"))
 
 
-def part_times(selection: Selection, instansi_id: int) -> list[Select[Any]]:
-    """One SELECT (user_id, t) per included part, at most one row per person: when they met it."""
-    parts: list[Select[Any]] = []
-    if selection.course_id is not None:
-        parts.append(select(Enrollment.user_id.label("user_id"), Enrollment.modules_completed_at.label("t"))
-                     .where(Enrollment.course_id == selection.course_id,
-                            Enrollment.modules_completed_at.is_not(None)))
-    if selection.quiz_id is not None:
+def _greatest(columns: list[Any], dialect: str) -> ColumnElement[Any]:
+    """The latest of ``columns``, NULL when any is NULL (SQLite's multi-argument max() does that;
+    PostgreSQL's GREATEST skips NULLs, hence the CASE)."""
+    if len(columns) == 1:
+        return columns[0]
+    if dialect == "sqlite":
+        return func.max(*columns)
+    return case((or_(*(c.is_(None) for c in columns)), null()), else_=func.greatest(*columns))
+
+
+def _rule_quiz_time(slug: str) -> Any:
+    return (select(func.min(Attempt.submitted_at)).join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(Attempt.user_id == Enrollment.user_id, Attempt.passed.is_(True), Quiz.slug == slug)
+            .scalar_subquery())
+
+
+def _rule_pledge_time(slug: str) -> Any:
+    return (select(func.min(PledgeSignature.signed_at))
+            .join(PledgeTextVersion, PledgeTextVersion.id == PledgeSignature.pledge_version_id)
+            .join(PledgeText, PledgeText.id == PledgeTextVersion.pledge_text_id)
+            .where(PledgeSignature.user_id == Enrollment.user_id, PledgeText.slug == slug)
+            .scalar_subquery())
+
+
+def _course_times(selection: Selection, dialect: str) -> Any:
+    """(user_id, t): when the course's completion rule (of the person's version) was met."""
+    by_rule: dict[CompletionRule, list[int]] = {}
+    for version_id, rule in selection.rules:
+        by_rule.setdefault(rule, []).append(version_id)
+    assert selection.course is not None
+    if not by_rule:  # no version known: nobody completes (as completed_condition)
+        return select(Enrollment.user_id.label("user_id"), null().label("t")).where(false())
+    selects = []
+    for rule, version_ids in by_rule.items():
+        times: list[Any] = [Enrollment.modules_completed_at]
+        if rule.quiz is not None:
+            times.append(_rule_quiz_time(rule.quiz))
+        if rule.pledge is not None:
+            times.append(_rule_pledge_time(rule.pledge))
+        selects.append(select(Enrollment.user_id.label("user_id"), _greatest(times, dialect).label("t"))
+                       .where(Enrollment.course_id == selection.course.id,
+                              Enrollment.course_version_id.in_(version_ids),
+                              Enrollment.modules_completed_at.is_not(None)))
+    if len(selects) == 1:
+        return selects[0]
+    groups = union_all(*selects).subquery("course_groups")
+    return select(groups.c.user_id, groups.c.t)
+
+
+def part_times(selection: Selection, dialect: str) -> list[Any]:
+    """One SELECT (user_id, t) per part of the selection, at most one row per person: when they met
+    it (t NULL or no row: not met)."""
+    parts: list[Any] = []
+    if selection.course is not None:
+        parts.append(_course_times(selection, dialect))
+    if selection.quiz is not None:
         parts.append(select(Attempt.user_id.label("user_id"), func.min(Attempt.submitted_at).label("t"))
-                     .where(Attempt.quiz_id == selection.quiz_id, Attempt.passed.is_(True),
+                     .where(Attempt.quiz_id == selection.quiz.id, Attempt.passed.is_(True),
                             Attempt.submitted_at.is_not(None))
                      .group_by(Attempt.user_id))
-    if selection.campaign_id is not None:
+    if selection.campaign is not None:
         parts.append(select(PledgeSignature.user_id.label("user_id"), PledgeSignature.signed_at.label("t"))
-                     .where(PledgeSignature.campaign_id == selection.campaign_id))
-    if "certificate" in selection.parts:
+                     .where(PledgeSignature.campaign_id == selection.campaign.id))
+    if selection.wants_certificate:
+        assert selection.course is not None
         valid = func.sum(case((Certificate.state == CertificateState.VALID, 1), else_=0))
         parts.append(select(Certificate.user_id.label("user_id"), func.min(Certificate.issued_at).label("t"))
-                     .where(Certificate.course_id == selection.course_id, Certificate.instansi_id == instansi_id)
+                     .where(Certificate.course_id == selection.course.id,
+                            Certificate.instansi_id == selection.instansi.id)
                      .group_by(Certificate.user_id)
                      .having(valid > 0))
     return parts
 
 
-def done_times(selection: Selection, instansi_id: int) -> Any:
+def done_times(selection: Selection, dialect: str) -> Any:
     """A subquery (user_id, done_at): the people who met every part, and when the last was met."""
-    parts = part_times(selection, instansi_id)
+    parts = part_times(selection, dialect)
     if not parts:
         return None
     met = union_all(*parts).subquery("met")
     return (select(met.c.user_id, func.max(met.c.t).label("done_at"))
             .group_by(met.c.user_id)
-            .having(func.count() == len(parts))
+            .having(func.count(met.c.t) == len(parts))
             .subquery("done"))
 
 
@@ -107,12 +163,13 @@ class Progress:
         return sum(n for d, n in self.by_day.items() if d <= day)
 
 
-def progress(instansi: Instansi, selection: Selection, skpd_id: int | None = None) -> Progress:
-    """One statement: the active roster (scoped to ``skpd_id`` when given) grouped by the local day
-    each person became fully done (NULL: not done)."""
+def progress(selection: Selection, skpd_id: int | None = None) -> Progress:
+    """One statement: the active roster of ``selection.instansi`` (scoped to ``skpd_id`` when
+    given) grouped by the local day each person became fully done (NULL: not done)."""
+    instansi = selection.instansi
     zone = ZoneInfo(instansi.timezone.iana)
-    done = done_times(selection, instansi.id)
     dialect = db.session.get_bind().dialect.name
+    done = done_times(selection, dialect)
     day = local_day(done.c.done_at, zone, dialect) if done is not None else literal(None)
     stmt = select(day.label("day"), func.count(User.id)).select_from(User)
     if done is not None:
@@ -153,15 +210,15 @@ def completion_series(instansi_id: int, selection: Selection, start: dt.date, en
                       skpd_id: int | None = None, *, now: dt.datetime | None = None) -> list[Point]:
     """Per day from ``start`` to ``end`` or today (in the instansi's zone), whichever is first: the
     share (0..1) of the active roster fully done by the end of that day. [] when the range is
-    reversed, starts after today, or the instansi does not exist. Two statements at most (the
-    instansi, unless already loaded, and the count)."""
-    instansi = db.session.get(Instansi, instansi_id)
-    if instansi is None or end < start:
+    reversed or starts after today. ``instansi_id`` must be the selection's instansi (else []).
+    One statement."""
+    instansi = selection.instansi
+    if instansi.id != instansi_id or end < start:
         return []
     last = min(end, local_today(instansi, now))
     if last < start:
         return []
-    return _series(progress(instansi, selection, skpd_id), start, last)
+    return _series(progress(selection, skpd_id), start, last)
 
 
 def projected_day(points: Sequence[Point], target: float, pace_days: int = PACE_DAYS) -> dt.date | None:
@@ -203,12 +260,13 @@ class Timeline:
 
 def campaign_timeline(campaign: Campaign, selection: Selection, skpd_id: int | None = None, *,
                       now: dt.datetime | None = None) -> Timeline:
-    """The timeline of ``campaign`` (its dates and target) for ``selection``: one counting statement."""
+    """The timeline of ``campaign`` (its dates and target) for ``selection`` (normally with
+    ``selection.campaign`` the same campaign): one counting statement."""
     instansi = campaign.instansi
     start = campaign.opens_on
     end = max(d for d in (campaign.closes_on, campaign.election_date, campaign.target_day) if d is not None)
     last = min(end, local_today(instansi, now))
-    result = progress(instansi, selection, skpd_id)
+    result = progress(selection, skpd_id)
     points = _series(result, start, last)
     target = campaign.target_percent
     return Timeline(

@@ -4,7 +4,7 @@ Three nullable columns added in place (batch mode: SQLite adds them with ALTER T
 no table rebuild); existing campaigns keep working without them.
 
 Revision ID: 0007_rekaptime
-Revises: 0006_certificates
+Revises: 0007_rekap (chained after the rekap branch's covering indexes, merged into this branch)
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = "0007_rekaptime"
-down_revision = "0006_certificates"
+down_revision = "0007_rekap"
 branch_labels = None
 depends_on = None
 
