@@ -1,7 +1,8 @@
 """The demo's learning: load the shipped courses from ``courses/``, assign them to the demo
 instansi, and leave realistic reading progress across perangkat daerah (some done, some
-half-way, some not started). Choices come from the demo's seeded ``random.Random``; rows go in
-with batched Core inserts. Flushes only.
+half-way, some not started) — as far as each SKPD's drive goes (``pace.py``), started at times
+drawn from the campaign's pace (busier after each apel and in the later weeks). Choices come from
+the demo's seeded ``random.Random``; rows go in with batched Core inserts. Flushes only.
 
 Only people who have activated their account (and are not one of the printed demo accounts)
 get progress: the demo accounts start fresh so a visitor can try the reader themselves.

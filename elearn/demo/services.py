@@ -7,7 +7,10 @@ passwords (unless given) and activation codes are random per run.
 People are inserted with batched Core inserts and no password hashing: activation codes make
 accounts cheap. To give the HR dashboards something to show, part of each perangkat daerah is
 marked as already activated with ONE shared hash of a random password that is thrown away,
-so nobody can sign in as those people. Services flush; the CLI commits.
+so nobody can sign in as those people: as large a part as the SKPD's drive (``pace.py``: some
+SKPDs far ahead, some far behind), and nearly every head and kepala wilayah. The course, quiz,
+pakta and certificate history (relative to today: the campaign opened six weeks ago) follows the
+same pace. Services flush; the CLI commits.
 """
 from __future__ import annotations
 
