@@ -38,10 +38,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..accounts.models import User
 from ..certificates.models import Certificate, CertificateState
+from ..courses.completion import CompletionRule
 from ..courses.models import Enrollment
 from ..db import db, utcnow
 from ..org.models import Instansi, Unit
-from ..courses.completion import CompletionRule
 from ..pledges.models import Campaign, PledgeSignature, PledgeText, PledgeTextVersion
 from ..quizzes.models import Attempt, Quiz
 from .services import Selection
