@@ -509,10 +509,13 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def backfill(course: Course, *, instansi_id: int | None = None, dry_run: bool = False,
-             batch_size: int = 200, after_batch: Callable[[BackfillResult], None] | None = None) -> BackfillResult:
+             batch_size: int = 200, after_batch: Callable[[BackfillResult], None] | None = None,
+             as_of_completion: bool = False) -> BackfillResult:
     """Issue the certificates of everyone who already completed ``course`` (``flask certificates
     issue``). Flushes only; ``after_batch`` is called after each ``batch_size`` people (the CLI
-    commits there, so a long run keeps what it issued if stopped, and prints progress)."""
+    commits there, so a long run keeps what it issued if stopped, and prints progress).
+    ``as_of_completion`` dates each certificate's ``issued_at`` at the completion, as a live
+    completion would have issued it (the demo's generated history only)."""
     due = completion_times(course, instansi_id)
     result = BackfillResult(complete=len(due), problems={})
     if dry_run:
@@ -524,7 +527,8 @@ def backfill(course: Course, *, instansi_id: int | None = None, dry_run: bool = 
         users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
         for user_id, version_id, completed_at in batch:
             try:
-                certificate = issue(users[user_id], versions[version_id], completed_at=completed_at)
+                certificate = issue(users[user_id], versions[version_id], completed_at=completed_at,
+                                    now=_aware(completed_at) if as_of_completion else None)
             except IssueError as exc:
                 result.failed += 1
                 assert result.problems is not None

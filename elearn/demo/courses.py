@@ -1,7 +1,8 @@
 """The demo's learning: load the shipped courses from ``courses/``, assign them to the demo
 instansi, and leave realistic reading progress across perangkat daerah (some done, some
-half-way, some not started). Choices come from the demo's seeded ``random.Random``; rows go in
-with batched Core inserts. Flushes only.
+half-way, some not started) — as far as each SKPD's drive goes (``pace.py``), started at times
+drawn from the campaign's pace (busier after each apel and in the later weeks). Choices come from
+the demo's seeded ``random.Random``; rows go in with batched Core inserts. Flushes only.
 
 Only people who have activated their account (and are not one of the printed demo accounts)
 get progress: the demo accounts start fresh so a visitor can try the reader themselves.
@@ -23,11 +24,14 @@ from ..courses.assignments import assign
 from ..courses.models import Course, CourseVersion, Enrollment, ModuleProgress
 from ..db import db, utcnow
 from ..org.models import Instansi, Unit
+from .pace import Pace
 
 BATCH = 1000
 R = TypeVar("R")
 #: days from today until the instansi-wide assignment is due
-DUE_IN_DAYS = 45
+DUE_IN_DAYS = 14
+#: the share of an SKPD's activated people who finished the reading, times its drive
+DONE_OF_DRIVE = 0.97
 
 
 @dataclass
@@ -75,7 +79,7 @@ def load_shipped_courses(root: Path) -> tuple[list[Course], str]:
 
 
 def seed_courses(instansi: Instansi, rng: random.Random, exclude_user_ids: set[int],
-                 assigned_by_id: int | None = None, root: Path | None = None) -> CourseDemo:
+                 assigned_by_id: int | None = None, root: Path | None = None, pace: Pace | None = None) -> CourseDemo:
     result = CourseDemo()
     courses, result.note = load_shipped_courses(root or content_root())
     if not courses:
@@ -96,8 +100,11 @@ def seed_courses(instansi: Instansi, rng: random.Random, exclude_user_ids: set[i
         .order_by(User.id)
     ).all()
     skpd_ids = sorted({skpd_id for _uid, skpd_id in people})
-    # each perangkat daerah has its own pace: share done and share half-way
-    pace = {skpd: (rng.uniform(0.05, 0.5), rng.uniform(0.1, 0.45)) for skpd in skpd_ids}
+    if pace is None:
+        pace = Pace.build(rng, instansi, skpd_ids, now)
+    # each perangkat daerah has its own drive (pace.py): the share done, and half of the rest half-way
+    shares = {skpd: (pace.drive.get(skpd, 0.5) * DONE_OF_DRIVE, (1 - pace.drive.get(skpd, 0.5) * DONE_OF_DRIVE) / 2)
+              for skpd in skpd_ids}
 
     enrollments: list[dict[str, object]] = []
     progress: list[dict[str, object]] = []
@@ -108,17 +115,19 @@ def seed_courses(instansi: Instansi, rng: random.Random, exclude_user_ids: set[i
         for user_id, skpd_id in people:
             if user_id in exclude_user_ids:
                 continue
-            done_share, half_share = pace[skpd_id]
+            done_share, half_share = shares[skpd_id]
             roll = rng.random()
             if roll >= done_share + half_share:
                 result.not_started += 1
                 continue
-            started = now - dt.timedelta(days=rng.randint(1, 40), minutes=rng.randint(0, 600))
+            started = pace.moment(rng)
             finished = roll < done_share
             done_modules = len(modules) if finished else rng.randint(0, len(modules) - 1)
             stamp = started
             for position, module in enumerate(modules[: done_modules + (0 if finished else 1)]):
-                stamp = stamp + dt.timedelta(minutes=rng.randint(5, 60 * 24))
+                # most read a module in one sitting, some come back the next days
+                gap = rng.randint(5, 90) if rng.random() < 0.7 else rng.randint(60 * 12, 60 * 24 * 3)
+                stamp = stamp + dt.timedelta(minutes=gap)
                 complete = position < done_modules
                 sections = max(len(module.sections), 1)
                 progress.append({

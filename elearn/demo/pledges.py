@@ -1,14 +1,15 @@
-"""The demo's pakta integritas: a campaign "Pemilu 2029" (open now) for the demo instansi with the
-shipped text, and signatures of part of the staff made through ``services.sign`` (the same
-service the signing page uses), so the hash chain is valid (``flask --app elearn pledges
-verify``) and HR's pages have something to show.
+"""The demo's pakta integritas: a campaign "Pemilu 2029" for the demo instansi with the shipped
+text — opened about six weeks ago (``pace.OPENED_DAYS_AGO``), the voting day two weeks ahead and a
+target of 90 % fully done by then — and signatures of part of the staff made through
+``services.sign`` (the same service the signing page uses), so the hash chain is valid (``flask
+--app elearn pledges verify``) and HR's pages have something to show.
 
-Who signs: every head of an SKPD (``services.is_skpd_head``; heads sign first), then in each
-perangkat daerah a share (drawn per SKPD from SHARE_RANGE) of the people who have activated
-their account. The printed demo accounts are left unsigned so a visitor can try signing. About
-DRAWN_SHARE of them draw their signature (a small PNG scribble generated here), the others type
-their full name. Signing times are spread over the days since the campaign opened, heads on the
-first day, in chain order. Flushes only.
+Who signs: every head of an SKPD (``services.is_skpd_head``) on the opening day, at the apel; then
+most kepala wilayah (lurah), and in each perangkat daerah a share of the people who have
+activated their account as large as the SKPD's drive (``pace.py``). The printed demo accounts are
+left unsigned so a visitor can try signing. About DRAWN_SHARE of them draw their signature (a
+small PNG scribble generated here), the others type their full name. Signing times after the
+heads follow the campaign's pace (busier after each apel), in chain order. Flushes only.
 """
 from __future__ import annotations
 
@@ -21,19 +22,22 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..accounts.models import Role, User
-from ..db import db, utcnow
+from ..db import db
 from ..org.models import Instansi, Unit
 from ..pledges import chain, services
 from ..pledges.models import Campaign, ElectionType, SigningMethod
+from .pace import Pace
 
 PLEDGE_SLUG = "pakta-netralitas"
 CAMPAIGN_SLUG = "pemilu-2029"
 CAMPAIGN_NAME = "Pemilu 2029"
-#: the campaign opened this many days before today and closes this many days after it
-OPENED_DAYS_AGO = 10
-CLOSES_IN_DAYS = 50
-#: share of the activated people of each perangkat daerah who have signed, drawn per SKPD
-SHARE_RANGE = (0.45, 0.95)
+#: the campaign opened ``pace.OPENED_DAYS_AGO`` days before today; it closes, and the voting day
+#: is, this many days after today; the target share fully done by the voting day
+CLOSES_IN_DAYS = 21
+ELECTION_IN_DAYS = 14
+TARGET_PERCENT = 90
+#: chance that a kepala wilayah who is not the head of an SKPD (a lurah) has signed
+KEPALA_WILAYAH_SHARE = 0.9
 DRAWN_SHARE = 0.6
 #: distinct generated signature images (reused: they only need to be valid and look drawn)
 SIGNATURE_IMAGES = 8
@@ -102,44 +106,44 @@ def scribble_png(rng: random.Random, width: int = 480, height: int = 160, pen: f
 
 
 def seed_pledges(instansi: Instansi, rng: random.Random, exclude_user_ids: set[int],
-                 created_by_id: int | None = None) -> PledgeDemo:
+                 created_by_id: int | None = None, pace: Pace | None = None) -> PledgeDemo:
     result = PledgeDemo()
     version = services.current_pledge_version(PLEDGE_SLUG)
     if version is None:
         result.note = f"no pledge text {PLEDGE_SLUG} loaded"
         return result
-    today = services.local_date(instansi)
-    actor = db.session.get(User, created_by_id) if created_by_id is not None else None
-    campaign = services.create_campaign(
-        instansi, slug=CAMPAIGN_SLUG, name=CAMPAIGN_NAME, election_type=ElectionType.PEMILU,
-        pledge_version=version, place=instansi.name.removeprefix("Pemerintah ").strip() or instansi.name,
-        opens_on=today - dt.timedelta(days=OPENED_DAYS_AGO), closes_on=today + dt.timedelta(days=CLOSES_IN_DAYS),
-        actor=actor,
-    )
-    result.campaign = campaign.slug
-
     people = list(db.session.scalars(
         select(User).join(Unit, Unit.id == User.unit_id)
         .where(User.instansi_id == instansi.id, User.active.is_(True))
         .order_by(User.id)
     ))
+    skpd_ids = sorted({p.unit.skpd_id for p in people if p.unit is not None})
+    if pace is None:
+        pace = Pace.build(rng, instansi, skpd_ids)
+    today = services.local_date(instansi, pace.now)
+    actor = db.session.get(User, created_by_id) if created_by_id is not None else None
+    campaign = services.create_campaign(
+        instansi, slug=CAMPAIGN_SLUG, name=CAMPAIGN_NAME, election_type=ElectionType.PEMILU,
+        pledge_version=version, place=instansi.name.removeprefix("Pemerintah ").strip() or instansi.name,
+        opens_on=pace.opened_on, closes_on=today + dt.timedelta(days=CLOSES_IN_DAYS),
+        election_date=today + dt.timedelta(days=ELECTION_IN_DAYS), target_percent=TARGET_PERCENT,
+        actor=actor,
+    )
+    result.campaign = campaign.slug
+
     heads = [p for p in people if p.id not in exclude_user_ids and services.is_skpd_head(p)]
     head_ids = {p.id for p in heads}
-    skpd_ids = sorted({p.unit.skpd_id for p in people if p.unit is not None})
-    share = {skpd_id: rng.uniform(*SHARE_RANGE) for skpd_id in skpd_ids}
     others = [
         p for p in people
         if p.id not in head_ids and p.id not in exclude_user_ids and p.password_hash is not None
-        and p.role == Role.PESERTA and rng.random() < share[p.unit.skpd_id]  # type: ignore[union-attr]
+        and p.role == Role.PESERTA
+        and rng.random() < (KEPALA_WILAYAH_SHARE if p.is_kepala_wilayah else pace.drive.get(p.unit.skpd_id, 0.5))  # type: ignore[union-attr]
     ]
 
-    # times: heads during the first day, the others spread over the days since opening, in order
-    now = utcnow()
-    opened = now - dt.timedelta(days=OPENED_DAYS_AGO - 1)
-    head_times = sorted(opened + dt.timedelta(seconds=rng.uniform(0, 8 * 3600)) for _ in heads)
-    rest_start = opened + dt.timedelta(hours=9)
-    span = max((now - rest_start).total_seconds() - 60, 1.0)
-    other_times = sorted(rest_start + dt.timedelta(seconds=rng.uniform(0, span)) for _ in others)
+    # times: heads at the opening apel, the others after them at the campaign's pace, in order
+    head_times = sorted(pace.opening(rng) for _ in heads)
+    after = head_times[-1] if head_times else None
+    other_times = sorted(pace.moment(rng, after) for _ in others)
     images = [scribble_png(random.Random(rng.random())) for _ in range(SIGNATURE_IMAGES)]
 
     for person, signed_at in [*zip(heads, head_times, strict=True), *zip(others, other_times, strict=True)]:

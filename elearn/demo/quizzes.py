@@ -46,6 +46,7 @@ from ..quizzes.services import DrawError, DrawPool, draw_pool, draw_questions
 from ..quizzes.types import ACTIONS, QUESTION_TYPES, Branching, InvalidResponse, MultipleResponse
 from . import data
 from .courses import sync_shipped
+from .pace import Pace
 
 BATCH = 1000
 QUIZ = "netralitas-dasar"
@@ -64,6 +65,8 @@ KEEP_BELIEF = 0.4
 #: wrong answer then is the one the belief suggests
 PULL = 3.0
 LURE_SHARE = 0.8
+#: how much an SKPD's drive (pace.py, 0..1 around 0.6) adds to its people's skill (logit)
+DRIVE_SKILL = 1.5
 #: everybody's chance of holding any misconception, whatever their SKPD
 BACKGROUND = 0.06
 #: a question left unanswered (not branching)
@@ -597,7 +600,7 @@ def _first_start(rng: random.Random, person: _Person, latest: dt.datetime) -> dt
 
 
 def seed_quizzes(instansi: Instansi, rng: random.Random, exclude_user_ids: set[int],
-                 root: Path | None = None) -> QuizDemo:
+                 root: Path | None = None, pace: Pace | None = None) -> QuizDemo:
     result = QuizDemo()
     quizzes, result.note = load_shipped_quizzes(root or quiz_root())
     by_slug = {q.slug: q for q in quizzes}
@@ -623,7 +626,9 @@ def seed_quizzes(instansi: Instansi, rng: random.Random, exclude_user_ids: set[i
         select(Unit.id, Unit.name, Unit.kind).where(Unit.instansi_id == instansi.id, Unit.parent_id.is_(None))
         .order_by(Unit.id))]
     profiles = _profiles(rng, skpds, Counter(p.skpd_id for p in takers))
-    level = {skpd_id: rng.gauss(0, 0.45) for skpd_id, _n, _k in skpds}
+    # an SKPD that is ahead (pace.py) also prepared its people better
+    drive = pace.drive if pace is not None else {}
+    level = {skpd_id: rng.gauss(0, 0.45) + DRIVE_SKILL * (drive.get(skpd_id, 0.6) - 0.6) for skpd_id, _n, _k in skpds}
     for person in takers:
         bonus = {"done": 0.3, "half": -0.3}.get(person.stage, 0.0) + (0.2 if person.leader else 0.0)
         person.skill = level[person.skpd_id] + bonus + rng.gauss(0, 0.8)

@@ -7,7 +7,10 @@ passwords (unless given) and activation codes are random per run.
 People are inserted with batched Core inserts and no password hashing: activation codes make
 accounts cheap. To give the HR dashboards something to show, part of each perangkat daerah is
 marked as already activated with ONE shared hash of a random password that is thrown away,
-so nobody can sign in as those people. Services flush; the CLI commits.
+so nobody can sign in as those people: as large a part as the SKPD's drive (``pace.py``: some
+SKPDs far ahead, some far behind), and nearly every head and kepala wilayah. The course, quiz,
+pakta and certificate history (relative to today: the campaign opened six weeks ago) follows the
+same pace. Services flush; the CLI commits.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from ..org.services import create_instansi, create_unit, get_instansi
 from . import data
 from .courses import CourseDemo, seed_courses
 from .data import DEGREES, MASTERS, Job, Position, UnitSpec
+from .pace import Pace
 from .pledges import PledgeDemo, seed_pledges
 from .quizzes import QuizDemo, seed_quizzes
 
@@ -512,6 +516,12 @@ def _chunks(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, An
         yield rows[start : start + size]
 
 
+#: jabatan levels of the heads of perangkat daerah (pledges.services.is_skpd_head), and the chance
+#: that a head or kepala wilayah has activated their account
+_HEAD_LEVELS = (JenisJabatan.JPT_PRATAMA, JenisJabatan.JPT_MADYA, JenisJabatan.JPT_UTAMA)
+LEADER_ACTIVE = 0.95
+
+
 def seed_demo(
     *,
     people: int = DEFAULT_PEOPLE,
@@ -545,12 +555,14 @@ def seed_demo(
     slots = _slots(rng, tree, people)
     rows = [factory.person(slot, instansi_id=instansi.id) for slot in slots]
 
-    # some people in each perangkat daerah have "already activated" (see the module docstring)
+    # some people in each perangkat daerah have "already activated" (see the module docstring): as
+    # many as the SKPD's drive says (pace.py); heads and kepala wilayah nearly all
     unusable = hash_password(secrets.token_urlsafe(32))
-    rates = {unit.id: rng.uniform(0.1, 0.8) for unit, skpd, _s in tree if skpd.id == unit.id}
+    pace = Pace.build(random.Random(seed + 4), instansi, [unit.id for unit, skpd, _s in tree if skpd.id == unit.id])
     skpd_of = {unit.id: skpd.id for unit, skpd, _spec in tree}
     for row in rows:
-        if rng.random() < rates[skpd_of[row["unit_id"]]]:
+        leader = row.get("is_kepala_wilayah") or row.get("jenis_jabatan") in _HEAD_LEVELS
+        if rng.random() < (LEADER_ACTIVE if leader else pace.drive[skpd_of[row["unit_id"]]]):
             row["password_hash"] = unusable
 
     chosen = _pending_people(slots, rows, by_name, pending)
@@ -589,15 +601,15 @@ def seed_demo(
         select(User.id).where(User.employee_number.in_([a.employee_number for a in accounts]))))
     admin_id = db.session.scalar(select(User.id).where(
         User.instansi_id == instansi.id, User.role == Role.ADMIN_BKPSDM).limit(1))
-    course_demo = seed_courses(instansi, random.Random(seed + 1), account_ids, assigned_by_id=admin_id)
+    course_demo = seed_courses(instansi, random.Random(seed + 1), account_ids, assigned_by_id=admin_id, pace=pace)
     # the shipped quizzes: attempts by those readers, with each SKPD's misconceptions
-    quiz_demo = seed_quizzes(instansi, random.Random(seed + 2), account_ids)
+    quiz_demo = seed_quizzes(instansi, random.Random(seed + 2), account_ids, pace=pace)
     # the shipped pledge texts (pledges/), for the demo campaign (idempotent)
     from ..content.pledges import load_shipped_pledges
 
     load_shipped_pledges()
     # a campaign open now, signed through the signing service by the heads and part of the staff
-    pledge_demo = seed_pledges(instansi, random.Random(seed + 3), account_ids, created_by_id=admin_id)
+    pledge_demo = seed_pledges(instansi, random.Random(seed + 3), account_ids, created_by_id=admin_id, pace=pace)
     # certificates for everyone who completed, through the issuing service; one revoked, one reissued
     from .certificates import seed_certificates
 

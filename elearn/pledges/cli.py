@@ -154,8 +154,14 @@ def checkpoint_key() -> None:
               help="First signing day.")
 @click.option("--closes", "closes_on", type=DATE, metavar="YYYY-MM-DD", required=True,
               help="Last signing day.")
+@click.option("--election-date", type=DATE, metavar="YYYY-MM-DD", help="The voting day (optional).")
+@click.option("--target", "target_percent", type=int, metavar="PERCENT",
+              help="Share of the active roster to be fully done, 1-100 (optional).")
+@click.option("--target-date", type=DATE, metavar="YYYY-MM-DD",
+              help="When the target should be met (default: the election date, else the last signing day).")
 def campaign_create(instansi_slug: str, slug: str, name: str, election: str, pledge_slug: str, place: str,
-                    opens_on: dt.datetime, closes_on: dt.datetime) -> None:
+                    opens_on: dt.datetime, closes_on: dt.datetime, election_date: dt.datetime | None,
+                    target_percent: int | None, target_date: dt.datetime | None) -> None:
     """Create a signing campaign (audited, without an actor). Prints the new campaign's id; the
     dates are in the instansi's time zone, both inclusive."""
     instansi = _instansi(instansi_slug)
@@ -167,6 +173,8 @@ def campaign_create(instansi_slug: str, slug: str, name: str, election: str, ple
         campaign = services.create_campaign(
             instansi, slug=slug, name=name, election_type=election, pledge_version=version, place=place,
             opens_on=opens_on.date(), closes_on=closes_on.date(), actor=None,
+            election_date=election_date.date() if election_date else None, target_percent=target_percent,
+            target_date=target_date.date() if target_date else None,
         )
     except ServiceError as exc:
         db.session.rollback()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..http_guards import optional_id
 from ..org.forms import options
@@ -16,7 +16,19 @@ ELECTION_LABELS = {
 }
 
 
-class CampaignForm(FlaskForm):
+class GoalFields:
+    """The election date and the target (all optional), on the create and the edit form."""
+
+    election_date = DateField(_l("Tanggal pemungutan suara (opsional)"), validators=[Optional()])
+    target_percent = IntegerField(
+        _l("Target selesai (persen, opsional)"),
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l("Target harus antara 1 dan 100 persen."))],
+        render_kw={"inputmode": "numeric", "min": 1, "max": 100},
+    )
+    target_date = DateField(_l("Tanggal target (opsional)"), validators=[Optional()])
+
+
+class CampaignForm(GoalFields, FlaskForm):
     #: superadmin only (the view removes it for others)
     instansi = SelectField(_l("Instansi"), choices=[], validate_choice=False)
     name = StringField(_l("Nama kampanye"), validators=[DataRequired(), Length(max=200)],
@@ -32,6 +44,6 @@ class CampaignForm(FlaskForm):
     closes_on = DateField(_l("Ditutup tanggal"), validators=[DataRequired()])
 
 
-class CampaignDatesForm(FlaskForm):
+class CampaignDatesForm(GoalFields, FlaskForm):
     opens_on = DateField(_l("Dibuka tanggal"), validators=[DataRequired()])
     closes_on = DateField(_l("Ditutup tanggal"), validators=[DataRequired()])

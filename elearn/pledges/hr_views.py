@@ -154,6 +154,7 @@ def slug_from(name: str) -> str:
 _FIELD_FOR_CODE = {
     "bad_slug": "slug", "duplicate": "slug", "bad_name": "name", "bad_place": "place",
     "bad_election_type": "election_type", "bad_dates": "closes_on",
+    "bad_election_date": "election_date", "bad_target": "target_percent", "bad_target_date": "target_date",
 }
 
 
@@ -192,7 +193,8 @@ def create():  # type: ignore[no-untyped-def]
                     instansi, slug=form.slug.data or slug_from(form.name.data or ""), name=form.name.data or "",
                     election_type=form.election_type.data or "", pledge_version=version,
                     place=form.place.data or "", opens_on=form.opens_on.data, closes_on=form.closes_on.data,
-                    actor=user,
+                    election_date=form.election_date.data, target_percent=form.target_percent.data,
+                    target_date=form.target_date.data, actor=user,
                 )
             except ServiceError as exc:
                 db.session.rollback()
@@ -215,11 +217,14 @@ def edit(campaign_id: int):  # type: ignore[no-untyped-def]
     form = CampaignDatesForm(obj=None if request.method == "POST" else campaign)
     if form.validate_on_submit():
         try:
-            changed = services.update_campaign_dates(campaign, opens_on=form.opens_on.data,
-                                                     closes_on=form.closes_on.data, actor=current_user)
+            changed = services.update_campaign_dates(
+                campaign, opens_on=form.opens_on.data, closes_on=form.closes_on.data, actor=current_user,
+                election_date=form.election_date.data, target_percent=form.target_percent.data,
+                target_date=form.target_date.data,
+            )
         except ServiceError as exc:
             db.session.rollback()
-            form.closes_on.errors.append(exc.message)
+            getattr(form, _FIELD_FOR_CODE.get(exc.code, "closes_on")).errors.append(exc.message)
         else:
             db.session.commit()
             flash(_("Tanggal kampanye disimpan.") if changed else _("Tidak ada perubahan."), "success")

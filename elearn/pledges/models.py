@@ -114,11 +114,23 @@ class Campaign(Base):
     #: signing is allowed from opens_on to closes_on inclusive, in the instansi's time zone
     opens_on: Mapped[dt.date] = mapped_column(Date)
     closes_on: Mapped[dt.date] = mapped_column(Date)
+    #: the voting day (optional; not before opens_on): marked on the completion-over-time chart
+    election_date: Mapped[dt.date | None] = mapped_column(Date)
+    #: the share of the roster HR aims to have fully done (1..100, optional) by ``target_date``
+    target_percent: Mapped[int | None] = mapped_column(Integer)
+    #: when the target should be met (optional; ``target_day`` falls back to the election date, then
+    #: closes_on)
+    target_date: Mapped[dt.date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     instansi: Mapped[Instansi] = relationship(lazy="joined")
     pledge_version: Mapped[PledgeTextVersion] = relationship(lazy="joined")
+
+    @property
+    def target_day(self) -> dt.date:
+        """The day the target applies to: ``target_date``, else the election date, else closes_on."""
+        return self.target_date or self.election_date or self.closes_on
 
     def __repr__(self) -> str:
         return f"<Campaign {self.instansi_id}/{self.slug}>"

@@ -782,6 +782,34 @@ def _check_dates(opens_on: dt.date, closes_on: dt.date) -> None:
         raise ServiceError(_("Tanggal tutup tidak boleh sebelum tanggal buka."), "bad_dates")
 
 
+def _check_goal(opens_on: dt.date, election_date: dt.date | None, target_percent: int | None,
+                target_date: dt.date | None) -> None:
+    """The election date and the target: all optional; the target 1..100 %, neither day before
+    the campaign opens, a target day only with a target share."""
+    if target_percent is not None and (isinstance(target_percent, bool) or not isinstance(target_percent, int)
+                                       or not 1 <= target_percent <= 100):
+        raise ServiceError(_("Target harus bilangan bulat antara 1 dan 100 persen."), "bad_target")
+    for value in (election_date, target_date):
+        if value is not None and not isinstance(value, dt.date):
+            raise ServiceError(_("Tanggal tidak sah."), "bad_dates")
+    if election_date is not None and election_date < opens_on:
+        raise ServiceError(_("Tanggal pemungutan suara tidak boleh sebelum tanggal kampanye dibuka."),
+                           "bad_election_date")
+    if target_date is not None:
+        if target_percent is None:
+            raise ServiceError(_("Isi target (persen) bila tanggal target diisi."), "bad_target")
+        if target_date < opens_on:
+            raise ServiceError(_("Tanggal target tidak boleh sebelum tanggal kampanye dibuka."), "bad_target_date")
+
+
+def _goal_details(campaign: Campaign) -> dict[str, object]:
+    return {
+        "election_date": campaign.election_date.isoformat() if campaign.election_date else None,
+        "target_percent": campaign.target_percent,
+        "target_date": campaign.target_date.isoformat() if campaign.target_date else None,
+    }
+
+
 def create_campaign(
     instansi: Instansi,
     *,
@@ -793,8 +821,13 @@ def create_campaign(
     opens_on: dt.date,
     closes_on: dt.date,
     actor: User | None,
+    election_date: dt.date | None = None,
+    target_percent: int | None = None,
+    target_date: dt.date | None = None,
 ) -> Campaign:
-    """A signing campaign of one instansi (audited as ``pledge.campaign_create``)."""
+    """A signing campaign of one instansi (audited as ``pledge.campaign_create``). The election
+    date and the target (share of the roster fully done, by ``target_date`` or else the election
+    date or closes_on) are optional: they mark the rekap charts."""
     slug = (slug or "").strip().lower()
     name = " ".join((name or "").split())
     place = " ".join((place or "").split())
@@ -810,6 +843,7 @@ def create_campaign(
     except ValueError:
         raise ServiceError(_("Jenis pemilihan harus pemilu atau pilkada."), "bad_election_type") from None
     _check_dates(opens_on, closes_on)
+    _check_goal(opens_on, election_date, target_percent, target_date)
     taken = db.session.scalar(select(func.count()).select_from(Campaign)
                               .where(Campaign.instansi_id == instansi.id, Campaign.slug == slug))
     if taken:
@@ -817,27 +851,43 @@ def create_campaign(
     campaign = Campaign(
         instansi_id=instansi.id, slug=slug, name=name, election_type=election_type,
         pledge_version_id=pledge_version.id, place=place, opens_on=opens_on, closes_on=closes_on,
+        election_date=election_date, target_percent=target_percent, target_date=target_date,
         created_by_id=actor.id if actor is not None else None,
     )
     db.session.add(campaign)
     db.session.flush()
     record("pledge.campaign_create", actor=actor, instansi_id=instansi.id, target=campaign, details={
         "slug": slug, "name": name, "election_type": election_type.value, "pledge_version_id": pledge_version.id,
-        "opens_on": opens_on.isoformat(), "closes_on": closes_on.isoformat(),
+        "opens_on": opens_on.isoformat(), "closes_on": closes_on.isoformat(), **_goal_details(campaign),
     })
     return campaign
 
 
+#: "leave as it is" for the optional fields of ``update_campaign_dates``
+KEEP: Any = object()
+
+
 def update_campaign_dates(campaign: Campaign, *, opens_on: dt.date, closes_on: dt.date,
-                          actor: User | None) -> bool:
-    """Move a campaign's signing window (audited as ``pledge.campaign_dates`` with old and new
-    dates). Signatures already made stay valid. Returns False when nothing changed."""
+                          actor: User | None, election_date: dt.date | None = KEEP,
+                          target_percent: int | None = KEEP, target_date: dt.date | None = KEEP) -> bool:
+    """Move a campaign's signing window and set its election date and target (each left as it is
+    when not given; None clears it), audited as ``pledge.campaign_dates`` with old and new values.
+    Signatures already made stay valid. Returns False when nothing changed."""
     _check_dates(opens_on, closes_on)
-    if (campaign.opens_on, campaign.closes_on) == (opens_on, closes_on):
+    election_date = campaign.election_date if election_date is KEEP else election_date
+    target_percent = campaign.target_percent if target_percent is KEEP else target_percent
+    target_date = campaign.target_date if target_date is KEEP else target_date
+    _check_goal(opens_on, election_date, target_percent, target_date)
+    new = (opens_on, closes_on, election_date, target_percent, target_date)
+    if (campaign.opens_on, campaign.closes_on, campaign.election_date, campaign.target_percent,
+            campaign.target_date) == new:
         return False
-    details = {"from": [campaign.opens_on.isoformat(), campaign.closes_on.isoformat()],
-               "to": [opens_on.isoformat(), closes_on.isoformat()]}
-    campaign.opens_on, campaign.closes_on = opens_on, closes_on
+    details: dict[str, Any] = {"from": [campaign.opens_on.isoformat(), campaign.closes_on.isoformat()],
+                               "to": [opens_on.isoformat(), closes_on.isoformat()],
+                               "goal_from": _goal_details(campaign)}
+    (campaign.opens_on, campaign.closes_on, campaign.election_date, campaign.target_percent,
+     campaign.target_date) = new
+    details["goal_to"] = _goal_details(campaign)
     db.session.flush()
     record("pledge.campaign_dates", actor=actor, instansi_id=campaign.instansi_id, target=campaign, details=details)
     return True
