@@ -377,3 +377,34 @@ def test_csv_streams_and_neutralises(app: Flask, client, org) -> None:
     assert by_name["Guru Satu"][8] == "sedang berjalan"
     assert "belum lulus kuis" in by_name["Guru Satu"][9]
     assert by_name["Kepala Dinas"][7] == "kepala perangkat daerah"
+
+
+def test_dashboard_draws_the_campaign_line_and_the_one_page_pdf(app: Flask, client, org) -> None:
+    """With a campaign selected the dashboard shows the line since it opened (the voting day and the
+    target marked) and the readiness sentence; the PDF summary is one A4 page with the same figures."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from elearn.pledges.models import Campaign
+
+    ids = org["ids"]
+    with app.app_context():
+        campaign = db.session.get(Campaign, ids["k"])
+        campaign.election_date = campaign.closes_on
+        campaign.target_percent = 90
+        db.session.commit()
+    login(client, org["users"]["admin"])
+    query = f"?kursus={ids['course']}&kuis={ids['quiz']}&kampanye={ids['k']}"
+    html = client.get("/rekap/" + query).get_data(as_text=True)
+    assert 'id="rekap-timeline"' in html
+    import re
+
+    sentence = re.search(r'<p class="readiness"><strong>([^<]+)</strong>', html)
+    assert sentence is not None and "%" in sentence.group(1)
+    # without a campaign there is no line
+    assert 'id="rekap-timeline"' not in client.get(f"/rekap/?kursus={ids['course']}&kuis=&kampanye=").get_data(
+        as_text=True)
+    response = client.get("/rekap/ringkasan.pdf" + query)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfFileReader(io.BytesIO(response.data))
+    assert len(reader.root["/Pages"]["/Kids"]) == 1
+    assert client.get(f"/rekap/ringkasan.pdf?kursus={ids['course_b']}").status_code == 404

@@ -27,7 +27,8 @@ from ..accounts.models import EmployeeType, JenisJabatan, Role, User
 from ..accounts.nip import format_nip
 from ..courses.assignments import available_courses
 from ..courses.models import Course
-from ..db import db
+from ..db import db, utcnow
+from ..i18n import local_datetime
 from ..http_guards import optional_id
 from ..org.forms import options
 from ..org.models import Instansi, Unit
@@ -36,7 +37,8 @@ from ..pledges.hr_views import slug_from
 from ..pledges.models import Campaign
 from ..quizzes.models import Quiz, QuizStatus
 from ..spreadsheets import safe_cell
-from . import charts, services
+from . import charts, services, timeline
+from . import pdf as report_pdf
 from .forms import PeopleFilterForm, SelectionForm, employee_type_labels, jenis_labels, missing_labels
 
 bp = Blueprint("reports", __name__, url_prefix="/rekap")
@@ -221,6 +223,33 @@ def charts_svg(rows: list[services.RekapRow], href: Any = None, chart_id: str = 
     return charts.stacked_bars(items, chart_id=chart_id) if items else None
 
 
+@dataclass
+class Picture:
+    """Completion over time of the selected campaign, and the readiness figure (index and PDF)."""
+
+    timeline: Any
+    points: list[tuple[dt.date, float]]
+    readiness: Any
+    sentence: str
+    svg: Any
+
+
+def progress_picture(sel: services.Selection, skpd_id: int | None) -> Picture | None:
+    """The campaign's line since it opened (with the voting day and the target) and "73 % …; at this
+    pace 90 % by …": one counting statement. None without a campaign in the selection."""
+    if sel.campaign is None:
+        return None
+    line = timeline.campaign_timeline(sel.campaign, sel, skpd_id)
+    if not line.headcount:
+        return None
+    points = [(day, share * 100) for day, share in line.points]
+    ready = charts.readiness(line.done, line.headcount, points, line.target_percent, line.target_date)
+    svg = charts.timeline(points, start=line.start, end=line.end, election_date=line.election_date,
+                          target_percent=line.target_percent, target_date=line.target_date,
+                          projection=charts.projection_points(ready), chart_id="rekap-timeline")
+    return Picture(line, points, ready, charts.readiness_sentence(ready), svg)
+
+
 def _context(loaded: Loaded, **extra: Any) -> dict[str, Any]:
     return dict(loaded=loaded, selection=loaded.selection, form=loaded.form, args=selection_args(loaded),
                 show_instansi=authz.is_superadmin(current_user), level=level, level_labels=level_labels(),
@@ -246,7 +275,46 @@ def index():  # type: ignore[no-untyped-def]
     args = selection_args(loaded)
     chart = charts_svg(ordered, lambda row: url_for("reports.skpd", skpd_id=row.key, **args))
     return render_template("reports/index.html", **_context(
-        loaded, rows=ordered, heads=heads, total=total, sort=sort, direction=direction, chart=chart))
+        loaded, rows=ordered, heads=heads, total=total, sort=sort, direction=direction, chart=chart,
+        picture=progress_picture(sel, own_skpd())))
+
+
+@bp.route("/ringkasan.pdf")
+@login_required
+@authz.require(can_view_rekap)
+def summary_pdf():  # type: ignore[no-untyped-def]
+    """One A4 page for the regional head: the figures, the readiness sentence, the bars per SKPD
+    (the worst first when not all fit) and the line since the campaign opened."""
+    loaded = load_selection()
+    sel = _require_selection(loaded)
+    if loaded.messages:
+        abort(404)
+    skpd_id = own_skpd()
+    rows = services.skpd_rows(sel, skpd_id)
+    total = services.totals(rows, _("Jumlah"))
+    picture = progress_picture(sel, skpd_id)
+    lines = [_("Kursus: %(title)s", title=course_title(sel.course)) if sel.course is not None else "",
+             _("Kuis: %(title)s", title=sel.quiz.title) if sel.quiz is not None else "",
+             _("Kampanye pakta: %(name)s", name=sel.campaign.name) if sel.campaign is not None else ""]
+    share = f"{total.done_share * 100:.0f} %" if total.headcount else "—"
+    items = [charts.BarItem(label=row.name or _("(tanpa unit)"), done=row.done, in_progress=row.in_progress,
+                            not_started=row.not_started) for row in rows if row.headcount]
+    line = picture.timeline if picture is not None else None
+    data = report_pdf.summary_pdf(
+        _("Rekap netralitas ASN per perangkat daerah"), sel.instansi.name,
+        local_datetime(utcnow(), sel.instansi.timezone.iana, "long"), [x for x in lines if x],
+        {_("ASN aktif"): total.headcount, _("Selesai"): total.done, _("Persen selesai"): share,
+         _("Sedang berjalan"): total.in_progress, _("Belum mulai"): total.not_started},
+        items, picture.sentence if picture is not None else "",
+        picture.points if picture is not None else (),
+        start=line.start if line is not None else None, end=line.end if line is not None else None,
+        election_date=line.election_date if line is not None else None,
+        target_percent=line.target_percent if line is not None else None,
+        target_date=line.target_date if line is not None else None,
+        projection=charts.projection_points(picture.readiness) if picture is not None else None)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = 'attachment; filename="rekap-netralitas.pdf"'
+    return response
 
 
 @bp.route("/skpd/<int:skpd_id>")

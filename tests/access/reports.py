@@ -25,6 +25,8 @@ ROWS = [
     Row("GET", BASE + "/ekspor.xlsx", NEEDS_INSTANSI),  # noqa: F821
     Row("GET", BASE + "/ekspor.xlsx" + Q_OTHER, OTHER_INSTANSI),  # noqa: F821
     Row("GET", BASE + "/ekspor.xlsx" + Q + "&skpd={skpd_other}", OTHER_SKPD),  # noqa: F821
+    Row("GET", BASE + "/ringkasan.pdf" + Q, VIEW),  # noqa: F821
+    Row("GET", BASE + "/ringkasan.pdf" + Q_OTHER, OTHER_INSTANSI),  # noqa: F821
     Row("GET", BASE + "/ekspor.csv" + Q, VIEW),  # noqa: F821
     Row("GET", BASE + "/ekspor.csv" + Q_OTHER, OTHER_INSTANSI),  # noqa: F821
     Row("GET", BASE + "/ekspor.csv" + Q + "&skpd={skpd_same}", VIEW),  # noqa: F821
