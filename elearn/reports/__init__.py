@@ -1,0 +1,1 @@
+"""HR reports: the Rekap per SKPD dashboard and the national roll-up."""
