@@ -81,6 +81,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(certificate_badge_views.bp)
 
+    from .reports import views as report_views
+
+    app.register_blueprint(report_views.bp)
+
     from .reports import national_views as rekap_national_views
 
     app.register_blueprint(rekap_national_views.bp)

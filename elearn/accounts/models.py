@@ -55,6 +55,8 @@ class User(UserMixin, Base):
     __table_args__ = (
         Index("ix_users_instansi_unit", "instansi_id", "unit_id"),
         Index("ix_users_instansi_name", "instansi_id", "name"),
+        # the rekap's roster scan: active people of an instansi with their unit
+        Index("ix_users_instansi_active_unit", "instansi_id", "active", "unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

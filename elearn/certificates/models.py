@@ -116,6 +116,7 @@ class Certificate(Base):
         Index("ix_certificates_instansi_course_issued", "instansi_id", "course_id", "issued_at"),
         Index("ix_certificates_skpd_course", "skpd_id", "course_id"),
         Index("ix_certificates_user_course", "user_id", "course_id"),
+        Index("ix_certificates_user_course_state", "user_id", "course_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -174,7 +174,11 @@ class Enrollment(Base):
     """A person's run through a course, pinned to the version they started with."""
 
     __tablename__ = "enrollments"
-    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id"),
+        # covers the rekap's per-person probe (reports.services): no table lookup
+        Index("ix_enrollments_user_course_read", "user_id", "course_id", "course_version_id", "modules_completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -189,6 +189,7 @@ class Attempt(Base):
         UniqueConstraint("user_id", "quiz_id", "number"),
         Index("ix_quiz_attempts_quiz_status", "quiz_id", "status"),
         Index("ix_quiz_attempts_quiz_skpd", "quiz_id", "skpd_id"),
+        Index("ix_quiz_attempts_user_quiz_passed", "user_id", "quiz_id", "passed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,1 +1,2 @@
-"""HR reports: the Rekap per SKPD dashboard and the national roll-up."""
+"""Rekap per SKPD: completion of a course, quiz and pakta campaign against the roster; the
+national roll-up (summary_models, national)."""
