@@ -3,7 +3,7 @@ the instansi's current selection) and the figures of the superadmin's ``/rekap/n
 read from that table only.
 
 Refreshed per instansi, in the caller's transaction: delete that instansi's rows, count once with
-one GROUP BY per SKPD (:func:`count_skpd`) and insert the new rows, so a reader sees either the old
+the counting service (reports.services.skpd_rows, one GROUP BY per SKPD) and insert the new rows, so a reader sees either the old
 or the new rows of an instansi, never half. Who refreshes: ``flask --app elearn rekap refresh
 [--instansi SLUG]``, the ``rekap.refresh`` job (one instansi per job), and the worker's
 housekeeping, which queues a job for each instansi whose rows are older than
@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, and_, cast, delete, func, insert, literal, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 
-from ..accounts.models import User
 from ..db import db, utcnow
-from ..org.models import Instansi, Unit
+from ..org.models import Instansi
 from .summary_models import RekapSummary
 
 REFRESH_JOB = "rekap.refresh"
@@ -50,76 +49,52 @@ class SkpdCounts:
 
 
 def default_selection(instansi_id: int) -> Selection:
-    """The instansi's current selection: the course of its latest active assignment, the quiz that
-    course's published version requires, the campaign that opened last."""
-    from ..courses.models import Course, CourseAssignment, CourseVersion
+    """The instansi's current selection, as the dashboard opens without a query string
+    (reports.views.load_selection): the first available course, the published quiz its published
+    version requires, the campaign that opened last."""
+    from ..courses.assignments import available_courses
     from ..pledges.models import Campaign
-    from ..quizzes.models import Quiz
+    from ..quizzes.models import Quiz, QuizStatus
 
-    course_id = db.session.scalar(
-        select(CourseAssignment.course_id)
-        .where(CourseAssignment.instansi_id == instansi_id, CourseAssignment.active.is_(True))
-        .order_by(CourseAssignment.created_at.desc(), CourseAssignment.id.desc()).limit(1))
+    courses = available_courses(instansi_id)
+    course = courses[0] if courses else None
     quiz_id = None
-    if course_id is not None:
-        requires = db.session.scalar(
-            select(CourseVersion.requires).join(Course, Course.published_version_id == CourseVersion.id)
-            .where(Course.id == course_id))
-        slug = (requires or {}).get("quiz")
+    if course is not None and course.published_version is not None:
+        slug = (course.published_version.requires or {}).get("quiz")
         if slug:
             quiz_id = db.session.scalar(select(Quiz.id).where(
-                Quiz.slug == str(slug), or_(Quiz.instansi_id.is_(None), Quiz.instansi_id == instansi_id)))
+                Quiz.slug == str(slug), Quiz.status == QuizStatus.PUBLISHED,
+                or_(Quiz.instansi_id.is_(None), Quiz.instansi_id == instansi_id)))
     campaign_id = db.session.scalar(
         select(Campaign.id).where(Campaign.instansi_id == instansi_id)
-        .order_by(Campaign.opens_on.desc(), Campaign.id.desc()).limit(1))
-    return Selection(course_id, quiz_id, campaign_id)
+        .order_by(Campaign.opens_on.desc(), Campaign.id).limit(1))
+    return Selection(course.id if course is not None else None, quiz_id, campaign_id)
 
 
-def person_facts(instansi_id: int, selection: Selection) -> Any:
-    """One row per active person of the instansi: skpd_id and 0/1 for read, passed, signed,
-    certified, done (a subquery). Every fact is a correlated EXISTS on an index."""
-    from ..certificates.models import Certificate, CertificateState
-    from ..courses.models import Enrollment
-    from ..pledges.models import PledgeSignature
-    from ..quizzes.models import Attempt
+def service_selection(instansi: Instansi, selection: Selection) -> Any:
+    """The counting service's selection (reports.services.Selection) for these ids."""
+    from ..courses.models import Course
+    from ..pledges.models import Campaign
+    from ..quizzes.models import Quiz
+    from .services import Selection as RekapSelection
 
-    facts: dict[str, Any] = {}
-    if selection.course_id is not None:
-        facts["read"] = select(Enrollment.id).where(
-            Enrollment.user_id == User.id, Enrollment.course_id == selection.course_id,
-            Enrollment.modules_completed_at.is_not(None)).exists()
-        facts["certified"] = select(Certificate.id).where(
-            Certificate.user_id == User.id, Certificate.course_id == selection.course_id,
-            Certificate.state == CertificateState.VALID).exists()
-    if selection.quiz_id is not None:
-        facts["passed"] = select(Attempt.id).where(
-            Attempt.user_id == User.id, Attempt.quiz_id == selection.quiz_id, Attempt.passed.is_(True)).exists()
-    if selection.campaign_id is not None:
-        facts["signed"] = select(PledgeSignature.id).where(
-            PledgeSignature.user_id == User.id, PledgeSignature.campaign_id == selection.campaign_id).exists()
-    columns = [Unit.skpd_id.label("skpd_id")]
-    for name in ("read", "passed", "signed", "certified"):
-        condition = facts.get(name)
-        columns.append((cast(condition, Integer) if condition is not None else literal(0)).label(name))
-    done = and_(*facts.values()) if facts else None
-    columns.append((cast(done, Integer) if done is not None else literal(0)).label("done"))
-    return (
-        select(*columns)
-        .select_from(User)
-        .outerjoin(Unit, Unit.id == User.unit_id)
-        .where(User.instansi_id == instansi_id, User.active.is_(True))
-    )
+    def get(model: Any, key: int | None) -> Any:
+        return db.session.get(model, key) if key is not None else None
+
+    return RekapSelection.build(instansi, get(Course, selection.course_id), get(Quiz, selection.quiz_id),
+                                get(Campaign, selection.campaign_id))
 
 
 def count_skpd(instansi_id: int, selection: Selection) -> list[SkpdCounts]:
-    """The instansi's figures per SKPD: one GROUP BY over the active roster."""
-    facts = person_facts(instansi_id, selection).subquery()
-    rows = db.session.execute(
-        select(facts.c.skpd_id, func.count(), func.sum(facts.c.read), func.sum(facts.c.passed),
-               func.sum(facts.c.signed), func.sum(facts.c.certified), func.sum(facts.c.done))
-        .group_by(facts.c.skpd_id)
-    ).all()
-    return [SkpdCounts(r[0], int(r[1]), *(int(v or 0) for v in r[2:])) for r in rows]
+    """The instansi's figures per SKPD from the counting service (reports.services.skpd_rows: one
+    GROUP BY over the active roster), the same numbers as the dashboard."""
+    from .services import skpd_rows
+
+    instansi = db.session.get(Instansi, instansi_id)
+    if instansi is None:
+        return []
+    return [SkpdCounts(r.key, r.headcount, r.read, r.passed, r.signed, r.certified, r.done)
+            for r in skpd_rows(service_selection(instansi, selection))]
 
 
 def refresh(instansi_id: int, selection: Selection | None = None, *, now: dt.datetime | None = None) -> int:
