@@ -84,6 +84,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _sqlite_setup(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        # No JIT: it pays off for long analytical queries, not for pages. The rekap aggregate over
+        # 50,000 people is costed above jit_above_cost, and compiling took 1.9 s of its 2.9 s on
+        # every request (benchmarks/rekap.py).
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        options = connect_args.get("options", "")
+        if "jit" not in options:
+            connect_args["options"] = f"{options} -c jit=off".strip()
+        kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
 
