@@ -352,7 +352,7 @@ def load_national(app, instansi: int, people: int, base: bool) -> int:  # type: 
         conn.execute(text(f"""INSERT INTO users (instansi_id, unit_id, employee_number, employee_type, name, role,
                                    active, is_kepala_wilayah, failed_logins, activation_failures, session_version,
                                    created_at, updated_at)
-            SELECT un.instansi_id, un.id, '8' || CAST(100000000000 + un.id * 100000 + g AS VARCHAR(16)), 'pns',
+            SELECT un.instansi_id, un.id, '8' || CAST(100000000000 + CAST(un.id AS BIGINT) * 1000 + g AS VARCHAR(16)), 'pns',
                    'Pegawai ' || g, 'peserta', TRUE, FALSE, 0, 0, 1, {now}, {now}
             FROM units un JOIN instansi ins ON ins.id = un.instansi_id,
                  generate_series(1, {per_skpd}) AS g WHERE ins.slug LIKE 'nas-%'"""))
