@@ -148,6 +148,13 @@ def test_refresh_matches_the_live_counting_on_the_demo(app: Flask) -> None:
         live = {r.key: (r.headcount, r.read, r.passed, r.signed, r.certified, r.done)
                 for r in rekap_services.skpd_rows(national.service_selection(inst, selection))}
         assert written == len(live) == len(stored) >= 30
+        # the dashboard's single aggregate gives the same SKPD and leader rows as the two apart
+        rekap_selection = national.service_selection(inst, selection)
+        assert rekap_services.skpd_and_head_rows(rekap_selection) == (
+            rekap_services.skpd_rows(rekap_selection), rekap_services.head_rows(rekap_selection))
+        one_skpd = next(k for k in live if k is not None)
+        assert rekap_services.skpd_and_head_rows(rekap_selection, one_skpd) == (
+            rekap_services.skpd_rows(rekap_selection, one_skpd), rekap_services.head_rows(rekap_selection, one_skpd))
         assert stored == live
         # and the hand check, person by person (headcount to certified; "done" is the course's rule)
         expected = expected_counts(instansi.id, selection)

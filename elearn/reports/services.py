@@ -8,6 +8,7 @@ Public API (for the other report modules)::
     RekapRow(key, name, headcount, read, passed, signed, certified, done, in_progress, not_started)
         .share(field) / .done_share / .read_share / ... (0..1 or None), .depth (units)
     skpd_rows(selection, skpd_id=None) -> list[RekapRow]       # one row per SKPD (+ "no unit" row)
+    skpd_and_head_rows(selection, skpd_id=None) -> (skpd rows, head rows)  # both from one aggregate
     unit_rows(selection, skpd_id=None) -> list[RekapRow]       # one row per unit, tree order
     head_rows(selection, skpd_id=None) -> list[RekapRow]       # key "head" / "wilayah": the leaders
     totals(rows) -> RekapRow                                   # the sum of rows
@@ -305,11 +306,11 @@ def _row(key: Any, name: str, counts: tuple[Any, ...], **extra: Any) -> RekapRow
 # --- the levels -----------------------------------------------------------------------------------
 
 
-def skpd_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow]:
-    """One row per perangkat daerah of the instansi (active, or with people), by name, plus a row
-    with key None for people without a unit (only without ``skpd_id``). Two statements."""
-    sub = _aggregate(selection, [lambda f: f.c.skpd_id], skpd_id).subquery()
-    counts = {row[0]: tuple(row[1:]) for row in db.session.execute(select(sub))}
+def _kind(f: Any) -> ColumnElement[Any]:
+    return case((f.c.is_head == 1, "head"), (f.c.is_wilayah == 1, "wilayah"), else_="staff")
+
+
+def _skpd_list(selection: Selection, counts: dict[Any, tuple[Any, ...]], skpd_id: int | None) -> list[RekapRow]:
     stmt = select(Unit).where(Unit.instansi_id == selection.instansi.id, Unit.parent_id.is_(None))
     if skpd_id is not None:
         stmt = stmt.where(Unit.id == skpd_id)
@@ -322,6 +323,37 @@ def skpd_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow
     if loose is not None and skpd_id is None:
         rows.append(_row(None, "", loose))
     return rows
+
+
+def _head_list(counts: dict[Any, tuple[Any, ...]]) -> list[RekapRow]:
+    from flask_babel import gettext
+
+    names = {"head": gettext("Kepala perangkat daerah"), "wilayah": gettext("Kepala wilayah lainnya (lurah, ...)")}
+    return [_row(key, names[key], counts.get(key, (0,) * 7)) for key in ("head", "wilayah")]
+
+
+def skpd_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow]:
+    """One row per perangkat daerah of the instansi (active, or with people), by name, plus a row
+    with key None for people without a unit (only without ``skpd_id``). Two statements."""
+    sub = _aggregate(selection, [lambda f: f.c.skpd_id], skpd_id).subquery()
+    counts = {row[0]: tuple(row[1:]) for row in db.session.execute(select(sub))}
+    return _skpd_list(selection, counts, skpd_id)
+
+
+def skpd_and_head_rows(selection: Selection, skpd_id: int | None = None) -> tuple[list[RekapRow], list[RekapRow]]:
+    """``skpd_rows`` and ``head_rows`` from one aggregate (grouped by SKPD and kind of person, then
+    summed here): the dashboard counts the roster once, not twice. Two statements."""
+    sub = _aggregate(selection, [lambda f: f.c.skpd_id, _kind], skpd_id).subquery()
+    by_skpd: dict[Any, list[int]] = {}
+    by_kind: dict[Any, list[int]] = {}
+    for row in db.session.execute(select(sub)):
+        values = [int(v or 0) for v in row[2:]]
+        for table, key in ((by_skpd, row[0]), (by_kind, row[1])):
+            total = table.setdefault(key, [0] * len(values))
+            for i, v in enumerate(values):
+                total[i] += v
+    skpds = _skpd_list(selection, {k: tuple(v) for k, v in by_skpd.items()}, skpd_id)
+    return skpds, _head_list({k: tuple(v) for k, v in by_kind.items()})
 
 
 def unit_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow]:
@@ -345,15 +377,9 @@ def unit_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow
 def head_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow]:
     """The leaders apart: key "head" (heads of SKPD) and "wilayah" (other kepala wilayah). One
     statement."""
-    from flask_babel import gettext
-
-    def kind(f: Any) -> ColumnElement[Any]:
-        return case((f.c.is_head == 1, "head"), (f.c.is_wilayah == 1, "wilayah"), else_="staff")
-
-    sub = _aggregate(selection, [kind], skpd_id).subquery()
+    sub = _aggregate(selection, [_kind], skpd_id).subquery()
     counts = {row[0]: tuple(row[1:]) for row in db.session.execute(select(sub))}
-    names = {"head": gettext("Kepala perangkat daerah"), "wilayah": gettext("Kepala wilayah lainnya (lurah, ...)")}
-    return [_row(key, names[key], counts.get(key, (0,) * 7)) for key in ("head", "wilayah")]
+    return _head_list(counts)
 
 
 def totals(rows: list[RekapRow], name: str = "") -> RekapRow:
