@@ -85,6 +85,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(report_views.bp)
 
+    from .reports import national_views as rekap_national_views
+
+    app.register_blueprint(rekap_national_views.bp)
+
     auth_views.init_login_manager(login_manager)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -93,8 +93,9 @@ def register(app: Flask) -> None:
     from .jobs import cli as jobs_cli
     from .pledges import cli as pledges_cli
     from .quizzes import cli as quiz_cli
+    from .reports import national_cli
     from .roster import cli as roster_cli
 
     for module in (accounts_cli, roster_cli, demo_cli, content_cli, quiz_cli, pledges_cli, jobs_cli,
-                   certificates_cli, badge_cli):
+                   certificates_cli, badge_cli, national_cli):
         module.register(app)

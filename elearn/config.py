@@ -34,6 +34,7 @@ ENV_KEYS = {
     "ELEARN_ROSTER_MAX_BYTES": "ROSTER_MAX_BYTES",
     "ELEARN_ROSTER_UPLOAD_RETENTION_HOURS": "ROSTER_UPLOAD_RETENTION_HOURS",
     "ELEARN_CERTIFICATE_SIGNING_DIR": "CERTIFICATE_SIGNING_DIR",
+    "ELEARN_REKAP_SUMMARY_MAX_AGE_MINUTES": "REKAP_SUMMARY_MAX_AGE_MINUTES",
 }
 
 
@@ -97,6 +98,9 @@ class DefaultConfig:
     JOBS_STALE_MINUTES = 30
     JOBS_RETENTION_DAYS = 30
     JOBS_MAINTENANCE_SECONDS = 300
+    #: the national roll-up (rekap_summary): the worker's housekeeping queues a refresh of every
+    #: instansi whose rows are older than this
+    REKAP_SUMMARY_MAX_AGE_MINUTES = 60
     #: e.g. https://elearn.kotacontoh.go.id: the host the QR codes of signed PDFs point at (None: the
     #: host of the request that makes the PDF)
     PUBLIC_BASE_URL: str | None = None

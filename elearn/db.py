@@ -84,6 +84,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _sqlite_setup(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        # No JIT: it pays off for long analytical queries, not for pages. The rekap aggregate over
+        # 50,000 people is costed above jit_above_cost, and compiling took 1.9 s of its 2.9 s on
+        # every request (benchmarks/rekap.py).
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        options = connect_args.get("options", "")
+        if "jit" not in options:
+            connect_args["options"] = f"{options} -c jit=off".strip()
+        kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
 
@@ -128,3 +137,36 @@ class Database:
 
 
 db = Database()
+
+
+#: rows written by one bulk operation from which its tables' planner statistics are refreshed
+ANALYZE_AFTER_ROWS = 1_000
+
+
+def analyze(*tables: str, rows: int | None = None) -> bool:
+    """Refresh PostgreSQL's planner statistics of ``tables`` after a bulk load; returns whether it ran.
+
+    Autovacuum analyzes a table only after a share of it changed and only when it gets to it, so
+    straight after a bulk load the planner plans with statistics of a nearly empty table (issue 12:
+    a campaign page took 278 ms per request after ``seed-demo`` and 25 ms after an ANALYZE).
+
+    Runs in the caller's transaction, on purpose: PostgreSQL's ANALYZE samples the rows the
+    transaction itself inserted, the new statistics become visible when the load commits, and
+    they are rolled back with it if it fails. A no-op on SQLite (its planner works without
+    ``sqlite_stat1``; writing it would change plans of every query, measured in
+    benchmarks/rekap.py) and when ``rows`` (what the operation wrote) is below
+    :data:`ANALYZE_AFTER_ROWS`. Table names come from the code, never from input.
+    """
+    if not tables or (rows is not None and rows < ANALYZE_AFTER_ROWS):
+        return False
+    session = db.session
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    for name in tables:
+        if not name.isidentifier():
+            raise ValueError(f"not a table name: {name!r}")
+    session.flush()
+    from sqlalchemy import text
+
+    session.execute(text("ANALYZE " + ", ".join(tables)))
+    return True

@@ -11,4 +11,5 @@ def import_all_models() -> None:
     from .org import models as _org  # noqa: F401
     from .pledges import models as _pledges  # noqa: F401
     from .quizzes import models as _quizzes  # noqa: F401
+    from .reports import summary_models as _rekap_summary  # noqa: F401
     from .roster import models as _roster  # noqa: F401

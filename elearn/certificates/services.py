@@ -41,7 +41,7 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..courses.completion import CompletionRule, learner_facts
 from ..courses.models import Course, CourseVersion, Enrollment
-from ..db import db, utcnow
+from ..db import analyze, db, utcnow
 from ..errors import ServiceError
 from ..org.models import Instansi, Unit
 from .models import (
@@ -540,6 +540,8 @@ def backfill(course: Course, *, instansi_id: int | None = None, dry_run: bool = 
                 result.issued += 1
         if after_batch is not None:
             after_batch(result)
+    # a large backfill leaves the planner statistics stale (PostgreSQL; see db.analyze)
+    analyze("certificates", "certificate_files", rows=result.issued)
     return result
 
 

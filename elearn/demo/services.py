@@ -28,7 +28,7 @@ from sqlalchemy import Select, delete, func, insert, inspect, or_, select, updat
 from ..accounts.models import EmployeeType, JenisJabatan, Role, User
 from ..accounts.nip import validate_employee_number
 from ..auth.services import hash_password, issue_activation_code
-from ..db import Base, db, utcnow
+from ..db import Base, analyze, db, utcnow
 from ..errors import ServiceError
 from ..org.models import Instansi, Unit, UnitKind
 from ..org.services import create_instansi, create_unit, get_instansi
@@ -511,6 +511,11 @@ def delete_instansi_data(instansi: Instansi) -> None:
 # --- the service ----------------------------------------------------------------------------------
 
 
+#: the tables seed_demo fills in bulk, ANALYZEd at its end
+BULK_TABLES = ("units", "users", "enrollments", "module_progress", "quiz_attempts", "quiz_attempt_items",
+               "pledge_signatures", "certificates", "certificate_files")
+
+
 def _chunks(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -614,6 +619,8 @@ def seed_demo(
     from .certificates import seed_certificates
 
     certificate_demo = seed_certificates(instansi, admin_id)
+    # fresh planner statistics for what was just loaded (PostgreSQL; see db.analyze)
+    analyze(*BULK_TABLES)
 
     type_counts = dict(
         db.session.execute(

@@ -8,6 +8,7 @@ Public API (for the other report modules)::
     RekapRow(key, name, headcount, read, passed, signed, certified, done, in_progress, not_started)
         .share(field) / .done_share / .read_share / ... (0..1 or None), .depth (units)
     skpd_rows(selection, skpd_id=None) -> list[RekapRow]       # one row per SKPD (+ "no unit" row)
+    skpd_and_head_rows(selection, skpd_id=None) -> (skpd rows, head rows)  # both from one aggregate
     unit_rows(selection, skpd_id=None) -> list[RekapRow]       # one row per unit, tree order
     head_rows(selection, skpd_id=None) -> list[RekapRow]       # key "head" / "wilayah": the leaders
     totals(rows) -> RekapRow                                   # the sum of rows
@@ -50,7 +51,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select, text
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import EmployeeType, JenisJabatan, User
@@ -218,7 +219,11 @@ def head_condition() -> ColumnElement[bool]:
 
 
 def _facts(selection: Selection, skpd_id: int | None = None, unit_id: int | None = None) -> Select[Any]:
-    """One row per active person of the instansi in scope: placement and 0/1 facts."""
+    """One row per active person of the instansi in scope: placement and 0/1 facts.
+
+    The probes are ``users.id IN (SELECT user_id ... WHERE <the chosen item>)``, not correlated
+    EXISTS: the database builds each set once (a hashed subplan on PostgreSQL, an ephemeral index
+    on SQLite) instead of one index probe per person and fact."""
     read = started_course = course_done = literal(0)
     passed = tried = signed = certified = literal(0)
     stmt = select(User.id.label("user_id")).select_from(User).outerjoin(Unit, Unit.id == User.unit_id)
@@ -229,16 +234,15 @@ def _facts(selection: Selection, skpd_id: int | None = None, unit_id: int | None
         started_course = _flag(Enrollment.id.is_not(None))
         course_done = _flag(completed_condition(dict(selection.rules), User.id))
         if selection.wants_certificate:
-            certified = _flag(exists().where(
-                Certificate.user_id == User.id, Certificate.course_id == selection.course.id,
-                Certificate.state == CertificateState.VALID))
+            certified = _flag(User.id.in_(select(Certificate.user_id).where(
+                Certificate.course_id == selection.course.id, Certificate.state == CertificateState.VALID)))
     if selection.quiz is not None:
-        passed = _flag(exists().where(Attempt.user_id == User.id, Attempt.quiz_id == selection.quiz.id,
-                                      Attempt.passed.is_(True)))
-        tried = _flag(exists().where(Attempt.user_id == User.id, Attempt.quiz_id == selection.quiz.id))
+        passed = _flag(User.id.in_(select(Attempt.user_id).where(Attempt.quiz_id == selection.quiz.id,
+                                                                 Attempt.passed.is_(True))))
+        tried = _flag(User.id.in_(select(Attempt.user_id).where(Attempt.quiz_id == selection.quiz.id)))
     if selection.campaign is not None:
-        signed = _flag(exists().where(PledgeSignature.campaign_id == selection.campaign.id,
-                                      PledgeSignature.user_id == User.id))
+        signed = _flag(User.id.in_(select(PledgeSignature.user_id).where(
+            PledgeSignature.campaign_id == selection.campaign.id)))
     stmt = stmt.add_columns(
         User.unit_id.label("unit_id"), Unit.skpd_id.label("skpd_id"),
         _flag(head_condition()).label("is_head"),
@@ -278,9 +282,23 @@ def _started_expr(f: Any) -> ColumnElement[Any]:
                 else_=0)
 
 
+#: PostgreSQL's memory for one aggregate's IN sets. Each set is hashed once only when the planner
+#: expects it to fit in work_mem; otherwise it falls back to scanning the set again for every person
+#: (benchmarks/rekap.py, 150,000 ASN and 334,000 quiz attempts with the default 4 MB: minutes).
+AGGREGATE_WORK_MEM = "64MB"
+
+
+def _run(stmt: Select[Any]) -> Any:
+    """Execute an aggregate; on PostgreSQL with room for its hashed IN sets (this transaction only)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'"))
+    return db.session.execute(stmt)
+
+
 def _aggregate(selection: Selection, group: list[Any], skpd_id: int | None) -> Select[Any]:
-    # OFFSET 0 keeps the per-person subquery a subquery: without it SQLite and PostgreSQL inline
-    # it and repeat every EXISTS probe each time the outer query names its column (4x the work)
+    # OFFSET 0 keeps the per-person subquery a subquery: flattened into the aggregate, each of its
+    # probe columns is evaluated again wherever done/started repeat it (3-4 times a person on
+    # PostgreSQL; benchmarks/rekap.py, 50,000 ASN: 900 ms -> 190 ms with the IN probes below)
     f = _facts(selection, skpd_id).offset(0).subquery("f")
     done = _done_expr(selection, f)
     started = _started_expr(f)
@@ -301,11 +319,11 @@ def _row(key: Any, name: str, counts: tuple[Any, ...], **extra: Any) -> RekapRow
 # --- the levels -----------------------------------------------------------------------------------
 
 
-def skpd_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow]:
-    """One row per perangkat daerah of the instansi (active, or with people), by name, plus a row
-    with key None for people without a unit (only without ``skpd_id``). Two statements."""
-    sub = _aggregate(selection, [lambda f: f.c.skpd_id], skpd_id).subquery()
-    counts = {row[0]: tuple(row[1:]) for row in db.session.execute(select(sub))}
+def _kind(f: Any) -> ColumnElement[Any]:
+    return case((f.c.is_head == 1, "head"), (f.c.is_wilayah == 1, "wilayah"), else_="staff")
+
+
+def _skpd_list(selection: Selection, counts: dict[Any, tuple[Any, ...]], skpd_id: int | None) -> list[RekapRow]:
     stmt = select(Unit).where(Unit.instansi_id == selection.instansi.id, Unit.parent_id.is_(None))
     if skpd_id is not None:
         stmt = stmt.where(Unit.id == skpd_id)
@@ -320,11 +338,42 @@ def skpd_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow
     return rows
 
 
+def _head_list(counts: dict[Any, tuple[Any, ...]]) -> list[RekapRow]:
+    from flask_babel import gettext
+
+    names = {"head": gettext("Kepala perangkat daerah"), "wilayah": gettext("Kepala wilayah lainnya (lurah, ...)")}
+    return [_row(key, names[key], counts.get(key, (0,) * 7)) for key in ("head", "wilayah")]
+
+
+def skpd_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow]:
+    """One row per perangkat daerah of the instansi (active, or with people), by name, plus a row
+    with key None for people without a unit (only without ``skpd_id``). Two statements."""
+    sub = _aggregate(selection, [lambda f: f.c.skpd_id], skpd_id).subquery()
+    counts = {row[0]: tuple(row[1:]) for row in _run(select(sub))}
+    return _skpd_list(selection, counts, skpd_id)
+
+
+def skpd_and_head_rows(selection: Selection, skpd_id: int | None = None) -> tuple[list[RekapRow], list[RekapRow]]:
+    """``skpd_rows`` and ``head_rows`` from one aggregate (grouped by SKPD and kind of person, then
+    summed here): the dashboard counts the roster once, not twice. Two statements."""
+    sub = _aggregate(selection, [lambda f: f.c.skpd_id, _kind], skpd_id).subquery()
+    by_skpd: dict[Any, list[int]] = {}
+    by_kind: dict[Any, list[int]] = {}
+    for row in _run(select(sub)):
+        values = [int(v or 0) for v in row[2:]]
+        for table, key in ((by_skpd, row[0]), (by_kind, row[1])):
+            total = table.setdefault(key, [0] * len(values))
+            for i, v in enumerate(values):
+                total[i] += v
+    skpds = _skpd_list(selection, {k: tuple(v) for k, v in by_skpd.items()}, skpd_id)
+    return skpds, _head_list({k: tuple(v) for k, v in by_kind.items()})
+
+
 def unit_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow]:
     """One row per unit (people placed directly in it), in tree order, of one SKPD or of the
     whole instansi. Two statements."""
     sub = _aggregate(selection, [lambda f: f.c.unit_id], skpd_id).subquery()
-    counts = {row[0]: tuple(row[1:]) for row in db.session.execute(select(sub))}
+    counts = {row[0]: tuple(row[1:]) for row in _run(select(sub))}
     stmt = select(Unit).where(Unit.instansi_id == selection.instansi.id)
     if skpd_id is not None:
         stmt = stmt.where(Unit.skpd_id == skpd_id)
@@ -341,15 +390,9 @@ def unit_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow
 def head_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow]:
     """The leaders apart: key "head" (heads of SKPD) and "wilayah" (other kepala wilayah). One
     statement."""
-    from flask_babel import gettext
-
-    def kind(f: Any) -> ColumnElement[Any]:
-        return case((f.c.is_head == 1, "head"), (f.c.is_wilayah == 1, "wilayah"), else_="staff")
-
-    sub = _aggregate(selection, [kind], skpd_id).subquery()
-    counts = {row[0]: tuple(row[1:]) for row in db.session.execute(select(sub))}
-    names = {"head": gettext("Kepala perangkat daerah"), "wilayah": gettext("Kepala wilayah lainnya (lurah, ...)")}
-    return [_row(key, names[key], counts.get(key, (0,) * 7)) for key in ("head", "wilayah")]
+    sub = _aggregate(selection, [_kind], skpd_id).subquery()
+    counts = {row[0]: tuple(row[1:]) for row in _run(select(sub))}
+    return _head_list(counts)
 
 
 def totals(rows: list[RekapRow], name: str = "") -> RekapRow:

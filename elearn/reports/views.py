@@ -268,8 +268,7 @@ def index():  # type: ignore[no-untyped-def]
         return render_template("reports/index.html", **_context(loaded, rows=[], heads=[], total=None,
                                                                    sort=DEFAULT_SORT, direction="asc", chart=None))
     sel = loaded.selection
-    rows = services.skpd_rows(sel, own_skpd())
-    heads = services.head_rows(sel, own_skpd())
+    rows, heads = services.skpd_and_head_rows(sel, own_skpd())
     total = services.totals(rows, _("Jumlah"))
     ordered, sort, direction = sort_rows(rows, loaded.messages)
     args = selection_args(loaded)

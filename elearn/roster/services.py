@@ -25,14 +25,14 @@ from typing import Any, NamedTuple
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Enum, MetaData, Table, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import Boolean, Column, Enum, MetaData, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.types import NullType, TypeDecorator
 
 from ..accounts.models import EmployeeType, Role, User
 from ..accounts.nip import InvalidEmployeeNumber, normalize, validate_employee_number
 from ..audit.services import record
 from ..authz import can_manage_role, is_superadmin
-from ..db import db, utcnow
+from ..db import analyze, db, utcnow
 from ..errors import ServiceError
 from ..jobs.models import Job, JobStatus
 from ..jobs.services import enqueue
@@ -77,7 +77,8 @@ CHECK_JOB = "roster.check"
 #: the background job that applies a checked upload (queued by the apply button)
 IMPORT_JOB = "roster.import"
 #: after writing at least this many people, PostgreSQL's statistics of the table are refreshed
-ANALYZE_AFTER_ROWS = 10_000
+#: rows written by an import from which ``users``' planner statistics are refreshed (db.analyze)
+ANALYZE_AFTER_ROWS = 1_000
 #: data rows shown on the preview page
 PREVIEW_ROWS = 10
 _IN_BATCH = 500
@@ -463,10 +464,9 @@ def _instansi_people(instansi: Instansi) -> dict[str, _Existing]:
 
 def _analyze_after_bulk_write(rows: int) -> None:
     """A large write leaves PostgreSQL's planner statistics of ``users`` stale until autovacuum
-    gets to them; refresh them now (ANALYZE may run inside the transaction, and counts its own
-    uncommitted rows)."""
-    if rows >= ANALYZE_AFTER_ROWS and db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE users"))
+    gets to them; refresh them now, in the import's transaction (see :func:`elearn.db.analyze`)."""
+    if rows >= ANALYZE_AFTER_ROWS:
+        analyze("users")
 
 
 def import_roster(

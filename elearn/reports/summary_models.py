@@ -1,0 +1,35 @@
+"""The national roll-up's maintained summary: one row per instansi x SKPD for the instansi's
+current selection (course, quiz, pakta campaign), refreshed per instansi (national.refresh).
+
+The grain is kept small on purpose: 5.6 million ASN in ~550 instansi of ~40 SKPD each is ~25,000
+rows, so the national page sums a small table and never touches the roster."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, UTCDateTime, utcnow
+
+
+class RekapSummary(Base):
+    __tablename__ = "rekap_summary"
+    __table_args__ = (Index("ix_rekap_summary_instansi_skpd", "instansi_id", "skpd_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"))
+    #: the perangkat daerah; None for people without a unit
+    skpd_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    #: the selection the figures count (None: nothing of that kind chosen for the instansi)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    quiz_id: Mapped[int | None] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_campaigns.id", ondelete="CASCADE"))
+    #: active people on the roster
+    headcount: Mapped[int] = mapped_column(Integer, default=0)
+    read: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    signed: Mapped[int] = mapped_column(Integer, default=0)
+    certified: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    refreshed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
