@@ -1,7 +1,7 @@
 """the national roll-up's summary table (rekap_summary): per instansi x SKPD, refreshed per instansi
 
 Revision ID: 0007_rekapscale
-Revises: 0007_rekap
+Revises: 0007_rekaptime
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import elearn.db
 
 
 revision = '0007_rekapscale'
-down_revision = '0007_rekap'
+down_revision = '0007_rekaptime'
 branch_labels = None
 depends_on = None
 
