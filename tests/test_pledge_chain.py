@@ -521,7 +521,9 @@ def test_create_campaign_and_move_its_dates_audited(app: Flask, make_unit, make_
                                                              AuditEvent.target_type == "pledge_campaigns")
                                     .order_by(AuditEvent.id)).all()
         assert [e.action for e in events] == ["pledge.campaign_create", "pledge.campaign_dates"]
-        assert events[1].details == {"from": ["2029-09-01", "2029-09-14"], "to": ["2029-09-02", "2029-09-20"]}
+        no_goal = {"election_date": None, "target_date": None, "target_percent": None}
+        assert events[1].details == {"from": ["2029-09-01", "2029-09-14"], "to": ["2029-09-02", "2029-09-20"],
+                                     "goal_from": no_goal, "goal_to": no_goal}
         assert services.current_pledge_version(version.pledge_text.slug).id == version.id
 
 
