@@ -106,6 +106,7 @@ def test_operator_snapshot_is_their_own(app: Flask, client, org, snapshotting) -
     login(client, org["users"]["admin"])
     admin_html = client.get(URL).get_data(as_text=True)
     op_client = app.test_client()
+    client.post("/keluar")
     login(op_client, org["users"]["op_y"])
     op_html = op_client.get(URL).get_data(as_text=True)
     keys = set(db.session.scalars(select(RekapSnapshot.selection_key)))
