@@ -177,3 +177,20 @@ def test_forget_instansi(app: Flask, client, org, snapshotting) -> None:  # noqa
     assert snapshots.forget_instansi(inst_id) == 1
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(RekapSnapshot)) == 0
+
+
+def test_roster_import_drops_the_instansi_snapshots(app: Flask, client, org, snapshotting) -> None:  # noqa: F811
+    from elearn.org.models import Instansi
+    from elearn.roster.services import import_roster
+    from support import make_nip
+
+    login(client, org["users"]["admin"])
+    before = _done_total(client)
+    assert db.session.scalar(select(func.count()).select_from(RekapSnapshot)) == 1
+    inst = db.session.scalar(select(Instansi).where(Instansi.slug == "kota-rekap"))
+    header = "NIP;Nama;Golongan;Jabatan;Jenis Jabatan;Jenis Pegawai;SKPD;Unit Kerja;Email;No HP"
+    line = ";".join([make_nip(), "Pegawai Baru", "III/a", "Analis", "Pelaksana", "PNS", "Dinas Sosial", "", "", ""])
+    import_roster(inst, (header + "\n" + line + "\n").encode(), today=dt.date(2026, 3, 15))
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(RekapSnapshot)) == 0
+    assert _done_total(client) == before.replace("dari 10", "dari 11")  # counted again: the newcomer
