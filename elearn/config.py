@@ -35,6 +35,7 @@ ENV_KEYS = {
     "ELEARN_ROSTER_UPLOAD_RETENTION_HOURS": "ROSTER_UPLOAD_RETENTION_HOURS",
     "ELEARN_CERTIFICATE_SIGNING_DIR": "CERTIFICATE_SIGNING_DIR",
     "ELEARN_REKAP_SUMMARY_MAX_AGE_MINUTES": "REKAP_SUMMARY_MAX_AGE_MINUTES",
+    "ELEARN_REKAP_SNAPSHOT_MAX_AGE_SECONDS": "REKAP_SNAPSHOT_MAX_AGE_SECONDS",
 }
 
 
@@ -101,6 +102,10 @@ class DefaultConfig:
     #: the national roll-up (rekap_summary): the worker's housekeeping queues a refresh of every
     #: instansi whose rows are older than this
     REKAP_SUMMARY_MAX_AGE_MINUTES = 60
+    #: the dashboard /rekap/ of a whole instansi (or an operator's SKPD) is served from a snapshot
+    #: of its counted figures younger than this (reports.snapshots; "Hitung ulang" recounts now);
+    #: 0: count on every request (the TESTING config, unless set explicitly)
+    REKAP_SNAPSHOT_MAX_AGE_SECONDS = 300
     #: e.g. https://elearn.kotacontoh.go.id: the host the QR codes of signed PDFs point at (None: the
     #: host of the request that makes the PDF)
     PUBLIC_BASE_URL: str | None = None
@@ -163,7 +168,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     except (TypeError, ValueError):
         raise RuntimeError("ELEARN_TRUSTED_PROXIES must be the number of reverse proxies in front of the app "
                            "(0: none, 1: one nginx)") from None
-    for key, least in (("ROSTER_MAX_ROWS", 1), ("ROSTER_MAX_BYTES", 1024), ("ROSTER_UPLOAD_RETENTION_HOURS", 0)):
+    if app.config.get("TESTING") and "REKAP_SNAPSHOT_MAX_AGE_SECONDS" not in (overrides or {}):
+        app.config["REKAP_SNAPSHOT_MAX_AGE_SECONDS"] = 0
+    for key, least in (("REKAP_SNAPSHOT_MAX_AGE_SECONDS", 0), ("ROSTER_MAX_ROWS", 1), ("ROSTER_MAX_BYTES", 1024), ("ROSTER_UPLOAD_RETENTION_HOURS", 0)):
         try:
             app.config[key] = int(app.config[key])
             if app.config[key] < least:

@@ -59,3 +59,7 @@ class PeopleFilterForm(FlaskForm):
         self.jenis_jabatan.choices = options([everyone, *jenis_labels().items()])
         self.kurang.choices = options([everyone, *missing_labels().items()])
         self.pimpinan.choices = options([everyone, ("1", str(_l("hanya kepala perangkat daerah dan kepala wilayah")))])
+
+
+class RecountForm(FlaskForm):
+    """"Hitung ulang": count the dashboard's figures now (POST, CSRF; the selection in the query string)."""

@@ -6,8 +6,9 @@ rows, so the national page sums a small table and never touches the roster."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -33,3 +34,26 @@ class RekapSummary(Base):
     certified: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     refreshed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RekapSnapshot(Base):
+    """The dashboard's counted figures (``/rekap/`` of a whole instansi, or an operator's own
+    SKPD) for one exact selection, kept so that the page is served without counting the roster on
+    every request (``reports.snapshots``). ``selection_key`` is the unique key of
+    (instansi, skpd filter, course, quiz, campaign), spelt out because NULLs never collide in a
+    unique index."""
+
+    __tablename__ = "rekap_snapshots"
+    __table_args__ = (Index("ix_rekap_snapshots_instansi", "instansi_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    selection_key: Mapped[str] = mapped_column(String(120), unique=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"))
+    #: the operator's own SKPD; None: the whole instansi
+    skpd_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    quiz_id: Mapped[int | None] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_campaigns.id", ondelete="CASCADE"))
+    #: {"skpd": [...], "heads": [...], "progress": {...} or None} (reports.snapshots)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

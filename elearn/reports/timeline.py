@@ -259,14 +259,15 @@ class Timeline:
 
 
 def campaign_timeline(campaign: Campaign, selection: Selection, skpd_id: int | None = None, *,
-                      now: dt.datetime | None = None) -> Timeline:
+                      now: dt.datetime | None = None, counted: Progress | None = None) -> Timeline:
     """The timeline of ``campaign`` (its dates and target) for ``selection`` (normally with
-    ``selection.campaign`` the same campaign): one counting statement."""
+    ``selection.campaign`` the same campaign): one counting statement, none when ``counted`` (the
+    ``progress`` of the same selection, e.g. from a dashboard snapshot) is given."""
     instansi = campaign.instansi
     start = campaign.opens_on
     end = max(d for d in (campaign.closes_on, campaign.election_date, campaign.target_day) if d is not None)
     last = min(end, local_today(instansi, now))
-    result = progress(selection, skpd_id)
+    result = counted if counted is not None else progress(selection, skpd_id)
     points = _series(result, start, last)
     target = campaign.target_percent
     return Timeline(

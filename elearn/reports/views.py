@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -37,9 +37,9 @@ from ..pledges.hr_views import slug_from
 from ..pledges.models import Campaign
 from ..quizzes.models import Quiz, QuizStatus
 from ..spreadsheets import safe_cell
-from . import charts, services, timeline
+from . import charts, services, snapshots, timeline
 from . import pdf as report_pdf
-from .forms import PeopleFilterForm, SelectionForm, employee_type_labels, jenis_labels, missing_labels
+from .forms import PeopleFilterForm, RecountForm, SelectionForm, employee_type_labels, jenis_labels, missing_labels
 
 bp = Blueprint("reports", __name__, url_prefix="/rekap")
 
@@ -234,12 +234,14 @@ class Picture:
     svg: Any
 
 
-def progress_picture(sel: services.Selection, skpd_id: int | None) -> Picture | None:
+def progress_picture(sel: services.Selection, skpd_id: int | None,
+                     counted: timeline.Progress | None = None) -> Picture | None:
     """The campaign's line since it opened (with the voting day and the target) and "73 % …; at this
-    pace 90 % by …": one counting statement. None without a campaign in the selection."""
+    pace 90 % by …": one counting statement (none with ``counted``, the progress already counted, e.g.
+    from a snapshot). None without a campaign in the selection."""
     if sel.campaign is None:
         return None
-    line = timeline.campaign_timeline(sel.campaign, sel, skpd_id)
+    line = timeline.campaign_timeline(sel.campaign, sel, skpd_id, counted=counted)
     if not line.headcount:
         return None
     points = [(day, share * 100) for day, share in line.points]
@@ -268,14 +270,33 @@ def index():  # type: ignore[no-untyped-def]
         return render_template("reports/index.html", **_context(loaded, rows=[], heads=[], total=None,
                                                                    sort=DEFAULT_SORT, direction="asc", chart=None))
     sel = loaded.selection
-    rows, heads = services.skpd_and_head_rows(sel, own_skpd())
+    # the counted figures: a snapshot younger than REKAP_SNAPSHOT_MAX_AGE_SECONDS, else counted now
+    # (and stored); the operator's own SKPD has a snapshot of its own
+    figures = snapshots.figures(sel, own_skpd())
+    rows, heads = figures.rows, figures.heads
     total = services.totals(rows, _("Jumlah"))
     ordered, sort, direction = sort_rows(rows, loaded.messages)
     args = selection_args(loaded)
     chart = charts_svg(ordered, lambda row: url_for("reports.skpd", skpd_id=row.key, **args))
+    counted_at = local_datetime(figures.computed_at, sel.instansi.timezone.iana, "HH:mm")
     return render_template("reports/index.html", **_context(
         loaded, rows=ordered, heads=heads, total=total, sort=sort, direction=direction, chart=chart,
-        picture=progress_picture(sel, own_skpd())))
+        picture=progress_picture(sel, own_skpd(), figures.progress), figures=figures, counted_at=counted_at,
+        recount_form=RecountForm()))
+
+
+@bp.route("/hitung-ulang", methods=["POST"])
+@login_required
+@authz.require(can_view_rekap)
+def recount():  # type: ignore[no-untyped-def]
+    """"Hitung ulang": count the dashboard's figures of the selection (query string) now, store
+    them as its snapshot and go back to the dashboard."""
+    loaded = load_selection()
+    sel = _require_selection(loaded)
+    if not RecountForm().validate_on_submit():
+        abort(400)
+    snapshots.recount(sel, own_skpd())
+    return redirect(url_for("reports.index", **selection_args(loaded)))
 
 
 @bp.route("/ringkasan.pdf")

@@ -593,6 +593,10 @@ def import_roster(
     }
     details.update(audit_details or {})
     record("roster.import", actor=actor, instansi_id=instansi.id, details=details)
+    # the dashboard's stored figures of this instansi count the roster before the import
+    from ..reports.snapshots import forget_instansi
+
+    forget_instansi(instansi.id)
     db.session.flush()
     return result
 

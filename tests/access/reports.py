@@ -46,3 +46,10 @@ ROWS += [
     Row("GET", BASE + "/skpd/{skpd_same}/pegawai" + Q + "&unit={unit_same}&kurang=any", VIEW),  # noqa: F821
     Row("GET", BASE + "/skpd/{skpd_same}/pegawai" + Q + "&unit={skpd_other}", NOBODY),  # noqa: F821
 ]
+#: "Hitung ulang" (POST): the same people as the dashboard; counted, then back to it (302)
+RECOUNT = {"anon": 302, "peserta": 403, "pelatih": 403, "operator_skpd": 302, "admin_bkpsdm": 302, "superadmin": 302}
+ROWS += [
+    Row("POST", BASE + "/hitung-ulang" + Q, RECOUNT),  # noqa: F821
+    Row("POST", BASE + "/hitung-ulang", {**RECOUNT, "superadmin": 404}),  # noqa: F821  (no instansi chosen)
+    Row("POST", BASE + "/hitung-ulang" + Q_OTHER, {**OTHER_INSTANSI, "superadmin": 302}),  # noqa: F821
+]
