@@ -63,11 +63,11 @@ def _may_see_person(certificate: Certificate) -> bool:
     """Whether the viewer may see the holder's NIP and the PDF (which prints it): the person rule
     of the HR pages, by where the holder is now (an operator SKPD keeps seeing a certificate issued
     in their SKPD after the holder moved, but no longer the NIP or the document)."""
-    holder = db.session.execute(select(User.instansi_id, User.unit_id).where(User.id == certificate.user_id)).one()
-    skpd_id = None
-    if holder.unit_id is not None:
-        skpd_id = db.session.scalar(select(Unit.skpd_id).where(Unit.id == holder.unit_id))
-    return authz.can_view_person_at(current_user, holder.instansi_id, skpd_id)
+    holder = db.session.execute(
+        select(User.instansi_id, Unit.skpd_id).outerjoin(Unit, Unit.id == User.unit_id)
+        .where(User.id == certificate.user_id)
+    ).one()
+    return authz.can_view_person_at(current_user, holder.instansi_id, holder.skpd_id)
 
 
 def _render_detail(certificate: Certificate, revoke_form: RevokeForm | None = None,

@@ -547,10 +547,10 @@ def _check_signature(sig: Any, roots: list[Any], context_class: Any, validate: A
     field = str(sig.field_name)
     signer_subject = common_name = fingerprint = None
     try:
-        cert = sig.signer_cert
-        signer_subject = x509.load_der_x509_certificate(cert.dump()).subject.rfc4514_string()
-        common_name = _common_name(x509.load_der_x509_certificate(cert.dump()).subject)
-        fingerprint = hashlib.sha256(cert.dump()).hexdigest()
+        der = sig.signer_cert.dump()
+        subject = x509.load_der_x509_certificate(der).subject
+        signer_subject, common_name = subject.rfc4514_string(), _common_name(subject)
+        fingerprint = hashlib.sha256(der).hexdigest()
     except Exception:  # noqa: BLE001 - a signature without a readable certificate is simply broken
         pass
     try:
