@@ -36,6 +36,7 @@ ENV_KEYS = {
     "ELEARN_CERTIFICATE_SIGNING_DIR": "CERTIFICATE_SIGNING_DIR",
     "ELEARN_REKAP_SUMMARY_MAX_AGE_MINUTES": "REKAP_SUMMARY_MAX_AGE_MINUTES",
     "ELEARN_REKAP_SNAPSHOT_MAX_AGE_SECONDS": "REKAP_SNAPSHOT_MAX_AGE_SECONDS",
+    "ELEARN_REKAP_RECOUNT_IN_BACKGROUND": "REKAP_RECOUNT_IN_BACKGROUND",
 }
 
 
@@ -106,6 +107,10 @@ class DefaultConfig:
     #: of its counted figures younger than this (reports.snapshots; "Hitung ulang" recounts now);
     #: 0: count on every request (the TESTING config, unless set explicitly)
     REKAP_SNAPSHOT_MAX_AGE_SECONDS = 300
+    #: an older (or stale) snapshot is served while a ``rekap.snapshot`` job of the worker counts
+    #: it again, and "Hitung ulang" queues that job: no request pays for counting a whole roster
+    #: (only the very first of a selection). False: count in the request (no worker running).
+    REKAP_RECOUNT_IN_BACKGROUND = True
     #: e.g. https://elearn.kotacontoh.go.id: the host the QR codes of signed PDFs point at (None: the
     #: host of the request that makes the PDF)
     PUBLIC_BASE_URL: str | None = None
@@ -170,6 +175,10 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
                            "(0: none, 1: one nginx)") from None
     if app.config.get("TESTING") and "REKAP_SNAPSHOT_MAX_AGE_SECONDS" not in (overrides or {}):
         app.config["REKAP_SNAPSHOT_MAX_AGE_SECONDS"] = 0
+    background = app.config.get("REKAP_RECOUNT_IN_BACKGROUND", True)
+    if isinstance(background, str):
+        background = background.strip().lower() in ("1", "true", "yes", "ya", "on")
+    app.config["REKAP_RECOUNT_IN_BACKGROUND"] = bool(background)
     for key, least in (("REKAP_SNAPSHOT_MAX_AGE_SECONDS", 0), ("ROSTER_MAX_ROWS", 1), ("ROSTER_MAX_BYTES", 1024), ("ROSTER_UPLOAD_RETENTION_HOURS", 0)):
         try:
             app.config[key] = int(app.config[key])

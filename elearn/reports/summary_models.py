@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -57,3 +57,7 @@ class RekapSnapshot(Base):
     #: {"skpd": [...], "heads": [...], "progress": {...} or None} (reports.snapshots)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the counted data changed in bulk (a roster import): served only until the recount lands
+    stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: when a background recount (``rekap.snapshot`` job) was queued; None when none is pending
+    refresh_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -289,13 +289,21 @@ def index():  # type: ignore[no-untyped-def]
 @login_required
 @authz.require(can_view_rekap)
 def recount():  # type: ignore[no-untyped-def]
-    """"Hitung ulang": count the dashboard's figures of the selection (query string) now, store
-    them as its snapshot and go back to the dashboard."""
+    """"Hitung ulang": queue a recount of the dashboard's snapshot of the selection (query string)
+    for the worker and go back to the dashboard, which shows the stored figures as being counted
+    again; counted here when there is no snapshot yet or recounting in the background is off."""
     loaded = load_selection()
     sel = _require_selection(loaded)
     if not RecountForm().validate_on_submit():
         abort(400)
-    snapshots.recount(sel, own_skpd())
+    if snapshots.max_age_seconds() > 0 and snapshots.in_background() and snapshots.has_snapshot(sel, own_skpd()):
+        if snapshots.request_refresh(sel, own_skpd()):
+            flash(_("Angka sedang dihitung ulang; biasanya selesai dalam beberapa detik."), "info")
+        else:
+            flash(_("Hitung ulang belum dapat dimulai karena basis data sedang sibuk. Coba lagi sebentar lagi."),
+                  "warning")
+    else:
+        snapshots.recount(sel, own_skpd())
     return redirect(url_for("reports.index", **selection_args(loaded)))
 
 

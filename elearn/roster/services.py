@@ -593,10 +593,11 @@ def import_roster(
     }
     details.update(audit_details or {})
     record("roster.import", actor=actor, instansi_id=instansi.id, details=details)
-    # the dashboard's stored figures of this instansi count the roster before the import
-    from ..reports.snapshots import forget_instansi
+    # the dashboard's stored figures of this instansi count the roster before the import: served,
+    # flagged, only until the next request has them counted again
+    from ..reports.snapshots import mark_stale
 
-    forget_instansi(instansi.id)
+    mark_stale(instansi.id)
     db.session.flush()
     return result
 
