@@ -674,3 +674,52 @@ def can_revoke_certificate(user: User, certificate: Any) -> bool:
 def can_manage_certificate_settings(user: User, instansi: Instansi) -> bool:
     """An instansi's signatory, serial prefix, template and logo: its admin BKPSDM, the superadmin."""
     return can_manage_instansi(user, instansi)
+
+
+# --- events: apel, sosialisasi, bimtek ------------------------------------------------------------
+
+
+def can_create_events(user: User) -> bool:
+    """Trainers and admin BKPSDM (their instansi), operator SKPD (events of their own SKPD), superadmin."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.OPERATOR_SKPD:
+        return user.instansi_id is not None and user.skpd_id is not None
+    if user.role in (Role.PELATIH, Role.ADMIN_BKPSDM):
+        return user.instansi_id is not None
+    return user.role == Role.SUPERADMIN
+
+
+def can_manage_event(user: User, event: Any) -> bool:
+    """Edit, cancel, run (projector, presenter), mark attendance, see the event's figures: trainers
+    and admin BKPSDM of the event's instansi, the operator SKPD of the event's SKPD (an event of the
+    whole instansi is the admin's and the trainers'), superadmin."""
+    if not can_create_events(user):
+        return False
+    if user.role == Role.SUPERADMIN:
+        return True
+    if user.instansi_id != event.instansi_id:
+        return False
+    if user.role == Role.OPERATOR_SKPD:
+        return event.skpd_id is not None and event.skpd_id == user.skpd_id
+    return True
+
+
+def can_join_event(user: User, event: Any) -> bool:
+    """Check in and take part from a phone: any signed-in person of the event's instansi (whether
+    they are in the audience is the event's own rule, ``events.services``)."""
+    return user.is_authenticated and user.instansi_id is not None and user.instansi_id == event.instansi_id
+
+
+def scope_managed_events(stmt: Select[Any], user: User) -> Select[Any]:
+    """Events the user manages (``stmt`` selects from ``Event``)."""
+    from .events.models import Event
+
+    if not can_create_events(user):
+        return stmt.where(false())
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    stmt = stmt.where(Event.instansi_id == user.instansi_id)
+    if user.role == Role.OPERATOR_SKPD:
+        stmt = stmt.where(Event.skpd_id == user.skpd_id)
+    return stmt

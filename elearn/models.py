@@ -7,6 +7,7 @@ def import_all_models() -> None:
     from .audit import models as _audit  # noqa: F401
     from .certificates import models as _certificates  # noqa: F401
     from .courses import models as _courses  # noqa: F401
+    from .events import models as _events  # noqa: F401
     from .jobs import models as _jobs  # noqa: F401
     from .org import models as _org  # noqa: F401
     from .pledges import models as _pledges  # noqa: F401
