@@ -93,6 +93,7 @@ def activate():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = ActivationForm()
+    next_url = safe_next(request.args.get("next"))
     error = None
     if form.validate_on_submit():
         try:
@@ -106,8 +107,8 @@ def activate():  # type: ignore[no-untyped-def]
             db.session.commit()
             _start_session(user)
             flash(_("Akun Anda sudah aktif. Selamat datang!"), "success")
-            return redirect(url_for("core.home"))
-    return render_template("auth/activate.html", form=form, error=error)
+            return redirect(next_url or url_for("core.home"))
+    return render_template("auth/activate.html", form=form, error=error, next_url=next_url)
 
 
 @bp.route("/keluar", methods=["POST"])
