@@ -53,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from html import unescape
 from http.cookies import SimpleCookie
@@ -363,11 +364,12 @@ async def run(args: argparse.Namespace, setup: Setup, server: Server, url: str) 
             status, headers, body = await phone.request("GET", f"/hadir?kode={code}")
             stats.add("scan GET /hadir?kode=", time.perf_counter() - t)
             target = headers.get("Location", "")
-            if status != 302 or live_path not in target:
+            if status != 302 or f"/acara/{setup.event_id}" not in target:
                 stats.failures.append(f"scan: {status} {target} {body[:160]!r}")
                 return
             t = time.perf_counter()
-            status, _h, page = await phone.request("GET", live_path)
+            parts = urllib.parse.urlsplit(target)
+            status, _h, page = await phone.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
             stats.add("GET the live page", time.perf_counter() - t)
             if status != 200:
                 stats.failures.append(f"live page: {status}")
@@ -387,7 +389,8 @@ async def run(args: argparse.Namespace, setup: Setup, server: Server, url: str) 
         for failure in stats.failures[:5]:
             print("    failure:", failure)
 
-        await live_question(args, setup, server, url, phones, trainer)
+        if not args.check_in_only:
+            await live_question(args, setup, server, url, phones, trainer)
 
 
 async def live_question(args: argparse.Namespace, setup: Setup, server: Server, url: str, phones: list[Phone],
@@ -403,6 +406,7 @@ def main() -> None:
     parser.add_argument("--arrival", type=float, default=45.0, help="seconds over which phones arrive")
     parser.add_argument("--poll", type=float, default=2.0, help="seconds between a phone's state polls")
     parser.add_argument("--steady", type=float, default=10.0, help="seconds of unchanged polling measured")
+    parser.add_argument("--check-in-only", action="store_true", help="stop after the check-in")
     args = parser.parse_args()
     random.seed(13)
     database = make_database(args.database_url)

@@ -54,6 +54,24 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+#: the execution option that makes the SQLite transaction begin as a writer (begin_write)
+WRITE_OPTION = "elearn_begin_write"
+
+
+def begin_write() -> None:
+    """End the session's transaction (commit) and start the next one as a writer.
+
+    On SQLite a transaction that reads first and writes later fails at once ("database is
+    locked", busy_timeout does not apply) when another connection committed in between: at an apel
+    hundreds of phones write within the same second. ``BEGIN IMMEDIATE`` takes the write lock
+    before the reads, so the unit of work waits its turn (up to busy_timeout) instead of failing;
+    writers queue, readers are not blocked (WAL). On PostgreSQL it only commits. Call it where
+    nothing is pending, at the start of a short read-then-write unit of work."""
+    db.session.commit()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.connection(execution_options={WRITE_OPTION: True})
+
+
 def _sqlite_setup(engine: Engine) -> None:
     """WAL, foreign keys, busy timeout, and SQLAlchemy-controlled BEGIN.
 
@@ -74,7 +92,8 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # BEGIN IMMEDIATE takes the write lock first (waiting up to busy_timeout for it): see begin_write
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

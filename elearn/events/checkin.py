@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from ..accounts.models import User
-from ..db import db, utcnow
+from ..db import begin_write, db, utcnow
 from ..errors import ServiceError
 from ..i18n import local_datetime
 from . import codes
@@ -92,14 +92,13 @@ def check_in_self(event: Event, user: User, method: CheckinMethod, now: dt.datet
 
 def commit_check_in(event_id: int, user: User, method: CheckinMethod, now: dt.datetime | None = None,
                     attempts: int = 4) -> Attendance:
-    """``check_in_self`` as the request's unit of work, committed. On SQLite the read snapshot the
-    request holds would make the write fail at once when another phone committed meanwhile
-    ("database is locked"): start from a fresh transaction and retry the whole unit a few times.
-    (PostgreSQL waits on the unique index and then raises IntegrityError, handled in ``check_in``.)"""
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    """``check_in_self`` as the request's unit of work, committed. On SQLite the unit starts as a
+    writer (``db.begin_write``: it waits for the write lock instead of failing with "database is
+    locked" when another phone committed between its reads and its insert) and is retried a few
+    times should the lock wait run out. (PostgreSQL waits on the unique index and then raises
+    IntegrityError, handled in ``check_in``.)"""
     for attempt in range(attempts):
-        if sqlite:
-            db.session.commit()
+        begin_write()
         try:
             event = db.session.get(Event, event_id)
             if event is None:
