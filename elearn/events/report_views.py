@@ -47,7 +47,7 @@ def _when(event: Event) -> str:
 
 
 def _report(event: Event) -> dict[str, Any]:
-    units = reports._units(event)
+    units = reports.instansi_units(event)
     skpds = reports.attendance_rows(event, "skpd", units)
     unit_rows = reports.attendance_rows(event, "unit", units)
     answers = reports.answer_rows(event, units)

@@ -132,7 +132,8 @@ def _facts(event: Event) -> Any:
     return union_all(present, absent).subquery("f")
 
 
-def _units(event: Event) -> dict[int, Unit]:
+def instansi_units(event: Event) -> dict[int, Unit]:
+    """The units of the event's instansi by id (one statement; the levels share it)."""
     return {u.id: u for u in db.session.scalars(
         select(Unit).where(Unit.instansi_id == event.instansi_id).order_by(Unit.path))}
 
@@ -145,7 +146,7 @@ def attendance_rows(event: Event, level: str = "skpd", units: dict[int, Unit] | 
     stmt = (select(column, func.sum(f.c.present), func.sum(f.c.absent), func.sum(f.c.outsider))
             .group_by(column))
     counts = {key: tuple(int(v or 0) for v in rest) for key, *rest in db.session.execute(stmt)}
-    units = _units(event) if units is None else units
+    units = instansi_units(event) if units is None else units
     rows: list[AttendanceRow] = []
     if level == "skpd":
         skpds = sorted((u for u in units.values() if u.parent_id is None), key=lambda u: (u.name, u.id))
@@ -203,7 +204,7 @@ def answer_rows(event: Event, units: dict[int, Unit] | None = None) -> list[Answ
     stmt = (select(LiveAnswer.skpd_id, func.count(func.distinct(LiveAnswer.user_id)), func.count(),
                    func.sum(case((LiveAnswer.correct.is_(True), 1), else_=0)))
             .where(LiveAnswer.event_id == event.id).group_by(LiveAnswer.skpd_id))
-    units = _units(event) if units is None else units
+    units = instansi_units(event) if units is None else units
     rows = [AnswerRow(key, units[key].name if key in units else "", int(p), int(n), int(c or 0))
             for key, p, n, c in db.session.execute(stmt)]
     rows.sort(key=lambda r: (r.key is None, r.name, r.key or 0))
@@ -248,7 +249,7 @@ def signature_rows(event: Event, units: dict[int, Unit] | None = None) -> list[S
     stmt = (select(PledgeSignature.skpd_id, func.count(),
                    func.sum(case((PledgeSignature.is_skpd_head.is_(True), 1), else_=0)))
             .where(_signatures_window(event)).group_by(PledgeSignature.skpd_id))
-    units = _units(event) if units is None else units
+    units = instansi_units(event) if units is None else units
     rows = [SignatureRow(key, units[key].name if key in units else "", int(n), int(h or 0))
             for key, n, h in db.session.execute(stmt)]
     rows.sort(key=lambda r: (-min(r.heads, 1), r.key is None, r.name, r.key or 0))
