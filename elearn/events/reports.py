@@ -6,6 +6,7 @@ Public API::
 
     audience_roster(event) -> Select            # user ids (+ unit, SKPD now) of the audience's roster
     attendance_rows(event, level) -> list[AttendanceRow]   # level "skpd" or "unit"; one aggregate
+    instansi_units(event) -> dict[id, Unit]      # the unit names (the levels share them)
     answer_rows(event) -> list[AnswerRow]       # per SKPD, k >= 5 (quizzes.analysis.MIN_CELL)
     signature_rows(event) -> list[SignatureRow] # per SKPD; heads_signed(event) the heads, first
     person_rows(event) -> Iterator[PersonRow]   # the CSV: present, then absent
@@ -52,7 +53,7 @@ from ..accounts.models import User
 from ..db import db
 from ..org.models import Unit
 from ..pledges.models import PledgeSignature
-from ..quizzes.analysis import suppress
+from ..quizzes.analysis import small, suppress
 from .models import Attendance, CheckinMethod, Event, EventAudienceUnit, EventKind, LiveAnswer
 
 #: the rekap's attendance kinds: each EventKind and "any"
@@ -215,7 +216,7 @@ def answer_rows(event: Event, units: dict[int, Unit] | None = None) -> list[Answ
 
 def answer_total(rows: list[AnswerRow]) -> AnswerRow:
     total = totals(rows, AnswerRow)
-    total.hidden = 0 < total.people < 5
+    total.hidden = small(total.people)
     return total
 
 
