@@ -486,3 +486,20 @@ def test_course_yaml_validates_attendance(value: Any, ok: bool) -> None:
                 "modules": ["01-satu.md"], "completion": {"modules": "all", "attendance": value}}
     problems = [str(e) for e in content._check_manifest(manifest, "", "uji", "uji/course.yaml")]
     assert any("completion.attendance must be one of" in e for e in problems) == (not ok), problems
+
+
+def test_rekap_attendance_is_one_statement_whatever_the_events(app: Flask, client, world) -> None:
+    ids, p = world["ids"], world["people"]
+    login(client, world["users"]["admin"])
+    url = f"/rekap/?kampanye={ids['k']}"
+    before = _statements(app, client, url)
+    for kind in EventKind:
+        extra = _event(ids["inst"], kind)
+        for key in ("y1", "a2", "t2", "deep"):
+            _present(extra, db.session.get(User, p[key].id))
+    db.session.commit()
+    assert _statements(app, client, url) == before
+    html = client.get(url).get_data(as_text=True)
+    # head, a1, t1, mover, y2 at S; y1, a2, t2, deep at the new sosialisasi; nobody else at any event
+    assert '<div class="stat">9</div>pegawai aktif hadir minimal satu sosialisasi' in html
+    assert "(9 hadir minimal satu acara)" in html
