@@ -723,3 +723,10 @@ def scope_managed_events(stmt: Select[Any], user: User) -> Select[Any]:
     if user.role == Role.OPERATOR_SKPD:
         stmt = stmt.where(Event.skpd_id == user.skpd_id)
     return stmt
+
+
+def can_view_event_report(user: User, event: Any) -> bool:
+    """The event's report and its exports (attendance, answers per SKPD, signatures at the event):
+    whoever manages it (``can_manage_event``: trainers and admin BKPSDM of its instansi, so HR sees
+    every event of their instansi; the operator SKPD of the event's SKPD; the superadmin)."""
+    return can_manage_event(user, event)

@@ -125,6 +125,9 @@ def criteria_narrative(version: Any) -> str:
         parts.append("lulus kuis")
     if rule.pledge:
         parts.append("menandatangani pakta integritas")
+    if rule.attendance:
+        kinds = {"apel": "apel pagi", "sosialisasi": "sosialisasi", "bimtek": "bimtek"}
+        parts.append(f"hadir di {kinds[rule.attendance]}" if rule.attendance in kinds else "hadir di sebuah acara")
     text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " dan " + parts[-1]
     return f"Menyelesaikan kursus {version.title}: {text}."
 

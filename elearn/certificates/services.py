@@ -169,7 +169,7 @@ def _rule_met(user_id: int, versions: list[CourseVersion]) -> list[CourseVersion
     for version in versions:
         rule = CompletionRule.of(version)
         if rule.is_met(modules_read=True, quiz_passed=rule.quiz in facts.passed_quizzes,
-                       pledge_signed=rule.pledge in facts.signed_pledges):
+                       pledge_signed=rule.pledge in facts.signed_pledges, attended=facts.attended(rule)):
             met.append(version)
     return met
 

@@ -52,7 +52,9 @@ COURSE_KEYS = {"slug", "title", "summary", "audience", "version", "jp", "languag
                "completion", "certificate"}
 COURSE_REQUIRED = {"slug", "title", "summary", "audience", "version", "jp", "modules"}
 REQUIRES_KEYS = {"quiz", "pledge"}
-COMPLETION_KEYS = {"modules", "quiz_pass", "pledge_signed"}
+COMPLETION_KEYS = {"modules", "quiz_pass", "pledge_signed", "attendance"}
+#: ``completion.attendance``: the kind of event a learner must have attended (courses.completion)
+ATTENDANCE_VALUES = ("apel", "sosialisasi", "bimtek", "any")
 #: ``certificate:`` in course.yaml (absent: the course issues no certificate). ``template``: a
 #: template key of certificates/ (default: the one the instansi chose); ``criteria``: what earning
 #: it took, in words (the Open Badge's criteria narrative; default: said from the completion rule)
@@ -478,6 +480,8 @@ def _check_manifest(manifest: Any, text: str, folder: str, rel: str) -> list[Con
             for sub in ("quiz_pass", "pledge_signed"):
                 if sub in value and not isinstance(value[sub], bool):
                     err(key, f"completion.{sub} must be true or false")
+            if "attendance" in value and value["attendance"] not in ATTENDANCE_VALUES:
+                err(key, f"completion.attendance must be one of {', '.join(ATTENDANCE_VALUES)}")
     if "certificate" in manifest:
         errors.extend(certificate_problems(manifest["certificate"], keys.get("certificate", 1), rel))
     return errors

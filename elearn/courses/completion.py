@@ -5,7 +5,10 @@ in and, as that version's ``completion`` says:
 
 - ``quiz_pass: true``: they have passed the quiz of ``requires.quiz``;
 - ``pledge_signed: true``: they have signed the pakta integritas of ``requires.pledge`` (any
-  version of that text, in any campaign).
+  version of that text, in any campaign);
+- ``attendance: <kind>`` (``apel``, ``sosialisasi``, ``bimtek`` or ``any``): they were marked present
+  at least once at an event of that kind (any kind for ``any``) that was not cancelled
+  (``events.models.Attendance``; people let in from outside the audience count: they were there).
 
 ``CompletionRule.of(version)`` reads the rule of a version. It is applied in two ways, kept side by
 side here: ``is_met`` to what the course pages loaded for one learner (``progress.CourseView``), and
@@ -38,6 +41,8 @@ class CompletionRule:
     quiz: str | None = None
     #: the pakta integritas to sign (``requires.pledge`` when ``completion.pledge_signed``), or None
     pledge: str | None = None
+    #: the kind of event to have attended (``completion.attendance``: an EventKind value or "any"), or None
+    attendance: str | None = None
 
     @classmethod
     def of(cls, version: CourseVersion) -> CompletionRule:
@@ -49,11 +54,16 @@ class CompletionRule:
         return cls(
             quiz=_slug(requires, "quiz") if completion.get("quiz_pass") else None,
             pledge=_slug(requires, "pledge") if completion.get("pledge_signed") else None,
+            attendance=_attendance(completion),
         )
 
-    def is_met(self, *, modules_read: bool, quiz_passed: bool, pledge_signed: bool) -> bool:
+    def is_met(self, *, modules_read: bool, quiz_passed: bool, pledge_signed: bool,
+               attended: bool = False) -> bool:
+        """``attended``: whether the learner attended an event of ``self.attendance``'s kind
+        (``LearnerFacts.attended``); only asked when the rule has one."""
         return (modules_read and (self.quiz is None or quiz_passed)
-                and (self.pledge is None or pledge_signed))
+                and (self.pledge is None or pledge_signed)
+                and (self.attendance is None or attended))
 
     def condition(self, user_id: ColumnElement[int]) -> ColumnElement[bool]:
         """``is_met`` as SQL for a row with an ``Enrollment`` of ``user_id`` (a column).
@@ -76,7 +86,39 @@ class CompletionRule:
                 .join(PledgeTextVersion, PledgeTextVersion.id == PledgeSignature.pledge_version_id)
                 .join(PledgeText, PledgeText.id == PledgeTextVersion.pledge_text_id)
                 .where(PledgeText.slug == self.pledge)))
+        if self.attendance is not None:
+            parts.append(user_id.in_(attended_people(self.attendance)))
         return and_(*parts)
+
+
+#: the values of ``completion.attendance``: an event kind, or any kind
+ATTENDANCE_VALUES = ("apel", "sosialisasi", "bimtek", "any")
+
+
+def _attendance(completion: dict[str, Any]) -> str | None:
+    value = completion.get("attendance")
+    return str(value) if value in ATTENDANCE_VALUES else None
+
+
+def attended_people(kind: str) -> Select[tuple[int]]:
+    """User ids marked present at a (not cancelled) event of ``kind`` ("any": of any kind)."""
+    from ..events.models import Attendance, Event
+
+    stmt = (select(Attendance.user_id).join(Event, Event.id == Attendance.event_id)
+            .where(Event.cancelled_at.is_(None)))
+    if kind != "any":
+        stmt = stmt.where(Event.kind == kind)
+    return stmt
+
+
+def attended_kinds(user_id: int) -> frozenset[str]:
+    """The event kinds ``user_id`` attended (plus "any" when they attended one). One query."""
+    from ..events.models import Attendance, Event
+
+    kinds = set(db.session.scalars(
+        select(Event.kind).join(Attendance, Attendance.event_id == Event.id)
+        .where(Attendance.user_id == user_id, Event.cancelled_at.is_(None)).distinct()))
+    return frozenset({str(getattr(k, "value", k)) for k in kinds} | ({"any"} if kinds else set()))
 
 
 def version_rules(course_ids: Select[tuple[int]] | Iterable[int]) -> dict[int, CompletionRule]:
@@ -107,16 +149,23 @@ class LearnerFacts:
 
     passed_quizzes: frozenset[str] = frozenset()
     signed_pledges: frozenset[str] = frozenset()
+    #: the event kinds attended (and "any"), loaded only when a version's rule asks for attendance
+    attended_kinds: frozenset[str] = frozenset()
+
+    def attended(self, rule: CompletionRule) -> bool:
+        return rule.attendance is not None and rule.attendance in self.attended_kinds
 
 
 def learner_facts(user_id: int, versions: Iterable[CourseVersion]) -> LearnerFacts:
-    """What ``user_id`` has done of what ``versions`` require (``requires.quiz``, ``requires.pledge``):
-    one query per kind, none when no version requires that kind."""
+    """What ``user_id`` has done of what ``versions`` require (``requires.quiz``, ``requires.pledge``,
+    ``completion.attendance``): one query per kind, none when no version requires that kind."""
     from ..pledges.signed import signed_pledge_slugs
     from ..quizzes.attempts import passed_quiz_slugs
 
     versions = list(versions)
     quizzes = {slug for v in versions if (slug := _slug(v.requires, "quiz"))}
     pledges = {slug for v in versions if (slug := _slug(v.requires, "pledge"))}
+    wants_attendance = any(CompletionRule.of(v).attendance is not None for v in versions)
     return LearnerFacts(frozenset(passed_quiz_slugs(user_id, quizzes)),
-                        frozenset(signed_pledge_slugs(user_id, pledges)))
+                        frozenset(signed_pledge_slugs(user_id, pledges)),
+                        attended_kinds(user_id) if wants_attendance else frozenset())

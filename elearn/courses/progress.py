@@ -242,6 +242,8 @@ class CourseView:
     quiz_passed: bool = False
     #: the learner has signed the pakta integritas the version requires (``requires.pledge``)
     pledge_signed: bool = False
+    #: the learner attended an event of the kind the version requires (``completion.attendance``)
+    attended: bool = False
 
     @property
     def total_sections(self) -> int:
@@ -286,7 +288,12 @@ class CourseView:
         """The completion rule (``completion.CompletionRule``): every module read and, as the version
         says, the quiz passed and the pakta integritas signed."""
         return self.rule.is_met(modules_read=self.modules_completed, quiz_passed=self.quiz_passed,
-                                pledge_signed=self.pledge_signed)
+                                pledge_signed=self.pledge_signed, attended=self.attended)
+
+    @property
+    def attendance_needed(self) -> bool:
+        """Completion waits for attending an event (``completion.attendance``) not attended yet."""
+        return self.rule.attendance is not None and not self.attended
 
     @property
     def started(self) -> bool:
@@ -359,7 +366,8 @@ def course_views(user: User, courses: list[Course]) -> list[CourseView]:
         requires = version.requires or {}
         views.append(CourseView(course, version, enrollments.get(course.id), modules,
                                 quiz_passed=requires.get("quiz") in facts.passed_quizzes,
-                                pledge_signed=requires.get("pledge") in facts.signed_pledges))
+                                pledge_signed=requires.get("pledge") in facts.signed_pledges,
+                                attended=facts.attended(CompletionRule.of(version))))
     return views
 
 

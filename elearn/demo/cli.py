@@ -91,6 +91,14 @@ def seed_demo(seed: int, people: int, password: str | None, reset: bool, skip_ex
     if certificates is not None:
         for message, count in sorted(certificates.failed.items()):
             click.echo(_("%(count)d sertifikat tidak terbit: %(message)s", count=count, message=message))
+    events = result.events
+    if events is not None and events.apel:
+        click.echo(_("Apel lalu \"%(title)s\": %(present)d dari %(expected)d pegawai hadir (%(heads)d kepala "
+                     "perangkat daerah), %(answers)d jawaban kuis langsung.", title=events.apel,
+                     present=events.present, expected=events.expected, heads=events.heads_present,
+                     answers=events.answers))
+        click.echo(_("Sosialisasi \"%(title)s\" mulai %(minutes)d menit lagi; presenter: /acara/%(id)d/presenter",
+                     title=events.upcoming, minutes=10, id=events.upcoming_id))
     click.echo("")
     click.echo(_("Akun demo (masuk di /masuk dengan NIP dan kata sandi):"))
     for acc in result.accounts:

@@ -106,7 +106,11 @@ def scribble_png(rng: random.Random, width: int = 480, height: int = 160, pen: f
 
 
 def seed_pledges(instansi: Instansi, rng: random.Random, exclude_user_ids: set[int],
-                 created_by_id: int | None = None, pace: Pace | None = None) -> PledgeDemo:
+                 created_by_id: int | None = None, pace: Pace | None = None,
+                 at_event: tuple[dt.datetime, dt.datetime, set[int], float, random.Random] | None = None
+                 ) -> PledgeDemo:
+    """``at_event`` (from, to, attendees, share, rng): of the attendees who sign anyway, that share
+    sign during the event (``demo.events``) instead of at the campaign's pace."""
     result = PledgeDemo()
     version = services.current_pledge_version(PLEDGE_SLUG)
     if version is None:
@@ -145,8 +149,15 @@ def seed_pledges(instansi: Instansi, rng: random.Random, exclude_user_ids: set[i
     after = head_times[-1] if head_times else None
     other_times = sorted(pace.moment(rng, after) for _ in others)
     images = [scribble_png(random.Random(rng.random())) for _ in range(SIGNATURE_IMAGES)]
+    timed = list(zip(others, other_times, strict=True))
+    if at_event is not None:
+        start, end, attendees, share, event_rng = at_event
+        if after is None or start > after:
+            timed = [(p, start + (end - start) * event_rng.random()
+                      if p.id in attendees and event_rng.random() < share else t) for p, t in timed]
+            timed.sort(key=lambda pair: pair[1])  # the chain stays in time order
 
-    for person, signed_at in [*zip(heads, head_times, strict=True), *zip(others, other_times, strict=True)]:
+    for person, signed_at in [*zip(heads, head_times, strict=True), *timed]:
         drawn = rng.random() < DRAWN_SHARE
         text = services.render_pledge(version, person, campaign, signed_at)
         services.sign(

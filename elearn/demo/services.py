@@ -130,6 +130,7 @@ class DemoResult:
     pledges: PledgeDemo | None = None
     quizzes: QuizDemo | None = None
     certificates: Any = None
+    events: Any = None
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -511,7 +512,6 @@ def delete_instansi_data(instansi: Instansi) -> None:
 # --- the service ----------------------------------------------------------------------------------
 
 
-#: the tables seed_demo fills in bulk, ANALYZEd at its end
 def seeded_tables() -> tuple[str, ...]:
     """Every table of the schema: the demo writes most of them (content, assignments, campaigns,
     audit events, events), and a small table with statistics of an empty one misleads the planner
@@ -620,8 +620,26 @@ def seed_demo(
     from ..content.pledges import load_shipped_pledges
 
     load_shipped_pledges()
+    # last week's apel pagi: who came (some of them sign the pakta there)
+    from .events import plan_apel, seed_events
+
+    apel_plan = plan_apel(instansi, random.Random(seed + 5), pace, account_ids, admin_id)
     # a campaign open now, signed through the signing service by the heads and part of the staff
-    pledge_demo = seed_pledges(instansi, random.Random(seed + 3), account_ids, created_by_id=admin_id, pace=pace)
+    pledge_demo = seed_pledges(instansi, random.Random(seed + 3), account_ids, created_by_id=admin_id, pace=pace,
+                               at_event=apel_plan.window)
+    # the apel (attendance, live answers) and a sosialisasi about to start (check-in open)
+    from ..courses.models import Course
+    from ..quizzes.models import Quiz
+    from .pledges import demo_campaign
+    from .quizzes import QUIZ
+
+    campaign = demo_campaign(instansi)
+    event_demo = seed_events(
+        instansi, random.Random(seed + 6), pace, apel_plan, created_by_id=admin_id,
+        quiz=db.session.scalar(select(Quiz).where(Quiz.slug == QUIZ)),
+        campaign_id=campaign.id if campaign is not None else None,
+        course_id=db.session.scalar(select(Course.id).where(Course.slug.in_(course_demo.courses)).order_by(Course.slug)
+                                    .limit(1)) if course_demo.courses else None)
     # certificates for everyone who completed, through the issuing service; one revoked, one reissued
     from .certificates import seed_certificates
 
@@ -647,4 +665,5 @@ def seed_demo(
         pledges=pledge_demo,
         quizzes=quiz_demo,
         certificates=certificate_demo,
+        events=event_demo,
     )

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask import current_app
@@ -60,6 +60,15 @@ class Figures:
     from_snapshot: bool = False
     #: True when a recount of this (old or stale) snapshot is queued or running
     refreshing: bool = False
+    #: people who attended at least one event, per SKPD now (None: no unit) and kind
+    #: (``events.reports.attended_by_skpd``); empty in snapshots stored before events existed
+    attendance: dict[int | None, dict[str, int]] = field(default_factory=dict)
+
+    def attended(self, skpd_id: int | None, kind: str = "sosialisasi") -> int:
+        return self.attendance.get(skpd_id, {}).get(kind, 0)
+
+    def attended_total(self, kind: str = "sosialisasi") -> int:
+        return sum(counts.get(kind, 0) for counts in self.attendance.values())
 
 
 #: the background recount's job kind; payload: instansi_id, skpd_id, course_id, quiz_id, campaign_id
@@ -86,10 +95,14 @@ def in_background() -> bool:
 
 def count(selection: services.Selection, skpd_id: int | None = None, *,
           now: dt.datetime | None = None) -> Figures:
-    """Count live: the SKPD and head rows (one aggregate) and the campaign's progress."""
+    """Count live: the SKPD and head rows (one aggregate), the campaign's progress and who
+    attended events (one aggregate)."""
+    from ..events.reports import attended_by_skpd
+
     rows, heads = services.skpd_and_head_rows(selection, skpd_id)
     progress = timeline.progress(selection, skpd_id) if selection.campaign is not None else None
-    return Figures(rows, heads, progress, now or utcnow())
+    attendance = attended_by_skpd(selection.instansi.id, skpd_id)
+    return Figures(rows, heads, progress, now or utcnow(), attendance=attendance)
 
 
 def _encode(fig: Figures) -> dict[str, Any]:
@@ -101,7 +114,9 @@ def _encode(fig: Figures) -> dict[str, Any]:
     if fig.progress is not None:
         progress = {"headcount": fig.progress.headcount,
                     "by_day": {day.isoformat(): n for day, n in fig.progress.by_day.items()}}
-    return {"skpd": [row(r) for r in fig.rows], "heads": [row(r) for r in fig.heads], "progress": progress}
+    attendance = [[key, counts] for key, counts in fig.attendance.items()]
+    return {"skpd": [row(r) for r in fig.rows], "heads": [row(r) for r in fig.heads], "progress": progress,
+            "attendance": attendance}
 
 
 def _decode(data: dict[str, Any], computed_at: dt.datetime, refreshing: bool = False) -> Figures:
@@ -115,7 +130,10 @@ def _decode(data: dict[str, Any], computed_at: dt.datetime, refreshing: bool = F
     if raw is not None:
         progress = timeline.Progress(raw["headcount"],
                                      {dt.date.fromisoformat(d): n for d, n in raw["by_day"].items()})
-    return Figures(rows, heads, progress, computed_at, from_snapshot=True, refreshing=refreshing)
+    # snapshots stored before events existed have no "attendance": nobody attended then
+    attendance = {key: dict(counts) for key, counts in data.get("attendance") or []}
+    return Figures(rows, heads, progress, computed_at, from_snapshot=True, refreshing=refreshing,
+                   attendance=attendance)
 
 
 def _store(selection: services.Selection, skpd_id: int | None, fig: Figures) -> None:
