@@ -179,7 +179,8 @@ def lock_event(event_id: int) -> Event | None:
     """The event row, locked for update where the database can (PostgreSQL; SQLite serialises
     writers anyway)."""
     return db.session.scalar(
-        select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True))
+        select(Event).where(Event.id == event_id).with_for_update(of=Event)
+        .execution_options(populate_existing=True))
 
 
 # --- the phone's state (the hot path) --------------------------------------------------------------

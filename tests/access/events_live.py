@@ -49,7 +49,8 @@ def extend_scenario(app, ids, users):  # type: ignore[no-untyped-def]
         db.session.add(Attendance(event_id=whole.id, user_id=users["peserta"].id, method=CheckinMethod.SCAN,
                                   unit_id=ids["unit_same"], skpd_id=ids["skpd_same"]))
         db.session.commit()
-        return {"live_event": whole.id, "live_event_skpd": skpd.id, "live_event_other": other.id}
+        return {"live_event": whole.id, "live_event_skpd": skpd.id, "live_event_other": other.id,
+                "live_action": "end", "live_action_unknown": "lompat"}
 
 
 ROWS = []
@@ -60,7 +61,7 @@ for _key, _manage, _phone in (("live_event", MANAGE_ALL, PHONE), ("live_event_sk
         Row("GET", _base + "/presenter", _manage),  # noqa: F821
         Row("GET", _base + "/presenter/status", _manage),  # noqa: F821
         # "end" is legal from the waiting phase: applied (or refused with a message), back to the view
-        Row("POST", _base + "/presenter/end", _post(_manage), data={"version": "0"}),  # noqa: F821
+        Row("POST", _base + "/presenter/{live_action}", _post(_manage), data={"version": "0"}),  # noqa: F821
         Row("GET", _base + "/langsung", _phone),  # noqa: F821
         Row("GET", _base + "/langsung/state", _phone),  # noqa: F821
         Row("GET", _base + "/langsung/soal", _phone),  # noqa: F821
@@ -68,6 +69,6 @@ for _key, _manage, _phone in (("live_event", MANAGE_ALL, PHONE), ("live_event_sk
     ]
 ROWS += [
     # an action that does not exist: 404 for those who may manage the event
-    Row("POST", "/acara/{live_event}/presenter/lompat",  # noqa: F821
+    Row("POST", "/acara/{live_event}/presenter/{live_action_unknown}",  # noqa: F821
         {**_post(MANAGE_ALL), "pelatih": 404, "admin_bkpsdm": 404, "superadmin": 404}, data={"version": "0"}),
 ]
