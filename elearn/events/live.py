@@ -202,7 +202,7 @@ class PhoneState:
     @property
     def etag(self) -> str:
         """Changes exactly when what this phone shows changes."""
-        return f"{self.event_id}-{self.version}-{int(self.checked_in)}{int(self.answered)}"
+        return f"{self.event_id}-{self.version}-{int(self.checked_in)}{int(self.answered)}{int(self.cancelled)}"
 
 
 def phone_state(event_id: int, user_id: int) -> PhoneState | None:

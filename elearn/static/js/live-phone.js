@@ -6,7 +6,7 @@
   if (!root || !window.fetch) { return; }
   var net = document.getElementById("live-net");
   var every = parseInt(root.getAttribute("data-poll"), 10) || 2000;
-  var etag = "", shown = "", busy = false, failures = 0;
+  var etag = "", shown = "", busy = false, failures = 0, timer = null, inflight = false;
   function panel() { return document.getElementById("live-panel"); }
   function key(s) { return s.v + ":" + s.a + ":" + s["in"]; }
   function show(html) {
@@ -22,6 +22,7 @@
       .then(show);
   }
   function poll() {
+    inflight = true;
     var headers = { "Accept": "application/json" };
     if (etag) { headers["If-None-Match"] = etag; }
     fetch(root.getAttribute("data-state"), { credentials: "same-origin", headers: headers, cache: "no-cache" })
@@ -40,7 +41,8 @@
       .catch(function () { failures += 1; status(root.getAttribute("data-msg-offline")); })
       .then(function () {
         var wait = Math.min(every * Math.pow(2, Math.min(failures, 3)), 15000);
-        setTimeout(poll, wait * (0.8 + Math.random() * 0.4));
+        inflight = false;
+        timer = setTimeout(poll, wait * (0.8 + Math.random() * 0.4));
       });
   }
   function token() {
@@ -79,5 +81,9 @@
   }
   shown = panel() ? panel().getAttribute("data-key") : "";
   bind();
-  setTimeout(poll, every * Math.random());
+  timer = setTimeout(poll, every * Math.random());
+  /* back online or back to the tab: catch up at once instead of after the backoff */
+  function now() { if (inflight) { return; } clearTimeout(timer); failures = 0; poll(); }
+  window.addEventListener("online", now);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { now(); } });
 }());
