@@ -479,17 +479,23 @@ def test_distribution_and_leaderboard_by_skpd(app: Flask, room) -> None:
         rows = live.distribution(event, live.current_version(event), 1)
         assert [(r.key, r.count, r.right) for r in rows] == [
             ("tolak", 3, True), ("bukti", 2, True), ("hadir", 1, False)]
-        board = {s.skpd_id: s for s in live.leaderboard(event)}
-        a, b = board[room["ids"]["a"]], board[room["ids"]["b"]]
-        assert (a.people, a.answers, a.correct) == (6, 8, 6)
-        assert (b.people, b.answers, b.correct) == (3, 4, 1)
-        assert [s.skpd_id for s in live.leaderboard(event)] == [room["ids"]["a"], room["ids"]["b"]]
+        # SKPD A: 6 people answered 8 times, 6 right; SKPD B: 3 people (under 5: left off the board)
+        board = live.leaderboard(event)
+        assert [(s.skpd_id, s.people, s.answers, s.correct) for s in board] == [(room["ids"]["a"], 6, 8, 6)]
+        live.MIN_LEADERBOARD_PEOPLE, saved = 3, live.MIN_LEADERBOARD_PEOPLE
+        try:
+            board = live.leaderboard(event)
+        finally:
+            live.MIN_LEADERBOARD_PEOPLE = saved
+        assert [(s.skpd_id, s.people, s.answers, s.correct) for s in board] == [
+            (room["ids"]["a"], 6, 8, 6), (room["ids"]["b"], 3, 4, 1)]
         _act(event, "close")
         _act(event, "reveal")
         db.session.commit()
     client = as_user(app, room["trainer"])
     html = client.get(f"/acara/{room['ids']['event']}/presenter").get_data(as_text=True)
     assert "Papan skor per perangkat daerah" in html and "Dinas Pendidikan: 75% benar" in html
+    assert "Dinas Kesehatan:" not in html  # 3 people answering: not shown
     assert "PP 94/2021 Pasal 5 huruf n angka 3" in html  # the rule the right answer rests on
     # 3 answers to the question: tolak 3 (100 %), bukti 2, hadir 1
     assert 'width="100.0"' in html and 'width="66.7"' in html and 'width="33.3"' in html

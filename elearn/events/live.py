@@ -364,9 +364,15 @@ class SkpdScore:
         return self.correct / self.answers if self.answers else 0.0
 
 
+#: an SKPD with fewer people answering is left off the leaderboard (its score would describe them;
+#: the same k >= 5 rule as the item analysis)
+MIN_LEADERBOARD_PEOPLE = 5
+
+
 def leaderboard(event: Event) -> list[SkpdScore]:
     """Per SKPD (never per person): people who answered, answers, answers fully correct; best share
-    of correct answers first. One aggregated statement."""
+    of correct answers first. SKPDs with fewer than ``MIN_LEADERBOARD_PEOPLE`` people answering are
+    left off. One aggregated statement."""
     rows = db.session.execute(
         select(LiveAnswer.skpd_id, Unit.name, func.count(func.distinct(LiveAnswer.user_id)), func.count(),
                func.sum(case((LiveAnswer.correct.is_(True), 1), else_=0)))
@@ -375,7 +381,7 @@ def leaderboard(event: Event) -> list[SkpdScore]:
         .group_by(LiveAnswer.skpd_id, Unit.name)
     ).all()
     result = [SkpdScore(skpd_id, name or "", int(people), int(n), int(correct or 0))
-              for skpd_id, name, people, n, correct in rows]
+              for skpd_id, name, people, n, correct in rows if people >= MIN_LEADERBOARD_PEOPLE]
     result.sort(key=lambda s: (-s.share_correct, -s.correct, s.name.casefold()))
     return result
 
