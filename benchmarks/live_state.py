@@ -137,10 +137,62 @@ def main() -> None:
     measure("presenter status, revealed (distribution)", lambda i: presenter.get(f"/acara/{eid}/presenter/status"),
             200)
     measure("phone page (/langsung, HTML only)", lambda i: phone.get(f"/acara/{eid}/langsung"), 200)
+    fragment_sizes(app, client_of, trainer_id, person_ids[0], inst.id)
     if args.database_url:
         with engine.begin() as conn:
             Base.metadata.drop_all(conn)
     engine.dispose()
+
+
+def fragment_sizes(app: Any, client_of: Any, trainer_id: str, person_id: str, instansi_id: int) -> None:
+    """The shipped quizzes (quizzes/): the bytes of each live question's fragment as a phone
+    fetches it when the question changes (uncompressed and gzip)."""
+    import gzip
+
+    from elearn.content.quizzes import sync_quizzes
+    from elearn.db import db, utcnow
+    from elearn.events import live
+    from elearn.events.models import Attendance, CheckinMethod, Event, EventKind
+    from elearn.quizzes.models import Quiz
+
+    root = Path(__file__).resolve().parent.parent / "quizzes"
+    with app.app_context():
+        sync_quizzes(root)
+        db.session.commit()
+        quizzes = [(q.id, q.slug) for q in db.session.query(Quiz).filter(Quiz.slug != "kuis-bench")]
+    phone = client_of(person_id)
+    print("\nquestion fragments of the shipped quizzes (bytes: raw / gzip)")
+    for quiz_id, slug in quizzes:
+        with app.app_context():
+            now = utcnow()
+            ev = Event(instansi_id=instansi_id, kind=EventKind.APEL, title="Apel", starts_at=now,
+                       ends_at=now + dt.timedelta(hours=1), quiz_id=quiz_id)
+            db.session.add(ev)
+            db.session.flush()
+            db.session.add(Attendance(event_id=ev.id, user_id=int(person_id.split(":")[0]),
+                                      method=CheckinMethod.SCAN))
+            try:
+                live.transition(ev, "start", expected_version=0)
+            except live.LiveError as err:
+                print(f"  {slug}: {err.message}")
+                db.session.rollback()
+                continue
+            db.session.commit()
+            eid, count = ev.id, live.question_count(ev)
+        sizes = []
+        for position in range(count):
+            body = phone.get(f"/acara/{eid}/langsung/soal").get_data()
+            sizes.append((len(body), len(gzip.compress(body))))
+            with app.app_context():
+                ev = db.session.get(Event, eid)
+                if live.has_next(ev):
+                    live.transition(ev, "close", expected_version=ev.live_version)
+                    live.transition(ev, "next", expected_version=ev.live_version)
+                    db.session.commit()
+        raw = [r for r, _g in sizes]
+        gz = [g for _r, g in sizes]
+        print(f"  {slug}: {count} questions; raw max {max(raw)} median {statistics.median(raw):.0f}; "
+              f"gzip max {max(gz)} median {statistics.median(gz):.0f}")
 
 
 if __name__ == "__main__":

@@ -449,6 +449,8 @@ def test_phone_page_weighs_under_30_kb(app: Flask, room) -> None:
     client = as_user(app, room["a"][0])
     [weight] = page_weight.measure(client, [f"/acara/{eid}/langsung"])
     assert "/static/js/live-phone.js" in weight.static and any(r.endswith("app.css") for r in weight.static)
+    print(f"live page: html {weight.html} B, static {weight.static}, total {weight.first_visit_raw} B "
+          f"(gzip {weight.first_visit_gz} B)")
     assert weight.first_visit_raw < 30 * 1024, (weight.html, weight.static)
     fragment = client.get(f"/acara/{eid}/langsung/soal").get_data()
     assert len(fragment) < 8 * 1024
