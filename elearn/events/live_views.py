@@ -31,7 +31,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.routing import BuildError
 
 from .. import authz
-from ..db import db
+from ..db import begin_write, db
 from ..quizzes import display
 from . import live
 from .models import Event, LivePhase
@@ -137,6 +137,7 @@ def presenter_action(event_id: int, action: str):  # type: ignore[no-untyped-def
     # no version (or garbage): refused as stale, never applied blindly
     expected = _number(request.form.get("version"))
     expected = -1 if expected is None else expected
+    begin_write()  # SQLite: take the write lock first (PostgreSQL: the row lock below)
     event = live.lock_event(event_id)
     assert event is not None
     try:
@@ -224,15 +225,18 @@ def phone_state(event_id: int):  # type: ignore[no-untyped-def]
     return response
 
 
-#: SQLite: a request that read before writing may find its snapshot old when another phone's answer
-#: committed in between ("database is locked" at once, whatever the busy timeout): start again
-ANSWER_RETRIES = 5
+#: tries of the answer's unit of work when SQLite's write-lock wait runs out
+ANSWER_ATTEMPTS = 4
 
 
 def _answer_and_commit(event_id: int, position: int) -> live.AnswerResult:
-    """The answer's unit of work, tried again in a fresh transaction when SQLite refuses a write
-    on an old read snapshot (the retry then finds the first answer, if that was the race)."""
-    for attempt in range(ANSWER_RETRIES):
+    """The answer's unit of work, committed. On SQLite it starts as a writer (``db.begin_write``:
+    BEGIN IMMEDIATE, so it queues for the write lock instead of failing with "database is locked"
+    when another phone committed between its reads and its insert) and is tried again should the
+    wait run out. On PostgreSQL two concurrent first answers meet on the unique key (``live.answer``
+    re-reads the winner's row)."""
+    for attempt in range(ANSWER_ATTEMPTS):
+        begin_write()
         event = db.session.get(Event, event_id)
         assert event is not None
         try:
@@ -241,7 +245,7 @@ def _answer_and_commit(event_id: int, position: int) -> live.AnswerResult:
             return result
         except OperationalError:
             db.session.rollback()
-            if attempt == ANSWER_RETRIES - 1:
+            if attempt == ANSWER_ATTEMPTS - 1:
                 raise
             time.sleep(0.01 * (attempt + 1))
     raise AssertionError("unreachable")  # pragma: no cover
