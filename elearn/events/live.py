@@ -33,6 +33,7 @@ from sqlalchemy import Text, and_, case, cast, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..audit.services import record
 from ..db import db, utcnow
 from ..errors import ServiceError
 from ..org.models import Unit
@@ -168,8 +169,6 @@ def transition(event: Event, action: str, *, expected_version: int | None, actor
         event.live_phase = LivePhase.ENDED
     event.bump(now)
     db.session.flush()
-    from ..audit.services import record
-
     record(f"event.live.{action}", actor=actor, instansi_id=event.instansi_id, target=event,
            details={"position": event.live_position, "version": event.live_version})
     return event
