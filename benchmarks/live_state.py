@@ -127,15 +127,14 @@ def main() -> None:
                                                      data={"position": "0", "options": "a"}),
             min(len(clients), 200))
     presenter = client_of(trainer_id)
-    measure(f"presenter status, open ({args.people} answers)", lambda i: presenter.get(f"/acara/{eid}/presenter/status"),
-            200)
+    status_url = f"/acara/{eid}/presenter/status"
+    measure(f"presenter status, open ({args.people} answers)", lambda i: presenter.get(status_url), 200)
     with app.app_context():
         ev = db.session.get(Event, eid)
         live.transition(ev, "close", expected_version=ev.live_version)
         live.transition(ev, "reveal", expected_version=ev.live_version)
         db.session.commit()
-    measure("presenter status, revealed (distribution)", lambda i: presenter.get(f"/acara/{eid}/presenter/status"),
-            200)
+    measure("presenter status, revealed (distribution)", lambda i: presenter.get(status_url), 200)
     measure("phone page (/langsung, HTML only)", lambda i: phone.get(f"/acara/{eid}/langsung"), 200)
     fragment_sizes(app, client_of, trainer_id, person_ids[0], inst.id)
     if args.database_url:

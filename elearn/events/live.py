@@ -264,9 +264,9 @@ def answer(event: Event, user: User, position: int, raw_response: Any, *,
         response = qtype.normalise_response(version.data, raw_response)
         grade = qtype.grade(version.data, response)
     except InvalidResponse as exc:
-        raise LiveError(_("Pilih jawaban Anda dulu.") if version.type != "social_feed" else
-                        _("Pilih satu tindakan atau lebih (\u201cAbaikan\u201d tidak dapat digabung dengan yang lain)."),
-                        "answer") from exc
+        message = (_("Pilih satu tindakan atau lebih (\u201cAbaikan\u201d tidak dapat digabung dengan yang lain).")
+                   if version.type == "social_feed" else _("Pilih jawaban Anda dulu."))
+        raise LiveError(message, "answer") from exc
     found = answer_of(event, user, position)
     if found is not None:
         return AnswerResult(found, existing=True, changed=found.response != response)
