@@ -97,6 +97,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(event_report_views.bp)
 
+    from .events import live_views as events_live_views
+
+    app.register_blueprint(events_live_views.bp)
+
     auth_views.init_login_manager(login_manager)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -359,6 +359,21 @@ def scope_analysis_attempts(stmt: Select[Any], user: User) -> Select[Any]:
     return stmt.where(Attempt.skpd_id.in_(skpds))
 
 
+def scope_analysis_live_answers(stmt: Select[Any], user: User) -> Select[Any]:
+    """As ``scope_analysis_attempts``, over LiveAnswer rows (answers given at live events, placed by
+    the SKPD of the person's attendance)."""
+    from .events.models import LiveAnswer
+
+    if not can_analyse_quizzes(user):
+        return stmt.where(false())
+    if user.role == Role.SUPERADMIN:
+        return stmt
+    if user.role == Role.OPERATOR_SKPD:
+        return stmt.where(LiveAnswer.skpd_id == user.skpd_id)
+    skpds = select(Unit.id).where(Unit.instansi_id == user.instansi_id, Unit.parent_id.is_(None))
+    return stmt.where(LiveAnswer.skpd_id.in_(skpds))
+
+
 def can_see_course(user: User, course: Any) -> bool:
     """Shipped courses (no instansi) belong to everyone; an instansi's own courses to its people."""
     if not user.is_authenticated:

@@ -162,7 +162,7 @@ def test_scan_marks_present_and_redirects(client, app: Flask, org) -> None:
     login(client, org["in_x"])
     r = client.get(f"/hadir?kode={code_now(event)}")
     assert r.status_code == 302
-    assert r.headers["Location"].endswith(f"/acara/{event.id}")
+    assert r.headers["Location"].endswith(f"/acara/{event.id}/langsung")  # the live page (events_live)
     rows = attendance(app, event.id)
     assert [(a.user_id, a.method, a.outside_audience, a.skpd_id, a.unit_id) for a in rows] == [
         (org["in_x"].id, CheckinMethod.SCAN, False, org["skpd_x"].id, org["unit_x1"].id)]
@@ -241,7 +241,7 @@ def test_scan_before_sign_in_then_sign_in(client, app: Flask, org) -> None:
                                     "next": "/hadir"})
     assert r.headers["Location"] == "/hadir"
     r = client.get("/hadir")
-    assert r.status_code == 302 and r.headers["Location"].endswith(f"/acara/{event.id}")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/acara/{event.id}/langsung")
     assert [a.user_id for a in attendance(app, event.id)] == [org["in_x"].id]
     # the ticket is used up
     assert client.get("/hadir").status_code == 200

@@ -19,6 +19,13 @@ Per question version (a question's versions are grouped under the question)
               (from ``AttemptItem.response`` through the type registry's ``grade(...).chosen``),
               and how many left the question unanswered.
 
+Sources
+    ``SOURCE_QUIZ`` (the default): first finished attempts, as above. ``SOURCE_LIVE``: answers given
+    on phones at live events (``events.models.LiveAnswer``) of events that played the quiz, counted
+    apart: each person's first live answer to each question version, placed by the SKPD of their
+    attendance; the "rest" of the item-rest correlation is the person's other answers at the same
+    event. The same k >= 5 rule; no per-SKPD pass table (a live quiz has no pass mark).
+
 Privacy: no names anywhere, and no figure about fewer than ``MIN_CELL`` (5) people. A cell of
 1 to 4 people shows "< 5" (0 is shown: it describes nobody); when the whole selection has fewer than 5 people nothing is shown but a
 notice. Where a hidden cell could be worked out by subtraction (the choices of one single-choice
@@ -52,6 +59,10 @@ FINISHED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
 #: the pseudo-choice key of an unanswered question
 UNANSWERED = ""
 STREAM_BATCH = 2000
+#: where the answers come from: quiz attempts, or phones at live events
+SOURCE_QUIZ = "kuis"
+SOURCE_LIVE = "langsung"
+SOURCES = (SOURCE_QUIZ, SOURCE_LIVE)
 
 
 def visible(count: int) -> bool:
@@ -192,6 +203,7 @@ class QuizAnalysis:
     people: int
     questions: list[QuestionStats]
     skpd_rows: list[SkpdRow]
+    source: str = SOURCE_QUIZ
 
     @property
     def hidden(self) -> bool:
@@ -339,9 +351,11 @@ def _skpd_rows(quiz: Quiz, user: User) -> list[SkpdRow]:
     return result
 
 
-def analyse(quiz: Quiz, user: User, skpd: Unit | None = None) -> QuizAnalysis:
-    """The item analysis of ``quiz`` as ``user`` may see it (one SKPD when ``skpd`` is given).
-    Suppression is applied here (``hidden`` flags), so every view and export shows the same."""
+def analyse(quiz: Quiz, user: User, skpd: Unit | None = None, source: str = SOURCE_QUIZ) -> QuizAnalysis:
+    """The item analysis of ``quiz`` as ``user`` may see it (one SKPD when ``skpd`` is given), from
+    ``source``. Suppression is applied here (``hidden`` flags), so every view and export shows the same."""
+    if source == SOURCE_LIVE:
+        return _analyse_live(quiz, user, skpd)
     first = first_attempts(quiz, user, skpd).subquery("first")
     people = db.session.scalar(select(func.count()).select_from(first)) or 0
     skpd_rows = _skpd_rows(quiz, user)
@@ -363,6 +377,94 @@ def analyse(quiz: Quiz, user: User, skpd: Unit | None = None) -> QuizAnalysis:
         questions.append(QuestionStats(items[0].version.question, items))
     questions.sort(key=lambda q: (q.title.casefold(), q.question.key))
     return QuizAnalysis(quiz, skpd, people, questions, skpd_rows)
+
+
+# --- the live source --------------------------------------------------------------------------------
+
+
+def first_live_answers(quiz: Quiz, user: User, skpd: Unit | None = None) -> Any:
+    """Each person's first live answer to each question version of ``quiz`` (events that played
+    it), within what ``user`` may analyse: a subquery of id, user_id, event_id, question_version_id,
+    fraction, correct, response."""
+    from ..events.models import Event, LiveAnswer
+
+    firsts = (
+        select(func.min(LiveAnswer.id))
+        .join(Event, Event.id == LiveAnswer.event_id)
+        .where(Event.quiz_id == quiz.id)
+        .group_by(LiveAnswer.user_id, LiveAnswer.question_version_id)
+    )
+    firsts = authz.scope_analysis_live_answers(firsts, user)
+    if skpd is not None:
+        firsts = firsts.where(LiveAnswer.skpd_id == skpd.id)
+    return (
+        select(LiveAnswer.id, LiveAnswer.user_id, LiveAnswer.event_id, LiveAnswer.question_version_id,
+               LiveAnswer.fraction, LiveAnswer.correct, LiveAnswer.response)
+        .where(LiveAnswer.id.in_(firsts))
+        .subquery("live")
+    )
+
+
+def _live_sums(live: Any) -> dict[int, Sums]:
+    """As ``_version_sums``; the "attempt" is a person's answers at one event."""
+    totals = (
+        select(live.c.event_id, live.c.user_id, func.sum(func.coalesce(live.c.fraction, 0.0)).label("fsum"),
+               func.count(live.c.id).label("n_items"))
+        .group_by(live.c.event_id, live.c.user_id)
+        .subquery("live_totals")
+    )
+    x = func.coalesce(live.c.fraction, 0.0)
+    has_rest = totals.c.n_items > 1
+    y = (totals.c.fsum - x) / func.nullif(totals.c.n_items - 1, 0)
+
+    def when_rest(value: Any) -> Any:
+        return func.sum(case((has_rest, value), else_=0.0))
+
+    stmt = (
+        select(live.c.question_version_id, func.count(live.c.id), func.sum(x),
+               func.sum(case((live.c.correct.is_(True), 1), else_=0)), func.sum(case((has_rest, 1), else_=0)),
+               when_rest(x), when_rest(y), when_rest(x * x), when_rest(y * y), when_rest(x * y))
+        .join(totals, and_(totals.c.event_id == live.c.event_id, totals.c.user_id == live.c.user_id))
+        .group_by(live.c.question_version_id)
+    )
+    result = {}
+    for vid, n, fsum, correct, m, sx, sy, sxx, syy, sxy in db.session.execute(stmt):
+        result[vid] = Sums(int(n), float(fsum or 0), int(correct or 0), int(m or 0), float(sx or 0),
+                           float(sy or 0), float(sxx or 0), float(syy or 0), float(sxy or 0))
+    return result
+
+
+def _analyse_live(quiz: Quiz, user: User, skpd: Unit | None) -> QuizAnalysis:
+    live = first_live_answers(quiz, user, skpd)
+    people = db.session.scalar(select(func.count(func.distinct(live.c.user_id)))) or 0
+    if not visible(people):
+        return QuizAnalysis(quiz, skpd, people, [], [], SOURCE_LIVE)
+    sums = _live_sums(live)
+    versions = {v.id: v for v in db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(sums)))}
+    counts: dict[int, Counter[str]] = {vid: Counter() for vid in versions}
+    seen: dict[tuple[int, str], list[str]] = {}
+    stmt = select(live.c.question_version_id, live.c.response).execution_options(yield_per=STREAM_BATCH)
+    for vid, response in db.session.execute(stmt):
+        if vid not in versions or not response:
+            continue
+        key = (vid, json.dumps(response, sort_keys=True))
+        if key not in seen:
+            seen[key] = _chosen(versions[vid], response)
+        counts[vid].update(set(seen[key]))
+    by_question: dict[int, list[VersionStats]] = {}
+    for vid, version in versions.items():
+        question = version.question
+        stats = VersionStats(version, question.current_version_id == vid, sums[vid])
+        if not stats.hidden:
+            # a live question is answered by everyone who answers it: no "unanswered" cell
+            stats.choices, _blank = _version_choices(version, counts[vid], 0)
+        by_question.setdefault(question.id, []).append(stats)
+    questions = []
+    for items in by_question.values():
+        items.sort(key=lambda s: -s.version.number)
+        questions.append(QuestionStats(items[0].version.question, items))
+    questions.sort(key=lambda q: (q.title.casefold(), q.question.key))
+    return QuizAnalysis(quiz, skpd, people, questions, [], SOURCE_LIVE)
 
 
 def skpd_choices(quiz: Quiz, user: User) -> list[Unit]:

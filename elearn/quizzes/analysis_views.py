@@ -59,10 +59,15 @@ def _skpd(quiz: Quiz) -> Unit | None:
     return skpd
 
 
+def _source() -> str:
+    """``?sumber=langsung``: answers given on phones at live events; else quiz attempts."""
+    return analysis.SOURCE_LIVE if request.args.get("sumber") == analysis.SOURCE_LIVE else analysis.SOURCE_QUIZ
+
+
 def _analyse(slug: str) -> tuple[Quiz, Unit | None, QuizAnalysis]:
     quiz = _quiz(slug)
     skpd = _skpd(quiz)
-    return quiz, skpd, analysis.analyse(quiz, current_user, skpd)
+    return quiz, skpd, analysis.analyse(quiz, current_user, skpd, _source())
 
 
 @bp.route("/")
@@ -131,7 +136,8 @@ def export_csv(slug: str):  # type: ignore[no-untyped-def]
     writer = csv.writer(out, lineterminator="\r\n")
     for row in csv_rows(result):
         writer.writerow([safe_cell(value) for value in row])
-    name = f"analisis-{quiz.slug}" + (f"-skpd-{skpd.id}" if skpd is not None else "") + ".csv"
+    name = (f"analisis-{quiz.slug}" + ("-langsung" if result.source == analysis.SOURCE_LIVE else "")
+            + (f"-skpd-{skpd.id}" if skpd is not None else "") + ".csv")
     return Response(("\ufeff" + out.getvalue()).encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "Cache-Control": "no-store"})

@@ -1,0 +1,286 @@
+"""The live event: the trainer's presenter view (projector) and the phones' live page.
+
+Presenter (``authz.can_manage_event``):
+    GET  /acara/<id>/presenter            the current question, answers coming in, distribution,
+                                          right answer with feedback and rule, signatures, leaderboard
+    POST /acara/<id>/presenter/<action>   start / next / close / reveal / sign / end; carries the
+                                          ``version`` the page showed (a stale tab is refused)
+    GET  /acara/<id>/presenter/status     the status panel (JSON with its HTML) for the page's polling
+
+Phone (``authz.can_join_event`` and checked in):
+    GET  /acara/<id>/langsung             the live page (works without JS: reload to update)
+    GET  /acara/<id>/langsung/state       a tiny JSON with a weak ETag; 304 when unchanged
+    GET  /acara/<id>/langsung/soal        the current question (or phase) as an HTML fragment
+    POST /acara/<id>/langsung/jawab       the answer: a plain form POST (redirects back) or a fetch
+                                          (``X-Live: 1``, CSRF token in ``X-CSRFToken``; the fragment)
+
+Transport: short polling with conditional requests. The state endpoint is one statement (a
+primary-key read of the event's live columns with two indexed EXISTS probes) after flask-login
+loads the user; it renders no template and builds no URL except in the signing phase.
+"""
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import OperationalError
+from werkzeug.routing import BuildError
+
+from .. import authz
+from ..db import begin_write, db
+from ..quizzes import display
+from . import live
+from .models import Event, LivePhase
+
+bp = Blueprint("events_live", __name__, url_prefix="/acara")
+
+#: the phones poll this often (milliseconds; the page adds jitter so 1,000 phones spread out)
+POLL_MS = 2000
+
+
+def _number(value: str | None) -> int | None:
+    """A small non-negative integer from a form field, else None."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _event_or_404(event_id: int, predicate: Any) -> Event:
+    return authz.get_or_404(db.session.get(Event, event_id), predicate)
+
+
+def checkin_url(event: Event) -> str:
+    """Part A's check-in page (``/hadir``)."""
+    try:
+        return url_for("events.checkin")
+    except BuildError:
+        return "/hadir"
+
+
+def signing_url(campaign_id: int) -> str:
+    return url_for("pledges.sign", campaign_id=campaign_id)
+
+
+def _label(event: Event) -> dict[str, Any]:
+    from ..i18n import local_datetime
+
+    return {"title": event.title, "place": event.place,
+            "starts": local_datetime(event.starts_at, event.instansi.timezone.iana)}
+
+
+# --- presenter -------------------------------------------------------------------------------------
+
+
+def _presenter_context(event: Event) -> dict[str, Any]:
+    version = live.current_version(event)
+    position = event.live_position
+    context: dict[str, Any] = {
+        "event": event, "label": _label(event), "version": version, "phase": str(event.live_phase),
+        "position": position, "count": live.question_count(event), "actions": live.allowed_actions(event),
+        "answers": 0, "distribution": [], "review": None, "signing": None, "leaderboard": None,
+    }
+    if version is not None and position is not None and event.live_phase in (
+            LivePhase.OPEN, LivePhase.CLOSED, LivePhase.REVEALED):
+        context["answers"] = live.answer_count(event)
+        context["question"] = _show(version, position)
+        if event.live_phase != LivePhase.OPEN:
+            context["distribution"] = live.distribution(event, version, position)
+        if event.live_phase == LivePhase.REVEALED:
+            context["review"] = display.review(_item(version, position, None))
+    if event.live_phase in (LivePhase.SIGNING, LivePhase.ENDED) and event.campaign_id is not None:
+        context["signing"] = live.signing(event)
+    if event.leaderboard and event.live_phase in (LivePhase.REVEALED, LivePhase.ENDED):
+        context["leaderboard"] = live.leaderboard(event)
+    return context
+
+
+def _item(version: Any, position: int, response: dict[str, Any] | None) -> Any:
+    """What ``quizzes.display`` reads of an attempt item, for a live question (fixed option order)."""
+    return SimpleNamespace(question_version=version, response=response, option_order=None, position=position,
+                           score=None, fraction=None, correct=None)
+
+
+def _show(version: Any, position: int, response: dict[str, Any] | None = None) -> dict[str, Any]:
+    return display.question(_item(version, position, response))
+
+
+@bp.route("/<int:event_id>/presenter")
+@login_required
+@authz.require(authz.can_create_events)
+def presenter(event_id: int):  # type: ignore[no-untyped-def]
+    event = _event_or_404(event_id, authz.can_manage_event)
+    return render_template("events/live_presenter.html", **_presenter_context(event), poll_ms=POLL_MS)
+
+
+@bp.route("/<int:event_id>/presenter/status")
+@login_required
+@authz.require(authz.can_create_events)
+def presenter_status(event_id: int):  # type: ignore[no-untyped-def]
+    event = _event_or_404(event_id, authz.can_manage_event)
+    context = _presenter_context(event)
+    html = render_template("events/_live_status.html", **context)
+    response = jsonify(v=event.live_version, phase=context["phase"], answers=context["answers"], html=html)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:event_id>/presenter/<action>", methods=["POST"])
+@login_required
+@authz.require(authz.can_create_events)
+def presenter_action(event_id: int, action: str):  # type: ignore[no-untyped-def]
+    _event_or_404(event_id, authz.can_manage_event)
+    if action not in live.ACTIONS:
+        abort(404)
+    # no version (or garbage): refused as stale, never applied blindly
+    expected = _number(request.form.get("version"))
+    expected = -1 if expected is None else expected
+    begin_write()  # SQLite: take the write lock first (PostgreSQL: the row lock below)
+    event = live.lock_event(event_id)
+    assert event is not None
+    try:
+        live.transition(event, action, expected_version=expected, actor=current_user)
+    except live.LiveError as err:
+        db.session.rollback()
+        flash(err.message, "warning" if err.code == "stale" else "error")
+        return redirect(url_for(".presenter", event_id=event_id))
+    db.session.commit()
+    return redirect(url_for(".presenter", event_id=event_id))
+
+
+# --- phone -----------------------------------------------------------------------------------------
+
+
+def _phone_event(event_id: int) -> Event:
+    return _event_or_404(event_id, authz.can_join_event)
+
+
+def _phone_context(event: Event) -> dict[str, Any]:
+    """What the phone shows now (the fragment ``_live_phone.html``)."""
+    checked_in = live.attendance_of(event, current_user) is not None
+    context: dict[str, Any] = {"event": event, "phase": str(event.live_phase), "checked_in": checked_in,
+                               "checkin_url": checkin_url(event), "position": event.live_position,
+                               "count": live.question_count(event), "question": None, "mine": None,
+                               "review": None, "signing_url": None, "signed": False, "results": None}
+    if not checked_in or event.cancelled:
+        return context
+    position = event.live_position
+    mine = live.answer_of(event, current_user, position) if position is not None else None
+    context["mine"] = mine
+    version = live.current_version(event)
+    if version is not None and position is not None and event.live_phase in (
+            LivePhase.OPEN, LivePhase.CLOSED, LivePhase.REVEALED):
+        context["question"] = _show(version, position, mine.response if mine else None)
+        if event.live_phase == LivePhase.REVEALED:
+            item = _item(version, position, mine.response if mine else None)
+            context["review"] = display.review(item)
+    if event.live_phase == LivePhase.SIGNING and event.campaign_id is not None:
+        context["signing_url"] = signing_url(event.campaign_id)
+        context["signed"] = live.has_signed(event, current_user)
+    if event.live_phase == LivePhase.ENDED:
+        context["results"] = live.my_results(event, current_user)
+    return context
+
+
+@bp.route("/<int:event_id>/langsung")
+@login_required
+def phone(event_id: int):  # type: ignore[no-untyped-def]
+    event = _phone_event(event_id)
+    return render_template("events/live_phone.html", **_phone_context(event), label=_label(event),
+                           poll_ms=POLL_MS)
+
+
+@bp.route("/<int:event_id>/langsung/soal")
+@login_required
+def phone_question(event_id: int):  # type: ignore[no-untyped-def]
+    event = _phone_event(event_id)
+    response = Response(render_template("events/_live_phone.html", **_phone_context(event)))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Live-Version"] = str(event.live_version)
+    return response
+
+
+@bp.route("/<int:event_id>/langsung/state")
+@login_required
+def phone_state(event_id: int):  # type: ignore[no-untyped-def]
+    """The hot path: one statement, no template. 304 when the phone has this version already."""
+    user = current_user._get_current_object()
+    state = live.phone_state(event_id, user.id)
+    if state is None or state.instansi_id != user.instansi_id:
+        abort(404)
+    etag = state.etag
+    headers = {"ETag": f'W/"{etag}"', "Cache-Control": "private, no-cache"}
+    if request.if_none_match.contains_weak(etag):
+        return Response(status=304, headers=headers)
+    body: dict[str, Any] = {"v": state.version, "p": state.phase, "q": state.position, "n": state.count,
+                            "a": int(state.answered), "in": int(state.checked_in)}
+    if state.cancelled:
+        body["x"] = 1
+    if state.phase == LivePhase.SIGNING and state.campaign_id is not None:
+        body["sign"] = signing_url(state.campaign_id)
+    response = jsonify(body)
+    response.headers.update(headers)
+    return response
+
+
+#: tries of the answer's unit of work when SQLite's write-lock wait runs out
+ANSWER_ATTEMPTS = 4
+
+
+def _answer_and_commit(event_id: int, position: int) -> live.AnswerResult:
+    """The answer's unit of work, committed. On SQLite it starts as a writer (``db.begin_write``:
+    BEGIN IMMEDIATE, so it queues for the write lock instead of failing with "database is locked"
+    when another phone committed between its reads and its insert) and is tried again should the
+    wait run out. On PostgreSQL two concurrent first answers meet on the unique key (``live.answer``
+    re-reads the winner's row)."""
+    for attempt in range(ANSWER_ATTEMPTS):
+        begin_write()
+        event = db.session.get(Event, event_id)
+        assert event is not None
+        try:
+            result = live.answer(event, current_user, position, request.form)
+            db.session.commit()
+            return result
+        except OperationalError:
+            db.session.rollback()
+            if attempt == ANSWER_ATTEMPTS - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _wants_fragment() -> bool:
+    return request.headers.get("X-Live") == "1"
+
+
+@bp.route("/<int:event_id>/langsung/jawab", methods=["POST"])
+@login_required
+def phone_answer(event_id: int):  # type: ignore[no-untyped-def]
+    event = _phone_event(event_id)
+    position = _number(request.form.get("position"))
+    message, category, status = None, "success", 200
+    try:
+        if position is None:
+            raise live.LiveError(_("Soal ini sudah ditutup; jawaban Anda tidak dicatat."), "closed")
+        result = _answer_and_commit(event_id, position)
+        if result.changed:
+            message, category = _("Jawaban pertama Anda sudah tercatat dan itulah yang dihitung; jawaban "
+                                  "berikutnya tidak mengubahnya."), "warning"
+        elif not result.existing:
+            message = _("Jawaban Anda tercatat.")
+        else:
+            message = _("Jawaban Anda sudah tercatat.")
+    except live.LiveError as err:
+        db.session.rollback()
+        message, category = err.message, "error"
+        status = {"not_checked_in": 403, "closed": 409}.get(err.code, 422)
+    if not _wants_fragment():
+        flash(message, category)
+        return redirect(url_for(".phone", event_id=event_id))
+    html = render_template("events/_live_phone.html", **_phone_context(event), message=message,
+                           message_category=category)
+    response = Response(html, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
