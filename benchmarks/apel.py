@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import math
 import os
 import random
@@ -59,6 +60,8 @@ from html import unescape
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+
+from multidict import CIMultiDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -295,7 +298,7 @@ class Phone:
         self.version: Any = None
 
     async def request(self, method: str, path: str, *, data: dict[str, str] | None = None,
-                      headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+                      headers: dict[str, str] | None = None) -> tuple[int, Any, str]:
         send = {"User-Agent": UA, "Referer": self.base + path, **(headers or {})}
         if self.cookies:
             send["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -307,7 +310,7 @@ class Phone:
                 jar.load(value)
                 for key, morsel in jar.items():
                     self.cookies[key] = morsel.value
-            return response.status, dict(response.headers), body
+            return response.status, CIMultiDict(response.headers), body
 
     async def sign_in(self, number: str) -> None:
         _s, _h, page = await self.request("GET", "/masuk")
@@ -393,9 +396,145 @@ async def run(args: argparse.Namespace, setup: Setup, server: Server, url: str) 
             await live_question(args, setup, server, url, phones, trainer)
 
 
+_CHOICE = re.compile(r'<input\b[^>]*\btype="(?:radio|checkbox)"[^>]*>')
+
+
+def answer_fields(fragment: str, rng: random.Random) -> dict[str, Any] | None:
+    """The answer form of a question fragment, filled as a person would: the hidden fields, and one
+    option of each radio or checkbox group chosen at random. None when the fragment has no form."""
+    if "data-live-answer" not in fragment:
+        return None
+    fields: dict[str, Any] = {k: v for k, v in form_values(fragment).items()
+                              if k in ("csrf_token", "position")}
+    groups: dict[str, list[str]] = {}
+    for tag in _CHOICE.findall(fragment):
+        name, value = _NAME.search(tag), _VALUE.search(tag)
+        if name and value:
+            groups.setdefault(name.group(1), []).append(unescape(value.group(1)))
+    for name, values in groups.items():
+        fields[name] = rng.choice(values)
+    return fields
+
+
+async def presenter_do(trainer: Phone, event_id: int, action: str) -> None:
+    """The trainer clicks ``action`` on the presenter view (its form carries the version shown)."""
+    status, _h, page = await trainer.request("GET", f"/acara/{event_id}/presenter")
+    forms = re.findall(r'<form method="post" action="([^"]*/presenter/' + action + r')">(.*?)</form>', page, re.S)
+    if status != 200 or not forms:
+        raise RuntimeError(f"presenter: no {action!r} button ({status})")
+    path, body = forms[0]
+    fields = form_values(body)
+    status, headers, _b = await trainer.request("POST", unescape(path), data=fields)
+    if status != 302:
+        raise RuntimeError(f"presenter {action}: {status}")
+
+
 async def live_question(args: argparse.Namespace, setup: Setup, server: Server, url: str, phones: list[Phone],
                         trainer: Phone) -> None:
-    raise NotImplementedError  # filled in below once the live endpoints exist
+    event_id = setup.event_id
+    state_path = f"/acara/{event_id}/langsung/state"
+    stats = Stats()
+    counts = {"200": 0, "304": 0, "other": 0}
+    rng = random.Random(31)
+    opened_at: list[float] = []  # when the trainer's "start" returned
+    stop = asyncio.Event()
+    answered = 0
+    last_answer = [0.0]
+
+    async def poll_once(phone: Phone) -> dict[str, Any] | None:
+        headers = {"If-None-Match": phone.etag} if phone.etag else {}
+        t = time.perf_counter()
+        status, got, body = await phone.request("GET", state_path, headers=headers)
+        stats.add("poll " + ("304" if status == 304 else str(status)), time.perf_counter() - t)
+        if status == 304:
+            counts["304"] += 1
+            return None
+        if status != 200:
+            counts["other"] += 1
+            stats.failures.append(f"state: {status}")
+            return None
+        counts["200"] += 1
+        phone.etag = got.get("ETag")
+        return json.loads(body)
+
+    async def run_phone(phone: Phone, index: int) -> None:
+        nonlocal answered
+        await asyncio.sleep(rng.uniform(0, args.poll))  # each phone its own phase
+        done = False
+        while not stop.is_set():
+            started = time.perf_counter()
+            state = await poll_once(phone)
+            if state is not None and state.get("p") == "open" and not done and opened_at:
+                stats.add("saw the question after the click", time.perf_counter() - opened_at[0])
+                t = time.perf_counter()
+                _s, _h, fragment = await phone.request("GET", f"/acara/{event_id}/langsung/soal",
+                                                       headers={"X-Live": "1"})
+                stats.add("GET the question fragment", time.perf_counter() - t)
+                stats.add("fragment bytes", len(fragment.encode()) / 1000)  # (shown as "ms" = bytes)
+                fields = answer_fields(fragment, rng)
+                if fields is None:
+                    stats.failures.append(f"no answer form: {fragment[:160]!r}")
+                    done = True
+                    continue
+                await asyncio.sleep(rng.uniform(2, 12))  # reading the scenario, thinking
+                token = fields.get("csrf_token", "")
+                t = time.perf_counter()
+                status, _h, body = await phone.request("POST", f"/acara/{event_id}/langsung/jawab", data=fields,
+                                                       headers={"X-Live": "1", "X-CSRFToken": token})
+                stats.add("POST the answer", time.perf_counter() - t)
+                if status != 200:
+                    stats.failures.append(f"answer: {status} {body[:160]!r}")
+                else:
+                    answered += 1
+                    last_answer[0] = time.perf_counter()
+                done = True
+            await asyncio.sleep(max(0.0, args.poll * rng.uniform(0.8, 1.2) - (time.perf_counter() - started)))
+
+    tasks = [asyncio.create_task(run_phone(p, i)) for i, p in enumerate(phones)]
+    # steady polling, nothing changing: what a poll costs the server
+    await asyncio.sleep(args.poll * 2)
+    stats.values.clear()
+    counts.update({"200": 0, "304": 0, "other": 0})
+    cpu0, ccpu0, t0 = server.cpu_seconds(), client_cpu(), time.perf_counter()
+    await asyncio.sleep(args.steady)
+    cpu, polls, wall = server.cpu_seconds() - cpu0, sum(counts.values()), time.perf_counter() - t0
+    print(f"  polling, nothing changing: {polls} polls in {wall:.1f} s ({polls / wall:.0f}/s; "
+          f"{counts['304']} answered 304); server CPU {1000 * cpu / max(1, polls):.2f} ms per poll "
+          f"({100 * cpu / wall:.0f} % of one core); load generator CPU {client_cpu() - ccpu0:.1f} s")
+    print(line("poll (304)", stats.values.get("poll 304", [])))
+    stats.values.clear()
+    stats.failures.clear()
+    counts.update({"200": 0, "304": 0, "other": 0})
+
+    # the live question
+    cpu0, t0 = server.cpu_seconds(), time.perf_counter()
+    await presenter_do(trainer, event_id, "start")
+    opened_at.append(t0)
+    click = time.perf_counter() - t0
+    deadline = t0 + 60
+    while answered < len(phones) and time.perf_counter() < deadline and len(stats.failures) < len(phones):
+        await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.gather(*tasks)
+    cpu = server.cpu_seconds() - cpu0
+    requests = sum(len(v) for k, v in stats.values.items() if k not in ("saw the question after the click",
+                                                                        "fragment bytes"))
+    stored = count_rows(url, "event_live_answers", event_id)
+    seen = stats.values.get("saw the question after the click", [])
+    print(f"  live question: the trainer's click took {1000 * click:.0f} ms; {answered} answers posted, {stored} "
+          f"stored; the last {last_answer[0] - t0:.1f} s after the click (phones think 2-12 s); "
+          f"{len(stats.failures)} failures")
+    print(f"    95 % of phones saw the question {percentile(seen, 95):.2f} s after the click "
+          f"(max {max(seen) if seen else math.nan:.2f} s; polling every {args.poll:.1f} s)")
+    for name in ("poll 200", "poll 304", "GET the question fragment", "POST the answer"):
+        print(line(name, stats.values.get(name, [])))
+    sizes = stats.values.get("fragment bytes", [])
+    if sizes:
+        print(f"    question fragment: {1000 * max(sizes):.0f} bytes (uncompressed)")
+    print(f"    server CPU over the phase {cpu:.1f} s = {1000 * cpu / max(1, requests):.2f} ms per request "
+          f"({requests} requests)")
+    for failure in stats.failures[:5]:
+        print("    failure:", failure)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from elearn import create_app
 from elearn.accounts.models import JenisJabatan, Role, User
@@ -385,6 +385,32 @@ def test_state_of_another_instansi_is_404(app: Flask, room) -> None:
     eid = room["ids"]["event"]
     for path in ("/langsung", "/langsung/state", "/langsung/soal"):
         assert client.get(f"/acara/{eid}{path}").status_code == 404
+
+
+def test_state_refuses_a_session_that_no_longer_holds(app: Flask, room) -> None:
+    """The poll checks the account in its own statement (no user loader): deactivated, or a newer
+    session version (password changed, signed out everywhere), and the poll is sent to sign in."""
+    eid = room["ids"]["event"]
+    person = room["a"][0]
+    client = as_user(app, person)
+    url = f"/acara/{eid}/langsung/state"
+    assert client.get(url).status_code == 200
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == person.id).values(session_version=User.session_version + 1))
+        db.session.commit()
+    gone = client.get(url)
+    assert gone.status_code == 302 and "/masuk" in gone.headers["Location"]
+    fresh = as_user(app, db.session.get(User, person.id))
+    assert fresh.get(url).status_code == 200
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == person.id).values(active=False))
+        db.session.commit()
+    assert fresh.get(url).status_code == 302
+    anonymous = app.test_client()
+    assert anonymous.get(url).status_code == 302
+    with anonymous.session_transaction() as sess:
+        sess["_user_id"] = "not-an-id"
+    assert anonymous.get(url).status_code == 302
 
 
 def test_state_is_shared_by_two_app_instances(own_app: Flask) -> None:
