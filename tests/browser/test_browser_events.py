@@ -182,6 +182,9 @@ def test_presenter_and_two_phones_check_in_answer_and_sign(app: Flask, room, ope
     expect(phone1).to_have_url(live_url)
     expect(phone1.locator("main")).to_contain_text(f"Anda tercatat hadir di {TITLE}")
     expect(phone1.locator("#live-panel")).to_contain_text("Tunggu: soal akan muncul di sini")
+    # the same label as on the wall (title, place, date and time), so nobody is in the wrong event
+    expect(phone1.locator(".live-label h1")).to_have_text(TITLE)
+    expect(phone1.locator(".live-label p")).to_contain_text(presenter.locator(".projector-label").inner_text().strip())
 
     # phone 2 scans the QR (its URL) before signing in: the code is kept across the sign-in
     phone2 = open_page(PHONE)
@@ -299,7 +302,7 @@ def test_presenter_and_two_phones_check_in_answer_and_sign(app: Flask, room, ope
     # the event report: 2 of the 3 invited present (the trainer is one of the instansi), 1 signature
     presenter.goto(f"/acara/{event_id}/laporan")
     expect(presenter.locator("main")).to_contain_text("2 dari 3 orang sasaran hadir")
-    signatures = presenter.locator("section[aria-labelledby=tanda-tangan] tbody tr")
+    signatures = presenter.locator("div[aria-labelledby=tanda-tangan] tbody tr")
     expect(signatures).to_have_count(1)
     expect(signatures.locator("th")).to_have_text("Dinas Komunikasi dan Informatika")
     expect(signatures.locator("td").first).to_have_text("1")
