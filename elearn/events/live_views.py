@@ -39,6 +39,8 @@ from .models import Event, LivePhase
 
 bp = Blueprint("events_live", __name__, url_prefix="/acara")
 
+#: the event's start on the presenter view and the phone (as on the projector's check-in screen)
+LABEL_FORMAT = "EEEE, d MMMM y HH:mm"
 #: the phones poll this often (milliseconds; the page adds jitter so 1,000 phones spread out)
 POLL_MS = 2000
 
@@ -68,8 +70,9 @@ def signing_url(campaign_id: int) -> str:
 def _label(event: Event) -> dict[str, Any]:
     from ..i18n import local_datetime
 
+    # (the projector's check-in screen's format: the same label on the wall and on the phone, no seconds)
     return {"title": event.title, "place": event.place,
-            "starts": local_datetime(event.starts_at, event.instansi.timezone.iana)}
+            "starts": local_datetime(event.starts_at, event.instansi.timezone.iana, LABEL_FORMAT)}
 
 
 # --- presenter -------------------------------------------------------------------------------------

@@ -204,23 +204,36 @@ def describe(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-@pytest.fixture
-def check_page(page: Page) -> Callable[[str], None]:
-    """Screenshot the page, fail on sideways scrolling at 360 px or any serious/critical axe violation."""
-
-    def check(label: str) -> None:
-        page.wait_for_load_state("load")
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{label}.png"), full_page=True)
+def check_layout_and_axe(page: Page, label: str, phone: bool = True) -> None:
+    """Screenshot ``page``; on a phone, fail on sideways scrolling at 360 px; fail on any
+    serious/critical axe violation. (For pages of contexts a test makes itself, e.g. a projector.)"""
+    page.wait_for_load_state("load")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{label}.png"), full_page=True)
+    if phone:
         widths = page.evaluate(
             "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
         )
         assert widths["inner"] == 360, f"{label}: layout viewport widened to {widths['inner']} px"
         assert widths["scroll"] <= widths["inner"], f"{label}: sideways scrolling ({widths})"
-        violations = axe_violations(page)
-        assert not violations, f"{label}: accessibility violations:\n{describe(violations)}"
+    violations = axe_violations(page)
+    assert not violations, f"{label}: accessibility violations:\n{describe(violations)}"
+
+
+@pytest.fixture
+def check_page(page: Page) -> Callable[[str], None]:
+    """Screenshot the page, fail on sideways scrolling at 360 px or any serious/critical axe violation."""
+
+    def check(label: str) -> None:
+        check_layout_and_axe(page, label)
 
     return check
+
+
+@pytest.fixture
+def check_any() -> Callable[..., None]:
+    """``check(page, label, phone=True)``: ``check_page`` for any page (another context's)."""
+    return check_layout_and_axe
 
 
 @pytest.fixture
