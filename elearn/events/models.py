@@ -107,9 +107,11 @@ class Event(Base):
     live_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     instansi: Mapped[Instansi] = relationship(lazy="joined")
+    # loaded when used (the detail and edit pages, the audience rule), not with every event: the
+    # phones' live requests load the event on each poll and fetch
     speakers: Mapped[list[EventSpeaker]] = relationship(
-        order_by="EventSpeaker.position", cascade="all, delete-orphan", lazy="selectin", back_populates="event")
-    audience: Mapped[list[EventAudienceUnit]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+        order_by="EventSpeaker.position", cascade="all, delete-orphan", lazy="select", back_populates="event")
+    audience: Mapped[list[EventAudienceUnit]] = relationship(cascade="all, delete-orphan", lazy="select")
 
     @property
     def cancelled(self) -> bool:

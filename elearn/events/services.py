@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
 
 from ..accounts.models import Role, User
 from ..audit.services import record
@@ -258,7 +257,7 @@ def visible_events(user: User) -> Select[Any]:
 def upcoming_and_past(user: User, now: dt.datetime | None = None, limit: int = 50) -> tuple[list[Event], list[Event]]:
     now = now or utcnow()
     # (the list shows neither speakers nor audience: don't load them)
-    base = visible_events(user).options(lazyload(Event.speakers), lazyload(Event.audience))
+    base = visible_events(user)
     upcoming = list(db.session.scalars(base.where(Event.ends_at >= now).order_by(Event.starts_at, Event.id)
                                        .limit(limit)))
     past = list(db.session.scalars(base.where(Event.ends_at < now).order_by(Event.starts_at.desc(), Event.id.desc())
