@@ -300,6 +300,35 @@ def test_phone_answers_through_the_pages(app: Flask, room) -> None:
     assert "Jawaban Anda benar." in html and "PP 42/2004 Pasal 11 huruf c" in html
 
 
+def test_shared_question_views_never_carry_a_persons_answer(app: Flask, room) -> None:
+    """The question fragment of phones that have not answered is rendered once per worker
+    (``_shared_view``): an answer of one phone must not show on another's, and the revealed
+    feedback is the same for both while right/wrong is each phone's own."""
+    eid = room["ids"]["event"]
+    with app.app_context():
+        _act(_event(room), "start")
+        db.session.commit()
+    first, second = as_user(app, room["a"][0]), as_user(app, room["a"][1])
+    url = f"/acara/{eid}/langsung/soal"
+    before = second.get(url).get_data(as_text=True)
+    assert 'name="position"' in before and "checked" not in before
+    first.post(f"/acara/{eid}/langsung/jawab", data={"position": "0", "options": "a"}, headers={"X-Live": "1"})
+    mine = first.get(url).get_data(as_text=True)
+    assert 'name="position"' not in mine and "Jawaban Anda tercatat" in mine
+    again = second.get(url).get_data(as_text=True)
+    assert again == before  # the second phone's form: still empty, still open
+    second.post(f"/acara/{eid}/langsung/jawab", data={"position": "0", "options": "b"}, headers={"X-Live": "1"})
+    with app.app_context():
+        event = _event(room)
+        _act(event, "close")
+        _act(event, "reveal")
+        db.session.commit()
+    right, wrong = first.get(url).get_data(as_text=True), second.get(url).get_data(as_text=True)
+    assert "Jawaban Anda benar." in right and "Jawaban Anda benar." not in wrong
+    assert "Jawaban Anda belum tepat." in wrong
+    assert "PP 42/2004 Pasal 11 huruf c" in right and "PP 42/2004 Pasal 11 huruf c" in wrong
+
+
 def test_concurrent_answers_make_one_row(own_app: Flask) -> None:
     with own_app.app_context():
         inst = new_instansi(own_app)

@@ -88,6 +88,15 @@ def live_question_ids(quiz: Quiz) -> list[int]:
     return chosen[:MAX_LIVE_QUESTIONS]
 
 
+def current_version_id(event: Event) -> int | None:
+    """The id of the question version on the phones now (None before the quiz or after its last)."""
+    if event.live_position is None or not event.live_questions:
+        return None
+    if not 0 <= event.live_position < len(event.live_questions):
+        return None
+    return int(event.live_questions[event.live_position])
+
+
 def current_version(event: Event) -> QuestionVersion | None:
     """The question version on the phones now (None before the quiz or after its last question)."""
     if event.live_position is None or not event.live_questions:

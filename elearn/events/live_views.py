@@ -34,6 +34,7 @@ from werkzeug.routing import BuildError
 from .. import authz
 from ..db import begin_write, db
 from ..quizzes import display
+from ..quizzes.models import QuestionVersion
 from . import live
 from .models import Event, LivePhase
 
@@ -111,6 +112,29 @@ def _show(version: Any, position: int, response: dict[str, Any] | None = None) -
     return display.question(_item(version, position, response))
 
 
+#: (kind, question version id, position) -> what ``quizzes.display`` makes of it without a response.
+#: Question versions are immutable, so a worker may keep these (nothing another worker needs): when
+#: a question opens, every phone fetches it in the same second, and rendering its Markdown for each
+#: one is most of what the fetch costs. Bounded; cleared when full.
+_SHARED_VIEWS: dict[tuple[str, int, int], dict[str, Any]] = {}
+SHARED_VIEWS_MAX = 256
+
+
+def _shared_view(kind: str, version_id: int, position: int) -> dict[str, Any]:
+    key = (kind, version_id, position)
+    found = _SHARED_VIEWS.get(key)
+    if found is None:
+        version = db.session.get(QuestionVersion, version_id)
+        if version is None:
+            abort(404)
+        make = display.question if kind == "question" else display.review
+        found = make(_item(version, position, None))
+        if len(_SHARED_VIEWS) >= SHARED_VIEWS_MAX:
+            _SHARED_VIEWS.clear()
+        _SHARED_VIEWS[key] = found
+    return found
+
+
 @bp.route("/<int:event_id>/presenter")
 @login_required
 @authz.require(authz.can_create_events)
@@ -173,13 +197,17 @@ def _phone_context(event: Event) -> dict[str, Any]:
     position = event.live_position
     mine = live.answer_of(event, current_user, position) if position is not None else None
     context["mine"] = mine
-    version = live.current_version(event)
-    if version is not None and position is not None and event.live_phase in (
+    version_id = live.current_version_id(event)
+    if version_id is not None and position is not None and event.live_phase in (
             LivePhase.OPEN, LivePhase.CLOSED, LivePhase.REVEALED):
-        context["question"] = _show(version, position, mine.response if mine else None)
+        if mine is None:  # the same for every phone that has not answered: one render per worker
+            context["question"] = _shared_view("question", version_id, position)
+        else:
+            version = live.current_version(event)
+            context["question"] = _show(version, position, mine.response)
         if event.live_phase == LivePhase.REVEALED:
-            item = _item(version, position, mine.response if mine else None)
-            context["review"] = display.review(item)
+            # the phone shows the feedback and the rule (the same for everyone) and mine.correct
+            context["review"] = _shared_view("review", version_id, position)
     if event.live_phase == LivePhase.SIGNING and event.campaign_id is not None:
         context["signing_url"] = signing_url(event.campaign_id)
         context["signed"] = live.has_signed(event, current_user)
