@@ -111,6 +111,9 @@ class DefaultConfig:
     #: it again, and "Hitung ulang" queues that job: no request pays for counting a whole roster
     #: (only the very first of a selection). False: count in the request (no worker running).
     REKAP_RECOUNT_IN_BACKGROUND = True
+    #: a worker reuses an event's live state it read for this long (seconds) when answering the
+    #: polls of checked-in phones (events.live.event_state); 0: read it on every poll (TESTING)
+    LIVE_STATE_CACHE_SECONDS = 0.5
     #: e.g. https://elearn.kotacontoh.go.id: the host the QR codes of signed PDFs point at (None: the
     #: host of the request that makes the PDF)
     PUBLIC_BASE_URL: str | None = None
@@ -175,6 +178,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
                            "(0: none, 1: one nginx)") from None
     if app.config.get("TESTING") and "REKAP_SNAPSHOT_MAX_AGE_SECONDS" not in (overrides or {}):
         app.config["REKAP_SNAPSHOT_MAX_AGE_SECONDS"] = 0
+    if app.config.get("TESTING") and "LIVE_STATE_CACHE_SECONDS" not in (overrides or {}):
+        app.config["LIVE_STATE_CACHE_SECONDS"] = 0
     background = app.config.get("REKAP_RECOUNT_IN_BACKGROUND", True)
     if isinstance(background, str):
         background = background.strip().lower() in ("1", "true", "yes", "ya", "on")

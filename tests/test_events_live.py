@@ -408,6 +408,43 @@ def test_state_etag_304_and_size(app: Flask, room) -> None:
     assert unchanged.status_code == 304, (etag, unchanged.headers.get("ETag"), unchanged.get_data())
 
 
+def test_checked_in_phone_polls_the_shared_state(app: Flask, room, statements) -> None:
+    """Once the live page has seen the person checked in, their session notes it and their polls
+    get the event's shared state: no per-person fields, the same ETag for every phone, and with
+    the worker's short cache no statement at all for most polls."""
+    eid = room["ids"]["event"]
+    first, second = as_user(app, room["a"][0]), as_user(app, room["a"][1])
+    for client in (first, second):
+        assert client.get(f"/acara/{eid}/langsung").status_code == 200
+    url = f"/acara/{eid}/langsung/state"
+    a, b = first.get(url), second.get(url)
+    assert a.get_json() == {"v": 0, "p": "waiting", "q": None, "n": 0}
+    assert a.headers["ETag"] == b.headers["ETag"]
+    etag = a.headers["ETag"]
+    with app.app_context():
+        _act(_event(room), "start")
+        db.session.commit()
+    changed = first.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.get_json()["p"] == "open"
+    # answering does not change the shared state: the answer's own response updated the phone
+    first.post(f"/acara/{eid}/langsung/jawab", data={"position": "0", "options": "a"}, headers={"X-Live": "1"})
+    assert first.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 304
+    # with the cache on, polls within its lifetime run no statement
+    app.config["LIVE_STATE_CACHE_SECONDS"] = 30
+    try:
+        first.get(url)
+        statements.clear()
+        for client in (first, second):
+            assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 304
+        assert [s for s in statements if not s.startswith(("BEGIN", "ROLLBACK", "COMMIT"))] == []
+    finally:
+        app.config["LIVE_STATE_CACHE_SECONDS"] = 0
+        live._STATE_CACHE.clear()
+    # signed out: the shared path is not open to the session any more
+    first.post("/keluar")
+    assert first.get(url).status_code == 302
+
+
 def test_state_of_another_instansi_is_404(app: Flask, room) -> None:
     stranger = new_user(app, Role.PESERTA, new_unit(app))
     client = as_user(app, stranger)

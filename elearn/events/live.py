@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app, session
 from flask_babel import gettext as _
 from sqlalchemy import Text, and_, case, cast, exists, func, literal, select, text
 from sqlalchemy.exc import IntegrityError
@@ -247,6 +249,75 @@ def phone_state(event_id: int, user_id: int, session_version: int) -> PhoneState
     return PhoneState(event_id, row.instansi_id, bool(row.cancelled), str(row.live_phase), row.live_position,
                       len(questions or []), int(row.live_version or 0), row.campaign_id, bool(row.attended),
                       bool(row.answered), row.user_id, row.user_instansi_id)
+
+
+# --- the shared state (the hot path of a checked-in phone) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventState:
+    """What is the same for every phone of an event: its live columns."""
+
+    event_id: int
+    instansi_id: int
+    cancelled: bool
+    phase: str
+    position: int | None
+    count: int
+    version: int
+    campaign_id: int | None
+
+    @property
+    def etag(self) -> str:
+        return f"{self.event_id}-{self.version}-{int(self.cancelled)}"
+
+
+_EVENT_STATE = text("""
+SELECT e.instansi_id, e.cancelled_at IS NOT NULL AS cancelled, e.live_phase, e.live_position,
+       e.live_questions, e.live_version, e.campaign_id
+FROM events e WHERE e.id = :event_id
+""")
+#: how long a worker reuses an event's state it read (seconds): at most this much is added to the
+#: time a phone takes to see a change, and the database answers a few reads per second per worker
+#: instead of one per poll. A cache of the database's row, not state: every worker reads it again.
+STATE_CACHE_SECONDS = 0.5
+_STATE_CACHE: dict[int, tuple[float, EventState | None]] = {}
+#: the session key listing the events this browser checked in to (see ``remember_joined``)
+JOINED_KEY = "live_joined"
+
+
+def event_state(event_id: int, *, now: float | None = None) -> EventState | None:
+    """The event's live columns, read at most every STATE_CACHE_SECONDS per worker. None: no such event."""
+    now = time.monotonic() if now is None else now
+    ttl = float(current_app.config.get("LIVE_STATE_CACHE_SECONDS", STATE_CACHE_SECONDS))
+    cached = _STATE_CACHE.get(event_id)
+    if cached is not None and now < cached[0]:
+        return cached[1]
+    row = db.session.execute(_EVENT_STATE, {"event_id": event_id}).first()
+    state = None
+    if row is not None:
+        questions = row.live_questions
+        if isinstance(questions, (str, bytes)):
+            questions = json.loads(questions)
+        state = EventState(event_id, row.instansi_id, bool(row.cancelled), str(row.live_phase), row.live_position,
+                           len(questions or []), int(row.live_version or 0), row.campaign_id)
+    if len(_STATE_CACHE) > 1000:
+        _STATE_CACHE.clear()
+    if ttl > 0:
+        _STATE_CACHE[event_id] = (now + ttl, state)
+    return state
+
+
+def remember_joined(event_id: int) -> None:
+    """Note in the (signed) session that this browser's person is checked in to ``event_id``, in
+    the event's instansi: their polls are then answered from the shared state, without a
+    statement about them (``joined``). The last five events are kept."""
+    joined = [e for e in session.get(JOINED_KEY, []) if isinstance(e, int) and e != event_id]
+    session[JOINED_KEY] = (joined + [event_id])[-5:]
+
+
+def joined(event_id: int) -> bool:
+    return event_id in (session.get(JOINED_KEY) or [])
 
 
 # --- answers ------------------------------------------------------------------------------------------

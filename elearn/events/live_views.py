@@ -220,8 +220,10 @@ def _phone_context(event: Event) -> dict[str, Any]:
 @login_required
 def phone(event_id: int):  # type: ignore[no-untyped-def]
     event = _phone_event(event_id)
-    return render_template("events/live_phone.html", **_phone_context(event), label=_label(event),
-                           poll_ms=POLL_MS)
+    context = _phone_context(event)
+    if context["checked_in"]:
+        live.remember_joined(event.id)
+    return render_template("events/live_phone.html", **context, label=_label(event), poll_ms=POLL_MS)
 
 
 @bp.route("/<int:event_id>/langsung/soal")
@@ -246,6 +248,8 @@ def phone_state(event_id: int):  # type: ignore[no-untyped-def]
     user_id, version = _session_user()
     if user_id is None:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+    if live.joined(event_id):
+        return _shared_state(event_id)
     state = live.phone_state(event_id, user_id, version)
     if state is None:
         abort(404)
@@ -259,6 +263,30 @@ def phone_state(event_id: int):  # type: ignore[no-untyped-def]
         return Response(status=304, headers=headers)
     body: dict[str, Any] = {"v": state.version, "p": state.phase, "q": state.position, "n": state.count,
                             "a": int(state.answered), "in": int(state.checked_in)}
+    if state.cancelled:
+        body["x"] = 1
+    if state.phase == LivePhase.SIGNING and state.campaign_id is not None:
+        body["sign"] = signing_url(state.campaign_id)
+    response = jsonify(body)
+    response.headers.update(headers)
+    return response
+
+
+def _shared_state(event_id: int) -> Response:
+    """The poll of a phone whose session says it checked in to this event (``live.remember_joined``,
+    set once the server had checked the person, their instansi and their attendance): the event's
+    shared state (``live.event_state``: no statement most of the time), the same for every phone,
+    so most polls end in a 304 without touching the database. What the person did (answered) the
+    phone knows from its own answer's response. (A copy of a signed-out session's cookie could
+    still read the phase and the question number: nothing personal.)"""
+    state = live.event_state(event_id)
+    if state is None:
+        abort(404)
+    etag = state.etag
+    headers = {"ETag": f'W/"{etag}"', "Cache-Control": "private, no-cache"}
+    if request.if_none_match.contains_weak(etag):
+        return Response(status=304, headers=headers)
+    body: dict[str, Any] = {"v": state.version, "p": state.phase, "q": state.position, "n": state.count}
     if state.cancelled:
         body["x"] = 1
     if state.phase == LivePhase.SIGNING and state.campaign_id is not None:

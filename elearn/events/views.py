@@ -276,6 +276,9 @@ def _complete(event_id: int, method: CheckinMethod):  # type: ignore[no-untyped-
         return _checkin_page(CodeForm(), exc.message)
     event = db.session.get(Event, event_id)
     assert event is not None
+    from .live import remember_joined
+
+    remember_joined(event.id)
     flash(_("Anda tercatat hadir di %(title)s.", title=event.title), "success")
     if row.outside_audience:
         flash(_("Catatan: Anda tidak termasuk peserta undangan acara ini; kehadiran Anda dicatat sebagai di luar "

@@ -8,7 +8,11 @@
   var every = parseInt(root.getAttribute("data-poll"), 10) || 2000;
   var etag = "", shown = "", busy = false, failures = 0, timer = null, inflight = false;
   function panel() { return document.getElementById("live-panel"); }
-  function key(s) { return s.v + ":" + s.a + ":" + s["in"]; }
+  /* a checked-in phone gets the event's shared state (version only): its own answer it learns from
+     the answer's response, so only the version part of the shown panel's key is compared */
+  function key(s) {
+    return s.a === undefined ? s.v + ":" + shown.split(":").slice(1).join(":") : s.v + ":" + s.a + ":" + s["in"];
+  }
   function show(html) {
     root.innerHTML = html;
     var p = panel();
