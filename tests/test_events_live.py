@@ -445,6 +445,43 @@ def test_checked_in_phone_polls_the_shared_state(app: Flask, room, statements) -
     assert first.get(url).status_code == 302
 
 
+def test_open_question_panel_is_shared_and_answers_carry_their_token(app: Flask, room) -> None:
+    """A checked-in phone that has not answered gets the open question's shared panel (no
+    per-person token in it: the script sends the page's); its answer with that token in the header
+    is recorded, and then it gets its own panel again."""
+    import re
+
+    eid = room["ids"]["event"]
+    client = as_user(app, room["a"][0])
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        _shared_panel_flow(app, room, client, eid)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def _shared_panel_flow(app: Flask, room: dict[str, Any], client: Any, eid: int) -> None:
+    import re
+
+    page = client.get(f"/acara/{eid}/langsung").get_data(as_text=True)
+    token = re.search(r'data-csrf="([^"]+)"', page)
+    assert token
+    with app.app_context():
+        _act(_event(room), "start")
+        db.session.commit()
+    panel = client.get(f"/acara/{eid}/langsung/soal", headers={"X-Live": "1"}).get_data(as_text=True)
+    assert "data-live-answer" in panel and 'name="csrf_token"' not in panel
+    assert client.post(f"/acara/{eid}/langsung/jawab", data={"position": "0", "options": "a"},
+                       headers={"X-Live": "1"}).status_code == 400  # no token: refused
+    answered = client.post(f"/acara/{eid}/langsung/jawab", data={"position": "0", "options": "a"},
+                           headers={"X-Live": "1", "X-CSRFToken": token.group(1)})
+    assert answered.status_code == 200 and "Jawaban Anda tercatat" in answered.get_data(as_text=True)
+    own = client.get(f"/acara/{eid}/langsung/soal", headers={"X-Live": "1"}).get_data(as_text=True)
+    assert "data-live-answer" not in own and "Jawaban Anda tercatat" in own
+    # someone not signed in gets no panel at all
+    assert app.test_client().get(f"/acara/{eid}/langsung/soal", headers={"X-Live": "1"}).status_code == 302
+
+
 def test_state_of_another_instansi_is_404(app: Flask, room) -> None:
     stranger = new_user(app, Role.PESERTA, new_unit(app))
     client = as_user(app, stranger)

@@ -308,6 +308,14 @@ def event_state(event_id: int, *, now: float | None = None) -> EventState | None
     return state
 
 
+_ANSWERED = text("SELECT 1 FROM event_live_answers WHERE event_id = :e AND position = :p AND user_id = :u")
+
+
+def answered(event_id: int, position: int, user_id: int) -> bool:
+    """Whether the person answered that question of the event (one indexed probe)."""
+    return db.session.execute(_ANSWERED, {"e": event_id, "p": position, "u": user_id}).first() is not None
+
+
 def remember_joined(event_id: int) -> None:
     """Note in the (signed) session that this browser's person is checked in to ``event_id``, in
     the event's instansi: their polls are then answered from the shared state, without a

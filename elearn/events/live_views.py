@@ -226,9 +226,58 @@ def phone(event_id: int):  # type: ignore[no-untyped-def]
     return render_template("events/live_phone.html", **context, label=_label(event), poll_ms=POLL_MS)
 
 
+#: (event id, live version) -> the open question's panel as every checked-in phone that has not
+#: answered it sees it (no CSRF token: the phone's script sends its own, from the page). Rendered once
+#: per worker when the question opens and every phone fetches it in the same second.
+_SHARED_PANELS: dict[tuple[int, int], str] = {}
+
+
+def _shared_panel(event_id: int) -> str | None:
+    """The open question's shared panel for a checked-in phone (``live.joined``) that has not
+    answered it: one statement (did they answer?) with the event's state from the worker's cache;
+    None when this phone needs its own panel (not open, answered, not joined)."""
+    user_id, _version = _session_user()
+    if user_id is None or not live.joined(event_id):
+        return None
+    state = live.event_state(event_id)
+    if state is None or state.cancelled or state.phase != LivePhase.OPEN or state.position is None:
+        return None
+    if live.answered(event_id, state.position, user_id):
+        return None
+    key = (event_id, state.version)
+    html = _SHARED_PANELS.get(key)
+    if html is None:
+        event = db.session.get(Event, event_id)
+        version_id = live.current_version_id(event) if event is not None else None
+        if event is None or version_id is None or event.live_version != state.version:
+            return None  # (the cache is behind the row: render this phone's own panel)
+        context: dict[str, Any] = {"event": event, "phase": str(event.live_phase), "checked_in": True,
+                                   "checkin_url": "", "position": event.live_position,
+                                   "count": live.question_count(event), "mine": None, "review": None,
+                                   "signing_url": None, "signed": False, "results": None, "shared": True,
+                                   "question": _shared_view("question", version_id, state.position)}
+        html = render_template("events/_live_phone.html", **context)
+        if len(_SHARED_PANELS) >= SHARED_VIEWS_MAX:
+            _SHARED_PANELS.clear()
+        _SHARED_PANELS[key] = html
+    return html
+
+
 @bp.route("/<int:event_id>/langsung/soal")
-@login_required
 def phone_question(event_id: int):  # type: ignore[no-untyped-def]
+    """The phone's panel (the script fetches it when the state changed). A checked-in phone that has
+    not answered the open question gets the shared panel without loading the user; any other
+    request goes through sign-in and the person's own panel."""
+    shared = _shared_panel(event_id) if request.headers.get("X-Live") == "1" else None
+    if shared is not None:
+        response = Response(shared)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return _own_panel(event_id)
+
+
+@login_required
+def _own_panel(event_id: int):  # type: ignore[no-untyped-def]
     event = _phone_event(event_id)
     response = Response(render_template("events/_live_phone.html", **_phone_context(event)))
     response.headers["Cache-Control"] = "no-store"

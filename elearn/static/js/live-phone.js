@@ -51,7 +51,7 @@
   }
   function token() {
     var f = root.querySelector("input[name=csrf_token]");
-    return f ? f.value : "";
+    return f ? f.value : root.getAttribute("data-csrf") || "";
   }
   function bind() {
     var form = root.querySelector("form[data-live-answer]");
