@@ -449,8 +449,6 @@ def test_open_question_panel_is_shared_and_answers_carry_their_token(app: Flask,
     """A checked-in phone that has not answered gets the open question's shared panel (no
     per-person token in it: the script sends the page's); its answer with that token in the header
     is recorded, and then it gets its own panel again."""
-    import re
-
     eid = room["ids"]["event"]
     client = as_user(app, room["a"][0])
     app.config["WTF_CSRF_ENABLED"] = True
