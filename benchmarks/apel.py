@@ -253,7 +253,8 @@ def redis_answers() -> bool:
 _INPUT = re.compile(r"<input\b[^>]*>")
 _NAME = re.compile(r'\bname="([^"]*)"')
 _VALUE = re.compile(r'\bvalue="([^"]*)"')
-_META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]*)"')
+#: the live page's CSRF token (its script sends it with each answer)
+_DATA_CSRF = re.compile(r'data-csrf="([^"]*)"')
 
 
 def form_values(html: str) -> dict[str, str]:
@@ -295,7 +296,7 @@ class Phone:
         self.base = f"http://127.0.0.1:{port}"
         self.cookies: dict[str, str] = {}
         self.etag: str | None = None
-        self.version: Any = None
+        self.csrf = ""
 
     async def request(self, method: str, path: str, *, data: dict[str, str] | None = None,
                       headers: dict[str, str] | None = None) -> tuple[int, Any, str]:
@@ -373,6 +374,8 @@ async def run(args: argparse.Namespace, setup: Setup, server: Server, url: str) 
             t = time.perf_counter()
             parts = urllib.parse.urlsplit(target)
             status, _h, page = await phone.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+            found = _DATA_CSRF.search(page)
+            phone.csrf = unescape(found.group(1)) if found else ""
             stats.add("GET the live page", time.perf_counter() - t)
             if status != 200:
                 stats.failures.append(f"live page: {status}")
@@ -477,7 +480,7 @@ async def live_question(args: argparse.Namespace, setup: Setup, server: Server, 
                     done = True
                     continue
                 await asyncio.sleep(rng.uniform(2, 12))  # reading the scenario, thinking
-                token = fields.get("csrf_token", "")
+                token = fields.pop("csrf_token", "") or phone.csrf  # as the page's script does
                 t = time.perf_counter()
                 status, _h, body = await phone.request("POST", f"/acara/{event_id}/langsung/jawab", data=fields,
                                                        headers={"X-Live": "1", "X-CSRFToken": token})
