@@ -37,6 +37,7 @@ ENV_KEYS = {
     "ELEARN_REKAP_SUMMARY_MAX_AGE_MINUTES": "REKAP_SUMMARY_MAX_AGE_MINUTES",
     "ELEARN_REKAP_SNAPSHOT_MAX_AGE_SECONDS": "REKAP_SNAPSHOT_MAX_AGE_SECONDS",
     "ELEARN_REKAP_RECOUNT_IN_BACKGROUND": "REKAP_RECOUNT_IN_BACKGROUND",
+    "ELEARN_LIVE_STATE_CACHE_SECONDS": "LIVE_STATE_CACHE_SECONDS",
 }
 
 
@@ -184,6 +185,10 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     if isinstance(background, str):
         background = background.strip().lower() in ("1", "true", "yes", "ya", "on")
     app.config["REKAP_RECOUNT_IN_BACKGROUND"] = bool(background)
+    try:
+        app.config["LIVE_STATE_CACHE_SECONDS"] = max(0.0, min(5.0, float(app.config["LIVE_STATE_CACHE_SECONDS"])))
+    except (TypeError, ValueError):
+        raise RuntimeError("ELEARN_LIVE_STATE_CACHE_SECONDS must be a number of seconds (0 to 5)") from None
     for key, least in (("REKAP_SNAPSHOT_MAX_AGE_SECONDS", 0), ("ROSTER_MAX_ROWS", 1), ("ROSTER_MAX_BYTES", 1024), ("ROSTER_UPLOAD_RETENTION_HOURS", 0)):
         try:
             app.config[key] = int(app.config[key])
