@@ -12,8 +12,8 @@ Public API::
     person_rows(event) -> Iterator[PersonRow]   # the CSV: present, then absent
     attended_by_skpd(instansi_id, skpd_id=None) -> dict[skpd id, dict[kind, n]]  # the rekap's figure
 
-**The audience's roster** (``audience_roster``; ``events.services.in_audience`` says the same for
-one person): the *active* people of the event's instansi, where they are placed *now*:
+**The audience's roster** (``audience_roster``: ``events.services.audience_condition``, the one rule
+``in_audience`` also evaluates): the *active* people of the event's instansi, where they are placed *now*:
 
 - ``audience_all`` and no ``skpd_id``: everybody of the instansi;
 - ``audience_all`` and ``skpd_id`` (an operator SKPD's event): the people of that SKPD and the
@@ -46,7 +46,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import User
@@ -54,28 +54,14 @@ from ..db import db
 from ..org.models import Unit
 from ..pledges.models import PledgeSignature
 from ..quizzes.analysis import small, suppress
-from .models import Attendance, CheckinMethod, Event, EventAudienceUnit, EventKind, LiveAnswer
+from .models import Attendance, CheckinMethod, Event, EventKind, LiveAnswer
+from .services import audience_condition, in_audience
 
 #: the rekap's attendance kinds: each EventKind and "any"
 ATTENDANCE_KINDS = (*(k.value for k in EventKind), "any")
 
 
 # --- the audience's roster ------------------------------------------------------------------------
-
-
-def audience_condition(event: Event) -> ColumnElement[bool]:
-    """SQL true for a ``User`` (with ``Unit`` joined on ``User.unit_id``) in the event's audience
-    (active and placed as the module docstring says)."""
-    parts: list[ColumnElement[bool]] = [User.instansi_id == event.instansi_id, User.active.is_(True)]
-    if event.skpd_id is not None:
-        parts.append(Unit.skpd_id == event.skpd_id)
-    if not event.audience_all:
-        chosen = aliased(Unit)
-        parts.append(exists(
-            select(literal(1)).select_from(EventAudienceUnit)
-            .join(chosen, chosen.id == EventAudienceUnit.unit_id)
-            .where(EventAudienceUnit.event_id == event.id, Unit.path.like(chosen.path + "%"))))
-    return and_(*parts)
 
 
 def audience_roster(event: Event) -> Select[Any]:
@@ -86,8 +72,8 @@ def audience_roster(event: Event) -> Select[Any]:
 
 
 def in_roster(event: Event, user: User) -> bool:
-    """One person in the audience's roster (the same rule, evaluated in SQL)."""
-    return db.session.scalar(audience_roster(event).where(User.id == user.id)) is not None
+    """One person in the audience's roster (``services.in_audience``: the same condition)."""
+    return in_audience(event, user)
 
 
 # --- attendance -------------------------------------------------------------------------------------

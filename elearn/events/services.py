@@ -12,8 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import Role, User
 from ..audit.services import record
@@ -267,33 +268,51 @@ def upcoming_and_past(user: User, now: dt.datetime | None = None, limit: int = 5
 
 # --- the audience ----------------------------------------------------------------------------------
 
-def in_audience(event: Event, user: User) -> bool:
-    """True when ``user`` is invited: same instansi and (the whole instansi, the owner SKPD, or
-    one of the chosen units or a unit above theirs)."""
-    if user.instansi_id != event.instansi_id:
-        return False
-    if event.audience_all:
-        return event.skpd_id is None or (user.unit is not None and user.unit.skpd_id == event.skpd_id)
-    if user.unit is None:
-        return False
-    chosen = {a.unit_id for a in event.audience}
-    return any(u in chosen for u in user.unit.ancestor_ids())
+def audience_condition(event: Event) -> ColumnElement[bool]:
+    """THE rule of who is invited, as SQL true for a ``User`` (with ``Unit`` outer-joined on
+    ``User.unit_id``): the *active* people of the event's instansi, placed *now*
+
+    - ``audience_all`` and no ``skpd_id``: everybody of the instansi (also people without a unit);
+    - ``audience_all`` and ``skpd_id`` (an operator SKPD's event): the people of that SKPD and the
+      units below it;
+    - not ``audience_all``: the people placed in one of the audience units or in a unit below one
+      (``units.path`` starts with the audience unit's path); for an SKPD's own event still only
+      inside that SKPD.
+
+    ``in_audience``, ``audience_ids``, ``audience_people`` and the event report's roster
+    (``reports.audience_roster``) all evaluate this one condition."""
+    parts: list[ColumnElement[bool]] = [User.instansi_id == event.instansi_id, User.active.is_(True)]
+    if event.skpd_id is not None:
+        parts.append(Unit.skpd_id == event.skpd_id)
+    if not event.audience_all:
+        chosen = aliased(Unit)
+        parts.append(exists(
+            select(literal(1)).select_from(EventAudienceUnit)
+            .join(chosen, chosen.id == EventAudienceUnit.unit_id)
+            .where(EventAudienceUnit.event_id == event.id, Unit.path.like(chosen.path + "%"))))
+    return and_(*parts)
 
 
 def audience_people(event: Event) -> Select[Any]:
     """The active people of the audience (a ``select(User)``, one statement, to refine or count)."""
-    stmt = select(User).where(User.instansi_id == event.instansi_id, User.active.is_(True))
-    if event.audience_all:
-        if event.skpd_id is not None:
-            stmt = stmt.where(User.unit_id.in_(select(Unit.id).where(Unit.skpd_id == event.skpd_id)))
-        return stmt
-    chosen = Unit.__table__.alias("chosen")
-    member = Unit.__table__.alias("member")
-    units = (select(member.c.id)
-             .join(chosen, member.c.path.like(chosen.c.path.concat("%")))
-             .join(EventAudienceUnit, EventAudienceUnit.unit_id == chosen.c.id)
-             .where(EventAudienceUnit.event_id == event.id))
-    return stmt.where(User.unit_id.in_(units))
+    return select(User).outerjoin(Unit, Unit.id == User.unit_id).where(audience_condition(event))
+
+
+def audience_ids(event: Event, user_ids: Iterable[int]) -> set[int]:
+    """Which of ``user_ids`` are in the audience (one statement per 500 ids)."""
+    ids = sorted(set(user_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(db.session.scalars(
+            audience_people(event).with_only_columns(User.id).where(User.id.in_(ids[start:start + 500]))))
+    return found
+
+
+def in_audience(event: Event, user: User) -> bool:
+    """True when ``user`` is invited (``audience_condition``; one statement, none for another instansi)."""
+    if user.instansi_id != event.instansi_id or not user.active:
+        return False
+    return bool(audience_ids(event, [user.id]))
 
 
 # --- check-in ---------------------------------------------------------------------------------------
@@ -454,12 +473,13 @@ def import_attendance(event: Event, actor: User, nips: Iterable[str], now: dt.da
             found[person.employee_number] = person
     present = set(db.session.scalars(select(Attendance.user_id).where(Attendance.event_id == event.id)))
     result = ImportResult(unknown=[n for n in nips if n not in found])
+    invited = audience_ids(event, [p.id for p in found.values() if p.id not in present])
     new_rows = []
     for person in found.values():
         if person.id in present:
             result.already += 1
             continue
-        outside = not in_audience(event, person)
+        outside = person.id not in invited
         new_rows.append(Attendance(event_id=event.id, user_id=person.id, method=CheckinMethod.IMPORT,
                                    checked_in_at=now, marked_by_id=actor.id, outside_audience=outside,
                                    unit_id=person.unit_id, skpd_id=person.unit.skpd_id if person.unit else None,

@@ -329,9 +329,11 @@ def _attendance_page(event: Event, *, import_form: ImportForm | None = None, res
     query = request.args.get("q", "")[:100]
     found = services.search_people(event, user, query) if query else []
     present_ids = set()
+    invited_ids: set[int] = set()
     if found:
         present_ids = set(db.session.scalars(select(Attendance.user_id).where(
             Attendance.event_id == event.id, Attendance.user_id.in_([p.id for p in found]))))
+        invited_ids = services.audience_ids(event, [p.id for p in found])
     rows = paginate(
         select(Attendance, User).join(User, User.id == Attendance.user_id).where(Attendance.event_id == event.id)
         .order_by(Attendance.checked_in_at.desc(), Attendance.id.desc()),
@@ -340,7 +342,7 @@ def _attendance_page(event: Event, *, import_form: ImportForm | None = None, res
         "events/attendance.html", event=event, query=query, found=found, present_ids=present_ids, rows=rows,
         counts=services.present_count_by_skpd(event), mark_form=MarkForm(), import_form=import_form or ImportForm(),
         result=result, import_error=import_error, show_nip=authz.is_hr(user),
-        in_audience=lambda person: services.in_audience(event, person),
+        invited_ids=invited_ids,
     ), status
 
 
