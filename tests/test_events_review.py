@@ -75,3 +75,89 @@ def test_in_audience_agrees_with_the_report_roster(app: Flask, audience_world) -
             by_people = {k for k, u in users.items() if u.id in people_ids}
             by_ids = {k for k, u in users.items() if u.id in services.audience_ids(event, [u.id for u in users.values()])}
             assert by_service == by_roster == by_in_roster == by_people == by_ids == EXPECTED[name], name
+
+
+# --- attendance completes a course at once -------------------------------------------------------------
+
+def _attendance_course(app: Flask, make_course, people: list[User], kind: str = "apel") -> int:
+    """A course with a certificate whose rule asks for attendance at an event of ``kind``; every
+    one of ``people`` has read all its modules (so only the attendance is missing)."""
+    from elearn.certificates.models import Certificate
+    from elearn.courses.models import CourseVersion
+    from elearn.courses.progress import enroll, record_progress
+
+    cv = make_course(modules=1, sections=1)
+    with app.app_context():
+        version = db.session.get(CourseVersion, cv.id)
+        version.certificate = {"criteria": "Membaca semua modul dan hadir di apel."}
+        version.jp = 2
+        version.completion = {"modules": "all", "attendance": kind}
+        db.session.flush()
+        for person in people:
+            learner = db.session.get(User, person.id)
+            enrollment = enroll(learner, version.course)
+            for link in enrollment.course_version.modules:
+                record_progress(learner, enrollment, link.module, 0, True)
+        db.session.commit()
+        assert not db.session.scalars(select(Certificate).where(Certificate.course_version_id == version.id)).all()
+        return version.id
+
+
+def _certified(app: Flask, user_id: int) -> list[Any]:
+    from elearn.certificates.models import Certificate
+
+    with app.app_context():
+        return list(db.session.scalars(select(Certificate.course_version_id).where(Certificate.user_id == user_id)))
+
+
+def test_check_in_issues_the_certificate_the_attendance_made_due(app: Flask, client, make_course, make_unit,
+                                                                  make_user) -> None:
+    import io
+
+    from support import login
+    from test_events_checkin import code_now
+
+    unit = make_unit("Dinas Uji Sertifikat")
+    selfie, marked, listed, sosialisasi_only = (make_user(Role.PESERTA, unit) for _ in range(4))
+    hr = make_user(Role.ADMIN_BKPSDM, unit)
+    version_id = _attendance_course(app, make_course, [selfie, marked, listed])
+    event = make_event(app, unit.instansi_id)
+    # self check-in with the typed code
+    login(client, selfie)
+    r = client.post("/hadir", data={"kode": code_now(event)})
+    assert r.status_code == 302 and _certified(app, selfie.id) == [version_id]
+    # by hand, and from a paper list
+    with client.session_transaction() as s:
+        s.clear()
+    login(client, hr)
+    assert client.post(f"/acara/{event.id}/kehadiran", data={"user_id": marked.id}).status_code == 302
+    assert _certified(app, marked.id) == [version_id]
+    data = {"file": (io.BytesIO(f"NIP\n{listed.employee_number}\n".encode()), "hadir.csv")}
+    assert client.post(f"/acara/{event.id}/kehadiran/impor", data=data,
+                       content_type="multipart/form-data").status_code == 200
+    assert _certified(app, listed.id) == [version_id]
+    # a course asking for a sosialisasi is not completed by an apel
+    other = _attendance_course(app, make_course, [sosialisasi_only], kind="sosialisasi")
+    assert client.post(f"/acara/{event.id}/kehadiran", data={"user_id": sosialisasi_only.id}).status_code == 302
+    assert other not in _certified(app, sosialisasi_only.id)
+
+
+def test_a_certificate_failure_never_breaks_the_check_in(app: Flask, client, make_course, make_unit, make_user,
+                                                         monkeypatch) -> None:
+    from support import login
+    from test_events_checkin import attendance, code_now
+
+    unit = make_unit("Dinas Uji Gagal")
+    person = make_user(Role.PESERTA, unit)
+    _attendance_course(app, make_course, [person])
+    event = make_event(app, unit.instansi_id)
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("database went away while drawing")
+
+    monkeypatch.setattr(services, "issue_attendance_certificates", broken)
+    login(client, person)
+    r = client.post("/hadir", data={"kode": code_now(event)})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/acara/{event.id}/langsung")
+    assert [a.user_id for a in attendance(app, event.id)] == [person.id]
+    assert _certified(app, person.id) == []

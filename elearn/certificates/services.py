@@ -175,9 +175,10 @@ def _rule_met(user_id: int, versions: list[CourseVersion]) -> list[CourseVersion
 
 
 def due_versions(user_id: int, *, course_ids: Iterable[int] | None = None, quiz: str | None = None,
-                 pledge: str | None = None) -> list[CourseVersion]:
+                 pledge: str | None = None, attendance: str | None = None) -> list[CourseVersion]:
     """The course versions ``user_id`` has completed that give a certificate and have none yet,
-    among ``course_ids`` or the courses requiring ``quiz`` / ``pledge`` (all when none is given)."""
+    among ``course_ids`` or the courses requiring ``quiz`` / ``pledge`` / attendance at an event of
+    kind ``attendance`` (``completion.attendance`` that kind or "any") (all when none is given)."""
     stmt = (
         select(CourseVersion)
         .join(Enrollment, Enrollment.course_version_id == CourseVersion.id)
@@ -193,16 +194,19 @@ def due_versions(user_id: int, *, course_ids: Iterable[int] | None = None, quiz:
         versions = [v for v in versions if (v.requires or {}).get("quiz") == quiz]
     if pledge is not None:
         versions = [v for v in versions if (v.requires or {}).get("pledge") == pledge]
+    if attendance is not None:
+        versions = [v for v in versions if CompletionRule.of(v).attendance in (attendance, "any")]
     return _rule_met(user_id, versions) if versions else []
 
 
 def issue_due(user_id: int, *, course_ids: Iterable[int] | None = None, quiz: str | None = None,
-              pledge: str | None = None, now: dt.datetime | None = None) -> list[Certificate]:
+              pledge: str | None = None, attendance: str | None = None,
+              now: dt.datetime | None = None) -> list[Certificate]:
     """Issue the certificates ``user_id`` has just earned (see ``due_versions``). Never raises for a
     drawing or signing problem: that course is left without a certificate, for a later try."""
     if not current_app.config.get("CERTIFICATES_ENABLED", True):
         return []
-    versions = due_versions(user_id, course_ids=course_ids, quiz=quiz, pledge=pledge)
+    versions = due_versions(user_id, course_ids=course_ids, quiz=quiz, pledge=pledge, attendance=attendance)
     if not versions:
         return []
     user = db.session.get(User, user_id)

@@ -418,6 +418,8 @@ class ImportResult:
     marked: int = 0
     already: int = 0
     unknown: list[str] = field(default_factory=list)
+    #: the people newly marked present (for the certificates their attendance made due)
+    marked_ids: list[int] = field(default_factory=list)
 
 
 def parse_nip_list(raw: bytes) -> list[str]:
@@ -488,6 +490,7 @@ def import_attendance(event: Event, actor: User, nips: Iterable[str], now: dt.da
         with db.session.begin_nested():
             db.session.add_all(new_rows)
         result.marked = len(new_rows)
+        result.marked_ids = [row.user_id for row in new_rows]
     except IntegrityError:
         # someone checked in meanwhile: one by one (each idempotent)
         for row in new_rows:
@@ -496,6 +499,7 @@ def import_attendance(event: Event, actor: User, nips: Iterable[str], now: dt.da
             check_in(event, person, CheckinMethod.IMPORT, now=now, marked_by=actor)
             if before is None:
                 result.marked += 1
+                result.marked_ids.append(person.id)
             else:
                 result.already += 1
     record("event.attendance.import", actor=actor, instansi_id=event.instansi_id, target=event,
@@ -505,3 +509,39 @@ def import_attendance(event: Event, actor: User, nips: Iterable[str], now: dt.da
 
 def found_by_id(found: dict[str, User], user_id: int) -> User:
     return next(p for p in found.values() if p.id == user_id)
+
+
+# --- certificates that attendance makes due -----------------------------------------------------------
+
+def issue_attendance_certificates(event: Event, user_ids: Iterable[int],
+                                  now: dt.datetime | None = None) -> list[Any]:
+    """The check-in may have been the last part of a course whose completion rule asks for
+    attendance (``completion.attendance``): issue the certificates that became due, as finishing
+    the last module does. One statement finds who may have one (a finished enrollment of a version
+    that gives a certificate, has none yet and asks for this event's kind or any); ``issue_due``
+    runs only for them. Flushes; the caller commits after the check-in's own commit, and treats a
+    failure here as not the check-in's (see ``views._issue_after_check_in``)."""
+    from ..certificates.models import Certificate
+    from ..certificates.services import issue_due
+    from ..courses.completion import CompletionRule
+    from ..courses.models import CourseVersion, Enrollment
+
+    if event.cancelled:
+        return []
+    kind = event.kind.value
+    ids = sorted(set(user_ids))
+    candidates: set[int] = set()
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(
+            select(Enrollment.user_id, CourseVersion.requires, CourseVersion.completion)
+            .join(CourseVersion, CourseVersion.id == Enrollment.course_version_id)
+            .where(Enrollment.user_id.in_(ids[start:start + 500]), Enrollment.modules_completed_at.is_not(None),
+                   CourseVersion.certificate.is_not(None),
+                   ~exists().where(Certificate.user_id == Enrollment.user_id,
+                                   Certificate.course_version_id == CourseVersion.id)))
+        candidates.update(user_id for user_id, requires, completion in rows
+                          if CompletionRule.read(requires, completion).attendance in (kind, "any"))
+    issued: list[Any] = []
+    for user_id in sorted(candidates):
+        issued.extend(issue_due(user_id, attendance=kind, now=now))
+    return issued

@@ -8,6 +8,7 @@ Order in every view: load, authorize, validate, call the service, respond."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import segno
@@ -29,6 +30,8 @@ from ..pagination import page_number, paginate
 from . import checkin, codes, services
 from .forms import KIND_LABELS, SPEAKER_ROWS, CodeForm, EventForm, ImportForm, MarkForm
 from .models import Attendance, CheckinMethod, Event
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("events", __name__)
 
@@ -268,6 +271,22 @@ def _checkin_page(form: CodeForm, error: str | None = None, status: int = 200): 
     return render_template("events/checkin.html", form=form, error=error), status
 
 
+def _issue_after_check_in(event: Event, user_ids: list[int], now: dt.datetime | None = None,
+                          tell: bool = False) -> None:
+    """After the check-in's commit: the certificates the attendance made due (a course whose rule
+    asks for attendance), committed apart. A failure here never undoes nor breaks the check-in."""
+    try:
+        issued = services.issue_attendance_certificates(event, user_ids, now)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 (the check-in is committed: log and go on)
+        db.session.rollback()
+        log.exception("certificates after the check-in at event %s not issued", event.id)
+        return
+    if tell:
+        for certificate in issued:
+            flash(_("Sertifikat %(course)s sudah terbit.", course=certificate.course_title), "success")
+
+
 def _complete(event_id: int, method: CheckinMethod):  # type: ignore[no-untyped-def]
     user = _user()
     try:
@@ -276,6 +295,7 @@ def _complete(event_id: int, method: CheckinMethod):  # type: ignore[no-untyped-
         return _checkin_page(CodeForm(), exc.message)
     event = db.session.get(Event, event_id)
     assert event is not None
+    _issue_after_check_in(event, [user.id], row.checked_in_at, tell=True)
     from .live import remember_joined
 
     remember_joined(event.id)
@@ -368,6 +388,7 @@ def attendance(event_id: int):  # type: ignore[no-untyped-def]
     else:
         db.session.commit()
         if created:
+            _issue_after_check_in(event, [person.id])
             flash(_("%(name)s ditandai hadir.", name=person.name), "success")
         else:
             flash(_("%(name)s sudah tercatat hadir.", name=person.name), "info")
@@ -390,4 +411,6 @@ def attendance_import(event_id: int):  # type: ignore[no-untyped-def]
         db.session.rollback()
         return _attendance_page(event, import_form=form, import_error=exc.message)
     db.session.commit()
+    if result.marked_ids:
+        _issue_after_check_in(event, result.marked_ids)
     return _attendance_page(event, result=result)
