@@ -61,6 +61,8 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_LIMIT_PER_IP = "100 per minute;1000 per hour"
+    #: wrong check-in codes (/hadir) per signed-in account (GET and POST)
+    CHECKIN_LIMIT_PER_ACCOUNT = "10 per minute;60 per hour"
     #: public pages without sign-in (the pakta verification page behind the QR code), per IP
     PUBLIC_LIMIT_PER_IP = "60 per minute;1000 per hour"
     #: the certificate upload check (a PDF parsed and its signature validated: up to seconds of

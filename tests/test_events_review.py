@@ -161,3 +161,35 @@ def test_a_certificate_failure_never_breaks_the_check_in(app: Flask, client, mak
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/acara/{event.id}/langsung")
     assert [a.user_id for a in attendance(app, event.id)] == [person.id]
     assert _certified(app, person.id) == []
+
+
+# --- guessing the code -----------------------------------------------------------------------------------
+
+def test_wrong_codes_are_limited_per_account_not_per_room(client, app: Flask, make_unit, make_user,
+                                                          rate_limited) -> None:
+    from support import login
+    from test_events_checkin import code_now
+
+    unit = make_unit("Dinas Uji Kode")
+    guesser, neighbour = make_user(Role.PESERTA, unit), make_user(Role.PESERTA, unit)
+    event = make_event(app, unit.instansi_id)
+    app.config.update(CHECKIN_LIMIT_PER_ACCOUNT="3 per minute", LOGIN_LIMIT_PER_IP="4 per minute")
+    try:
+        login(client, guesser)
+        # the QR's GET and the typed POST count alike for one account
+        statuses = [client.get("/hadir?kode=ABCDEF").status_code, client.post("/hadir", data={"kode": "ABCDEG"})
+                    .status_code, client.get("/hadir?kode=ABCDEH").status_code,
+                    client.get("/hadir?kode=ABCDEJ").status_code]
+        assert statuses == [200, 200, 200, 429]
+        # the room behind the same address is not locked out: a neighbour's typos and check-in pass
+        with client.session_transaction() as s:
+            s.clear()
+        login(client, neighbour)
+        assert [client.get(f"/hadir?kode=XYZXY{c}").status_code for c in "AB"] == [200] * 2  # 5 refusals from one IP
+        assert client.post("/hadir", data={"kode": code_now(event)}).status_code == 302
+        # anonymous guesses by GET are limited per address
+        with client.session_transaction() as s:
+            s.clear()
+        assert [client.get(f"/hadir?kode=QWERT{c}").status_code for c in "ABCDEF"][-1] == 429
+    finally:
+        app.config.update(CHECKIN_LIMIT_PER_ACCOUNT="10 per minute;60 per hour", LOGIN_LIMIT_PER_IP="20 per minute")

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 import segno
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -22,7 +22,7 @@ from .. import authz
 from ..accounts.models import Role, User
 from ..db import db, utcnow
 from ..errors import ServiceError
-from ..extensions import mark_password_refused, refused_password_limit
+from ..extensions import limiter, mark_password_refused, refused_password_limit
 from ..http_guards import public_url
 from ..org.forms import options
 from ..org.models import Instansi
@@ -306,8 +306,31 @@ def _complete(event_id: int, method: CheckinMethod):  # type: ignore[no-untyped-
     return redirect(_after_check_in_url(event_id))
 
 
+def _signed_in() -> bool:
+    return bool(current_user.is_authenticated)
+
+
+def _anonymous() -> bool:
+    return not current_user.is_authenticated
+
+
+def _account_key() -> str:
+    return f"checkin-account:{current_user.get_id()}"
+
+
+def _account_limit() -> str:
+    return current_app.config.get("CHECKIN_LIMIT_PER_ACCOUNT", "10 per minute;60 per hour")
+
+
+#: Wrong codes are limited on GET (the QR's ?kode=) and POST (typed) alike: per account for people
+#: signed in (hundreds of phones share one NAT address at an apel: a per-IP count would lock the
+#: room out), per IP (``LOGIN_LIMIT_PER_IP``) only for anonymous guesses. A right code costs nothing.
 @bp.route("/hadir", methods=["GET", "POST"], endpoint="checkin")
-@refused_password_limit()
+@limiter.limit(_account_limit, key_func=_account_key, methods=["GET", "POST"], exempt_when=_anonymous,
+               deduct_when=lambda _response: bool(g.get("password_refused")))
+@refused_password_limit(exempt_when=_signed_in)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["GET"], exempt_when=_signed_in,
+               deduct_when=lambda _response: bool(g.get("password_refused")))
 def checkin_view():  # type: ignore[no-untyped-def]
     now = utcnow()
     form = CodeForm()
