@@ -198,7 +198,7 @@ def test_presenter_actions_and_answers_need_csrf(app: Flask, room) -> None:
                            data={"version": "0", "csrf_token": token}).status_code == 302
         answer = {"position": "0", "options": "a"}
         assert phone.post(f"/acara/{eid}/langsung/jawab", data=answer, headers={"X-Live": "1"}).status_code == 400
-        html = phone.get(f"/acara/{eid}/langsung/soal").get_data(as_text=True)
+        html = phone.get(f"/acara/{eid}/langsung").get_data(as_text=True)  # (the page holds the token)
         token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
         # the fetch sends the token in a header
         response = phone.post(f"/acara/{eid}/langsung/jawab", data=answer,

@@ -193,3 +193,52 @@ def test_wrong_codes_are_limited_per_account_not_per_room(client, app: Flask, ma
         assert [client.get(f"/hadir?kode=QWERT{c}").status_code for c in "ABCDEF"][-1] == 429
     finally:
         app.config.update(CHECKIN_LIMIT_PER_ACCOUNT="10 per minute;60 per hour", LOGIN_LIMIT_PER_IP="20 per minute")
+
+
+# --- the question fragment weighs under 2 KB --------------------------------------------------------------
+
+def test_every_shipped_live_question_fragment_is_under_2_kb(app: Flask, client, make_unit, make_user) -> None:
+    from pathlib import Path
+
+    from elearn.content.quizzes import sync_quizzes
+    from elearn.events import live
+    from elearn.events.models import Attendance, CheckinMethod, LivePhase
+    from elearn.quizzes.models import Quiz, QuizStatus
+    from support import login
+
+    unit = make_unit("Dinas Uji Ukuran")
+    person = make_user(Role.PESERTA, unit)
+    event = make_event(app, unit.instansi_id)
+    with app.app_context():
+        sync_quizzes(Path(__file__).resolve().parent.parent / "quizzes")
+        ids: list[int] = []
+        for quiz in db.session.scalars(select(Quiz).where(Quiz.instansi_id.is_(None),
+                                                          Quiz.status == QuizStatus.PUBLISHED)):
+            ids += [i for i in live.live_question_ids(quiz) if i not in ids]
+        assert len(ids) >= 10
+        row = db.session.get(Event, event.id)
+        row.live_questions = ids
+        db.session.add(Attendance(event_id=event.id, user_id=person.id, method=CheckinMethod.SCAN,
+                                  unit_id=unit.id, skpd_id=unit.id))
+        db.session.commit()
+    login(client, person)
+    client.get(f"/acara/{event.id}/langsung")  # joined: the shared panel
+    sizes: dict[tuple[int, str], int] = {}
+    types: set[str] = set()
+    for position, version_id in enumerate(ids):
+        with app.app_context():
+            row = db.session.get(Event, event.id)
+            row.live_position, row.live_phase = position, LivePhase.OPEN
+            row.live_version = (row.live_version or 0) + 1
+            db.session.commit()
+            from elearn.quizzes.models import QuestionVersion
+            types.add(db.session.get(QuestionVersion, version_id).type)
+        live._STATE_CACHE.clear()
+        for how, headers in (("shared", {"X-Live": "1"}), ("own", {})):
+            r = client.get(f"/acara/{event.id}/langsung/soal", headers=headers)
+            assert r.status_code == 200 and 'name="position"' in r.get_data(as_text=True)
+            sizes[(version_id, how)] = len(r.get_data())
+    assert {"single_choice", "multiple_response", "true_false", "social_feed"} <= types
+    too_big = {k: v for k, v in sizes.items() if v >= 2048}
+    print("largest fragment", max(sizes.values()), "bytes")
+    assert not too_big, too_big
