@@ -242,3 +242,44 @@ def test_every_shipped_live_question_fragment_is_under_2_kb(app: Flask, client, 
     too_big = {k: v for k, v in sizes.items() if v >= 2048}
     print("largest fragment", max(sizes.values()), "bytes")
     assert not too_big, too_big
+
+
+# --- the "joined" note in the session belongs to the person who joined -------------------------------------
+
+def _open_question_event(app: Flask, instansi_id: int, checked_in: list[User]) -> int:
+    from elearn.events import live
+    from elearn.events.models import Attendance, CheckinMethod, LivePhase
+    from quiz_support import SINGLE, make_quiz
+
+    event = make_event(app, instansi_id)
+    with app.app_context():
+        quiz = make_quiz("kuis-tinjau", (SINGLE,))
+        row = db.session.get(Event, event.id)
+        row.quiz_id = quiz.id
+        row.live_questions = live.live_question_ids(quiz)
+        row.live_position, row.live_phase, row.live_version = 0, LivePhase.OPEN, 3
+        for person in checked_in:
+            db.session.add(Attendance(event_id=event.id, user_id=person.id, method=CheckinMethod.SCAN,
+                                      unit_id=person.unit_id, skpd_id=person.unit_id))
+        db.session.commit()
+        live._STATE_CACHE.clear()
+        return event.id
+
+
+def test_the_joined_note_does_not_outlive_the_sign_in(app: Flask, client, make_instansi, make_unit,
+                                                      make_user) -> None:
+    from support import login
+
+    unit = make_unit("Dinas Uji Sesi")
+    joiner = make_user(Role.PESERTA, unit)
+    stranger = make_user(Role.PESERTA, make_unit("Dinas Lain", instansi=make_instansi()))
+    event_id = _open_question_event(app, unit.instansi_id, [joiner])
+    login(client, joiner)
+    assert client.get(f"/acara/{event_id}/langsung").status_code == 200
+    panel = client.get(f"/acara/{event_id}/langsung/soal", headers={"X-Live": "1"})
+    assert panel.status_code == 200 and 'name="position"' in panel.get_data(as_text=True)
+    assert client.post("/keluar").status_code == 302
+    # another instansi's person signs in on the same browser: nothing of the event
+    login(client, stranger)
+    assert client.get(f"/acara/{event_id}/langsung/state").status_code == 404
+    assert client.get(f"/acara/{event_id}/langsung/soal", headers={"X-Live": "1"}).status_code == 404

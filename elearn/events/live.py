@@ -316,16 +316,27 @@ def answered(event_id: int, position: int, user_id: int) -> bool:
     return db.session.execute(_ANSWERED, {"e": event_id, "p": position, "u": user_id}).first() is not None
 
 
+def _joined_events() -> list[int]:
+    """The events noted for the person signed in now: the note names the session's sign-in
+    (``_user_id``, "id:session version"), so after signing out and someone else signing in on the
+    same browser (a shared office PC, a borrowed phone), or a new session generation, it is void."""
+    raw = session.get(JOINED_KEY)
+    who = session.get("_user_id")
+    if not isinstance(raw, dict) or who is None or raw.get("u") != who:
+        return []
+    return [e for e in raw.get("e") or [] if isinstance(e, int)]
+
+
 def remember_joined(event_id: int) -> None:
     """Note in the (signed) session that this browser's person is checked in to ``event_id``, in
     the event's instansi: their polls are then answered from the shared state, without a
     statement about them (``joined``). The last five events are kept."""
-    joined = [e for e in session.get(JOINED_KEY, []) if isinstance(e, int) and e != event_id]
-    session[JOINED_KEY] = (joined + [event_id])[-5:]
+    joined = [e for e in _joined_events() if e != event_id]
+    session[JOINED_KEY] = {"u": session.get("_user_id"), "e": (joined + [event_id])[-5:]}
 
 
 def joined(event_id: int) -> bool:
-    return event_id in (session.get(JOINED_KEY) or [])
+    return event_id in _joined_events()
 
 
 # --- answers ------------------------------------------------------------------------------------------
