@@ -283,3 +283,38 @@ def test_the_joined_note_does_not_outlive_the_sign_in(app: Flask, client, make_i
     login(client, stranger)
     assert client.get(f"/acara/{event_id}/langsung/state").status_code == 404
     assert client.get(f"/acara/{event_id}/langsung/soal", headers={"X-Live": "1"}).status_code == 404
+
+
+# --- the paper list and the search by NIP -----------------------------------------------------------------
+
+def test_a_paper_list_that_is_not_csv_is_refused_not_a_crash(app: Flask, client, make_unit, make_user) -> None:
+    import io
+
+    from support import login
+
+    unit = make_unit("Dinas Uji Berkas")
+    hr = make_user(Role.ADMIN_BKPSDM, unit)
+    event = make_event(app, unit.instansi_id)
+    login(client, hr)
+    for raw in (b"1" * 200_000, b"NIP\n199001012015031001\x00\n"):
+        r = client.post(f"/acara/{event.id}/kehadiran/impor", data={"file": (io.BytesIO(raw), "hadir.csv")},
+                        content_type="multipart/form-data")
+        assert r.status_code == 200
+        assert "bukan daftar NIP" in r.get_data(as_text=True) or "tidak dikenal" in r.get_data(as_text=True)
+
+
+def test_only_hr_finds_people_by_the_start_of_their_nip(app: Flask, client, make_unit, make_user) -> None:
+    from support import login
+
+    unit = make_unit("Dinas Uji Cari")
+    person = make_user(Role.PESERTA, unit, name="Pegawai Dicari")
+    trainer, hr = make_user(Role.PELATIH, unit), make_user(Role.ADMIN_BKPSDM, unit)
+    event = make_event(app, unit.instansi_id)
+    nip = person.employee_number
+    login(client, trainer)
+    assert "Pegawai Dicari" not in client.get(f"/acara/{event.id}/kehadiran?q={nip[:10]}").get_data(as_text=True)
+    page = client.get(f"/acara/{event.id}/kehadiran?q={nip}").get_data(as_text=True)
+    assert "Pegawai Dicari" in page  # the whole NIP (typed from a paper list) finds them
+    client.post("/keluar")
+    login(client, hr)
+    assert "Pegawai Dicari" in client.get(f"/acara/{event.id}/kehadiran?q={nip[:10]}").get_data(as_text=True)

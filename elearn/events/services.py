@@ -390,7 +390,12 @@ def search_people(event: Event, actor: User, query: str, limit: int = 20) -> lis
     digits = text.replace(" ", "")
     stmt = people_scope(event, actor)
     if digits.isdigit():
-        stmt = stmt.where(User.employee_number.startswith(digits))
+        from .. import authz
+
+        # HR (operator SKPD, admin BKPSDM) may look people up by the start of their NIP; a trainer, who
+        # sees NIPs masked, only by the whole NIP, else the prefix search would spell NIPs out digit by digit
+        stmt = stmt.where(User.employee_number.startswith(digits) if authz.is_hr(actor)
+                          else User.employee_number == digits)
     else:
         escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(func.lower(User.name).like(f"%{escaped}%", escape="\\"))
@@ -438,7 +443,10 @@ def parse_nip_list(raw: bytes) -> list[str]:
         raise ServiceError(_("Terlalu banyak baris (paling banyak %(n)d).", n=IMPORT_MAX_LINES), "file")
     sample = "\n".join(lines[:5])
     delimiter = ";" if sample.count(";") > sample.count(",") else ("\t" if "\t" in sample else ",")
-    rows = list(csv.reader(lines, delimiter=delimiter))
+    try:
+        rows = list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error:  # (a field over the csv module's limit, a NUL byte: not a list of NIPs)
+        raise ServiceError(_("Berkas bukan daftar NIP (CSV) yang dapat dibaca."), "file") from None
     column = 0
     if rows:
         header = [cell.strip().upper() for cell in rows[0]]
