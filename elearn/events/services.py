@@ -438,6 +438,8 @@ def parse_nip_list(raw: bytes) -> list[str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
+    if "\x00" in text:  # (a binary file; and PostgreSQL refuses NUL in a text parameter)
+        raise ServiceError(_("Berkas bukan daftar NIP (CSV) yang dapat dibaca."), "file")
     lines = text.splitlines()
     if len(lines) > IMPORT_MAX_LINES:
         raise ServiceError(_("Terlalu banyak baris (paling banyak %(n)d).", n=IMPORT_MAX_LINES), "file")
@@ -458,7 +460,7 @@ def parse_nip_list(raw: bytes) -> list[str]:
     for row in rows:
         if len(row) <= column:
             continue
-        nip = "".join(row[column].split()).strip("'\"")
+        nip = "".join(ch for ch in row[column] if ch.isprintable() and not ch.isspace()).strip("'\"")
         if not nip or nip.upper() == "NIP" or nip in seen:
             continue
         seen.add(nip)
