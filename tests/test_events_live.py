@@ -480,6 +480,20 @@ def _shared_panel_flow(app: Flask, room: dict[str, Any], client: Any, eid: int) 
     assert app.test_client().get(f"/acara/{eid}/langsung/soal", headers={"X-Live": "1"}).status_code == 302
 
 
+def test_shared_panel_is_kept_per_language(app: Flask, room) -> None:
+    eid = room["ids"]["event"]
+    indonesian, english = as_user(app, room["a"][0]), as_user(app, room["a"][1])
+    english.set_cookie("elearn_lang", "en")
+    for client in (indonesian, english):
+        client.get(f"/acara/{eid}/langsung")
+    with app.app_context():
+        _act(_event(room), "start")
+        db.session.commit()
+    url = f"/acara/{eid}/langsung/soal"
+    assert "Kirim jawaban" in indonesian.get(url, headers={"X-Live": "1"}).get_data(as_text=True)
+    assert "Send answer" in english.get(url, headers={"X-Live": "1"}).get_data(as_text=True)
+
+
 def test_state_of_another_instansi_is_404(app: Flask, room) -> None:
     stranger = new_user(app, Role.PESERTA, new_unit(app))
     client = as_user(app, stranger)

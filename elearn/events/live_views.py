@@ -26,6 +26,7 @@ from typing import Any
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    session, url_for)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
@@ -226,10 +227,10 @@ def phone(event_id: int):  # type: ignore[no-untyped-def]
     return render_template("events/live_phone.html", **context, label=_label(event), poll_ms=POLL_MS)
 
 
-#: (event id, live version) -> the open question's panel as every checked-in phone that has not
+#: (event id, live version, language) -> the open question's panel as every checked-in phone that has not
 #: answered it sees it (no CSRF token: the phone's script sends its own, from the page). Rendered once
 #: per worker when the question opens and every phone fetches it in the same second.
-_SHARED_PANELS: dict[tuple[int, int], str] = {}
+_SHARED_PANELS: dict[tuple[int, int, str], str] = {}
 
 
 def _shared_panel(event_id: int) -> str | None:
@@ -244,7 +245,7 @@ def _shared_panel(event_id: int) -> str | None:
         return None
     if live.answered(event_id, state.position, user_id):
         return None
-    key = (event_id, state.version)
+    key = (event_id, state.version, str(get_locale()))  # (the panel's words are the phone's language)
     html = _SHARED_PANELS.get(key)
     if html is None:
         event = db.session.get(Event, event_id)
