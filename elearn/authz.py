@@ -306,8 +306,8 @@ def can_edit_tag(user: User, tag: Any) -> bool:
     return db.session.scalar(elsewhere) is None
 
 
-def can_analyse_quizzes(user: User) -> bool:
-    """Item analysis: trainers and admin BKPSDM (their instansi), operator SKPD (own SKPD), superadmin."""
+def _trainer_or_hr(user: User) -> bool:
+    """Trainers and admin BKPSDM with an instansi, operator SKPD with an SKPD, superadmin."""
     if not user.is_authenticated:
         return False
     if user.role == Role.OPERATOR_SKPD:
@@ -315,6 +315,11 @@ def can_analyse_quizzes(user: User) -> bool:
     if user.role in (Role.PELATIH, Role.ADMIN_BKPSDM):
         return user.instansi_id is not None
     return user.role == Role.SUPERADMIN
+
+
+def can_analyse_quizzes(user: User) -> bool:
+    """Item analysis: trainers and admin BKPSDM (their instansi), operator SKPD (own SKPD), superadmin."""
+    return _trainer_or_hr(user)
 
 
 def can_view_item_analysis(user: User, quiz: Any, skpd: Unit | None = None) -> bool:
@@ -696,13 +701,7 @@ def can_manage_certificate_settings(user: User, instansi: Instansi) -> bool:
 
 def can_create_events(user: User) -> bool:
     """Trainers and admin BKPSDM (their instansi), operator SKPD (events of their own SKPD), superadmin."""
-    if not user.is_authenticated:
-        return False
-    if user.role == Role.OPERATOR_SKPD:
-        return user.instansi_id is not None and user.skpd_id is not None
-    if user.role in (Role.PELATIH, Role.ADMIN_BKPSDM):
-        return user.instansi_id is not None
-    return user.role == Role.SUPERADMIN
+    return _trainer_or_hr(user)
 
 
 def can_manage_event(user: User, event: Any) -> bool:
