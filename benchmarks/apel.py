@@ -65,6 +65,10 @@ from multidict import CIMultiDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# the helpers the pakta benchmark already has (a free port, the page's form fields, percentiles, Redis)
+from pledge_signing import _NAME, _VALUE, form_values, free_port, percentile, redis_answers  # noqa: E402
 
 PASSWORD = "sandi-bench-2029-apel"
 SECRET_KEY = secrets.token_hex(32)
@@ -183,10 +187,6 @@ def count_rows(url: str, table: str, event_id: int) -> int:
 # --- gunicorn ----------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:
@@ -197,7 +197,7 @@ class Server:
                # every simulated phone signs in from 127.0.0.1
                "ELEARN_LOGIN_LIMIT_PER_IP": "1000000 per minute"}
         env.pop("ELEARN_RATELIMIT_STORAGE_URI", None)
-        if redis_answers():
+        if redis_answers("redis://127.0.0.1:6379/14"):
             env["ELEARN_RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/14"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
@@ -240,30 +240,14 @@ class Server:
                 self.process.wait()
 
 
-def redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 # --- the phones ------------------------------------------------------------------------------------
 
-_INPUT = re.compile(r"<input\b[^>]*>")
-_NAME = re.compile(r'\bname="([^"]*)"')
-_VALUE = re.compile(r'\bvalue="([^"]*)"')
 #: the live page's CSRF token (its script sends it with each answer)
 _DATA_CSRF = re.compile(r'data-csrf="([^"]*)"')
 
 
-def form_values(html: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for tag in _INPUT.findall(html):
-        name, value = _NAME.search(tag), _VALUE.search(tag)
-        if name:
-            values.setdefault(name.group(1), unescape(value.group(1)) if value else "")
-    return values
 
 
 @dataclass
@@ -275,11 +259,6 @@ class Stats:
         self.values.setdefault(name, []).append(seconds)
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def line(label: str, values: list[float]) -> str:
