@@ -65,6 +65,11 @@ def _isolated_session(app: Flask) -> Iterator[None]:
     """Bind the scoped session to one outer transaction; commits (by the app and by the
     factories, which commit like a request would) only release SAVEPOINTs, and the outer
     transaction is rolled back after the test."""
+    from elearn.courses import published
+
+    # the per-process cache of course versions is keyed by id, and the rollback below lets SQLite
+    # hand the same ids to the next test's rows
+    published.forget_all()
     conn = db.get_engine(app).connect()
     outer = conn.begin()
     db.session.remove()

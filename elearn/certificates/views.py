@@ -21,7 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, select
-from sqlalchemy.orm import aliased, undefer
+from sqlalchemy.orm import aliased, lazyload, undefer
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..accounts.nip import mask_employee_number
@@ -73,6 +73,7 @@ def enrollment_with_certificate(user_id: int, course_id: int) -> tuple[Any, Cert
 
     row = db.session.execute(
         select(Enrollment, Certificate)
+        .options(lazyload(Enrollment.course_version))
         .outerjoin(Certificate, and_(Certificate.user_id == Enrollment.user_id,
                                      Certificate.course_id == Enrollment.course_id,
                                      Certificate.state == CertificateState.VALID))

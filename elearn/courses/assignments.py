@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, false, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, lazyload
 
 from .. import authz
 from ..accounts.models import User
@@ -50,7 +50,8 @@ def assigned_courses_for(user: User) -> list[tuple[Course, dt.date | None]]:
         select(Course, due.c.due)
         .join(due, due.c.course_id == Course.id)
         .join(CourseVersion, CourseVersion.id == Course.published_version_id)
-        .options(contains_eager(Course.published_version))
+        # (the version's structure comes from published.versions where it is needed, not with every course)
+        .options(lazyload(Course.published_version))
         .where(
             or_(Course.instansi_id.is_(None), Course.instansi_id == user.instansi_id),
             CourseVersion.status == VersionStatus.PUBLISHED,

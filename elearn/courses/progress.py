@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from ..accounts.models import User
 from ..db import db, utcnow
+from . import published
 from .completion import CompletionRule, learner_facts
 from .models import Course, CourseVersion, Enrollment, ModuleProgress, ModuleVersion
 
@@ -25,8 +27,10 @@ from .models import Course, CourseVersion, Enrollment, ModuleProgress, ModuleVer
 
 
 def find_enrollment(user_id: int, course_id: int) -> Enrollment | None:
+    # (enrollment.course_version loads when used; the pages read the structure from published.version)
     return db.session.scalar(
-        select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
+        select(Enrollment).options(lazyload(Enrollment.course_version))
+        .where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
     )
 
 
@@ -183,7 +187,7 @@ class ModuleState:
 @dataclass
 class ModuleView:
     position: int
-    module: ModuleVersion
+    module: ModuleVersion | published.CachedModule
     progress: ModuleProgress | None
 
     @property
@@ -235,7 +239,7 @@ class CourseView:
     """A learner's state in one course version."""
 
     course: Course
-    version: CourseVersion
+    version: CourseVersion | published.CachedVersion
     enrollment: Enrollment | None
     modules: list[ModuleView] = field(default_factory=list)
     #: the learner has passed the quiz the version requires (``requires.quiz``)
@@ -337,23 +341,25 @@ def _progress_rows(user_id: int, version_ids: Iterable[int]) -> dict[tuple[int, 
 
 def course_views(user: User, courses: list[Course]) -> list[CourseView]:
     """The learner's state in each course: the enrolled version where enrolled, else the published one.
-    Three queries whatever the number of courses, plus one when a course requires a quiz and one
-    when a course requires a pakta integritas."""
+    Two queries whatever the number of courses (enrollments, progress), plus one when a course
+    requires a quiz and one when a course requires a pakta integritas; the versions' structure
+    comes from the per-process cache of published versions (``published.versions``)."""
     if not courses:
         return []
     enrollments = {
         e.course_id: e for e in db.session.scalars(
-            select(Enrollment).where(Enrollment.user_id == user.id,
-                                     Enrollment.course_id.in_([c.id for c in courses]))
+            select(Enrollment).options(lazyload(Enrollment.course_version))
+            .where(Enrollment.user_id == user.id, Enrollment.course_id.in_([c.id for c in courses]))
         )
     }
-    versions: dict[int, CourseVersion] = {}
+    wanted: dict[int, int] = {}
     for course in courses:
         enrollment = enrollments.get(course.id)
-        if enrollment is not None:
-            versions[course.id] = enrollment.course_version
-        elif course.published_version is not None:
-            versions[course.id] = course.published_version
+        version_id = enrollment.course_version_id if enrollment is not None else course.published_version_id
+        if version_id is not None:
+            wanted[course.id] = version_id
+    cached = published.versions(wanted.values())
+    versions = {course_id: cached[version_id] for course_id, version_id in wanted.items() if version_id in cached}
     progress = _progress_rows(user.id, [v.id for v in versions.values()])
     facts = learner_facts(user.id, versions.values())
     views = []
@@ -377,7 +383,11 @@ def course_view(user: User, course: Course) -> CourseView | None:
 
 
 def newer_version_available(course: Course, enrollment: Enrollment | None) -> bool:
-    if enrollment is None or course.published_version is None:
+    if enrollment is None or course.published_version_id is None:
         return False
-    return course.published_version.number > enrollment.course_version.number
+    if course.published_version_id == enrollment.course_version_id:
+        return False
+    found = published.versions([course.published_version_id, enrollment.course_version_id])
+    newest, mine = found.get(course.published_version_id), found.get(enrollment.course_version_id)
+    return newest is not None and mine is not None and newest.number > mine.number
 

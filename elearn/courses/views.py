@@ -9,11 +9,13 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from .. import authz
 from ..db import db
 from ..certificates.views import enrollment_with_certificate
 from ..i18n import select_timezone
+from . import published
 from .models import Course, CourseAsset, CourseVersion
 from .progress import (
     CourseView,
@@ -52,7 +54,7 @@ def my_courses(user: Any) -> list[dict[str, Any]]:
     assigned_ids = {course.id for course, _due in assigned}
     others = [
         course for course in db.session.scalars(
-            authz.scope_courses(select(Course), user)
+            authz.scope_courses(select(Course).options(lazyload(Course.published_version)), user)
             .join(CourseVersion, CourseVersion.id == Course.published_version_id)
             .order_by(CourseVersion.title, Course.id)
         ).unique()
@@ -86,7 +88,7 @@ def my_learning() -> dict[str, Any] | None:
 
 
 def _load_course(slug: str) -> Course:
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = db.session.scalar(select(Course).options(lazyload(Course.published_version)).where(Course.slug == slug))
     return authz.get_or_404(course, authz.can_read_course)
 
 
@@ -111,7 +113,7 @@ def course(slug: str):  # type: ignore[no-untyped-def]
         db.session.commit()
     view = course_view(current_user, course)
     assert view is not None
-    if certificate is None and view.completed and enrollment.course_version.certificate is not None:
+    if certificate is None and view.completed and view.version.certificate is not None:
         # complete without a certificate: its issue failed earlier (e.g. the signing certificate was
         # being replaced), or the course was finished before certificates existed: try again now
         from ..certificates.services import issue_due
@@ -142,7 +144,8 @@ def _quiz_url(view: CourseView) -> str | None:
 def reader(slug: str, module_slug: str):  # type: ignore[no-untyped-def]
     course = _load_course(slug)
     enrollment = enroll(current_user, course)
-    found = module_in_version(enrollment.course_version, module_slug)
+    version = published.version(enrollment.course_version_id)
+    found = version.module_at(module_slug) if version is not None else None
     if found is None:
         abort(404)
     position, module = found
@@ -162,7 +165,7 @@ def reader(slug: str, module_slug: str):  # type: ignore[no-untyped-def]
     view = course_view(current_user, course)
     assert view is not None
     state = view.modules[position]
-    links = enrollment.course_version.modules
+    links = version.modules
     prev_module = links[position - 1].module if position > 0 else None
     next_module = links[position + 1].module if position + 1 < len(links) else None
     module_left = minutes_for(module, index)

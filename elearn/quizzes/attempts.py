@@ -99,11 +99,14 @@ def attempts_left(quiz: Quiz, used: int) -> int | None:
 
 def _required_quizzes(user: User) -> dict[str, tuple[list[str], dt.date | None]]:
     """quiz slug -> (titles of the assigned courses requiring it, earliest due date)."""
+    from ..courses import published
     from ..courses.assignments import assigned_courses_for
 
     required: dict[str, tuple[list[str], dt.date | None]] = {}
-    for course, due in assigned_courses_for(user):
-        version = course.published_version
+    assigned = assigned_courses_for(user)
+    versions = published.versions(course.published_version_id for course, _due in assigned)
+    for course, due in assigned:
+        version = versions.get(course.published_version_id) if course.published_version_id else None
         slug = (version.requires or {}).get("quiz") if version is not None else None
         if not slug:
             continue
