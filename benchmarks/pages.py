@@ -214,7 +214,7 @@ def signed_in(port: int, number: str) -> Client:
 @dataclass
 class Learner:
     cookie: str
-    question: str  # the path of a choice question of an open attempt (?no=N)
+    question: str | None  # the path of a choice question of an open attempt (?no=N)
     answer_bodies: list[str]  # two form bodies choosing different options
     sign: str | None  # the signing page of an open campaign not yet signed
 
@@ -230,11 +230,10 @@ def prepare_learner(port: int, number: str, setup: Setup) -> Learner:
         token = form_values(page).get("csrf_token", "")
         status, headers, _ = client.request("POST", f"/kuis/{setup.quiz}/mulai", {"csrf_token": token})
         attempt = _TAKE.search(headers.get("Location", "") + '"')
-        if attempt is None:
-            raise SystemExit(f"starting the quiz answered {status} {headers.get('Location')}")
-    base = f"/kuis/{setup.quiz}/percobaan/{attempt.group(1)}"
     question, bodies = None, []
-    for no in range(1, 40):
+    # (no attempt: this person may not start another one, e.g. the attempt limit is reached)
+    base = f"/kuis/{setup.quiz}/percobaan/{attempt.group(1)}" if attempt else ""
+    for no in range(1, 40 if attempt else 1):
         status, _h, page = client.request("GET", f"{base}?no={no}")
         if status != 200:
             break
@@ -244,8 +243,6 @@ def prepare_learner(port: int, number: str, setup: Setup) -> Learner:
             question = f"{base}?no={no}"
             bodies = [urllib.parse.urlencode({"csrf_token": token, name: value}) for name, value in options[:2]]
             break
-    if question is None:
-        raise SystemExit(f"no choice question in {base}")
     status, _h, page = client.request("GET", "/pakta/")
     sign = _SIGN.search(page)
     cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
@@ -361,6 +358,8 @@ def main() -> int:
                      {**env, "ELEARN_PLEDGE_HMAC_KEY": CHAIN_KEY, "ELEARN_CERTIFICATE_KEY_DIR": KEY_DIR})
         servers.append(app)
         learners = [prepare_learner(app.port, number, setup) for number in setup.learners]
+        print(f"  {sum(1 for le in learners if le.question)} of them with a quiz attempt open, "
+              f"{sum(1 for le in learners if le.sign)} with a pakta to sign")
         hr_cookies = {}
         for role, number in setup.hr.items():
             client = signed_in(app.port, number)
@@ -372,7 +371,7 @@ def main() -> int:
             ("course /kursus/<slug>", [(f"/kursus/{setup.course}", le.cookie) for le in learners]),
             ("reader /kursus/<slug>/modul/<m>", [(reader, le.cookie) for le in learners]),
             ("quizzes /kuis/", [("/kuis/", le.cookie) for le in learners]),
-            ("question /kuis/<slug>/percobaan/<id>", [(le.question, le.cookie) for le in learners]),
+            ("question /kuis/<slug>/percobaan/<id>", [(le.question, le.cookie) for le in learners if le.question]),
             ("pledges /pakta/", [("/pakta/", le.cookie) for le in learners]),
             ("sign /pakta/<id>/tandatangani", [(le.sign, le.cookie) for le in learners if le.sign]),
             ("certificates /sertifikat/", [("/sertifikat/", le.cookie) for le in learners]),
@@ -382,9 +381,11 @@ def main() -> int:
         for label, requests in learner_pages:
             if want(label) and requests:
                 rows.append(load(app, label, "learner", rotating_get(requests), requests[0][0], args))
+        origin = f"http://127.0.0.1:{app.port}"
+        posts: list[tuple[str, str, list[str]]] = []
         if want("answer"):
-            origin = f"http://127.0.0.1:{app.port}"
-            posts = [(le.question, le.cookie, le.answer_bodies) for le in learners]
+            posts = [(le.question, le.cookie, le.answer_bodies) for le in learners if le.question]
+        if want("answer") and posts:
             rows.append(load(app, "answer POST /kuis/.../percobaan/<id>", "learner",
                              rotating_post(posts, origin), posts[0][0], args))
         admin = hr_cookies.get("admin_bkpsdm")

@@ -25,18 +25,18 @@ from .completion import completed_condition, version_rules
 from .models import Course, CourseAssignment, CourseVersion, Enrollment, VersionStatus
 
 
-def assigned_courses_for(user: User) -> list[tuple[Course, dt.date | None]]:
-    """Courses assigned to ``user`` by an active assignment covering them: instansi-wide, or to
-    their unit or any unit above it. One entry per course with the earliest due date among the
-    covering assignments; ordered by due date (none last), then title. One query."""
+def due_dates(user: User) -> Any:
+    """A subquery (course_id, due) of the courses assigned to ``user`` by an active assignment
+    covering them (instansi-wide, or to their unit or any unit above it), with the earliest due
+    date among those assignments; None when nothing can be assigned to them (no instansi)."""
     if not getattr(user, "is_authenticated", False) or user.instansi_id is None:
-        return []
+        return None
     # the user's unit is loaded with the user (joined); its path lists the unit and its ancestors
     unit_ids = user.unit.ancestor_ids() if user.unit is not None else []
     covering = [CourseAssignment.unit_id.is_(None)]
     if unit_ids:
         covering.append(CourseAssignment.unit_id.in_(unit_ids))
-    due = (
+    return (
         select(CourseAssignment.course_id, func.min(CourseAssignment.due_date).label("due"))
         .where(
             CourseAssignment.instansi_id == user.instansi_id,
@@ -46,6 +46,15 @@ def assigned_courses_for(user: User) -> list[tuple[Course, dt.date | None]]:
         .group_by(CourseAssignment.course_id)
         .subquery()
     )
+
+
+def assigned_courses_for(user: User) -> list[tuple[Course, dt.date | None]]:
+    """Courses assigned to ``user`` by an active assignment covering them: instansi-wide, or to
+    their unit or any unit above it. One entry per course with the earliest due date among the
+    covering assignments; ordered by due date (none last), then title. One query."""
+    due = due_dates(user)
+    if due is None:
+        return []
     stmt = (
         select(Course, due.c.due)
         .join(due, due.c.course_id == Course.id)

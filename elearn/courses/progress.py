@@ -339,19 +339,22 @@ def _progress_rows(user_id: int, version_ids: Iterable[int]) -> dict[tuple[int, 
     return {(row.course_version_id, row.module_version_id): row for row in rows}
 
 
-def course_views(user: User, courses: list[Course]) -> list[CourseView]:
+def course_views(user: User, courses: list[Course], enrollments: dict[int, Enrollment] | None = None) -> list[CourseView]:
     """The learner's state in each course: the enrolled version where enrolled, else the published one.
     Two queries whatever the number of courses (enrollments, progress), plus one when a course
     requires a quiz and one when a course requires a pakta integritas; the versions' structure
-    comes from the per-process cache of published versions (``published.versions``)."""
+    comes from the per-process cache of published versions (``published.versions``). A caller that
+    has already loaded the enrollments (course_id -> enrollment, every course of ``courses``
+    present) passes them and saves the first query."""
     if not courses:
         return []
-    enrollments = {
-        e.course_id: e for e in db.session.scalars(
-            select(Enrollment).options(lazyload(Enrollment.course_version))
-            .where(Enrollment.user_id == user.id, Enrollment.course_id.in_([c.id for c in courses]))
-        )
-    }
+    if enrollments is None:
+        enrollments = {
+            e.course_id: e for e in db.session.scalars(
+                select(Enrollment).options(lazyload(Enrollment.course_version))
+                .where(Enrollment.user_id == user.id, Enrollment.course_id.in_([c.id for c in courses]))
+            )
+        }
     wanted: dict[int, int] = {}
     for course in courses:
         enrollment = enrollments.get(course.id)
@@ -377,8 +380,9 @@ def course_views(user: User, courses: list[Course]) -> list[CourseView]:
     return views
 
 
-def course_view(user: User, course: Course) -> CourseView | None:
-    views = course_views(user, [course])
+def course_view(user: User, course: Course, enrollment: Enrollment | None = None) -> CourseView | None:
+    """The learner's state in ``course``; ``enrollment``: theirs, when the caller has it."""
+    views = course_views(user, [course], {course.id: enrollment} if enrollment is not None else None)
     return views[0] if views else None
 
 

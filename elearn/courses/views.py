@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import and_, case, select
 from sqlalchemy.orm import lazyload
 
 from .. import authz
@@ -16,7 +16,7 @@ from ..db import db
 from ..certificates.views import enrollment_with_certificate
 from ..i18n import select_timezone
 from . import published
-from .models import Course, CourseAsset, CourseVersion
+from .models import Course, CourseAsset, CourseVersion, VersionStatus
 from .progress import (
     CourseView,
     course_view,
@@ -34,14 +34,6 @@ bp = Blueprint("courses", __name__, url_prefix="/kursus")
 ASSET_TYPES = {".webp": "image/webp", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
-def _assigned(user: Any) -> list[tuple[Course, dt.date | None]]:
-    try:
-        from .assignments import assigned_courses_for
-    except ImportError:  # the assignment area is not there yet
-        return []
-    return assigned_courses_for(user)
-
-
 def local_today() -> dt.date:
     from zoneinfo import ZoneInfo
 
@@ -49,18 +41,25 @@ def local_today() -> dt.date:
 
 
 def my_courses(user: Any) -> list[dict[str, Any]]:
-    """Courses the user may read: assigned ones first (soonest due date first), then the rest by title."""
-    assigned = [(course, due) for course, due in _assigned(user) if authz.can_read_course(user, course)]
-    assigned_ids = {course.id for course, _due in assigned}
-    others = [
-        course for course in db.session.scalars(
-            authz.scope_courses(select(Course).options(lazyload(Course.published_version)), user)
-            .join(CourseVersion, CourseVersion.id == Course.published_version_id)
-            .order_by(CourseVersion.title, Course.id)
-        ).unique()
-        if course.id not in assigned_ids
-    ]
-    ordered = [(course, due, True) for course, due in assigned] + [(course, None, False) for course in others]
+    """Courses the user may read: assigned ones first (soonest due date first, none last), then the
+    rest by title. One query for the list (the assignments' due dates joined in), then
+    ``course_views``."""
+    from .assignments import due_dates
+
+    due = due_dates(user)
+    stmt = (authz.scope_courses(select(Course).options(lazyload(Course.published_version)), user)
+            .join(CourseVersion, CourseVersion.id == Course.published_version_id))
+    if due is not None:
+        assigned = and_(due.c.course_id.is_not(None), CourseVersion.status == VersionStatus.PUBLISHED)
+        stmt = (stmt.add_columns(due.c.due, assigned.label("assigned"))
+                .outerjoin(due, due.c.course_id == Course.id)
+                .order_by(case((assigned, 0), else_=1), case((due.c.due.is_(None), 1), else_=0), due.c.due,
+                          CourseVersion.title, Course.id))
+        ordered = [(course, due_date if is_assigned else None, bool(is_assigned))
+                   for course, due_date, is_assigned in db.session.execute(stmt).unique()]
+    else:
+        ordered = [(course, None, False)
+                   for course in db.session.scalars(stmt.order_by(CourseVersion.title, Course.id)).unique()]
     views = {v.course.id: v for v in course_views(user, [course for course, _d, _a in ordered])}
     today = local_today()
     items = []
@@ -111,7 +110,7 @@ def course(slug: str):  # type: ignore[no-untyped-def]
     if enrollment is None:
         enrollment = enroll(current_user, course)
         db.session.commit()
-    view = course_view(current_user, course)
+    view = course_view(current_user, course, enrollment)
     assert view is not None
     if certificate is None and view.completed and view.version.certificate is not None:
         # complete without a certificate: its issue failed earlier (e.g. the signing certificate was
@@ -162,7 +161,7 @@ def reader(slug: str, module_slug: str):  # type: ignore[no-untyped-def]
         enrollment.last_module_version_id = module.id
     db.session.commit()
 
-    view = course_view(current_user, course)
+    view = course_view(current_user, course, enrollment)
     assert view is not None
     state = view.modules[position]
     links = version.modules

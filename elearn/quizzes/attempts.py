@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import authz
 from ..accounts.models import User
-from ..db import db, utcnow
+from ..db import begin_write, db, utcnow
 from ..errors import ServiceError
 from .models import Attempt, AttemptItem, AttemptStatus, QuestionVersion, Quiz
 from .services import DrawError, draw_questions
@@ -312,8 +312,12 @@ def _check_open(attempt: Attempt, now: dt.datetime) -> None:
 
 
 def lock_attempt(attempt_id: int) -> Attempt | None:
-    """The attempt, locked for the rest of the transaction on PostgreSQL (a save and a submit of the
-    same attempt don't interleave); SQLite serialises writers anyway."""
+    """The attempt, locked for the rest of the transaction: a save and a submit of the same attempt
+    don't interleave. Starts a new transaction as a writer (``db.begin_write``): on SQLite a
+    transaction that read first and writes later fails at once ("database is locked") when another
+    phone saved in between, which the benchmark of issue 14 hit with 20 phones answering; BEGIN
+    IMMEDIATE makes the save wait its turn. Call it first in a request's unit of work."""
+    begin_write()
     return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update(of=Attempt))
 
 
