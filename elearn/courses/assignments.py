@@ -7,12 +7,13 @@ assigned to them first.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, false, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, lazyload
 
 from .. import authz
@@ -25,21 +26,27 @@ from .completion import completed_condition, version_rules
 from .models import Course, CourseAssignment, CourseVersion, Enrollment, VersionStatus
 
 
-def due_dates(user: User) -> Any:
-    """A subquery (course_id, due) of the courses assigned to ``user`` by an active assignment
-    covering them (instansi-wide, or to their unit or any unit above it), with the earliest due
-    date among those assignments; None when nothing can be assigned to them (no instansi)."""
+def assignment_params(user: User) -> dict[str, Any] | None:
+    """The bind parameters of :func:`due_dates` for ``user``: their instansi and their unit with the
+    units above it; None when nothing can be assigned to them (no instansi)."""
     if not getattr(user, "is_authenticated", False) or user.instansi_id is None:
         return None
     # the user's unit is loaded with the user (joined); its path lists the unit and its ancestors
-    unit_ids = user.unit.ancestor_ids() if user.unit is not None else []
+    return {"instansi_id": user.instansi_id,
+            "unit_ids": user.unit.ancestor_ids() if user.unit is not None else []}
+
+
+def due_dates(with_units: bool) -> Any:
+    """A subquery (course_id, due) of the courses assigned by an active assignment of
+    ``:instansi_id`` covering a person: instansi-wide, or (``with_units``) to one of ``:unit_ids``
+    (their unit and the units above it), with the earliest due date among those assignments."""
     covering = [CourseAssignment.unit_id.is_(None)]
-    if unit_ids:
-        covering.append(CourseAssignment.unit_id.in_(unit_ids))
+    if with_units:
+        covering.append(CourseAssignment.unit_id.in_(bindparam("unit_ids", expanding=True)))
     return (
         select(CourseAssignment.course_id, func.min(CourseAssignment.due_date).label("due"))
         .where(
-            CourseAssignment.instansi_id == user.instansi_id,
+            CourseAssignment.instansi_id == bindparam("instansi_id"),
             CourseAssignment.active.is_(True),
             or_(*covering),
         )
@@ -48,26 +55,33 @@ def due_dates(user: User) -> Any:
     )
 
 
-def assigned_courses_for(user: User) -> list[tuple[Course, dt.date | None]]:
-    """Courses assigned to ``user`` by an active assignment covering them: instansi-wide, or to
-    their unit or any unit above it. One entry per course with the earliest due date among the
-    covering assignments; ordered by due date (none last), then title. One query."""
-    due = due_dates(user)
-    if due is None:
-        return []
-    stmt = (
+@functools.cache
+def _assigned_statement(with_units: bool) -> Select[Any]:
+    """Built once per process (issue 14: building a statement took longer than running it)."""
+    due = due_dates(with_units)
+    return (
         select(Course, due.c.due)
         .join(due, due.c.course_id == Course.id)
         .join(CourseVersion, CourseVersion.id == Course.published_version_id)
         # (the version's structure comes from published.versions where it is needed, not with every course)
         .options(lazyload(Course.published_version))
         .where(
-            or_(Course.instansi_id.is_(None), Course.instansi_id == user.instansi_id),
+            or_(Course.instansi_id.is_(None), Course.instansi_id == bindparam("instansi_id")),
             CourseVersion.status == VersionStatus.PUBLISHED,
         )
         .order_by(case((due.c.due.is_(None), 1), else_=0), due.c.due, CourseVersion.title, Course.id)
     )
-    return [(course, due_date) for course, due_date in db.session.execute(stmt).unique()]
+
+
+def assigned_courses_for(user: User) -> list[tuple[Course, dt.date | None]]:
+    """Courses assigned to ``user`` by an active assignment covering them: instansi-wide, or to
+    their unit or any unit above it. One entry per course with the earliest due date among the
+    covering assignments; ordered by due date (none last), then title. One query."""
+    params = assignment_params(user)
+    if params is None:
+        return []
+    stmt = _assigned_statement(bool(params["unit_ids"]))
+    return [(course, due_date) for course, due_date in db.session.execute(stmt, params).unique()]
 
 
 # --- managing assignments (HR) -------------------------------------------------------------

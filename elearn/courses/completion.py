@@ -18,6 +18,7 @@ so a report never counts someone the course page tells to go on. ``learner_facts
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -113,12 +114,18 @@ def attended_people(kind: str) -> Select[tuple[int]]:
 
 def attended_kinds(user_id: int) -> frozenset[str]:
     """The event kinds ``user_id`` attended (plus "any" when they attended one). One query."""
+    kinds = set(db.session.scalars(_attended_kinds_statement(), {"user_id": user_id}))
+    return frozenset({str(getattr(k, "value", k)) for k in kinds} | ({"any"} if kinds else set()))
+
+
+@functools.cache
+def _attended_kinds_statement() -> Select[Any]:
+    from sqlalchemy import bindparam
+
     from ..events.models import Attendance, Event
 
-    kinds = set(db.session.scalars(
-        select(Event.kind).join(Attendance, Attendance.event_id == Event.id)
-        .where(Attendance.user_id == user_id, Event.cancelled_at.is_(None)).distinct()))
-    return frozenset({str(getattr(k, "value", k)) for k in kinds} | ({"any"} if kinds else set()))
+    return (select(Event.kind).join(Attendance, Attendance.event_id == Event.id)
+            .where(Attendance.user_id == bindparam("user_id"), Event.cancelled_at.is_(None)).distinct())
 
 
 def version_rules(course_ids: Select[tuple[int]] | Iterable[int]) -> dict[int, CompletionRule]:
@@ -160,23 +167,34 @@ def learner_facts(user_id: int, versions: Iterable[CourseVersion]) -> LearnerFac
     """What ``user_id`` has done of what ``versions`` require (``requires.quiz``, ``requires.pledge``,
     ``completion.attendance``): the quizzes passed and the pakta signed in ONE query (a UNION ALL,
     none when no version requires either), the events attended in one more when a version asks."""
-    from sqlalchemy import literal, union_all
+    versions = list(versions)
+    quizzes = sorted({slug for v in versions if (slug := _slug(v.requires, "quiz"))})
+    pledges = sorted({slug for v in versions if (slug := _slug(v.requires, "pledge"))})
+    wants_attendance = any(CompletionRule.of(v).attendance is not None for v in versions)
+    done: dict[str, set[str]] = {"quiz": set(), "pledge": set()}
+    if quizzes or pledges:
+        params = {"user_id": user_id, "quizzes": quizzes, "pledges": pledges}
+        for slug, kind in db.session.execute(_facts_statement(bool(quizzes), bool(pledges)), params):
+            done[kind].add(slug)
+    return LearnerFacts(frozenset(done["quiz"]), frozenset(done["pledge"]),
+                        attended_kinds(user_id) if wants_attendance else frozenset())
+
+
+@functools.cache
+def _facts_statement(quizzes: bool, pledges: bool) -> Any:
+    """The slugs of the quizzes passed (``:quizzes``) and of the pakta signed (``:pledges``) by
+    ``:user_id``, each with its kind; built once per process (issue 14)."""
+    from sqlalchemy import bindparam, literal, union_all
 
     from ..pledges.signed import signed_pledges
     from ..quizzes.attempts import passed_quizzes
 
-    versions = list(versions)
-    quizzes = {slug for v in versions if (slug := _slug(v.requires, "quiz"))}
-    pledges = {slug for v in versions if (slug := _slug(v.requires, "pledge"))}
-    wants_attendance = any(CompletionRule.of(v).attendance is not None for v in versions)
+    user = bindparam("user_id")
     parts = []
     if quizzes:
-        parts.append(passed_quizzes(user_id, quizzes).add_columns(literal("quiz").label("kind")))
+        parts.append(passed_quizzes(user, bindparam("quizzes", expanding=True))
+                     .add_columns(literal("quiz").label("kind")))
     if pledges:
-        parts.append(signed_pledges(user_id, pledges).add_columns(literal("pledge").label("kind")))
-    done: dict[str, set[str]] = {"quiz": set(), "pledge": set()}
-    if parts:
-        for slug, kind in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
-            done[kind].add(slug)
-    return LearnerFacts(frozenset(done["quiz"]), frozenset(done["pledge"]),
-                        attended_kinds(user_id) if wants_attendance else frozenset())
+        parts.append(signed_pledges(user, bindparam("pledges", expanding=True))
+                     .add_columns(literal("pledge").label("kind")))
+    return parts[0] if len(parts) == 1 else union_all(*parts)

@@ -8,11 +8,12 @@ Services flush; the view commits.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -27,11 +28,24 @@ from .models import Course, CourseVersion, Enrollment, ModuleProgress, ModuleVer
 
 
 def find_enrollment(user_id: int, course_id: int) -> Enrollment | None:
-    # (enrollment.course_version loads when used; the pages read the structure from published.version)
-    return db.session.scalar(
-        select(Enrollment).options(lazyload(Enrollment.course_version))
-        .where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
-    )
+    return db.session.scalar(_enrollments_statement(), {"user_id": user_id, "course_ids": [course_id]})
+
+
+@functools.cache
+def _enrollments_statement() -> Select[tuple[Enrollment]]:
+    """A user's enrollments in ``:course_ids``; built once per process (issue 14: building a
+    statement took longer than running it). enrollment.course_version loads when used: the pages
+    read the structure from published.versions."""
+    return (select(Enrollment).options(lazyload(Enrollment.course_version))
+            .where(Enrollment.user_id == bindparam("user_id"),
+                   Enrollment.course_id.in_(bindparam("course_ids", expanding=True))))
+
+
+@functools.cache
+def _progress_statement() -> Select[tuple[ModuleProgress]]:
+    return select(ModuleProgress).where(
+        ModuleProgress.user_id == bindparam("user_id"),
+        ModuleProgress.course_version_id.in_(bindparam("version_ids", expanding=True)))
 
 
 def enroll(user: User, course: Course) -> Enrollment:
@@ -330,12 +344,10 @@ class CourseView:
 
 
 def _progress_rows(user_id: int, version_ids: Iterable[int]) -> dict[tuple[int, int], ModuleProgress]:
-    ids = list(set(version_ids))
+    ids = sorted(set(version_ids))
     if not ids:
         return {}
-    rows = db.session.scalars(
-        select(ModuleProgress).where(ModuleProgress.user_id == user_id, ModuleProgress.course_version_id.in_(ids))
-    )
+    rows = db.session.scalars(_progress_statement(), {"user_id": user_id, "version_ids": ids})
     return {(row.course_version_id, row.module_version_id): row for row in rows}
 
 
@@ -351,9 +363,7 @@ def course_views(user: User, courses: list[Course], enrollments: dict[int, Enrol
     if enrollments is None:
         enrollments = {
             e.course_id: e for e in db.session.scalars(
-                select(Enrollment).options(lazyload(Enrollment.course_version))
-                .where(Enrollment.user_id == user.id, Enrollment.course_id.in_([c.id for c in courses]))
-            )
+                _enrollments_statement(), {"user_id": user.id, "course_ids": [c.id for c in courses]})
         }
     wanted: dict[int, int] = {}
     for course in courses:

@@ -3,15 +3,17 @@ progress saves (a plain form POST or JSON from static/js/reader.js) and course i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, bindparam, case, select
 from sqlalchemy.orm import lazyload
 
 from .. import authz
+from ..accounts.models import Role
 from ..db import db
 from ..certificates.views import enrollment_with_certificate
 from ..i18n import select_timezone
@@ -44,22 +46,20 @@ def my_courses(user: Any) -> list[dict[str, Any]]:
     """Courses the user may read: assigned ones first (soonest due date first, none last), then the
     rest by title. One query for the list (the assignments' due dates joined in), then
     ``course_views``."""
-    from .assignments import due_dates
+    from .assignments import assignment_params
 
-    due = due_dates(user)
-    stmt = (authz.scope_courses(select(Course).options(lazyload(Course.published_version)), user)
-            .join(CourseVersion, CourseVersion.id == Course.published_version_id))
-    if due is not None:
-        assigned = and_(due.c.course_id.is_not(None), CourseVersion.status == VersionStatus.PUBLISHED)
-        stmt = (stmt.add_columns(due.c.due, assigned.label("assigned"))
-                .outerjoin(due, due.c.course_id == Course.id)
-                .order_by(case((assigned, 0), else_=1), case((due.c.due.is_(None), 1), else_=0), due.c.due,
-                          CourseVersion.title, Course.id))
+    if not getattr(user, "is_authenticated", False):
+        return []
+    params = assignment_params(user)
+    superadmin = user.role == Role.SUPERADMIN
+    if params is not None:
+        stmt = _my_courses_statement(superadmin, True, bool(params["unit_ids"]))
         ordered = [(course, due_date if is_assigned else None, bool(is_assigned))
-                   for course, due_date, is_assigned in db.session.execute(stmt).unique()]
+                   for course, due_date, is_assigned in db.session.execute(stmt, params).unique()]
     else:
+        stmt = _my_courses_statement(superadmin, False, False)
         ordered = [(course, None, False)
-                   for course in db.session.scalars(stmt.order_by(CourseVersion.title, Course.id)).unique()]
+                   for course in db.session.scalars(stmt, {"instansi_id": user.instansi_id}).unique()]
     views = {v.course.id: v for v in course_views(user, [course for course, _d, _a in ordered])}
     today = local_today()
     items = []
@@ -70,6 +70,36 @@ def my_courses(user: Any) -> list[dict[str, Any]]:
         items.append({"view": view, "assigned": is_assigned, "due": due,
                       "overdue": due is not None and due < today and not view.completed})
     return items
+
+
+class _AnyPersonOf:
+    """Stands for a signed-in person of ``:instansi_id`` with ``role`` in ``authz.scope_courses``, so
+    the statement built from the one access rule is built once and reused with bind parameters."""
+
+    is_authenticated = True
+
+    def __init__(self, role: Role) -> None:
+        self.role = role
+        self.instansi_id = bindparam("instansi_id")
+
+
+@functools.cache
+def _my_courses_statement(superadmin: bool, assignable: bool, with_units: bool) -> Any:
+    """The courses a person may read, with the assignments' due dates when ``assignable``; built once
+    per process (issue 14: building a statement took longer than running it)."""
+    from .assignments import due_dates
+
+    person = _AnyPersonOf(Role.SUPERADMIN if superadmin else Role.PESERTA)
+    stmt = (authz.scope_courses(select(Course).options(lazyload(Course.published_version)), person)  # type: ignore[arg-type]
+            .join(CourseVersion, CourseVersion.id == Course.published_version_id))
+    if not assignable:
+        return stmt.order_by(CourseVersion.title, Course.id)
+    due = due_dates(with_units)
+    assigned = and_(due.c.course_id.is_not(None), CourseVersion.status == VersionStatus.PUBLISHED)
+    return (stmt.add_columns(due.c.due, assigned.label("assigned"))
+            .outerjoin(due, due.c.course_id == Course.id)
+            .order_by(case((assigned, 0), else_=1), case((due.c.due.is_(None), 1), else_=0), due.c.due,
+                      CourseVersion.title, Course.id))
 
 
 @bp.app_template_global("my_learning")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import BindParameter, ColumnElement, Select, select
 
 from ..db import db
 from .models import PledgeSignature, PledgeText, PledgeTextVersion
@@ -18,7 +18,7 @@ def signed_pledges(user_id: int | ColumnElement[int], slugs: Iterable[str]) -> S
         select(PledgeText.slug)
         .join(PledgeTextVersion, PledgeTextVersion.pledge_text_id == PledgeText.id)
         .join(PledgeSignature, PledgeSignature.pledge_version_id == PledgeTextVersion.id)
-        .where(PledgeSignature.user_id == user_id, PledgeText.slug.in_(list(slugs)))
+        .where(PledgeSignature.user_id == user_id, PledgeText.slug.in_(slugs if isinstance(slugs, BindParameter) else list(slugs)))
     )
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import BindParameter, ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import authz
@@ -166,7 +166,7 @@ def passed_quizzes(user_id: int | ColumnElement[int], slugs: Iterable[str]) -> S
     ``.exists()`` (see ``courses.completion``)."""
     return (
         select(Quiz.slug).join(Attempt, Attempt.quiz_id == Quiz.id)
-        .where(Attempt.user_id == user_id, Attempt.passed.is_(True), Quiz.slug.in_(list(slugs)))
+        .where(Attempt.user_id == user_id, Attempt.passed.is_(True), Quiz.slug.in_(slugs if isinstance(slugs, BindParameter) else list(slugs)))
     )
 
 
