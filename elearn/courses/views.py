@@ -72,24 +72,13 @@ def my_courses(user: Any) -> list[dict[str, Any]]:
     return items
 
 
-class _AnyPersonOf:
-    """Stands for a signed-in person of ``:instansi_id`` with ``role`` in ``authz.scope_courses``, so
-    the statement built from the one access rule is built once and reused with bind parameters."""
-
-    is_authenticated = True
-
-    def __init__(self, role: Role) -> None:
-        self.role = role
-        self.instansi_id = bindparam("instansi_id")
-
-
 @functools.cache
 def _my_courses_statement(superadmin: bool, assignable: bool, with_units: bool) -> Any:
     """The courses a person may read, with the assignments' due dates when ``assignable``; built once
     per process (issue 14: building a statement took longer than running it)."""
     from .assignments import due_dates
 
-    person = _AnyPersonOf(Role.SUPERADMIN if superadmin else Role.PESERTA)
+    person = authz.ParametricPerson(Role.SUPERADMIN if superadmin else Role.PESERTA)
     stmt = (authz.scope_courses(select(Course).options(lazyload(Course.published_version)), person)  # type: ignore[arg-type]
             .join(CourseVersion, CourseVersion.id == Course.published_version_id))
     if not assignable:

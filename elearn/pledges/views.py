@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 from typing import Any
 
 from flask import (
@@ -31,10 +32,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import defer
 
 from .. import authz
-from ..accounts.models import User
+from ..accounts.models import Role, User
 from ..auth import services as auth_services
 from ..db import db, utcnow
 from ..errors import ServiceError
@@ -86,14 +88,10 @@ def my_campaigns(user: User, now: dt.datetime | None = None) -> list[dict[str, A
     if not user.is_authenticated or user.instansi_id is None:
         return []
     now = now or utcnow()
-    campaigns = db.session.scalars(
-        authz.scope_signable_campaigns(select(Campaign), user).order_by(Campaign.opens_on.desc(), Campaign.id.desc())
-    ).all()
+    campaigns = db.session.scalars(_campaigns_statement(), {"instansi_id": user.instansi_id}).all()
     signed = {
         sig.campaign_id: sig for sig in db.session.scalars(
-            select(PledgeSignature).where(PledgeSignature.user_id == user.id,
-                                          PledgeSignature.campaign_id.in_([c.id for c in campaigns]))
-        )
+            _signatures_statement(), {"user_id": user.id, "campaign_ids": [c.id for c in campaigns]})
     } if campaigns else {}
     order = {"open": 0, "signed": 1, "upcoming": 2, "closed": 3}
     entries = []
@@ -103,6 +101,23 @@ def my_campaigns(user: User, now: dt.datetime | None = None) -> list[dict[str, A
         entries.append({"campaign": campaign, "signature": signature, "state": state})
     entries.sort(key=lambda e: order[e["state"]])
     return entries
+
+
+@functools.cache
+def _campaigns_statement() -> Any:
+    """The campaigns a person of ``:instansi_id`` signs, newest first; built once per process."""
+    person = authz.ParametricPerson(Role.PESERTA)
+    return (authz.scope_signable_campaigns(select(Campaign), person)  # type: ignore[arg-type]
+            .order_by(Campaign.opens_on.desc(), Campaign.id.desc()))
+
+
+@functools.cache
+def _signatures_statement() -> Any:
+    """A person's signatures of ``:campaign_ids``, without the drawn signature (the list does not
+    show it: tens of KB per row)."""
+    return (select(PledgeSignature).options(defer(PledgeSignature.signature_png))
+            .where(PledgeSignature.user_id == bindparam("user_id"),
+                   PledgeSignature.campaign_id.in_(bindparam("campaign_ids", expanding=True))))
 
 
 @bp.app_template_global("my_open_pledges")

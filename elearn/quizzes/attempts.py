@@ -21,17 +21,19 @@ the status only records that time ran out rather than that the learner pressed "
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import BindParameter, ColumnElement, Select, func, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from .. import authz
-from ..accounts.models import User
+from ..accounts.models import Role, User
 from ..db import begin_write, db, utcnow
 from ..errors import ServiceError
 from .models import Attempt, AttemptItem, AttemptStatus, QuestionVersion, Quiz
@@ -127,15 +129,12 @@ def my_quizzes(user: User, now: dt.datetime | None = None, *, finalise: bool = T
         return []
     if finalise:
         finalise_overdue(user, now=now)
-    quizzes = list(db.session.scalars(
-        authz.scope_quizzes(select(Quiz), user).order_by(Quiz.title, Quiz.id)
-    ).unique())
+    quizzes = list(db.session.scalars(_quizzes_statement(user.role == Role.SUPERADMIN),
+                                      {"instansi_id": user.instansi_id}).unique())
     attempts: dict[int, list[Attempt]] = {}
     if quizzes:
-        for attempt in db.session.scalars(
-            select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id.in_([q.id for q in quizzes]))
-            .order_by(Attempt.number)
-        ).unique():
+        for attempt in db.session.scalars(_attempts_statement(),
+                                          {"user_id": user.id, "quiz_ids": [q.id for q in quizzes]}).unique():
             attempts.setdefault(attempt.quiz_id, []).append(attempt)
     required = _required_quizzes(user)
     entries = []
@@ -147,6 +146,23 @@ def my_quizzes(user: User, now: dt.datetime | None = None, *, finalise: bool = T
     return entries
 
 
+@functools.cache
+def _quizzes_statement(superadmin: bool) -> Select[tuple[Quiz]]:
+    """The quizzes a person of ``:instansi_id`` may take, by title; built once per process (issue
+    14: building a statement took longer than running it), from the one access rule."""
+    person = authz.ParametricPerson(Role.SUPERADMIN if superadmin else Role.PESERTA)
+    return authz.scope_quizzes(select(Quiz), person).order_by(Quiz.title, Quiz.id)  # type: ignore[arg-type]
+
+
+@functools.cache
+def _attempts_statement() -> Select[tuple[Attempt]]:
+    """A person's attempts at ``:quiz_ids`` without their items (a list shows none of them; the
+    quizzes are in the session already)."""
+    return (select(Attempt).options(lazyload(Attempt.items), lazyload(Attempt.quiz))
+            .where(Attempt.user_id == bindparam("user_id"), Attempt.quiz_id.in_(bindparam("quiz_ids", expanding=True)))
+            .order_by(Attempt.number))
+
+
 def quiz_entry(user: User, quiz: Quiz, now: dt.datetime | None = None) -> QuizEntry:
     """One quiz with the user's attempts (overdue ones finalised first) and whether it is required."""
     finalise_overdue(user, quiz, now=now)
@@ -155,9 +171,7 @@ def quiz_entry(user: User, quiz: Quiz, now: dt.datetime | None = None) -> QuizEn
 
 
 def user_attempts(user: User, quiz: Quiz) -> list[Attempt]:
-    return list(db.session.scalars(
-        select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id).order_by(Attempt.number)
-    ).unique())
+    return list(db.session.scalars(_attempts_statement(), {"user_id": user.id, "quiz_ids": [quiz.id]}).unique())
 
 
 def passed_quizzes(user_id: int | ColumnElement[int], slugs: Iterable[str]) -> Select[tuple[str]]:
@@ -179,7 +193,12 @@ def passed_quiz_slugs(user_id: int, slugs: Iterable[str]) -> set[str]:
 
 
 def find_quiz(slug: str) -> Quiz | None:
-    return db.session.scalar(select(Quiz).where(Quiz.slug == slug))
+    return db.session.scalar(_quiz_by_slug(), {"slug": slug})
+
+
+@functools.cache
+def _quiz_by_slug() -> Select[tuple[Quiz]]:
+    return select(Quiz).where(Quiz.slug == bindparam("slug"))
 
 
 # --- starting ------------------------------------------------------------------------------
@@ -282,14 +301,24 @@ def seconds_left(attempt: Attempt, now: dt.datetime | None = None) -> int | None
 def finalise_overdue(user: User, quiz: Quiz | None = None, *, now: dt.datetime | None = None) -> list[Attempt]:
     """Finalise the user's attempts (at ``quiz``, or at any quiz) whose time ran out. Flushes."""
     now = _now(now)
-    stmt = select(Attempt).where(Attempt.user_id == user.id, Attempt.status == AttemptStatus.IN_PROGRESS,
-                                 Attempt.deadline_at.is_not(None), Attempt.deadline_at < now - GRACE)
+    params: dict[str, Any] = {"user_id": user.id, "before": now - GRACE}
     if quiz is not None:
-        stmt = stmt.where(Attempt.quiz_id == quiz.id)
-    overdue = list(db.session.scalars(stmt).unique())
+        params["quiz_id"] = quiz.id
+    overdue = list(db.session.scalars(_overdue_statement(quiz is not None), params).unique())
     for attempt in overdue:
         _finalise(attempt, AttemptStatus.EXPIRED, attempt.deadline_at or now)
     return overdue
+
+
+@functools.cache
+def _overdue_statement(one_quiz: bool) -> Select[tuple[Attempt]]:
+    """A person's attempts still open after their deadline (``:before``: now minus the grace), at
+    ``:quiz_id`` when ``one_quiz``; built once per process."""
+    stmt = select(Attempt).where(Attempt.user_id == bindparam("user_id"), Attempt.status == AttemptStatus.IN_PROGRESS,
+                                 Attempt.deadline_at.is_not(None), Attempt.deadline_at < bindparam("before"))
+    if one_quiz:
+        stmt = stmt.where(Attempt.quiz_id == bindparam("quiz_id"))
+    return stmt
 
 
 def touch(attempt: Attempt, now: dt.datetime | None = None) -> bool:
