@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, request
 from flask_babel import format_datetime, get_translations
+from markupsafe import Markup
 from flask_login import current_user
 
 LANG_COOKIE = "elearn_lang"
@@ -58,9 +59,17 @@ def _catalogue() -> Any:
     return catalogue
 
 
+def _template_gettext(string: str, **variables: Any) -> Markup:
+    """``_('...')`` in templates: what Jinja's newstyle ``gettext`` does (the translation as Markup,
+    so that only the variables are escaped, then ``%`` with them, always: ``%%`` is a percent sign)
+    in one plain call instead of two context calls and a name lookup per string."""
+    return Markup(_catalogue().ugettext(string)) % variables
+
+
 def install_template_gettext(app: Flask) -> None:
     """Replace the callables flask-babel installed into Jinja (same newstyle semantics: autoescape,
-    ``%(name)s`` variables) with ones reading :func:`_catalogue`."""
+    ``%(name)s`` variables) with ones reading :func:`_catalogue`; ``_`` calls them directly. (Every
+    template here autoescapes: they are all HTML.)"""
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _catalogue().ugettext(s),
         ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
@@ -68,3 +77,4 @@ def install_template_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals["_"] = _template_gettext

@@ -10,6 +10,7 @@ IP (``PUBLIC_LIMIT_PER_IP``, like the pakta verify page) and carry ``noindex``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -20,7 +21,7 @@ from flask import Blueprint, Response, abort, current_app, make_response, render
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import aliased, lazyload, undefer
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -71,28 +72,39 @@ def enrollment_with_certificate(user_id: int, course_id: int) -> tuple[Any, Cert
     course page loads both; the certificate costs no statement of its own)."""
     from ..courses.models import Enrollment
 
-    row = db.session.execute(
-        select(Enrollment, Certificate)
-        .options(lazyload(Enrollment.course_version))
-        .outerjoin(Certificate, and_(Certificate.user_id == Enrollment.user_id,
-                                     Certificate.course_id == Enrollment.course_id,
-                                     Certificate.state == CertificateState.VALID))
-        .where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-        .limit(1)
-    ).first()
+    row = db.session.execute(_enrollment_with_certificate(), {"user_id": user_id, "course_id": course_id}).first()
     if row is None:
         return None, None
     return row[0], row[1]
 
 
+@functools.cache
+def _enrollment_with_certificate() -> Any:
+    """Built once per process (issue 14: building a statement took longer than running it)."""
+    from ..courses.models import Enrollment
+
+    return (
+        select(Enrollment, Certificate)
+        .options(lazyload(Enrollment.course_version))
+        .outerjoin(Certificate, and_(Certificate.user_id == Enrollment.user_id,
+                                     Certificate.course_id == Enrollment.course_id,
+                                     Certificate.state == CertificateState.VALID))
+        .where(Enrollment.user_id == bindparam("user_id"), Enrollment.course_id == bindparam("course_id"))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(1)
+    )
+
+
+@functools.cache
+def _my_certificates() -> Any:
+    return (select(Certificate).where(Certificate.user_id == bindparam("user_id"))
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
+
+
 @bp.route("/sertifikat/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    certificates = list(db.session.scalars(
-        select(Certificate).where(Certificate.user_id == current_user.id)
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    ))
+    certificates = list(db.session.scalars(_my_certificates(), {"user_id": current_user.id}))
     return render_template(
         "certificates/index.html", certificates=certificates, state_labels=state_labels(),
         verify_urls={c.id: verify_url(c) for c in certificates}, long_date=long_date,

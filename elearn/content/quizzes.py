@@ -10,6 +10,7 @@ Services flush, never commit.
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -758,7 +759,18 @@ def export_quizzes(root: Path, slugs: list[str] | None = None) -> dict[str, list
 
 def render_text(text: str | None, fmt: str | None = "markdown") -> Markup:
     """Question text as safe HTML: Markdown (raw HTML off), HTML (from GIFT) or plain text, always
-    sanitised. ``fmt`` is the question's ``stem_format`` (default markdown); it applies to all its text."""
+    sanitised. ``fmt`` is the question's ``stem_format`` (default markdown); it applies to all its text.
+
+    A pure function of its two arguments, remembered per process (issue 14: a question page
+    rendered the Markdown of its stem and every option again on every request, for every phone at
+    an apel); bounded, so authoring many texts cannot grow a worker without limit."""
+    if not text:
+        return Markup("")
+    return _render_text(text, fmt)
+
+
+@functools.lru_cache(maxsize=8192)
+def _render_text(text: str, fmt: str | None) -> Markup:
     if not text:
         return Markup("")
     if fmt == "html":

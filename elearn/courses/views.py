@@ -106,8 +106,14 @@ def my_learning() -> dict[str, Any] | None:
 
 
 def _load_course(slug: str) -> Course:
-    course = db.session.scalar(select(Course).options(lazyload(Course.published_version)).where(Course.slug == slug))
+    course = db.session.scalar(_course_by_slug(), {"slug": slug})
     return authz.get_or_404(course, authz.can_read_course)
+
+
+@functools.cache
+def _course_by_slug() -> Any:
+    """Built once per process; the version's structure comes from ``published``, not with the course."""
+    return select(Course).options(lazyload(Course.published_version)).where(Course.slug == bindparam("slug"))
 
 
 def _reader_url(view: CourseView, module_slug: str, section: int) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, selectinload
 
 from .. import authz
 from ..accounts.models import Role, User
@@ -347,7 +347,23 @@ def lock_attempt(attempt_id: int) -> Attempt | None:
     phone saved in between, which the benchmark of issue 14 hit with 20 phones answering; BEGIN
     IMMEDIATE makes the save wait its turn. Call it first in a request's unit of work."""
     begin_write()
-    return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update(of=Attempt))
+    return db.session.scalars(_attempt_statement(True), {"id": attempt_id}).unique().one_or_none()
+
+
+def load_attempt(attempt_id: int) -> Attempt | None:
+    """The attempt with its items and their question versions: two queries (the attempt, then the
+    items with their versions joined), not the chain of every version's question, bank and current
+    version the models' default loading brings."""
+    return db.session.scalars(_attempt_statement(False), {"id": attempt_id}).unique().one_or_none()
+
+
+@functools.cache
+def _attempt_statement(lock: bool) -> Select[tuple[Attempt]]:
+    stmt = (select(Attempt)
+            .options(lazyload(Attempt.quiz), selectinload(Attempt.items).joinedload(AttemptItem.question_version)
+                     .lazyload(QuestionVersion.question))
+            .where(Attempt.id == bindparam("id")))
+    return stmt.with_for_update(of=Attempt) if lock else stmt
 
 
 def item_at(attempt: Attempt, position: int) -> AttemptItem | None:

@@ -29,7 +29,7 @@ def _load_quiz(slug: str) -> Quiz:
 
 
 def _load_attempt(quiz: Quiz, attempt_id: int, lock: bool = False) -> Attempt:
-    attempt = svc.lock_attempt(attempt_id) if lock else db.session.get(Attempt, attempt_id)
+    attempt = svc.lock_attempt(attempt_id) if lock else svc.load_attempt(attempt_id)
     if attempt is None or attempt.quiz_id != quiz.id:
         abort(404)
     return authz.get_or_404(attempt, authz.can_view_attempt)
