@@ -326,6 +326,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pages", help="comma-separated labels to run (default: all)")
+    parser.add_argument("--ratelimit-storage", default="redis://127.0.0.1:6379/15",
+                        help="the rate limits' storage, as in production (memory:// when Redis does not answer)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -333,8 +335,8 @@ def main() -> int:
 
     database = make_database(args.database_url)
     dialect = "postgresql" if args.database_url else "sqlite"
-    storage = "redis://127.0.0.1:6379/15"
-    env = {"ELEARN_RATELIMIT_STORAGE_URI": storage} if redis_answers(storage) else {}
+    storage = args.ratelimit_storage
+    env = {"ELEARN_RATELIMIT_STORAGE_URI": storage} if not storage.startswith("redis") or redis_answers(storage) else {}
     servers: list[Server] = []
     try:
         setup = setup_data(database.url, args.people, args.learners)

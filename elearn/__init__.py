@@ -12,7 +12,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .config import load_config
     from .db import db
     from .errors import register_error_handlers
-    from .extensions import babel, csrf, limiter, login_manager
+    from .extensions import babel, csrf, init_limiter, login_manager
     from .templating import register_template_helpers
 
     app = Flask(__name__, instance_relative_config=True)
@@ -21,7 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
 

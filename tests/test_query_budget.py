@@ -169,3 +169,39 @@ def test_health_check_is_one_statement_without_the_session(app: Flask, client: A
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
     assert statements == ["SELECT 1"]
     assert "Set-Cookie" not in response.headers
+
+
+# --- the fixed cost of every request -----------------------------------------------------------------
+
+
+def test_every_view_with_rate_limits_is_marked_and_only_those_consult_the_limiter(app: Flask, client: Any,
+                                                                                  monkeypatch: Any) -> None:
+    """Only views marked by ``extensions.rate_limit`` consult Flask-Limiter (issue 14: asking it on
+    every request cost about 0.1 ms of each page). A view given limits by ``limiter.limit`` directly
+    would silently lose them: every view Flask-Limiter holds limits for must carry the mark."""
+    from elearn.extensions import LIMITED, limiter
+
+    limited = {name for name in limiter.limit_manager._decorated_limits}  # the callables' qualified names
+    marked = set()
+    for endpoint, view in app.view_functions.items():
+        name = f"{view.__module__}.{view.__name__}"
+        if name in limited:
+            assert getattr(view, LIMITED, False), f"{endpoint} has rate limits but is not marked"
+        if getattr(view, LIMITED, False):
+            marked.add(endpoint)
+    assert {"auth.login", "auth.activate", "pledges.sign", "events.checkin"} <= marked, marked
+
+    consulted: list[str] = []
+    original = limiter._check_request_limit.__func__
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> None:
+        from flask import request
+
+        consulted.append(request.endpoint or "")
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(limiter), "_check_request_limit", spy)
+    client.get("/healthz")
+    client.get("/masuk")
+    client.get("/kursus/")
+    assert consulted == ["auth.login"], consulted

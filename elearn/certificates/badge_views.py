@@ -18,7 +18,7 @@ from flask import Blueprint, Response, abort, current_app
 from sqlalchemy import select
 
 from ..db import db
-from ..extensions import limiter
+from ..extensions import rate_limit
 from ..org.models import Instansi
 from . import badge_keys, badges
 from .contexts import CID_V1, MULTIKEY_V1, OB_V3, VC_V2
@@ -67,19 +67,19 @@ def issuer_document(instansi: Instansi) -> dict[str, Any]:
 
 
 @bp.route("/sertifikat/penerbit/<instansi_slug>")
-@limiter.limit(_public_limit)
+@rate_limit(_public_limit)
 def issuer(instansi_slug: str) -> Response:
     return _json(issuer_document(_instansi(instansi_slug)), LD_JSON)
 
 
 @bp.route("/sertifikat/status/<instansi_slug>")
-@limiter.limit(_public_limit)
+@rate_limit(_public_limit)
 def status_list(instansi_slug: str) -> Response:
     return _json(badges.status_list_credential(_instansi(instansi_slug)), VC_LD_JSON)
 
 
 @bp.route("/sertifikat/capaian/<int:course_version_id>")
-@limiter.limit(_public_limit)
+@rate_limit(_public_limit)
 def achievement(course_version_id: int) -> Response:
     from ..courses.models import CourseVersion, VersionStatus
 

@@ -27,7 +27,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..accounts.nip import mask_employee_number
 from ..db import db
-from ..extensions import limiter
+from ..extensions import rate_limit
 from ..org.models import Instansi, Timezone
 from . import badge_keys, badges, services, signing
 from .forms import VerifyUploadForm
@@ -246,7 +246,7 @@ def _instansi_key_resolver(instansi_id: int) -> badges.KeyResolver:
 
 
 @bp.route("/verifikasi/sertifikat/<code>")
-@limiter.limit(_public_limit)
+@rate_limit(_public_limit)
 def verify(code: str):  # type: ignore[no-untyped-def]
     certificate, newer_code, zone = find_by_code(code)
     if certificate is None:
@@ -303,8 +303,8 @@ def _render_upload(form: VerifyUploadForm, status: int = 200, **context: Any) ->
 
 
 @bp.route("/verifikasi/sertifikat", methods=["GET", "POST"])
-@limiter.limit(_public_limit)
-@limiter.limit(_upload_limit, methods=["POST"])
+@rate_limit(_public_limit)
+@rate_limit(_upload_limit, methods=["POST"])
 def verify_upload():  # type: ignore[no-untyped-def]
     form = VerifyUploadForm()
     if request.method == "GET":

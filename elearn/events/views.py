@@ -22,7 +22,7 @@ from .. import authz
 from ..accounts.models import Role, User
 from ..db import db, utcnow
 from ..errors import ServiceError
-from ..extensions import limiter, mark_password_refused, refused_password_limit
+from ..extensions import mark_password_refused, rate_limit, refused_password_limit
 from ..http_guards import public_url
 from ..org.forms import options
 from ..org.models import Instansi
@@ -326,10 +326,10 @@ def _account_limit() -> str:
 #: signed in (hundreds of phones share one NAT address at an apel: a per-IP count would lock the
 #: room out), per IP (``LOGIN_LIMIT_PER_IP``) only for anonymous guesses. A right code costs nothing.
 @bp.route("/hadir", methods=["GET", "POST"], endpoint="checkin")
-@limiter.limit(_account_limit, key_func=_account_key, methods=["GET", "POST"], exempt_when=_anonymous,
+@rate_limit(_account_limit, key_func=_account_key, methods=["GET", "POST"], exempt_when=_anonymous,
                deduct_when=lambda _response: bool(g.get("password_refused")))
 @refused_password_limit(exempt_when=_signed_in)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["GET"], exempt_when=_signed_in,
+@rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["GET"], exempt_when=_signed_in,
                deduct_when=lambda _response: bool(g.get("password_refused")))
 def checkin_view():  # type: ignore[no-untyped-def]
     now = utcnow()

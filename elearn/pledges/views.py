@@ -40,7 +40,7 @@ from ..accounts.models import Role, User
 from ..auth import services as auth_services
 from ..db import db, utcnow
 from ..errors import ServiceError
-from ..extensions import limiter, mark_password_refused, refused_password_limit
+from ..extensions import mark_password_refused, rate_limit, refused_password_limit
 from . import chain, services, text
 from .forms import MAX_STROKES, SignForm
 from .models import Campaign, PledgeSignature, PledgeText, PledgeTextVersion, SigningMethod
@@ -288,7 +288,7 @@ def _public_limit() -> str:
 
 
 @verify_bp.route("/verifikasi/pakta/<code>")
-@limiter.limit(_public_limit)
+@rate_limit(_public_limit)
 def verify(code: str):  # type: ignore[no-untyped-def]
     """No sign-in: name, unit, campaign, date and whether the record is intact. Never the NIP,
     the signature image, the IP or anything else of the record."""
