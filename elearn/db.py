@@ -5,11 +5,13 @@ Only request handlers and CLI commands commit; services and model methods flush.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -96,13 +98,49 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
 
 
+#: a pooled PostgreSQL connection unused for longer than this is checked (``SELECT 1``) before use
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Check a pooled connection before use only when it sat idle for ``idle_seconds``.
+
+    ``pool_pre_ping`` pings on every checkout: one more round trip on every request (issue 14: the
+    fixed cost every request pays comes first). A connection busy a moment ago is alive; one that
+    sat in the pool may have been closed by a database restart, a failover or an idle timeout,
+    and is pinged first. A dead one raises DisconnectionError, which makes the pool discard it and
+    take a new connection, as pre-ping does. (A server that dies within ``idle_seconds`` of the last
+    use answers that one request with an error; SQLAlchemy then invalidates the connection.)"""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_conn: Any, record: Any) -> None:
+        record.info["elearn_used_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_conn: Any, record: Any) -> None:
+        record.info["elearn_used_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _maybe_ping(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        used_at = record.info.get("elearn_used_at")
+        if used_at is not None and time.monotonic() - used_at <= idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_conn, None):
+                raise DisconnectionError() from error
+            raise
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
         engine = create_engine(url, **kwargs)
         _sqlite_setup(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    ping_when_idle = not kwargs.get("pool_pre_ping")
     if url.startswith("postgresql"):
         # No JIT: it pays off for long analytical queries, not for pages. The rekap aggregate over
         # 50,000 people is costed above jit_above_cost, and compiling took 1.9 s of its 2.9 s on
@@ -112,7 +150,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if "jit" not in options:
             connect_args["options"] = f"{options} -c jit=off".strip()
         kwargs["connect_args"] = connect_args
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if ping_when_idle:
+        _ping_when_idle(engine)
+    return engine
 
 
 class _AppSession(Session):

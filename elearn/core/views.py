@@ -44,7 +44,7 @@ def activation_by_skpd(instansi_id: int, skpd_id: int | None = None) -> list[dic
 @bp.route("/")
 @login_required
 def home():  # type: ignore[no-untyped-def]
-    user: User = current_user
+    user: User = current_user._get_current_object()  # (the person, not the proxy: read many times)
     if user.role == Role.SUPERADMIN:
         counts = dict(
             db.session.execute(
@@ -64,7 +64,14 @@ def home():  # type: ignore[no-untyped-def]
             "activated": sum(int(r["activated"]) for r in rows),  # type: ignore[call-overload]
         }
         return render_template("core/home_hr.html", rows=rows, totals=totals)
-    return render_template("core/home_peserta.html", can_author=authz.can_author_content(user))
+    # the course box and the quiz box share the person's assigned courses (one query, not two)
+    from ..courses.views import learning_box, my_courses
+    from ..quizzes.views import my_quiz_summary
+
+    items = my_courses(user)
+    assigned = [(item["view"].course, item["due"]) for item in items if item["assigned"]]
+    return render_template("core/home_peserta.html", can_author=authz.can_author_content(user),
+                           top=learning_box(items), box=my_quiz_summary(assigned))
 
 
 _HEALTHY = b'{"status":"ok"}\n'

@@ -96,7 +96,12 @@ def my_learning() -> dict[str, Any] | None:
     """The course the home page shows: the first assigned one not done, else the first not done."""
     if not current_user.is_authenticated:
         return None
-    items = my_courses(current_user)
+    return learning_box(my_courses(current_user))
+
+
+def learning_box(items: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The home page's course box from ``my_courses``: the first course not done (assigned ones come
+    first), else the first, with how many there are."""
     if not items:
         return None
     for item in items:

@@ -99,13 +99,15 @@ def attempts_left(quiz: Quiz, used: int) -> int | None:
     return max(quiz.attempt_limit - used, 0)
 
 
-def _required_quizzes(user: User) -> dict[str, tuple[list[str], dt.date | None]]:
-    """quiz slug -> (titles of the assigned courses requiring it, earliest due date)."""
+def _required_quizzes(user: User, assigned: list[Any] | None = None) -> dict[str, tuple[list[str], dt.date | None]]:
+    """quiz slug -> (titles of the assigned courses requiring it, earliest due date). ``assigned``:
+    ``assigned_courses_for(user)`` when the caller has it (the home page: from its course list)."""
     from ..courses import published
     from ..courses.assignments import assigned_courses_for
 
     required: dict[str, tuple[list[str], dt.date | None]] = {}
-    assigned = assigned_courses_for(user)
+    if assigned is None:
+        assigned = assigned_courses_for(user)
     versions = published.versions(course.published_version_id for course, _due in assigned)
     for course, due in assigned:
         version = versions.get(course.published_version_id) if course.published_version_id else None
@@ -120,7 +122,8 @@ def _required_quizzes(user: User) -> dict[str, tuple[list[str], dt.date | None]]
     return required
 
 
-def my_quizzes(user: User, now: dt.datetime | None = None, *, finalise: bool = True) -> list[QuizEntry]:
+def my_quizzes(user: User, now: dt.datetime | None = None, *, finalise: bool = True,
+               assigned: list[Any] | None = None) -> list[QuizEntry]:
     """The published quizzes ``user`` may take (shipped ones and their instansi's), with their
     attempts (overdue ones finalised first unless ``finalise`` is false: read-only callers). Quizzes
     required by a course assigned to them come first, soonest due date first; then the rest by
@@ -136,7 +139,7 @@ def my_quizzes(user: User, now: dt.datetime | None = None, *, finalise: bool = T
         for attempt in db.session.scalars(_attempts_statement(),
                                           {"user_id": user.id, "quiz_ids": [q.id for q in quizzes]}).unique():
             attempts.setdefault(attempt.quiz_id, []).append(attempt)
-    required = _required_quizzes(user)
+    required = _required_quizzes(user, assigned)
     entries = []
     for quiz in quizzes:
         titles, due = required.get(quiz.slug, ([], None))

@@ -44,12 +44,13 @@ def _review_url(attempt: Attempt) -> str:
 
 
 @bp.app_template_global("my_quiz_summary")
-def my_quiz_summary() -> dict[str, Any] | None:
+def my_quiz_summary(assigned: list[Any] | None = None) -> dict[str, Any] | None:
     """The home page's quiz box: the quizzes still to pass (required first) and how many are passed.
-    Read only (an attempt whose time ran out is finalised when the quiz pages are next opened)."""
+    Read only (an attempt whose time ran out is finalised when the quiz pages are next opened).
+    ``assigned``: the (course, due date) assigned to the person, when the page has them already."""
     if not current_user.is_authenticated:
         return None
-    entries = svc.my_quizzes(current_user, finalise=False)
+    entries = svc.my_quizzes(current_user, finalise=False, assigned=assigned)
     if not entries:
         return None
     todo = [e for e in entries if not e.passed]
