@@ -38,6 +38,7 @@ ENV_KEYS = {
     "ELEARN_REKAP_SNAPSHOT_MAX_AGE_SECONDS": "REKAP_SNAPSHOT_MAX_AGE_SECONDS",
     "ELEARN_REKAP_RECOUNT_IN_BACKGROUND": "REKAP_RECOUNT_IN_BACKGROUND",
     "ELEARN_LIVE_STATE_CACHE_SECONDS": "LIVE_STATE_CACHE_SECONDS",
+    "ELEARN_HEALTHZ_DATABASE_CHECK_SECONDS": "HEALTHZ_DATABASE_CHECK_SECONDS",
 }
 
 
@@ -117,6 +118,9 @@ class DefaultConfig:
     #: a worker reuses an event's live state it read for this long (seconds) when answering the
     #: polls of checked-in phones (events.live.event_state); 0: read it on every poll (TESTING)
     LIVE_STATE_CACHE_SECONDS = 0.5
+    #: /healthz checks the database at most this often per worker (seconds) and answers from its last
+    #: successful check in between (core/views.py); 0: on every probe (the TESTING config)
+    HEALTHZ_DATABASE_CHECK_SECONDS = 1.0
     #: e.g. https://elearn.kotacontoh.go.id: the host the QR codes of signed PDFs point at (None: the
     #: host of the request that makes the PDF)
     PUBLIC_BASE_URL: str | None = None
@@ -183,6 +187,12 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config["REKAP_SNAPSHOT_MAX_AGE_SECONDS"] = 0
     if app.config.get("TESTING") and "LIVE_STATE_CACHE_SECONDS" not in (overrides or {}):
         app.config["LIVE_STATE_CACHE_SECONDS"] = 0
+    if app.config.get("TESTING") and "HEALTHZ_DATABASE_CHECK_SECONDS" not in (overrides or {}):
+        app.config["HEALTHZ_DATABASE_CHECK_SECONDS"] = 0
+    try:
+        app.config["HEALTHZ_DATABASE_CHECK_SECONDS"] = max(0.0, min(60.0, float(app.config["HEALTHZ_DATABASE_CHECK_SECONDS"])))
+    except (TypeError, ValueError):
+        raise RuntimeError("ELEARN_HEALTHZ_DATABASE_CHECK_SECONDS must be a number of seconds (0 to 60)") from None
     background = app.config.get("REKAP_RECOUNT_IN_BACKGROUND", True)
     if isinstance(background, str):
         background = background.strip().lower() in ("1", "true", "yes", "ya", "on")

@@ -205,3 +205,29 @@ def test_every_view_with_rate_limits_is_marked_and_only_those_consult_the_limite
     client.get("/masuk")
     client.get("/kursus/")
     assert consulted and set(consulted) == {"auth.login"}, consulted
+
+
+def test_health_check_reads_the_database_once_per_window_and_reports_a_failure(app: Flask, client: Any,
+                                                                               monkeypatch: Any) -> None:
+    monkeypatch.setitem(app.config, "HEALTHZ_DATABASE_CHECK_SECONDS", 60)
+    app.extensions.pop("elearn_healthz_seen_at", None)
+    with counting(app) as statements:
+        first = client.get("/healthz")
+        second = client.get("/healthz")
+    assert first.status_code == second.status_code == 200
+    assert statements == ["SELECT 1"]  # the second probe answered from the first one's check
+
+    # the database stops answering: with no window every probe checks, and says so
+    monkeypatch.setitem(app.config, "HEALTHZ_DATABASE_CHECK_SECONDS", 0)
+    from sqlalchemy.exc import OperationalError
+
+    engine = db.get_engine(app)
+
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(type(engine), "connect", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "database unavailable"}
+    app.extensions.pop("elearn_healthz_seen_at", None)

@@ -11,6 +11,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 
 
 from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..db import db
@@ -48,8 +49,11 @@ def init_login_manager(manager: LoginManager) -> None:
 
 @functools.cache
 def _user_by_id() -> Select[tuple[User]]:
-    """Every request's user, with the instansi and unit it loads joined (models.User)."""
-    return select(User).where(User.id == bindparam("id"))
+    """Every request's user, with the instansi and unit it loads joined (models.User); the unit's
+    own instansi is the person's, found in the session without a second join of it."""
+    from ..org.models import Unit
+
+    return select(User).options(joinedload(User.unit).lazyload(Unit.instansi)).where(User.id == bindparam("id"))
 
 
 def safe_next(target: str | None) -> str | None:

@@ -12,6 +12,7 @@ import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Select, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,10 +43,22 @@ def _enrollments_statement() -> Select[tuple[Enrollment]]:
 
 
 @functools.cache
-def _progress_statement() -> Select[tuple[ModuleProgress]]:
-    return select(ModuleProgress).where(
-        ModuleProgress.user_id == bindparam("user_id"),
-        ModuleProgress.course_version_id.in_(bindparam("version_ids", expanding=True)))
+def _enrollment_rows_statement() -> Select[Any]:
+    """The enrollments' columns (rows, not entities: the list pages only read them)."""
+    table = Enrollment.__table__
+    return select(*table.c).where(table.c.user_id == bindparam("user_id"),
+                                  table.c.course_id.in_(bindparam("course_ids", expanding=True)))
+
+
+@functools.cache
+def _progress_statement() -> Select[Any]:
+    """A person's progress rows in ``:version_ids``: the columns the pages read, as rows (building an
+    entity per module cost more than the query; nothing here is written)."""
+    table = ModuleProgress.__table__
+    return select(table.c.course_version_id, table.c.module_version_id, table.c.section_reached,
+                  table.c.completed_at).where(
+        table.c.user_id == bindparam("user_id"),
+        table.c.course_version_id.in_(bindparam("version_ids", expanding=True)))
 
 
 def enroll(user: User, course: Course) -> Enrollment:
@@ -252,7 +265,7 @@ def minutes_for(module: ModuleVersion, from_section: int) -> int:
 class CourseView:
     """A learner's state in one course version."""
 
-    course: Course
+    course: Course | Any  # (an entity, or a row of its columns on the list pages)
     version: CourseVersion | published.CachedVersion
     enrollment: Enrollment | None
     modules: list[ModuleView] = field(default_factory=list)
@@ -343,11 +356,11 @@ class CourseView:
         return next((m for m in self.modules if m.module.id == module_id), None)
 
 
-def _progress_rows(user_id: int, version_ids: Iterable[int]) -> dict[tuple[int, int], ModuleProgress]:
+def _progress_rows(user_id: int, version_ids: Iterable[int]) -> dict[tuple[int, int], Any]:
     ids = sorted(set(version_ids))
     if not ids:
         return {}
-    rows = db.session.scalars(_progress_statement(), {"user_id": user_id, "version_ids": ids})
+    rows = db.session.execute(_progress_statement(), {"user_id": user_id, "version_ids": ids})
     return {(row.course_version_id, row.module_version_id): row for row in rows}
 
 
@@ -362,8 +375,8 @@ def course_views(user: User, courses: list[Course], enrollments: dict[int, Enrol
         return []
     if enrollments is None:
         enrollments = {
-            e.course_id: e for e in db.session.scalars(
-                _enrollments_statement(), {"user_id": user.id, "course_ids": [c.id for c in courses]})
+            e.course_id: e for e in db.session.execute(
+                _enrollment_rows_statement(), {"user_id": user.id, "course_ids": [c.id for c in courses]})
         }
     wanted: dict[int, int] = {}
     for course in courses:
