@@ -69,8 +69,25 @@ def elearn_app() -> Any:
     """elearn as in production (database and secret from ELEARN_* variables)."""
     from elearn import create_app
 
+    from flask import render_template
+    from flask_login import login_required
+    from jinja2 import ChoiceLoader, DictLoader
+
     # every simulated learner signs in from 127.0.0.1 during the setup
-    return create_app({"LOGIN_LIMIT_PER_IP": "100000 per minute"})
+    app = create_app({"LOGIN_LIMIT_PER_IP": "100000 per minute"})
+    app.jinja_env.loader = ChoiceLoader([
+        app.jinja_loader,  # type: ignore[list-item]
+        DictLoader({"bench/floor.html": "{% extends 'base.html' %}{% block content %}<p>.</p>{% endblock %}"}),
+    ])
+
+    @app.get("/__bench/signed-in")
+    @login_required
+    def signed_in_floor():  # type: ignore[no-untyped-def]
+        """The fixed cost of a signed-in page (diagnostic, this benchmark only): the session, the
+        user's row, the layout with its menu, and no content."""
+        return render_template("bench/floor.html")
+
+    return app
 
 
 def floor_app() -> Any:
@@ -299,7 +316,7 @@ class Row:
     label: str
     result: WrkResult
     cpu_ms: float
-    kind: str  # floor | learner | health | hr
+    kind: str  # floor | learner | health | hr | diagnostic
 
     @property
     def rate(self) -> float:
@@ -380,6 +397,10 @@ def main() -> int:
         ]
         if want("health"):
             rows.append(load(app, "health /healthz", "health", "", "/healthz", args))
+        if want("signed-in"):
+            rows.append(load(app, "signed-in floor (layout, no content)", "diagnostic",
+                             rotating_get([("/__bench/signed-in", le.cookie) for le in learners]),
+                             "/__bench/signed-in", args))
         for label, requests in learner_pages:
             if want(label) and requests:
                 rows.append(load(app, label, "learner", rotating_get(requests), requests[0][0], args))

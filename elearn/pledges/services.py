@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import re
 import secrets
 import struct
@@ -36,7 +37,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -533,11 +534,15 @@ def signature_for(campaign_id: int, user_id: int) -> PledgeSignature | None:
 
 
 def has_signed(campaign_id: int, user_id: int) -> bool:
-    """Whether the person signed the campaign (one indexed lookup, no record loaded)."""
-    return db.session.scalar(
-        select(PledgeSignature.id).where(PledgeSignature.campaign_id == campaign_id,
-                                         PledgeSignature.user_id == user_id).limit(1)
-    ) is not None
+    """Whether the person signed the campaign (one indexed lookup, no record loaded; the statement is
+    built once per process)."""
+    return db.session.scalar(_has_signed_statement(), {"campaign_id": campaign_id, "user_id": user_id}) is not None
+
+
+@functools.cache
+def _has_signed_statement() -> Any:
+    return (select(PledgeSignature.id).where(PledgeSignature.campaign_id == bindparam("campaign_id"),
+                                             PledgeSignature.user_id == bindparam("user_id")).limit(1))
 
 
 def signature_by_verify_code(code: str) -> PledgeSignature | None:

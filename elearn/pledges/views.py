@@ -33,7 +33,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, lazyload
 
 from .. import authz
 from ..accounts.models import Role, User
@@ -58,8 +58,15 @@ DRAWN_ERRORS = {"bad_png", "png_too_large", "png_dimensions", "signature_blank"}
 # --- loading ----------------------------------------------------------------------------------
 
 def _load_campaign(campaign_id: int) -> Campaign:
-    # (the instansi and the text version come in the same query: lazy="joined")
-    return authz.get_or_404(db.session.get(Campaign, campaign_id), authz.can_sign_campaign)
+    # (the text version comes in the same query: lazy="joined"; the instansi is the person's, loaded
+    # with them: from the session, not joined again)
+    campaign = db.session.scalars(_campaign_statement(), {"id": campaign_id}).unique().one_or_none()
+    return authz.get_or_404(campaign, authz.can_sign_campaign)
+
+
+@functools.cache
+def _campaign_statement() -> Any:
+    return select(Campaign).options(lazyload(Campaign.instansi)).where(Campaign.id == bindparam("id"))
 
 
 def _my_signature(campaign: Campaign) -> PledgeSignature | None:
