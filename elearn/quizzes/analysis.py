@@ -31,8 +31,10 @@ Privacy: no names anywhere, and no figure about fewer than ``MIN_CELL`` (5) peop
 notice. Where a hidden cell could be worked out by subtraction (the choices of one single-choice
 question add up to its N, the SKPD rows to the total) a second cell is hidden too.
 
-The figures are aggregated in SQL (GROUP BY); only the choice counts are computed in Python, over
-the first attempts' responses, streamed.
+The figures of quiz attempts are kept per finished attempt (``tallies``: additive sums per SKPD and
+question version, choice counts), so a request sums a few rows per question whatever the number of
+attempts; live answers are aggregated in SQL (GROUP BY) per request, their choices counted in
+Python over the responses, streamed.
 """
 from __future__ import annotations
 
@@ -44,14 +46,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import and_, case, func, select
 
 from .. import authz
 from ..accounts.models import Role, User
 from ..db import db
 from ..org.models import Instansi, Unit
-from .models import Attempt, AttemptItem, AttemptStatus, Question, QuestionVersion, Quiz
-from .types import QUESTION_TYPES, Branching, InvalidResponse
+from . import tallies
+from .models import AttemptStatus, Question, QuestionVersion, Quiz
+from .types import QUESTION_TYPES, Branching
 
 #: the smallest group of people a figure may describe
 MIN_CELL = 5
@@ -213,93 +216,6 @@ class QuizAnalysis:
 # --- queries ---------------------------------------------------------------------------------
 
 
-def first_attempts(quiz: Quiz, user: User, skpd: Unit | None = None) -> Select[Any]:
-    """id, skpd_id, passed of each person's first finished attempt at ``quiz``, within what ``user``
-    may analyse (and within ``skpd`` when given)."""
-    firsts = (
-        select(Attempt.user_id.label("user_id"), func.min(Attempt.number).label("number"))
-        .where(Attempt.quiz_id == quiz.id, Attempt.status.in_(FINISHED))
-        .group_by(Attempt.user_id)
-        .subquery("firsts")
-    )
-    stmt = (
-        select(Attempt.id.label("id"), Attempt.skpd_id.label("skpd_id"), Attempt.passed.label("passed"))
-        .join(firsts, and_(firsts.c.user_id == Attempt.user_id, firsts.c.number == Attempt.number))
-        .where(Attempt.quiz_id == quiz.id)
-    )
-    stmt = authz.scope_analysis_attempts(stmt, user)
-    if skpd is not None:
-        stmt = stmt.where(Attempt.skpd_id == skpd.id)
-    return stmt
-
-
-def _version_sums(first: Any) -> dict[int, Sums]:
-    """Per question version: N, Σ fraction, number fully correct and the item-rest sums."""
-    totals = (
-        select(AttemptItem.attempt_id.label("attempt_id"),
-               func.sum(func.coalesce(AttemptItem.fraction, 0.0)).label("fsum"),
-               func.count(AttemptItem.id).label("n_items"))
-        .join(first, first.c.id == AttemptItem.attempt_id)
-        .group_by(AttemptItem.attempt_id)
-        .subquery("totals")
-    )
-    x = func.coalesce(AttemptItem.fraction, 0.0)
-    has_rest = totals.c.n_items > 1
-    y = (totals.c.fsum - x) / func.nullif(totals.c.n_items - 1, 0)
-
-    def when_rest(value: Any) -> Any:
-        return func.sum(case((has_rest, value), else_=0.0))
-
-    stmt = (
-        select(
-            AttemptItem.question_version_id,
-            func.count(AttemptItem.id),
-            func.sum(x),
-            func.sum(case((AttemptItem.correct.is_(True), 1), else_=0)),
-            func.sum(case((has_rest, 1), else_=0)),
-            when_rest(x), when_rest(y), when_rest(x * x), when_rest(y * y), when_rest(x * y),
-        )
-        .join(totals, totals.c.attempt_id == AttemptItem.attempt_id)
-        .group_by(AttemptItem.question_version_id)
-    )
-    result = {}
-    for vid, n, fsum, correct, m, sx, sy, sxx, syy, sxy in db.session.execute(stmt):
-        result[vid] = Sums(int(n), float(fsum or 0), int(correct or 0), int(m or 0), float(sx or 0),
-                           float(sy or 0), float(sxx or 0), float(syy or 0), float(sxy or 0))
-    return result
-
-
-def _chosen(version: QuestionVersion, response: Any) -> list[str]:
-    try:
-        return QUESTION_TYPES[version.type].grade(version.data, response).chosen
-    except (InvalidResponse, KeyError, TypeError, ValueError, ZeroDivisionError):
-        return []
-
-
-def _choice_counts(first: Any, versions: dict[int, QuestionVersion]) -> tuple[dict[int, Counter[str]], Counter[int]]:
-    """Per version: how many people chose each key, and how many left it unanswered. Streams the
-    responses; a response seen before is not graded again."""
-    counts: dict[int, Counter[str]] = {vid: Counter() for vid in versions}
-    unanswered: Counter[int] = Counter()
-    seen: dict[tuple[int, str], list[str]] = {}
-    stmt = (
-        select(AttemptItem.question_version_id, AttemptItem.response)
-        .join(first, first.c.id == AttemptItem.attempt_id)
-        .execution_options(yield_per=STREAM_BATCH)
-    )
-    for vid, response in db.session.execute(stmt):
-        if vid not in versions:
-            continue
-        if not response:
-            unanswered[vid] += 1
-            continue
-        key = (vid, json.dumps(response, sort_keys=True))
-        if key not in seen:
-            seen[key] = _chosen(versions[vid], response)
-        counts[vid].update(set(seen[key]))
-    return counts, unanswered
-
-
 def _version_choices(version: QuestionVersion, counts: Counter[str], unanswered: int
                      ) -> tuple[list[ChoiceCount], ChoiceCount]:
     qtype = QUESTION_TYPES[version.type]
@@ -323,53 +239,47 @@ def _version_choices(version: QuestionVersion, counts: Counter[str], unanswered:
     return choices, blank
 
 
-def _skpd_rows(quiz: Quiz, user: User) -> list[SkpdRow]:
-    first = first_attempts(quiz, user).subquery("first")
-    all_finished = authz.scope_analysis_attempts(
-        select(Attempt.skpd_id.label("skpd_id"), func.count(Attempt.id).label("attempts"))
-        .where(Attempt.quiz_id == quiz.id, Attempt.status.in_(FINISHED))
-        .group_by(Attempt.skpd_id), user,
-    ).subquery("finished")
-    people = (
-        select(first.c.skpd_id, func.count(first.c.id), func.sum(case((first.c.passed.is_(True), 1), else_=0)))
-        .group_by(first.c.skpd_id)
-    )
-    attempts = {skpd_id: n for skpd_id, n in db.session.execute(select(all_finished.c.skpd_id, all_finished.c.attempts))}
-    rows = db.session.execute(people).all()
-    ids = [r[0] for r in rows if r[0] is not None]
-    names = {uid: (name, inst) for uid, name, inst in db.session.execute(
-        select(Unit.id, Unit.name, Instansi.name).join(Instansi, Instansi.id == Unit.instansi_id)
-        .where(Unit.id.in_(ids)))} if ids else {}
-    result = [
-        SkpdRow(skpd_id, *names.get(skpd_id, ("", "")), people=int(n), attempts=int(attempts.get(skpd_id, n)),
-                passed=int(passed or 0))
-        for skpd_id, n, passed in rows
-    ]
-    result.sort(key=lambda r: (r.instansi, r.skpd_id is None, r.name.casefold()))
-    for row, hide in zip(result, suppress([r.people for r in result], exclusive=True), strict=True):
-        row.hidden = hide
-    return result
+def tally_scope(user: User, skpd: Unit | None = None) -> Any:
+    """The SKPD keys of the tallies ``user`` may analyse (as ``authz.scope_analysis_attempts``):
+    None for all (the superadmin), else a list or a SELECT of unit ids; ``skpd``: that one only."""
+    if skpd is not None:
+        return [skpd.id]
+    if not authz.can_analyse_quizzes(user):
+        return []
+    if user.role == Role.SUPERADMIN:
+        return None
+    if user.role == Role.OPERATOR_SKPD:
+        return [user.skpd_id] if user.skpd_id is not None else []
+    return select(Unit.id).where(Unit.instansi_id == user.instansi_id, Unit.parent_id.is_(None))
 
 
 def analyse(quiz: Quiz, user: User, skpd: Unit | None = None, source: str = SOURCE_QUIZ) -> QuizAnalysis:
     """The item analysis of ``quiz`` as ``user`` may see it (one SKPD when ``skpd`` is given), from
-    ``source``. Suppression is applied here (``hidden`` flags), so every view and export shows the same."""
+    ``source``. Suppression is applied here (``hidden`` flags), so every view and export shows the same.
+
+    The quiz source reads the figures kept per finished attempt (``tallies``): a few rows per
+    question whatever the number of attempts; they are counted again first when attempts came or
+    went another way (``tallies.ensure_fresh``; flushes, the view commits)."""
     if source == SOURCE_LIVE:
         return _analyse_live(quiz, user, skpd)
-    first = first_attempts(quiz, user, skpd).subquery("first")
-    people = db.session.scalar(select(func.count()).select_from(first)) or 0
-    skpd_rows = _skpd_rows(quiz, user)
+    tallies.ensure_fresh(quiz.id)
+    figures = tallies.read(quiz.id, tally_scope(user, skpd))
+    skpd_rows = _skpd_rows_from(tallies.read(quiz.id, tally_scope(user)) if skpd is not None else figures)
+    people = figures.people
     if not visible(people):
         return QuizAnalysis(quiz, skpd, people, [], skpd_rows)
-    sums = _version_sums(first)
+    sums = {vid: Sums(int(n or 0), float(f or 0), int(c or 0), int(m or 0), float(x or 0), float(y or 0),
+                      float(xx or 0), float(yy or 0), float(xy or 0))
+            for vid, (n, f, c, m, x, y, xx, yy, xy) in figures.sums.items() if n}
     versions = {v.id: v for v in db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(sums)))}
-    counts, unanswered = _choice_counts(first, versions)
     by_question: dict[int, list[VersionStats]] = {}
     for vid, version in versions.items():
         question = version.question
         stats = VersionStats(version, question.current_version_id == vid, sums[vid])
         if not stats.hidden:
-            stats.choices, stats.unanswered = _version_choices(version, counts[vid], unanswered[vid])
+            counts = Counter(figures.choices.get(vid, {}))
+            blank = counts.pop(tallies.UNANSWERED, 0)
+            stats.choices, stats.unanswered = _version_choices(version, counts, blank)
         by_question.setdefault(question.id, []).append(stats)
     questions = []
     for items in by_question.values():
@@ -377,6 +287,22 @@ def analyse(quiz: Quiz, user: User, skpd: Unit | None = None, source: str = SOUR
         questions.append(QuestionStats(items[0].version.question, items))
     questions.sort(key=lambda q: (q.title.casefold(), q.question.key))
     return QuizAnalysis(quiz, skpd, people, questions, skpd_rows)
+
+
+def _skpd_rows_from(scope_figures: tallies.Figures) -> list[SkpdRow]:
+    """The pass table: every SKPD the viewer may analyse (whatever SKPD is filtered), as before."""
+    keys = list(scope_figures.skpds)
+    names = {uid: (name, inst) for uid, name, inst in db.session.execute(
+        select(Unit.id, Unit.name, Instansi.name).join(Instansi, Instansi.id == Unit.instansi_id)
+        .where(Unit.id.in_([k for k in keys if k]))).all()} if any(keys) else {}
+    result = [
+        SkpdRow(key or None, *names.get(key, ("", "")), people=people, attempts=attempts, passed=passed)
+        for key, (people, passed, attempts) in scope_figures.skpds.items() if people
+    ]
+    result.sort(key=lambda r: (r.instansi, r.skpd_id is None, r.name.casefold()))
+    for row, hide in zip(result, suppress([r.people for r in result], exclusive=True), strict=True):
+        row.hidden = hide
+    return result
 
 
 # --- the live source --------------------------------------------------------------------------------
@@ -449,7 +375,7 @@ def _analyse_live(quiz: Quiz, user: User, skpd: Unit | None) -> QuizAnalysis:
             continue
         key = (vid, json.dumps(response, sort_keys=True))
         if key not in seen:
-            seen[key] = _chosen(versions[vid], response)
+            seen[key] = tallies.chosen_keys(versions[vid], response)
         counts[vid].update(set(seen[key]))
     by_question: dict[int, list[VersionStats]] = {}
     for vid, version in versions.items():
@@ -480,16 +406,12 @@ def skpd_choices(quiz: Quiz, user: User) -> list[Unit]:
 
 
 def quiz_people(quizzes: Iterable[Quiz], user: User) -> dict[int, int]:
-    """Per quiz: the people (first finished attempts) the user may analyse, in one query."""
+    """Per quiz: the people (first finished attempts) the user may analyse, from the tallies (each
+    quiz's counted again first when stale; flushes)."""
     ids = [q.id for q in quizzes]
-    if not ids:
-        return {}
-    stmt = authz.scope_analysis_attempts(
-        select(Attempt.quiz_id, func.count(func.distinct(Attempt.user_id)))
-        .where(Attempt.quiz_id.in_(ids), Attempt.status.in_(FINISHED))
-        .group_by(Attempt.quiz_id), user,
-    )
-    return {quiz_id: int(n) for quiz_id, n in db.session.execute(stmt)}
+    for quiz_id in ids:
+        tallies.ensure_fresh(quiz_id)
+    return tallies.quizzes_people(ids, tally_scope(user))
 
 
 def branch_labels(version: QuestionVersion) -> dict[str, str]:

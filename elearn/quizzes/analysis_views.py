@@ -67,7 +67,9 @@ def _source() -> str:
 def _analyse(slug: str) -> tuple[Quiz, Unit | None, QuizAnalysis]:
     quiz = _quiz(slug)
     skpd = _skpd(quiz)
-    return quiz, skpd, analysis.analyse(quiz, current_user, skpd, _source())
+    result = analysis.analyse(quiz, current_user, skpd, _source())
+    db.session.commit()  # (figures counted again, when they were stale, are kept)
+    return quiz, skpd, result
 
 
 @bp.route("/")
@@ -76,6 +78,7 @@ def _analyse(slug: str) -> tuple[Quiz, Unit | None, QuizAnalysis]:
 def index():  # type: ignore[no-untyped-def]
     quizzes = list(db.session.scalars(authz.scope_analysable_quizzes(select(Quiz), current_user).order_by(Quiz.title)))
     people = analysis.quiz_people(quizzes, current_user)
+    db.session.commit()  # (figures counted again, when they were stale, are kept)
     return render_template("quiz_analysis/index.html", quizzes=quizzes, people=people, min_cell=MIN_CELL)
 
 

@@ -482,6 +482,10 @@ def _finalise(attempt: Attempt, status: AttemptStatus, at: dt.datetime) -> None:
     attempt.status = status
     attempt.submitted_at = at
     db.session.flush()
+    # the item analysis's figures, in the same transaction (tallies.py)
+    from .tallies import record_finished
+
+    record_finished(attempt)
     if attempt.passed:
         # the quiz may have been the last part of a course: issue its certificate in this request
         from ..certificates.services import issue_due

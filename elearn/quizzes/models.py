@@ -187,7 +187,8 @@ class Attempt(Base):
     __tablename__ = "quiz_attempts"
     __table_args__ = (
         UniqueConstraint("user_id", "quiz_id", "number"),
-        Index("ix_quiz_attempts_quiz_status", "quiz_id", "status"),
+        # (with the id: the item analysis's freshness check, count and largest id, reads the index alone)
+        Index("ix_quiz_attempts_quiz_status", "quiz_id", "status", "id"),
         Index("ix_quiz_attempts_quiz_skpd", "quiz_id", "skpd_id"),
         Index("ix_quiz_attempts_user_quiz_passed", "user_id", "quiz_id", "passed"),
     )
@@ -241,3 +242,72 @@ class AttemptItem(Base):
 
     attempt: Mapped[Attempt] = relationship(back_populates="items", lazy="select")
     question_version: Mapped[QuestionVersion] = relationship(lazy="joined")
+
+
+# --- the item analysis, kept up to date per finished attempt (quizzes/tallies.py) -------------------
+#
+# Additive figures of each quiz per SKPD (``skpd_key``: the attempt's skpd_id, 0 for none), so the
+# analysis page sums a few rows per question instead of reading every attempt (issue 14). Only each
+# person's first finished attempt counts for people, versions and choices; every finished attempt
+# counts in ``attempts``. ``QuizTallyMark`` records which attempts the figures cover; the page
+# compares it with the attempts table and counts again when rows came or went behind the app's back
+# (a bulk load, a deletion).
+
+
+class QuizTallyMark(Base):
+    __tablename__ = "quiz_tally_marks"
+
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), primary_key=True)
+    #: finished attempts of the quiz counted, and the largest id among them
+    finished: Mapped[int] = mapped_column(Integer, default=0)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuizSkpdTally(Base):
+    __tablename__ = "quiz_skpd_tallies"
+    __table_args__ = (UniqueConstraint("quiz_id", "skpd_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    skpd_key: Mapped[int] = mapped_column(Integer)
+    #: people (first finished attempts), of them passed, and finished attempts
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuizItemTally(Base):
+    """The sums of ``analysis.Sums`` for one question version over first attempts of one SKPD."""
+
+    __tablename__ = "quiz_item_tallies"
+    __table_args__ = (UniqueConstraint("quiz_id", "skpd_key", "question_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    skpd_key: Mapped[int] = mapped_column(Integer)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id", ondelete="CASCADE"))
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    fraction: Mapped[float] = mapped_column(Float, default=0.0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    m: Mapped[int] = mapped_column(Integer, default=0)
+    x: Mapped[float] = mapped_column(Float, default=0.0)
+    y: Mapped[float] = mapped_column(Float, default=0.0)
+    xx: Mapped[float] = mapped_column(Float, default=0.0)
+    yy: Mapped[float] = mapped_column(Float, default=0.0)
+    xy: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class QuizChoiceTally(Base):
+    """How many first attempts of one SKPD chose ``choice_key`` in one question version ("": left
+    unanswered)."""
+
+    __tablename__ = "quiz_choice_tallies"
+    __table_args__ = (UniqueConstraint("quiz_id", "skpd_key", "question_version_id", "choice_key",
+                                       name="uq_quiz_choice_tallies_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    skpd_key: Mapped[int] = mapped_column(Integer)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id", ondelete="CASCADE"))
+    choice_key: Mapped[str] = mapped_column(String(200))
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,306 @@
+"""The item analysis kept up to date per finished attempt (issue 14: the page read every first
+attempt's every answer on every request: 1.1 s at 50,000 ASN, growing with the attempts).
+
+``record_finished(attempt)`` adds a finished attempt to additive per-SKPD figures (models:
+``QuizSkpdTally``, ``QuizItemTally``, ``QuizChoiceTally``) in the transaction that finishes it, by
+upserts that add (``n = n + 1``), so concurrent submits on PostgreSQL each add their share and
+SQLite's writers queue. ``QuizTallyMark`` says which finished attempts the figures cover (how many,
+and the largest id); ``ensure_fresh`` compares it with the attempts table (one indexed count) and
+counts everything again (``rebuild``) when attempts came or went another way: the demo seed, a
+bulk load, a deletion, figures from before this table existed. ``read`` sums the rows of the SKPDs a
+viewer may see.
+
+What is counted is exactly what ``analysis`` counted from the attempts (its module docstring):
+each person's first finished attempt for people, passes, versions and choices (the item-rest sums
+included); every finished attempt in ``attempts``.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, insert, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..db import db
+from .models import (
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    QuestionVersion,
+    QuizChoiceTally,
+    QuizItemTally,
+    QuizSkpdTally,
+    QuizTallyMark,
+)
+from .types import QUESTION_TYPES, InvalidResponse
+
+FINISHED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
+#: the choice key of a question left unanswered
+UNANSWERED = ""
+STREAM_BATCH = 2000
+_SUM_COLUMNS = ("n", "fraction", "correct", "m", "x", "y", "xx", "yy", "xy")
+
+
+def skpd_key(skpd_id: int | None) -> int:
+    return skpd_id or 0
+
+
+def chosen_keys(version: QuestionVersion, response: Any) -> list[str]:
+    """The choices a response made, as the analysis counts them (none when it cannot be graded)."""
+    try:
+        return QUESTION_TYPES[version.type].grade(version.data, response).chosen
+    except (InvalidResponse, KeyError, TypeError, ValueError, ZeroDivisionError):
+        return []
+
+
+# --- adding one finished attempt ---------------------------------------------------------------------------
+
+
+def _upsert_add(table: Any, keys: dict[str, Any], values: dict[str, Any]) -> None:
+    """INSERT the row, or add ``values`` to the existing one (the unique key ``keys``)."""
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).values(**keys, **values)
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={name: table.c[name] + stmt.excluded[name] for name in values})
+    db.session.execute(stmt)
+
+
+def record_finished(attempt: Attempt) -> None:
+    """Add ``attempt``, just finished and graded (its items carry fraction and correct), to its quiz's
+    figures. Flushes; runs in the caller's transaction. An attempt that is not stored (graded on a
+    copy that never enters the session) is not counted."""
+    if attempt.id is None or not sa_inspect(attempt).persistent:
+        return
+    quiz_id, key = attempt.quiz_id, skpd_key(attempt.skpd_id)
+    others = db.session.execute(
+        select(func.min(Attempt.number), func.count(Attempt.id)).where(
+            Attempt.user_id == attempt.user_id, Attempt.quiz_id == quiz_id, Attempt.status.in_(FINISHED),
+            Attempt.id != attempt.id)
+    ).one()
+    earlier_number, other_count = others
+    if other_count and earlier_number is not None and earlier_number > attempt.number:
+        # finished after a later attempt of the same person (never in the app's order of things):
+        # which attempt is "first" changed; count the quiz again
+        _mark_stale(quiz_id)
+        return
+    first = not other_count
+    _upsert_add(QuizSkpdTally.__table__, {"quiz_id": quiz_id, "skpd_key": key},
+                {"people": int(first), "passed": int(first and bool(attempt.passed)), "attempts": 1})
+    if first:
+        items = list(attempt.items)
+        fsum = sum(item.fraction or 0.0 for item in items)
+        rest = len(items) > 1
+        for item in items:
+            x = item.fraction or 0.0
+            y = (fsum - x) / (len(items) - 1) if rest else 0.0
+            sums = {"n": 1, "fraction": x, "correct": int(bool(item.correct)), "m": int(rest),
+                    "x": x if rest else 0.0, "y": y, "xx": x * x if rest else 0.0, "yy": y * y, "xy": x * y}
+            _upsert_add(QuizItemTally.__table__, {"quiz_id": quiz_id, "skpd_key": key,
+                                                  "question_version_id": item.question_version_id}, sums)
+            keys = set(chosen_keys(item.question_version, item.response)) if item.response else {UNANSWERED}
+            for choice in sorted(keys):
+                _upsert_add(QuizChoiceTally.__table__, {"quiz_id": quiz_id, "skpd_key": key,
+                                                        "question_version_id": item.question_version_id,
+                                                        "choice_key": choice[:200]}, {"count": 1})
+    mark = QuizTallyMark.__table__
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(mark).values(quiz_id=quiz_id, finished=1, last_id=attempt.id)
+    stmt = stmt.on_conflict_do_update(index_elements=["quiz_id"], set_={
+        "finished": mark.c.finished + 1,
+        "last_id": case((mark.c.last_id < attempt.id, attempt.id), else_=mark.c.last_id),
+    })
+    db.session.execute(stmt)
+
+
+def _mark_stale(quiz_id: int) -> None:
+    """Make the figures of the quiz count as stale: the next read counts everything again."""
+    db.session.execute(update(QuizTallyMark).where(QuizTallyMark.quiz_id == quiz_id).values(finished=-1))
+
+
+# --- counting a quiz again ---------------------------------------------------------------------------------
+
+
+def finished_mark(quiz_id: int) -> tuple[int, int]:
+    """(count, largest id) of the quiz's finished attempts: one indexed query."""
+    count, last = db.session.execute(
+        select(func.count(Attempt.id), func.max(Attempt.id))
+        .where(Attempt.quiz_id == quiz_id, Attempt.status.in_(FINISHED))
+    ).one()
+    return int(count or 0), int(last or 0)
+
+
+def ensure_fresh(quiz_id: int) -> bool:
+    """Count the quiz again when its figures do not cover exactly its finished attempts; True when
+    it did. Flushes (the caller commits)."""
+    mark = db.session.get(QuizTallyMark, quiz_id)
+    current = finished_mark(quiz_id)
+    if mark is not None and (mark.finished, mark.last_id) == current:
+        return False
+    rebuild(quiz_id, current)
+    return True
+
+
+def rebuild(quiz_id: int, mark: tuple[int, int] | None = None) -> None:
+    """Every figure of the quiz counted from its attempts (as ``analysis`` did on each request)."""
+    mark = mark or finished_mark(quiz_id)
+    for model in (QuizSkpdTally, QuizItemTally, QuizChoiceTally):
+        db.session.execute(delete(model).where(model.quiz_id == quiz_id))
+    firsts = (
+        select(Attempt.user_id.label("user_id"), func.min(Attempt.number).label("number"))
+        .where(Attempt.quiz_id == quiz_id, Attempt.status.in_(FINISHED))
+        .group_by(Attempt.user_id)
+        .subquery("firsts")
+    )
+    key = func.coalesce(Attempt.skpd_id, 0)
+    first = (
+        select(Attempt.id.label("id"), key.label("skpd_key"), Attempt.passed.label("passed"))
+        .join(firsts, and_(firsts.c.user_id == Attempt.user_id, firsts.c.number == Attempt.number))
+        .where(Attempt.quiz_id == quiz_id)
+        .subquery("first")
+    )
+    # people and passes per SKPD (first attempts), attempts per SKPD (every finished one)
+    skpds: dict[int, dict[str, int]] = defaultdict(lambda: {"people": 0, "passed": 0, "attempts": 0})
+    for k, people, passed in db.session.execute(
+        select(first.c.skpd_key, func.count(first.c.id), func.sum(case((first.c.passed.is_(True), 1), else_=0)))
+        .group_by(first.c.skpd_key)
+    ):
+        skpds[int(k)].update(people=int(people), passed=int(passed or 0))
+    for k, attempts in db.session.execute(
+        select(key, func.count(Attempt.id)).where(Attempt.quiz_id == quiz_id, Attempt.status.in_(FINISHED))
+        .group_by(key)
+    ):
+        skpds[int(k)]["attempts"] = int(attempts)
+    if skpds:
+        db.session.execute(insert(QuizSkpdTally), [{"quiz_id": quiz_id, "skpd_key": k, **v} for k, v in skpds.items()])
+
+    # the sums per SKPD and question version, with each attempt's rest
+    totals = (
+        select(AttemptItem.attempt_id.label("attempt_id"),
+               func.sum(func.coalesce(AttemptItem.fraction, 0.0)).label("fsum"),
+               func.count(AttemptItem.id).label("n_items"))
+        .join(first, first.c.id == AttemptItem.attempt_id)
+        .group_by(AttemptItem.attempt_id)
+        .subquery("totals")
+    )
+    x = func.coalesce(AttemptItem.fraction, 0.0)
+    has_rest = totals.c.n_items > 1
+    y = (totals.c.fsum - x) / func.nullif(totals.c.n_items - 1, 0)
+
+    def when_rest(value: Any) -> Any:
+        return func.sum(case((has_rest, value), else_=0.0))
+
+    rows = []
+    for k, vid, n, fsum, correct, m, sx, sy, sxx, syy, sxy in db.session.execute(
+        select(first.c.skpd_key, AttemptItem.question_version_id, func.count(AttemptItem.id), func.sum(x),
+               func.sum(case((AttemptItem.correct.is_(True), 1), else_=0)), func.sum(case((has_rest, 1), else_=0)),
+               when_rest(x), when_rest(y), when_rest(x * x), when_rest(y * y), when_rest(x * y))
+        .join(totals, totals.c.attempt_id == AttemptItem.attempt_id)
+        .join(first, first.c.id == AttemptItem.attempt_id)
+        .group_by(first.c.skpd_key, AttemptItem.question_version_id)
+    ):
+        rows.append({"quiz_id": quiz_id, "skpd_key": int(k), "question_version_id": vid, "n": int(n),
+                     "fraction": float(fsum or 0), "correct": int(correct or 0), "m": int(m or 0),
+                     "x": float(sx or 0), "y": float(sy or 0), "xx": float(sxx or 0), "yy": float(syy or 0),
+                     "xy": float(sxy or 0)})
+    if rows:
+        db.session.execute(insert(QuizItemTally), rows)
+
+    # the choices, from the first attempts' responses (streamed; a response seen before is not graded again)
+    versions = {v.id: v for v in db.session.scalars(
+        select(QuestionVersion).where(QuestionVersion.id.in_({r["question_version_id"] for r in rows})))}
+    counts: Counter[tuple[int, int, str]] = Counter()
+    seen: dict[tuple[int, str], list[str]] = {}
+    for k, vid, response in db.session.execute(
+        select(first.c.skpd_key, AttemptItem.question_version_id, AttemptItem.response)
+        .join(first, first.c.id == AttemptItem.attempt_id)
+        .execution_options(yield_per=STREAM_BATCH)
+    ):
+        if vid not in versions:
+            continue
+        if not response:
+            counts[(int(k), vid, UNANSWERED)] += 1
+            continue
+        cache_key = (vid, json.dumps(response, sort_keys=True))
+        if cache_key not in seen:
+            seen[cache_key] = chosen_keys(versions[vid], response)
+        for choice in set(seen[cache_key]):
+            counts[(int(k), vid, choice[:200])] += 1
+    if counts:
+        db.session.execute(insert(QuizChoiceTally), [
+            {"quiz_id": quiz_id, "skpd_key": k, "question_version_id": vid, "choice_key": choice, "count": n}
+            for (k, vid, choice), n in counts.items()])
+
+    existing = db.session.get(QuizTallyMark, quiz_id)
+    if existing is None:
+        db.session.add(QuizTallyMark(quiz_id=quiz_id, finished=mark[0], last_id=mark[1]))
+    else:
+        existing.finished, existing.last_id = mark
+    db.session.flush()
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """The figures of one quiz over a set of SKPDs (``read``)."""
+
+    people: int = 0
+    #: question version id -> the additive sums (as in analysis.Sums)
+    sums: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    #: question version id -> choice key -> people ("" : left unanswered)
+    choices: dict[int, Counter[str]] = field(default_factory=dict)
+    #: skpd key -> (people, passed, attempts)
+    skpds: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+
+
+def read(quiz_id: int, scope: Any) -> Figures:
+    """The figures of ``quiz_id`` summed over the SKPD keys ``scope`` selects: None for every SKPD,
+    else a list of keys or a SELECT of unit ids. Three small queries."""
+    def within(model: Any) -> Any:
+        condition = model.quiz_id == quiz_id
+        if scope is not None:
+            condition = and_(condition, model.skpd_key.in_(scope))
+        return condition
+
+    figures = Figures()
+    for k, people, passed, attempts in db.session.execute(
+        select(QuizSkpdTally.skpd_key, QuizSkpdTally.people, QuizSkpdTally.passed, QuizSkpdTally.attempts)
+        .where(within(QuizSkpdTally))
+    ):
+        if people or attempts:
+            figures.skpds[int(k)] = (int(people), int(passed), int(attempts))
+    figures.people = sum(p for p, _passed, _a in figures.skpds.values())
+    columns = [func.sum(getattr(QuizItemTally, name)) for name in _SUM_COLUMNS]
+    for vid, *sums in db.session.execute(
+        select(QuizItemTally.question_version_id, *columns).where(within(QuizItemTally))
+        .group_by(QuizItemTally.question_version_id)
+    ):
+        figures.sums[vid] = tuple(sums)
+    for vid, choice, count in db.session.execute(
+        select(QuizChoiceTally.question_version_id, QuizChoiceTally.choice_key, func.sum(QuizChoiceTally.count))
+        .where(within(QuizChoiceTally))
+        .group_by(QuizChoiceTally.question_version_id, QuizChoiceTally.choice_key)
+    ):
+        figures.choices.setdefault(vid, Counter())[choice] += int(count or 0)
+    return figures
+
+
+def quizzes_people(quiz_ids: Iterable[int], scope: Any) -> dict[int, int]:
+    """quiz id -> people (first finished attempts) within ``scope`` (as ``read``)."""
+    ids = list(quiz_ids)
+    if not ids:
+        return {}
+    condition = QuizSkpdTally.quiz_id.in_(ids)
+    if scope is not None:
+        condition = and_(condition, QuizSkpdTally.skpd_key.in_(scope))
+    return {quiz_id: int(n or 0) for quiz_id, n in db.session.execute(
+        select(QuizSkpdTally.quiz_id, func.sum(QuizSkpdTally.people)).where(condition)
+        .group_by(QuizSkpdTally.quiz_id))}
