@@ -110,14 +110,22 @@ def test_figures_are_counted_again_when_attempts_change_behind_the_app(app: Flas
             _take(db.session.get(User, make_user(unit=skpd).id), quiz, rng)
         db.session.commit()
         assert tallies.ensure_fresh(quiz.id) is False
-        # a deletion the app did not make (a database administrator, a data clean-up)
-        victim = db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id)).first()
+        # the newest attempt deleted by hand in the database: the newest finished attempt changed
+        victim = db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id).order_by(Attempt.id.desc())).first()
         db.session.delete(victim)
         db.session.flush()
         assert tallies.ensure_fresh(quiz.id) is True
         assert sum(r.people for r in db.session.scalars(
             select(QuizSkpdTally).where(QuizSkpdTally.quiz_id == quiz.id))) == 2
         assert tallies.ensure_fresh(quiz.id) is False
+        # attempts deleted in bulk by the app (an instansi's data removed): marked stale, counted again
+        oldest = db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id).order_by(Attempt.id)).first()
+        db.session.delete(oldest)
+        tallies.mark_all_stale()
+        db.session.flush()
+        assert tallies.ensure_fresh(quiz.id) is True
+        assert sum(r.people for r in db.session.scalars(
+            select(QuizSkpdTally).where(QuizSkpdTally.quiz_id == quiz.id))) == 1
 
 
 def _statements_of_analysis(app: Flask, client: Any, slug: str) -> list[str]:
@@ -160,3 +168,21 @@ def test_the_analysis_page_does_not_grow_with_attempts(app: Flask, client: Any, 
     assert len(many) == len(few), (len(few), len(many))
     # the figures come from the tallies: no statement reads the attempts' answers
     assert not [s for s in many if "quiz_attempt_items" in s], many
+
+
+def test_recount_command(app: Flask, make_unit: Any, make_user: Any) -> None:
+    skpd = make_unit("Dinas Tally E")
+    with app.app_context():
+        quiz = make_quiz("kuis-tally-e")
+        _take(db.session.get(User, make_user(unit=skpd).id), quiz, random.Random(1))
+        db.session.commit()
+        db.session.execute(QuizSkpdTally.__table__.update().values(people=99))  # figures gone wrong by hand
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["quiz", "recount-analysis", "--quiz", "kuis-tally-e"])
+    assert result.exit_code == 0, result.output
+    assert "kuis-tally-e: dihitung ulang." in result.output
+    with app.app_context():
+        assert sum(r.people for r in db.session.scalars(select(QuizSkpdTally).where(
+            QuizSkpdTally.quiz_id == svc.find_quiz("kuis-tally-e").id))) == 1
+    missing = app.test_cli_runner().invoke(args=["quiz", "recount-analysis", "--quiz", "tidak-ada"])
+    assert missing.exit_code != 0 and "tidak ditemukan" in missing.output

@@ -661,6 +661,12 @@ def seed_quizzes(instansi: Instansi, rng: random.Random, exclude_user_ids: set[i
             skpds=len({r["skpd_id"] for r in rows}),
         ))
     builder.insert()
+    # a bulk load behind the submit path: the item analysis counts these quizzes now, not on the
+    # first request that opens them (quizzes/tallies.py)
+    from ..quizzes.tallies import rebuild
+
+    for quiz, _group in plans:
+        rebuild(quiz.id)
     return result
 
 

@@ -501,6 +501,10 @@ def delete_instansi_data(instansi: Instansi) -> None:
     for table, where in reversed(plan):
         db.session.execute(delete(table).where(where))
     db.session.execute(delete(User.__table__).where(User.id.in_(doomed["users"])))
+    # their quiz attempts went with them: the item analysis counts every quiz again when next read
+    from ..quizzes.tallies import mark_all_stale
+
+    mark_all_stale()
     db.session.execute(
         update(Unit.__table__).where(Unit.instansi_id == inst_id).values(parent_id=None, skpd_id=None)
     )

@@ -1,5 +1,7 @@
 """``flask --app elearn quiz import-gift FILE --bank SLUG [--update] [--json]`` and
-``flask --app elearn quiz export-gift --bank SLUG [--output FILE]``: Moodle GIFT in and out of a bank."""
+``flask --app elearn quiz export-gift --bank SLUG [--output FILE]``: Moodle GIFT in and out of a bank.
+``flask --app elearn quiz recount-analysis [--quiz SLUG]``: count the item analysis again from the
+attempts (after attempts were deleted or edited by hand in the database; quizzes/tallies.py)."""
 from __future__ import annotations
 
 import json
@@ -17,7 +19,7 @@ from ..org.services import get_instansi
 from .models import QuestionBank
 from .types import SLUG
 
-quiz_cli = AppGroup("quiz", help="Question banks: Moodle GIFT import and export.")
+quiz_cli = AppGroup("quiz", help="Question banks: Moodle GIFT import and export; the item analysis.")
 
 
 @quiz_cli.command("import-gift")
@@ -112,6 +114,25 @@ def export_gift_command(slug: str, output: str | None) -> None:
         click.echo(f"dilewati {key}: {reason}", err=True)
     summary = f"{written} soal ditulis" + (f" ke {output}" if output else "") + f", {len(skipped)} dilewati."
     click.echo(summary, err=not output)
+
+
+@quiz_cli.command("recount-analysis")
+@click.option("--quiz", "slug", help="Kode (slug) kuis; tanpa ini semua kuis.")
+def recount_analysis_command(slug: str | None) -> None:
+    """Count the item analysis of a quiz (or of every quiz) again from its attempts."""
+    from .models import Quiz
+    from .tallies import rebuild
+
+    stmt = select(Quiz).order_by(Quiz.slug)
+    if slug:
+        stmt = stmt.where(Quiz.slug == slug.strip())
+    quizzes = list(db.session.scalars(stmt))
+    if slug and not quizzes:
+        raise click.ClickException(f"Kuis {slug} tidak ditemukan.")
+    for quiz in quizzes:
+        rebuild(quiz.id)
+        db.session.commit()
+        click.echo(f"{quiz.slug}: dihitung ulang.")
 
 
 def register(app: Flask) -> None:
