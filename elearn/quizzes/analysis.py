@@ -239,18 +239,19 @@ def _version_choices(version: QuestionVersion, counts: Counter[str], unanswered:
     return choices, blank
 
 
-def tally_scope(user: User, skpd: Unit | None = None) -> Any:
-    """The SKPD keys of the tallies ``user`` may analyse (as ``authz.scope_analysis_attempts``):
-    None for all (the superadmin), else a list or a SELECT of unit ids; ``skpd``: that one only."""
-    if skpd is not None:
-        return [skpd.id]
+def tally_scope(user: User, skpd: Unit | None = None) -> tuple[list[int] | None, Any]:
+    """What ``user`` may analyse (as ``authz.scope_analysis_attempts``), as the tally rows to sum
+    (``tallies.read``: an SKPD, or the whole instansi's row; None: every SKPD, for the superadmin)
+    and the SKPDs of the pass table; ``skpd``: that one only."""
     if not authz.can_analyse_quizzes(user):
-        return []
+        return [], []
     if user.role == Role.SUPERADMIN:
-        return None
+        return ([skpd.id] if skpd is not None else None), None
     if user.role == Role.OPERATOR_SKPD:
-        return [user.skpd_id] if user.skpd_id is not None else []
-    return select(Unit.id).where(Unit.instansi_id == user.instansi_id, Unit.parent_id.is_(None))
+        own = [user.skpd_id] if user.skpd_id is not None else []
+        return own, own
+    skpds = select(Unit.id).where(Unit.instansi_id == user.instansi_id, Unit.parent_id.is_(None))
+    return ([skpd.id] if skpd is not None else [-user.instansi_id]), skpds
 
 
 def analyse(quiz: Quiz, user: User, skpd: Unit | None = None, source: str = SOURCE_QUIZ) -> QuizAnalysis:
@@ -263,8 +264,9 @@ def analyse(quiz: Quiz, user: User, skpd: Unit | None = None, source: str = SOUR
     if source == SOURCE_LIVE:
         return _analyse_live(quiz, user, skpd)
     tallies.ensure_fresh(quiz.id)
-    figures = tallies.read(quiz.id, tally_scope(user, skpd))
-    skpd_rows = _skpd_rows_from(tallies.read(quiz.id, tally_scope(user)) if skpd is not None else figures)
+    keys, skpds = tally_scope(user, skpd)
+    figures = tallies.read(quiz.id, keys, skpds)
+    skpd_rows = _skpd_rows_from(figures)
     people = figures.people
     if not visible(people):
         return QuizAnalysis(quiz, skpd, people, [], skpd_rows)
@@ -411,7 +413,7 @@ def quiz_people(quizzes: Iterable[Quiz], user: User) -> dict[int, int]:
     ids = [q.id for q in quizzes]
     for quiz_id in ids:
         tallies.ensure_fresh(quiz_id)
-    return tallies.quizzes_people(ids, tally_scope(user))
+    return tallies.quizzes_people(ids, tally_scope(user)[0])
 
 
 def branch_labels(version: QuestionVersion) -> dict[str, str]:

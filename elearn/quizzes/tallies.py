@@ -77,7 +77,7 @@ def record_finished(attempt: Attempt) -> None:
     copy that never enters the session) is not counted."""
     if attempt.id is None or not sa_inspect(attempt).persistent:
         return
-    quiz_id, key = attempt.quiz_id, skpd_key(attempt.skpd_id)
+    quiz_id = attempt.quiz_id
     others = db.session.execute(
         select(func.min(Attempt.number), func.count(Attempt.id)).where(
             Attempt.user_id == attempt.user_id, Attempt.quiz_id == quiz_id, Attempt.status.in_(FINISHED),
@@ -90,24 +90,8 @@ def record_finished(attempt: Attempt) -> None:
         _mark_stale(quiz_id)
         return
     first = not other_count
-    _upsert_add(QuizSkpdTally.__table__, {"quiz_id": quiz_id, "skpd_key": key},
-                {"people": int(first), "passed": int(first and bool(attempt.passed)), "attempts": 1})
-    if first:
-        items = list(attempt.items)
-        fsum = sum(item.fraction or 0.0 for item in items)
-        rest = len(items) > 1
-        for item in items:
-            x = item.fraction or 0.0
-            y = (fsum - x) / (len(items) - 1) if rest else 0.0
-            sums = {"n": 1, "fraction": x, "correct": int(bool(item.correct)), "m": int(rest),
-                    "x": x if rest else 0.0, "y": y, "xx": x * x if rest else 0.0, "yy": y * y, "xy": x * y}
-            _upsert_add(QuizItemTally.__table__, {"quiz_id": quiz_id, "skpd_key": key,
-                                                  "question_version_id": item.question_version_id}, sums)
-            keys = set(chosen_keys(item.question_version, item.response)) if item.response else {UNANSWERED}
-            for choice in sorted(keys):
-                _upsert_add(QuizChoiceTally.__table__, {"quiz_id": quiz_id, "skpd_key": key,
-                                                        "question_version_id": item.question_version_id,
-                                                        "choice_key": choice[:200]}, {"count": 1})
+    for key in _keys_of(attempt.skpd_id):
+        _add_attempt(quiz_id, key, attempt, first)
     mark = QuizTallyMark.__table__
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
@@ -117,6 +101,39 @@ def record_finished(attempt: Attempt) -> None:
         "last_id": case((mark.c.last_id < attempt.id, attempt.id), else_=mark.c.last_id),
     })
     db.session.execute(stmt)
+
+
+def _keys_of(skpd_id: int | None) -> list[int]:
+    """The tally rows an attempt of ``skpd_id`` adds to: its SKPD's, and its instansi's (the negative
+    instansi id), which is what trainers and admin BKPSDM read (all SKPDs of the instansi)."""
+    if skpd_id is None:
+        return [0]
+    from ..org.models import Unit
+
+    unit = db.session.get(Unit, skpd_id)
+    return [skpd_id] + ([-unit.instansi_id] if unit is not None else [])
+
+
+def _add_attempt(quiz_id: int, key: int, attempt: Attempt, first: bool) -> None:
+    _upsert_add(QuizSkpdTally.__table__, {"quiz_id": quiz_id, "skpd_key": key},
+                {"people": int(first), "passed": int(first and bool(attempt.passed)), "attempts": 1})
+    if not first:
+        return
+    items = list(attempt.items)
+    fsum = sum(item.fraction or 0.0 for item in items)
+    rest = len(items) > 1
+    for item in items:
+        x = item.fraction or 0.0
+        y = (fsum - x) / (len(items) - 1) if rest else 0.0
+        sums = {"n": 1, "fraction": x, "correct": int(bool(item.correct)), "m": int(rest),
+                "x": x if rest else 0.0, "y": y, "xx": x * x if rest else 0.0, "yy": y * y, "xy": x * y}
+        _upsert_add(QuizItemTally.__table__, {"quiz_id": quiz_id, "skpd_key": key,
+                                              "question_version_id": item.question_version_id}, sums)
+        keys = set(chosen_keys(item.question_version, item.response)) if item.response else {UNANSWERED}
+        for choice in sorted(keys):
+            _upsert_add(QuizChoiceTally.__table__, {"quiz_id": quiz_id, "skpd_key": key,
+                                                    "question_version_id": item.question_version_id,
+                                                    "choice_key": choice[:200]}, {"count": 1})
 
 
 def _mark_stale(quiz_id: int) -> None:
@@ -197,6 +214,12 @@ def rebuild(quiz_id: int, mark: tuple[int, int] | None = None) -> None:
         .group_by(key)
     ):
         skpds[int(k)]["attempts"] = int(attempts)
+    instansi_of = _instansi_of([k for k in skpds if k])
+    for k, values in list(skpds.items()):
+        if k in instansi_of:
+            whole = skpds[-instansi_of[k]]
+            for name, value in values.items():
+                whole[name] += value
     if skpds:
         db.session.execute(insert(QuizSkpdTally), [{"quiz_id": quiz_id, "skpd_key": k, **v} for k, v in skpds.items()])
 
@@ -229,6 +252,15 @@ def rebuild(quiz_id: int, mark: tuple[int, int] | None = None) -> None:
                      "fraction": float(fsum or 0), "correct": int(correct or 0), "m": int(m or 0),
                      "x": float(sx or 0), "y": float(sy or 0), "xx": float(sxx or 0), "yy": float(syy or 0),
                      "xy": float(sxy or 0)})
+    wholes: dict[tuple[int, int], dict[str, Any]] = {}
+    for row in rows:
+        if row["skpd_key"] in instansi_of:
+            whole = wholes.setdefault((-instansi_of[row["skpd_key"]], row["question_version_id"]), {
+                "quiz_id": quiz_id, "skpd_key": -instansi_of[row["skpd_key"]],
+                "question_version_id": row["question_version_id"], **{name: 0 for name in _SUM_COLUMNS}})
+            for name in _SUM_COLUMNS:
+                whole[name] += row[name]
+    rows.extend(wholes.values())
     if rows:
         db.session.execute(insert(QuizItemTally), rows)
 
@@ -252,6 +284,9 @@ def rebuild(quiz_id: int, mark: tuple[int, int] | None = None) -> None:
             seen[cache_key] = chosen_keys(versions[vid], response)
         for choice in set(seen[cache_key]):
             counts[(int(k), vid, choice[:200])] += 1
+    for (k, vid, choice), n in list(counts.items()):
+        if k in instansi_of:
+            counts[(-instansi_of[k], vid, choice)] += n
     if counts:
         db.session.execute(insert(QuizChoiceTally), [
             {"quiz_id": quiz_id, "skpd_key": k, "question_version_id": vid, "choice_key": choice, "count": n}
@@ -263,6 +298,14 @@ def rebuild(quiz_id: int, mark: tuple[int, int] | None = None) -> None:
     else:
         existing.finished, existing.last_id = mark
     db.session.flush()
+
+
+def _instansi_of(skpd_ids: list[int]) -> dict[int, int]:
+    from ..org.models import Unit
+
+    if not skpd_ids:
+        return {}
+    return dict(db.session.execute(select(Unit.id, Unit.instansi_id).where(Unit.id.in_(skpd_ids))).all())
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -281,46 +324,47 @@ class Figures:
     skpds: dict[int, tuple[int, int, int]] = field(default_factory=dict)
 
 
-def read(quiz_id: int, scope: Any) -> Figures:
-    """The figures of ``quiz_id`` summed over the SKPD keys ``scope`` selects: None for every SKPD,
-    else a list of keys or a SELECT of unit ids. Three small queries."""
-    def within(model: Any) -> Any:
-        condition = model.quiz_id == quiz_id
-        if scope is not None:
-            condition = and_(condition, model.skpd_key.in_(scope))
-        return condition
+def read(quiz_id: int, keys: list[int] | None, skpds: Any = None) -> Figures:
+    """The figures of ``quiz_id`` summed over the tally rows ``keys`` (an SKPD id, 0 for attempts
+    without an SKPD, or a negative instansi id for the whole instansi; None: every SKPD row), and
+    the pass table's rows of ``skpds`` (a list or a SELECT of SKPD ids; None: every SKPD row).
+    Three small queries: a few rows per question."""
+    def rows_of(model: Any, selected: Any) -> Any:
+        if selected is None:
+            return and_(model.quiz_id == quiz_id, model.skpd_key >= 0)
+        return and_(model.quiz_id == quiz_id, model.skpd_key.in_(selected))
 
     figures = Figures()
     for k, people, passed, attempts in db.session.execute(
         select(QuizSkpdTally.skpd_key, QuizSkpdTally.people, QuizSkpdTally.passed, QuizSkpdTally.attempts)
-        .where(within(QuizSkpdTally))
+        .where(rows_of(QuizSkpdTally, skpds))
     ):
         if people or attempts:
             figures.skpds[int(k)] = (int(people), int(passed), int(attempts))
-    figures.people = sum(p for p, _passed, _a in figures.skpds.values())
+    figures.people = int(db.session.scalar(
+        select(func.coalesce(func.sum(QuizSkpdTally.people), 0)).where(rows_of(QuizSkpdTally, keys))) or 0)
     columns = [func.sum(getattr(QuizItemTally, name)) for name in _SUM_COLUMNS]
     for vid, *sums in db.session.execute(
-        select(QuizItemTally.question_version_id, *columns).where(within(QuizItemTally))
+        select(QuizItemTally.question_version_id, *columns).where(rows_of(QuizItemTally, keys))
         .group_by(QuizItemTally.question_version_id)
     ):
         figures.sums[vid] = tuple(sums)
     for vid, choice, count in db.session.execute(
         select(QuizChoiceTally.question_version_id, QuizChoiceTally.choice_key, func.sum(QuizChoiceTally.count))
-        .where(within(QuizChoiceTally))
+        .where(rows_of(QuizChoiceTally, keys))
         .group_by(QuizChoiceTally.question_version_id, QuizChoiceTally.choice_key)
     ):
         figures.choices.setdefault(vid, Counter())[choice] += int(count or 0)
     return figures
 
 
-def quizzes_people(quiz_ids: Iterable[int], scope: Any) -> dict[int, int]:
-    """quiz id -> people (first finished attempts) within ``scope`` (as ``read``)."""
+def quizzes_people(quiz_ids: Iterable[int], keys: list[int] | None) -> dict[int, int]:
+    """quiz id -> people (first finished attempts) over the tally rows ``keys`` (as ``read``)."""
     ids = list(quiz_ids)
     if not ids:
         return {}
     condition = QuizSkpdTally.quiz_id.in_(ids)
-    if scope is not None:
-        condition = and_(condition, QuizSkpdTally.skpd_key.in_(scope))
+    condition = and_(condition, QuizSkpdTally.skpd_key >= 0 if keys is None else QuizSkpdTally.skpd_key.in_(keys))
     return {quiz_id: int(n or 0) for quiz_id, n in db.session.execute(
         select(QuizSkpdTally.quiz_id, func.sum(QuizSkpdTally.people)).where(condition)
         .group_by(QuizSkpdTally.quiz_id))}
