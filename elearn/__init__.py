@@ -8,7 +8,7 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application. ``config`` overrides defaults and ELEARN_* environment variables."""
-    from . import cli, http_guards, i18n
+    from . import cli, http_guards, i18n, static_files
     from .config import load_config
     from .db import db
     from .errors import register_error_handlers
@@ -104,6 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth_views.init_login_manager(login_manager)
     register_error_handlers(app)
     register_template_helpers(app)
+    static_files.init_app(app)
     cli.register(app)
 
     @app.after_request

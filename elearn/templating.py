@@ -1,9 +1,11 @@
 """Jinja filters and globals shared by every template."""
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any, NamedTuple
 
+from babel import numbers
 from flask import Flask, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -23,6 +25,26 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["authz"] = authz
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["main_nav"] = main_nav
+    # flask-babel's number filters, remembered per (language, number, pattern): the item analysis
+    # formats hundreds of percentages per page with Babel (tens of microseconds each)
+    app.jinja_env.filters["percentformat"] = percent_format
+    app.jinja_env.filters["decimalformat"] = decimal_format
+
+
+def percent_format(number: Any, format: str | None = None) -> str:  # noqa: A002 (flask-babel's name)
+    return _number(get_locale(), "percent", number, format)
+
+
+def decimal_format(number: Any, format: str | None = None) -> str:  # noqa: A002
+    return _number(get_locale(), "decimal", number, format)
+
+
+@functools.lru_cache(maxsize=16384)
+def _number(locale: Any, kind: str, number: Any, pattern: str | None) -> str:
+    """flask-babel's ``format_percent``/``format_decimal`` for ``locale``: a pure function, kept."""
+    if kind == "percent":
+        return numbers.format_percent(number, format=pattern, locale=locale)
+    return numbers.format_decimal(number, format=pattern, locale=locale)
 
 
 # --- the main menu, rendered once per process for each kind of person ----------------------------------

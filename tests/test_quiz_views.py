@@ -403,5 +403,5 @@ def test_quiz_pages_stay_under_the_page_weight_budget(app: Flask, client, make_u
     weights += page_weight.measure(client, [f"{base}/ulasan"])
     for weight in weights:
         assert weight.first_visit_raw < page_weight.BUDGET, (weight.url, weight.first_visit_raw)
-    assert any("/static/js/quiz.js" in w.static for w in weights)
-    assert all(any(ref.endswith("quiz.css") for ref in w.static) for w in weights)
+    assert any(re.fullmatch(r"/static/js/quiz\.[0-9a-f]{10}\.js", ref) for w in weights for ref in w.static)
+    assert all(any(re.fullmatch(r"/static/css/quiz\.[0-9a-f]{10}\.css", ref) for ref in w.static) for w in weights)
