@@ -223,35 +223,56 @@ def rebuild(quiz_id: int, mark: tuple[int, int] | None = None) -> None:
     if skpds:
         db.session.execute(insert(QuizSkpdTally), [{"quiz_id": quiz_id, "skpd_key": k, **v} for k, v in skpds.items()])
 
-    # the sums per SKPD and question version, with each attempt's rest
-    totals = (
-        select(AttemptItem.attempt_id.label("attempt_id"),
-               func.sum(func.coalesce(AttemptItem.fraction, 0.0)).label("fsum"),
-               func.count(AttemptItem.id).label("n_items"))
-        .join(first, first.c.id == AttemptItem.attempt_id)
-        .group_by(AttemptItem.attempt_id)
-        .subquery("totals")
-    )
-    x = func.coalesce(AttemptItem.fraction, 0.0)
-    has_rest = totals.c.n_items > 1
-    y = (totals.c.fsum - x) / func.nullif(totals.c.n_items - 1, 0)
+    # the sums per SKPD and question version (with each attempt's rest) and the choices, in ONE pass
+    # over the first attempts' answers, streamed in attempt order: the same arithmetic as
+    # record_finished, and no plan for the database to get wrong (a double self-join of the first
+    # attempts ran for minutes on PostgreSQL before the demo's ANALYZE)
+    sums: dict[tuple[int, int], list[float]] = {}
+    counts: Counter[tuple[int, int, str]] = Counter()
+    versions: dict[int, QuestionVersion] = {}
+    seen: dict[tuple[int, str], list[str]] = {}
 
-    def when_rest(value: Any) -> Any:
-        return func.sum(case((has_rest, value), else_=0.0))
+    def add(attempt_key: int, items: list[tuple[int, float, bool, Any]]) -> None:
+        fsum = sum(fraction for _vid, fraction, _c, _r in items)
+        rest = len(items) > 1
+        for vid, x, correct, response in items:
+            y = (fsum - x) / (len(items) - 1) if rest else 0.0
+            row = sums.setdefault((attempt_key, vid), [0.0] * len(_SUM_COLUMNS))
+            for i, value in enumerate((1, x, int(correct), int(rest), x if rest else 0.0, y,
+                                       x * x if rest else 0.0, y * y, x * y)):
+                row[i] += value
+            if not response:
+                counts[(attempt_key, vid, UNANSWERED)] += 1
+                continue
+            if vid not in versions:
+                versions[vid] = db.session.get(QuestionVersion, vid)  # type: ignore[assignment]
+            cache_key = (vid, json.dumps(response, sort_keys=True))
+            if cache_key not in seen:
+                seen[cache_key] = chosen_keys(versions[vid], response) if versions[vid] is not None else []
+            for choice in set(seen[cache_key]):
+                counts[(attempt_key, vid, choice[:200])] += 1
 
-    rows = []
-    for k, vid, n, fsum, correct, m, sx, sy, sxx, syy, sxy in db.session.execute(
-        select(first.c.skpd_key, AttemptItem.question_version_id, func.count(AttemptItem.id), func.sum(x),
-               func.sum(case((AttemptItem.correct.is_(True), 1), else_=0)), func.sum(case((has_rest, 1), else_=0)),
-               when_rest(x), when_rest(y), when_rest(x * x), when_rest(y * y), when_rest(x * y))
-        .join(totals, totals.c.attempt_id == AttemptItem.attempt_id)
+    current: tuple[int, int] | None = None
+    items: list[tuple[int, float, bool, Any]] = []
+    for attempt_id, k, vid, fraction, correct, response in db.session.execute(
+        select(AttemptItem.attempt_id, first.c.skpd_key, AttemptItem.question_version_id, AttemptItem.fraction,
+               AttemptItem.correct, AttemptItem.response)
         .join(first, first.c.id == AttemptItem.attempt_id)
-        .group_by(first.c.skpd_key, AttemptItem.question_version_id)
+        .order_by(AttemptItem.attempt_id)
+        .execution_options(yield_per=STREAM_BATCH)
     ):
-        rows.append({"quiz_id": quiz_id, "skpd_key": int(k), "question_version_id": vid, "n": int(n),
-                     "fraction": float(fsum or 0), "correct": int(correct or 0), "m": int(m or 0),
-                     "x": float(sx or 0), "y": float(sy or 0), "xx": float(sxx or 0), "yy": float(syy or 0),
-                     "xy": float(sxy or 0)})
+        if current is not None and current[0] != attempt_id:
+            add(current[1], items)
+            items = []
+        current = (attempt_id, int(k))
+        items.append((vid, float(fraction or 0.0), bool(correct), response))
+    if current is not None:
+        add(current[1], items)
+
+    rows = [{"quiz_id": quiz_id, "skpd_key": k, "question_version_id": vid,
+             **{name: (int(v) if name in ("n", "correct", "m") else float(v)) for name, v in zip(_SUM_COLUMNS, values,
+                                                                                                  strict=True)}}
+            for (k, vid), values in sums.items()]
     wholes: dict[tuple[int, int], dict[str, Any]] = {}
     for row in rows:
         if row["skpd_key"] in instansi_of:
@@ -263,27 +284,6 @@ def rebuild(quiz_id: int, mark: tuple[int, int] | None = None) -> None:
     rows.extend(wholes.values())
     if rows:
         db.session.execute(insert(QuizItemTally), rows)
-
-    # the choices, from the first attempts' responses (streamed; a response seen before is not graded again)
-    versions = {v.id: v for v in db.session.scalars(
-        select(QuestionVersion).where(QuestionVersion.id.in_({r["question_version_id"] for r in rows})))}
-    counts: Counter[tuple[int, int, str]] = Counter()
-    seen: dict[tuple[int, str], list[str]] = {}
-    for k, vid, response in db.session.execute(
-        select(first.c.skpd_key, AttemptItem.question_version_id, AttemptItem.response)
-        .join(first, first.c.id == AttemptItem.attempt_id)
-        .execution_options(yield_per=STREAM_BATCH)
-    ):
-        if vid not in versions:
-            continue
-        if not response:
-            counts[(int(k), vid, UNANSWERED)] += 1
-            continue
-        cache_key = (vid, json.dumps(response, sort_keys=True))
-        if cache_key not in seen:
-            seen[cache_key] = chosen_keys(versions[vid], response)
-        for choice in set(seen[cache_key]):
-            counts[(int(k), vid, choice[:200])] += 1
     for (k, vid, choice), n in list(counts.items()):
         if k in instansi_of:
             counts[(-instansi_of[k], vid, choice)] += n
