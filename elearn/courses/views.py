@@ -14,7 +14,7 @@ from sqlalchemy.orm import lazyload
 
 from .. import authz
 from ..accounts.models import Role
-from ..db import db
+from ..db import begin_write, db
 from ..certificates.views import enrollment_with_certificate
 from ..i18n import select_timezone
 from . import published
@@ -24,6 +24,7 @@ from .progress import (
     course_view,
     course_views,
     enroll,
+    find_enrollment,
     minutes_for,
     module_in_version,
     newer_version_available,
@@ -138,6 +139,7 @@ def course(slug: str):  # type: ignore[no-untyped-def]
     # the enrollment and the learner's valid certificate of the course, in one query
     enrollment, certificate = enrollment_with_certificate(current_user.id, course.id)
     if enrollment is None:
+        begin_write()  # (the first visit writes: take SQLite's write lock before, see reader)
         enrollment = enroll(current_user, course)
         db.session.commit()
     view = course_view(current_user, course, enrollment)
@@ -172,7 +174,14 @@ def _quiz_url(view: CourseView) -> str | None:
 @login_required
 def reader(slug: str, module_slug: str):  # type: ignore[no-untyped-def]
     course = _load_course(slug)
-    enrollment = enroll(current_user, course)
+    # a first visit writes the enrollment, and opening another module writes where the learner is:
+    # on SQLite such a write after the reads fails at once ("database is locked") when another phone
+    # wrote in between, so those requests take the write lock first (db.begin_write)
+    enrollment = find_enrollment(current_user.id, course.id)
+    writing = enrollment is None
+    if writing:
+        begin_write()
+        enrollment = enroll(current_user, course)
     version = published.version(enrollment.course_version_id)
     found = version.module_at(module_slug) if version is not None else None
     if found is None:
@@ -188,6 +197,8 @@ def reader(slug: str, module_slug: str):  # type: ignore[no-untyped-def]
                                 bagian=min(max(number, 1), total)))
     index = number - 1
     if enrollment.last_module_version_id != module.id:
+        if not writing:
+            begin_write()
         enrollment.last_module_version_id = module.id
     db.session.commit()
 
