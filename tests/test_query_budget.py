@@ -231,3 +231,17 @@ def test_health_check_reads_the_database_once_per_window_and_reports_a_failure(a
     assert response.status_code == 503
     assert response.get_json() == {"status": "database unavailable"}
     app.extensions.pop("elearn_healthz_seen_at", None)
+
+
+def test_a_cached_course_version_of_another_course_is_read_again(app: Flask, make_course: Any) -> None:
+    """SQLite may hand a deleted newest row's id to the next row: the per-process cache of course
+    versions (courses/published.py) must not serve the old course's structure under it."""
+    from elearn.courses import published
+
+    version = make_course(modules=2)
+    with app.app_context():
+        cached = published.versions([version.id])[version.id]
+        assert cached.course_id == version.course_id and len(cached.modules) == 2
+        # the same id claimed by another course: read again, not served from the cache
+        other = published.versions([version.id], {version.id: version.course_id + 1000})
+        assert other[version.id] is not cached and other[version.id].course_id == version.course_id

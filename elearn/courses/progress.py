@@ -384,7 +384,7 @@ def course_views(user: User, courses: list[Course], enrollments: dict[int, Enrol
         version_id = enrollment.course_version_id if enrollment is not None else course.published_version_id
         if version_id is not None:
             wanted[course.id] = version_id
-    cached = published.versions(wanted.values())
+    cached = published.versions(wanted.values(), {version_id: course_id for course_id, version_id in wanted.items()})
     versions = {course_id: cached[version_id] for course_id, version_id in wanted.items() if version_id in cached}
     progress = _progress_rows(user.id, [v.id for v in versions.values()])
     facts = learner_facts(user.id, versions.values())

@@ -115,10 +115,13 @@ def _load(ids: list[int]) -> dict[int, tuple[CachedVersion, bool]]:
     }
 
 
-def versions(ids: Iterable[int | None]) -> dict[int, CachedVersion]:
-    """version id -> its structure, for the ids that exist (None ignored)."""
+def versions(ids: Iterable[int | None], courses: dict[int, int] | None = None) -> dict[int, CachedVersion]:
+    """version id -> its structure, for the ids that exist (None ignored). ``courses`` (version id ->
+    the course id the caller read it from) guards against a reused id: SQLite may give the id of a
+    deleted newest row to the next one, so an entry of another course is read again."""
     wanted = {i for i in ids if i is not None}
-    found = {i: _cache[i] for i in wanted if i in _cache}
+    found = {i: _cache[i] for i in wanted if i in _cache
+             and (courses is None or courses.get(i, _cache[i].course_id) == _cache[i].course_id)}
     missing = sorted(wanted - found.keys())
     if missing:
         loaded = _load(missing)
