@@ -55,17 +55,16 @@ def raw_many(*statements):  # type: ignore[no-untyped-def]
     return run
 
 
-def cases(result):  # type: ignore[no-untyped-def]
+def cases(instansi_row):  # type: ignore[no-untyped-def]
     """(label, url, raw callable) per page."""
     from elearn.courses.models import CourseAssignment
     from elearn.demo.pledges import demo_campaign
     from elearn.quizzes.models import Quiz
 
-    instansi = result.instansi.id
+    instansi = instansi_row.id
     out = []
-    for counts in (result.quizzes.quizzes if result.quizzes is not None else []):
-        quiz_id = db.session.scalar(select(Quiz.id).where(Quiz.slug == counts.slug))
-        out.append((f"item analysis {counts.slug}", f"/analisis/kuis/{counts.slug}", raw_many(
+    for quiz_id, slug in db.session.execute(select(Quiz.id, Quiz.slug).order_by(Quiz.id)).all():
+        out.append((f"item analysis {slug}", f"/analisis/kuis/{slug}", raw_many(
             ("SELECT question_version_id, n, fraction, correct, m, x, y, xx, yy, xy FROM quiz_item_tallies "
              "WHERE quiz_id = :q AND skpd_key = :k", {"q": quiz_id, "k": -instansi}),
             ("SELECT * FROM quiz_choice_tallies WHERE quiz_id = :q AND skpd_key = :k", {"q": quiz_id, "k": -instansi}),
@@ -88,7 +87,7 @@ def cases(result):  # type: ignore[no-untyped-def]
              "LEFT JOIN enrollments e ON e.user_id = u.id AND e.course_id = :c "
              "WHERE u.instansi_id = :i AND u.active GROUP BY u.unit_id", {"i": instansi, "c": assignment.course_id}),
         )))
-    campaign = demo_campaign(result.instansi)
+    campaign = demo_campaign(instansi_row)
     if campaign is not None:
         out.append(("pakta campaign", f"/pakta/kampanye/{campaign.id}", raw_many(
             ("SELECT u.unit_id, count(*), count(s.id) FROM users u LEFT JOIN pledge_signatures s "
@@ -109,6 +108,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="a scratch database (default: a temporary SQLite file)")
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--no-seed", action="store_true",
+                        help="measure a database a previous run seeded (give its --database-url; SQLite: a file)")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     tmp = None
@@ -116,16 +117,25 @@ def main() -> None:
     if not url:
         tmp = tempfile.TemporaryDirectory()
         url = f"sqlite:///{tmp.name}/hr-pages-bench.db"
-    elif url.startswith("postgresql") and "bench" not in (make_url(url).database or ""):
-        sys.exit("refusing: the PostgreSQL database name must contain 'bench' (every table is dropped)")
+    elif "bench" not in (make_url(url).database or ""):
+        sys.exit("refusing: the database name must contain 'bench' (every table is dropped)")
     app = make_app(url)
     with app.app_context():
-        fresh_schema(app)
-        t = time.perf_counter()
-        result = seed(args.people)
-        print(f"seed total {time.perf_counter() - t:.1f} s")
-        user_id = admin_id(result)
-        rows = cases(result)
+        if args.no_seed:
+            from elearn.accounts.models import Role, User
+            from elearn.org.services import get_instansi
+
+            instansi = get_instansi("kota-contoh")
+            user_id = db.session.scalar(select(User.id).where(User.instansi_id == instansi.id,
+                                                              User.role == Role.ADMIN_BKPSDM).order_by(User.id))
+        else:
+            fresh_schema(app)
+            t = time.perf_counter()
+            result = seed(args.people)
+            print(f"seed total {time.perf_counter() - t:.1f} s")
+            user_id = admin_id(result)
+            instansi = result.instansi
+        rows = cases(instansi)
         client = app.test_client()
         login(client, user_id)
         db.session.rollback()
