@@ -1,11 +1,16 @@
 """Helpers shared by tests (importable as ``support`` thanks to pytest's pythonpath setting)."""
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from elearn.accounts.models import User
+from elearn.db import db
 
 TEST_PASSWORD = "rahasia-uji-123"
 
@@ -30,3 +35,20 @@ def make_nip(
 def login(client: FlaskClient, user: User, password: str = TEST_PASSWORD) -> None:
     response = client.post("/masuk", data={"nip": user.employee_number, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@contextlib.contextmanager
+def count_statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs inside the block (an N+1 guard: compare the count
+    for a page with 1 row and with 20)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = db.get_engine(app)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -481,3 +481,26 @@ def test_operator_slips_leave_out_accounts_they_cannot_administer(client, org, m
     login(client, org["admin"])
     r = client.post(f"/pegawai/slip?skpd={org['x'].id}", data={"fmt": "csv", "only_pending": "y"})
     assert "Pelatih Belum Aktif" in r.get_data(as_text=True)
+
+
+def test_list_statement_count_does_not_grow_with_the_rows_shown(client, org, app):
+    from support import count_statements
+
+    login(client, org["admin"])
+
+    def add(n: int, prefix: str) -> None:
+        with app.app_context():
+            for i in range(n):
+                db.session.add(User(employee_number=make_nip(), name=f"{prefix} {i:03d}", role=Role.PESERTA,
+                                    instansi_id=org["a"].id, unit_id=org["x1"].id))
+            db.session.commit()
+
+    add(1, "Satu")
+    add(20, "Dua Puluh")
+    with count_statements(app) as one:
+        html = client.get("/pegawai/?q=satu").get_data(as_text=True)
+    assert len(_names(html)) == 1
+    with count_statements(app) as twenty:
+        html = client.get("/pegawai/?q=dua+puluh").get_data(as_text=True)
+    assert len(_names(html)) == 20
+    assert len(twenty) == len(one), (one, twenty)

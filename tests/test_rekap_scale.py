@@ -293,3 +293,22 @@ def test_national_page_statements_do_not_grow_with_instansi(app: Flask, client) 
             national.refresh(inst.id)
             db.session.commit()
     assert statements() == few
+
+
+def test_content_sync_leaves_fresh_planner_statistics(app: Flask) -> None:
+    if not is_postgresql():
+        pytest.skip("planner statistics (pg_stat_user_tables, ANALYZE) are PostgreSQL's; db.analyze is a no-op "
+                    "on SQLite")
+    from elearn.content.courses import SYNCED_TABLES as COURSE_TABLES
+    from elearn.content.quizzes import SYNCED_TABLES as QUIZ_TABLES
+
+    tables = (*COURSE_TABLES, *QUIZ_TABLES, "pledge_texts", "pledge_text_versions")
+    with app.app_context():
+        started = db.session.scalar(text("SELECT clock_timestamp()"))
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["content", "sync"])  # the checkout's folders, all kinds
+        assert result.exit_code == 0, result.output
+        analyzed = last_analyzed(tables)
+        assert set(analyzed) == set(tables)
+        stale = {name: at for name, at in analyzed.items() if at is None or at < started}
+        assert not stale

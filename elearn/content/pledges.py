@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..audit.services import record
-from ..db import db
+from ..db import analyze, db
 from ..pledges.models import PledgeText, PledgeTextVersion
 from ..pledges.services import PLACEHOLDERS
 from .courses import ContentError, ContentInvalid, language_problem, read_front_matter, sha256
@@ -161,6 +161,9 @@ def sync_pledges(root: Path, *, actor: User | None = None, slugs: list[str] | No
         status, number = _sync_pledge(doc, actor)
         report.texts[doc.slug] = status
         report.versions[doc.slug] = number
+    if any(status != "unchanged" for status in report.texts.values()):
+        # a bulk load: fresh planner statistics on PostgreSQL (issue 14; a no-op on SQLite)
+        analyze("pledge_texts", "pledge_text_versions")
     return report
 
 

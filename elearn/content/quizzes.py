@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select
 
 from ..accounts.models import User
 from ..audit.services import record
-from ..db import db
+from ..db import analyze, db
 from ..org.models import Instansi
 from ..quizzes.models import Question, QuestionBank, QuestionTag, QuestionVersion, Quiz, QuizStatus, Tag
 from ..quizzes.types import SLUG, Problem, canonical_question, is_draft, validate_question
@@ -652,6 +652,10 @@ def _sync_bank(doc: BankDoc, actor: User | None, report: QuizSyncReport) -> None
                details={"bank": doc.slug, **counts, "quizzes": len(changed)})
 
 
+#: the tables a question bank sync writes, ANALYZEd after it on PostgreSQL
+SYNCED_TABLES = ("question_banks", "questions", "question_versions", "tags", "question_tags", "quizzes")
+
+
 def sync_quizzes(root: Path, actor: User | None = None, *, slugs: list[str] | None = None) -> QuizSyncReport:
     """Load every bank folder under ``root``. Nothing is written when any folder has errors (raises
     ContentInvalid). Flushes only."""
@@ -664,6 +668,10 @@ def sync_quizzes(root: Path, actor: User | None = None, *, slugs: list[str] | No
         if slugs and path.name not in slugs:
             continue
         _sync_bank(load_bank_dir(path), actor, report)
+    statuses = [*report.banks.values(), *report.questions.values(), *report.quizzes.values()]
+    if any(status != "unchanged" for status in statuses):
+        # a bulk load: fresh planner statistics on PostgreSQL (issue 14; a no-op on SQLite)
+        analyze(*SYNCED_TABLES)
     return report
 
 
