@@ -44,6 +44,9 @@ FINISHED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
 UNANSWERED = ""
 STREAM_BATCH = 2000
 _SUM_COLUMNS = ("n", "fraction", "correct", "m", "x", "y", "xx", "yy", "xy")
+#: ``QuizTallyMark.finished`` of figures marked stale: far enough below 0 that the submits which still
+#: add 1 to it before the next read cannot bring it back to a count
+STALE = -(2**30)
 
 
 def skpd_key(skpd_id: int | None) -> int:
@@ -138,7 +141,7 @@ def _add_attempt(quiz_id: int, key: int, attempt: Attempt, first: bool) -> None:
 
 def _mark_stale(quiz_id: int) -> None:
     """Make the figures of the quiz count as stale: the next read counts everything again."""
-    db.session.execute(update(QuizTallyMark).where(QuizTallyMark.quiz_id == quiz_id).values(finished=-1))
+    db.session.execute(update(QuizTallyMark).where(QuizTallyMark.quiz_id == quiz_id).values(finished=STALE))
 
 
 # --- counting a quiz again ---------------------------------------------------------------------------------
@@ -181,7 +184,7 @@ def ensure_fresh(quiz_id: int) -> bool:
 
 def mark_all_stale() -> None:
     """Every quiz's figures are counted again when next read (after deleting attempts in bulk)."""
-    db.session.execute(update(QuizTallyMark).values(finished=-1))
+    db.session.execute(update(QuizTallyMark).values(finished=STALE))
 
 
 def rebuild(quiz_id: int, mark: tuple[int, int] | None = None) -> None:
