@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # the pakta benchmark's helpers: gunicorn in a process group, an HTTP client with cookies, wrk
-from pledge_signing import Client, Server, WrkResult, form_values, lua_string, run_wrk  # noqa: E402
+from pledge_signing import Client, Server, WrkResult, form_values, lua_string, make_database, run_wrk  # noqa: E402
 
 PASSWORD = "sandi-bench-2029-halaman"
 CHAIN_KEY = secrets.token_hex(32)
@@ -115,33 +115,6 @@ def floor_app() -> Any:
 
 
 # --- the database and the data ------------------------------------------------------------------
-
-
-@dataclass
-class Database:
-    url: str
-    cleanup: Any
-
-
-def make_database(server_url: str | None) -> Database:
-    if server_url is None:
-        folder = tempfile.mkdtemp(prefix="pages-bench-")
-        return Database(f"sqlite:///{folder}/bench.db", lambda: shutil.rmtree(folder, ignore_errors=True))
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    server = make_url(server_url)
-    name = f"elearn_pages_bench_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return Database(server.set(database=name).render_as_string(hide_password=False), drop)
 
 
 @dataclass
@@ -352,7 +325,7 @@ def main() -> int:
 
     global KEY_DIR
     KEY_DIR = tempfile.mkdtemp(prefix="pages-bench-keys-")
-    database = make_database(args.database_url)
+    database = make_database(args.database_url, "pages")
     dialect = "postgresql" if args.database_url else "sqlite"
     storage = args.ratelimit_storage
     env = {"ELEARN_RATELIMIT_STORAGE_URI": storage} if not storage.startswith("redis") or redis_answers(storage) else {}

@@ -118,15 +118,17 @@ class Database:
     cleanup: Any
 
 
-def make_database(server_url: str | None) -> Database:
+def make_database(server_url: str | None, name: str = "pledge") -> Database:
+    """A throwaway database: a SQLite file in a temporary folder, or ``elearn_<name>_bench_<random>``
+    created on the PostgreSQL server ``server_url`` (dropped by ``cleanup``)."""
     if server_url is None:
-        folder = tempfile.mkdtemp(prefix="pledge-bench-")
+        folder = tempfile.mkdtemp(prefix=f"{name}-bench-")
         return Database(f"sqlite:///{folder}/bench.db", lambda: shutil.rmtree(folder, ignore_errors=True))
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     server = make_url(server_url)
-    name = f"elearn_pledge_bench_{secrets.token_hex(4)}"
+    name = f"elearn_{name}_bench_{secrets.token_hex(4)}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

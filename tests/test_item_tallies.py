@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from elearn.accounts.models import Role, User
 from elearn.db import db
@@ -24,6 +23,7 @@ from elearn.quizzes.models import (
     QuizTallyMark,
 )
 from quiz_support import BRANCHING, FEED, MULTIPLE, RIGHT, SINGLE, TRUE_FALSE, make_quiz
+from support import count_statements
 
 #: wrong (or partly right) answers, so the figures vary
 WRONG = {
@@ -134,19 +134,9 @@ def test_figures_are_counted_again_when_attempts_change_behind_the_app(app: Flas
 
 
 def _statements_of_analysis(app: Flask, client: Any, slug: str) -> list[str]:
-    statements: list[str] = []
-
-    def count(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-        if not re.match(r"\s*(BEGIN|SAVEPOINT|RELEASE|ROLLBACK|COMMIT)\b", statement, re.I):
-            statements.append(statement)
-
     assert client.get(f"/analisis/kuis/{slug}").status_code == 200  # counts again when stale
-    engine = db.get_engine(app)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with count_statements(app, transaction_control=False) as statements:
         response = client.get(f"/analisis/kuis/{slug}")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200
     return statements
 

@@ -9,14 +9,11 @@ published course versions (courses/published.py) is warm then, and the enrollmen
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from elearn.accounts.models import User
 from elearn.courses.models import CourseAssignment, CourseVersion
@@ -24,8 +21,7 @@ from elearn.db import db
 from elearn.pledges.models import PledgeText
 from pledge_support import make_campaign, make_pledge_version
 from quiz_support import SINGLE, TRUE_FALSE, make_quiz
-
-_CONTROL = re.compile(r"^\s*(BEGIN|SAVEPOINT|RELEASE|ROLLBACK|COMMIT)\b", re.I)
+from support import count_statements
 
 #: statements per learner page on a learner's second visit (the user's row included). The issue
 #: asks for 5 at most; the home page (three boxes: pakta, courses, quizzes) and the course page
@@ -44,25 +40,9 @@ BUDGET = {
 }
 
 
-@contextmanager
-def counting(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not _CONTROL.match(statement):
-            statements.append(statement)
-
-    engine = db.get_engine(app)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def statements_of(app: Flask, client: Any, url: str) -> list[str]:
     assert client.get(url).status_code == 200, url  # the first visit: enrollments, caches
-    with counting(app) as statements:
+    with count_statements(app, transaction_control=False) as statements:
         response = client.get(url)
     assert response.status_code == 200, url
     return statements
@@ -164,7 +144,7 @@ def test_signing_page_budget(app: Flask, client: Any, learner_with: Any) -> None
 
 
 def test_health_check_is_one_statement_without_the_session(app: Flask, client: Any) -> None:
-    with counting(app) as statements:
+    with count_statements(app, transaction_control=False) as statements:
         response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
     assert statements == ["SELECT 1"]
@@ -211,7 +191,7 @@ def test_health_check_reads_the_database_once_per_window_and_reports_a_failure(a
                                                                                monkeypatch: Any) -> None:
     monkeypatch.setitem(app.config, "HEALTHZ_DATABASE_CHECK_SECONDS", 60)
     app.extensions.pop("elearn_healthz_seen_at", None)
-    with counting(app) as statements:
+    with count_statements(app, transaction_control=False) as statements:
         first = client.get("/healthz")
         second = client.get("/healthz")
     assert first.status_code == second.status_code == 200

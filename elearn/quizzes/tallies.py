@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, select, union_all, update
+from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -64,11 +64,15 @@ def chosen_keys(version: QuestionVersion, response: Any) -> list[str]:
 # --- adding one finished attempt ---------------------------------------------------------------------------
 
 
+def _upsert_insert(table: Any) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT DO UPDATE (both PostgreSQL and SQLite)."""
+    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(table)
+
+
 def _upsert_add(table: Any, keys: dict[str, Any], values: dict[str, Any]) -> None:
     """INSERT the row, or add ``values`` to the existing one (the unique key ``keys``)."""
-    dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table).values(**keys, **values)
+    stmt = _upsert_insert(table).values(**keys, **values)
     stmt = stmt.on_conflict_do_update(index_elements=list(keys),
                                       set_={name: table.c[name] + stmt.excluded[name] for name in values})
     db.session.execute(stmt)
@@ -96,9 +100,7 @@ def record_finished(attempt: Attempt) -> None:
     for key in _keys_of(attempt.skpd_id):
         _add_attempt(quiz_id, key, attempt, first)
     mark = QuizTallyMark.__table__
-    dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(mark).values(quiz_id=quiz_id, finished=1, last_id=attempt.id)
+    stmt = _upsert_insert(mark).values(quiz_id=quiz_id, finished=1, last_id=attempt.id)
     stmt = stmt.on_conflict_do_update(index_elements=["quiz_id"], set_={
         "finished": mark.c.finished + 1,
         "last_id": case((mark.c.last_id < attempt.id, attempt.id), else_=mark.c.last_id),
@@ -157,13 +159,18 @@ def finished_mark(quiz_id: int) -> tuple[int, int]:
     return int(count or 0), int(last or 0)
 
 
-def last_finished_id(quiz_id: int) -> int:
-    """The largest id among the quiz's finished attempts: one short descent of the (quiz, status,
-    id) index per finished status, whatever the number of attempts."""
-    parts = [select(func.max(Attempt.id).label("last")).where(Attempt.quiz_id == quiz_id, Attempt.status == status)
-             for status in FINISHED]
-    both = union_all(*parts).subquery("last_ids")
-    return int(db.session.scalar(select(func.max(both.c.last))) or 0)
+def last_finished_ids(quiz_ids: Iterable[int]) -> dict[int, int]:
+    """quiz id -> the largest id among its finished attempts, in one statement: one short descent
+    of the (quiz, status, id) index per quiz and finished status, whatever the number of attempts."""
+    ids = sorted(set(quiz_ids))
+    if not ids:
+        return {}
+    parts = [select(literal(quiz_id).label("quiz_id"), func.max(Attempt.id).label("last"))
+             .where(Attempt.quiz_id == quiz_id, Attempt.status == status)
+             for quiz_id in ids for status in FINISHED]
+    rows = union_all(*parts).subquery("last_ids")
+    found = dict(db.session.execute(select(rows.c.quiz_id, func.max(rows.c.last)).group_by(rows.c.quiz_id)).all())
+    return {quiz_id: int(found.get(quiz_id) or 0) for quiz_id in ids}
 
 
 def ensure_fresh(quiz_id: int) -> bool:
@@ -175,11 +182,22 @@ def ensure_fresh(quiz_id: int) -> bool:
     and are noticed; a deletion through the app (``mark_all_stale``: an instansi's data removed)
     marks the figures stale; a row deleted or edited by hand in the database is not noticed unless
     it was the newest: run ``flask --app elearn quiz recount-analysis`` after such an edit."""
-    mark = db.session.get(QuizTallyMark, quiz_id)
-    if mark is not None and mark.finished >= 0 and mark.last_id == last_finished_id(quiz_id):
-        return False
-    rebuild(quiz_id)
-    return True
+    return bool(ensure_fresh_all([quiz_id]))
+
+
+def ensure_fresh_all(quiz_ids: Iterable[int]) -> list[int]:
+    """``ensure_fresh`` for several quizzes (the analysis index): two statements however many
+    quizzes, plus a recount of each stale one. Returns the quizzes counted again."""
+    ids = sorted(set(quiz_ids))
+    if not ids:
+        return []
+    marks = {m.quiz_id: m for m in db.session.scalars(select(QuizTallyMark).where(QuizTallyMark.quiz_id.in_(ids)))}
+    newest = last_finished_ids(ids)
+    stale = [quiz_id for quiz_id in ids
+             if (mark := marks.get(quiz_id)) is None or mark.finished < 0 or mark.last_id != newest[quiz_id]]
+    for quiz_id in stale:
+        rebuild(quiz_id)
+    return stale
 
 
 def mark_all_stale() -> None:
