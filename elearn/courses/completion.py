@@ -167,10 +167,7 @@ def learner_facts(user_id: int, versions: Iterable[CourseVersion]) -> LearnerFac
     """What ``user_id`` has done of what ``versions`` require (``requires.quiz``, ``requires.pledge``,
     ``completion.attendance``): the quizzes passed and the pakta signed in ONE query (a UNION ALL,
     none when no version requires either), the events attended in one more when a version asks."""
-    versions = list(versions)
-    quizzes = sorted({slug for v in versions if (slug := _slug(v.requires, "quiz"))})
-    pledges = sorted({slug for v in versions if (slug := _slug(v.requires, "pledge"))})
-    wants_attendance = any(CompletionRule.of(v).attendance is not None for v in versions)
+    quizzes, pledges, wants_attendance = required_slugs(versions)
     done: dict[str, set[str]] = {"quiz": set(), "pledge": set()}
     if quizzes or pledges:
         params = {"user_id": user_id, "quizzes": quizzes, "pledges": pledges}
@@ -178,6 +175,14 @@ def learner_facts(user_id: int, versions: Iterable[CourseVersion]) -> LearnerFac
             done[kind].add(slug)
     return LearnerFacts(frozenset(done["quiz"]), frozenset(done["pledge"]),
                         attended_kinds(user_id) if wants_attendance else frozenset())
+
+
+def required_slugs(versions: Iterable[Any]) -> tuple[list[str], list[str], bool]:
+    """The quizzes and pakta ``versions`` require (sorted slugs) and whether one asks for attendance."""
+    versions = list(versions)
+    quizzes = sorted({slug for v in versions if (slug := _slug(v.requires, "quiz"))})
+    pledges = sorted({slug for v in versions if (slug := _slug(v.requires, "pledge"))})
+    return quizzes, pledges, any(CompletionRule.of(v).attendance is not None for v in versions)
 
 
 @functools.cache

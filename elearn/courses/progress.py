@@ -12,16 +12,16 @@ import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, case, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from ..accounts.models import User
 from ..db import db, utcnow
 from . import published
-from .completion import CompletionRule, learner_facts
+from .completion import CompletionRule, LearnerFacts, attended_kinds, required_slugs
 from .models import Course, CourseVersion, Enrollment, ModuleProgress, ModuleVersion
 
 
@@ -59,6 +59,30 @@ def _progress_statement() -> Select[Any]:
                   table.c.completed_at).where(
         table.c.user_id == bindparam("user_id"),
         table.c.course_version_id.in_(bindparam("version_ids", expanding=True)))
+
+
+class EnrollmentRow(NamedTuple):
+    """An enrollment's columns as the list pages read them (no entity: nothing is written)."""
+
+    id: int
+    course_version_id: int
+    started_at: dt.datetime
+    modules_completed_at: dt.datetime | None
+    last_module_version_id: int | None
+
+
+def enrollment_columns() -> list[ColumnElement[Any]]:
+    """An enrollment's columns labelled ``enrollment_<name>``, for a query that joins it to another
+    row (the course list: see ``enrollment_of_row``)."""
+    table = Enrollment.__table__
+    return [table.c[name].label(f"enrollment_{name}") for name in EnrollmentRow._fields]
+
+
+def enrollment_of_row(row: Any) -> EnrollmentRow | None:
+    """The enrollment in a row carrying ``enrollment_columns``; None when the row has none."""
+    if row.enrollment_id is None:
+        return None
+    return EnrollmentRow(*(getattr(row, f"enrollment_{name}") for name in EnrollmentRow._fields))
 
 
 def enroll(user: User, course: Course) -> Enrollment:
@@ -356,12 +380,46 @@ class CourseView:
         return next((m for m in self.modules if m.module.id == module_id), None)
 
 
-def _progress_rows(user_id: int, version_ids: Iterable[int]) -> dict[tuple[int, int], Any]:
-    ids = sorted(set(version_ids))
-    if not ids:
-        return {}
-    rows = db.session.execute(_progress_statement(), {"user_id": user_id, "version_ids": ids})
-    return {(row.course_version_id, row.module_version_id): row for row in rows}
+def _progress_and_facts(user_id: int, versions: Iterable[Any]) -> tuple[dict[tuple[int, int], Any], LearnerFacts]:
+    """The learner's progress rows in ``versions`` and the quizzes passed and pakta signed among
+    those the versions require (see ``completion.learner_facts``), in ONE statement (issue 14: a
+    UNION ALL of the two; every page that shows a course's state runs it); the events attended in
+    one more when a version asks for attendance."""
+    versions = list(versions)
+    if not versions:
+        return {}, LearnerFacts()
+    quizzes, pledges, wants_attendance = required_slugs(versions)
+    params = {"user_id": user_id, "version_ids": sorted({v.id for v in versions}),
+              "quizzes": quizzes, "pledges": pledges}
+    progress: dict[tuple[int, int], Any] = {}
+    done: dict[str, set[str]] = {"quiz": set(), "pledge": set()}
+    for row in db.session.execute(_progress_and_facts_statement(bool(quizzes), bool(pledges)), params):
+        if row.kind == "progress":
+            progress[(row.course_version_id, row.module_version_id)] = row
+        else:
+            done[row.kind].add(row.slug)
+    return progress, LearnerFacts(frozenset(done["quiz"]), frozenset(done["pledge"]),
+                                  attended_kinds(user_id) if wants_attendance else frozenset())
+
+
+@functools.cache
+def _progress_and_facts_statement(quizzes: bool, pledges: bool) -> Any:
+    """``_progress_statement``'s rows (kind "progress") followed by the slugs of the quizzes passed
+    (kind "quiz", among ``:quizzes``) and of the pakta signed (kind "pledge", among ``:pledges``),
+    padded to one shape; built once per process."""
+    from ..pledges.signed import signed_pledges
+    from ..quizzes.attempts import passed_quizzes
+
+    user = bindparam("user_id")
+    parts: list[Any] = [_progress_statement().add_columns(null().label("slug"), literal("progress").label("kind"))]
+    padding = (null(), null(), null(), null())
+    if quizzes:
+        passed = passed_quizzes(user, bindparam("quizzes", expanding=True)).subquery()
+        parts.append(select(*padding, passed.c.slug, literal("quiz")))
+    if pledges:
+        signed = signed_pledges(user, bindparam("pledges", expanding=True)).subquery()
+        parts.append(select(*padding, signed.c.slug, literal("pledge")))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 def course_views(user: User, courses: list[Course], enrollments: dict[int, Enrollment] | None = None) -> list[CourseView]:
@@ -386,8 +444,7 @@ def course_views(user: User, courses: list[Course], enrollments: dict[int, Enrol
             wanted[course.id] = version_id
     cached = published.versions(wanted.values(), {version_id: course_id for course_id, version_id in wanted.items()})
     versions = {course_id: cached[version_id] for course_id, version_id in wanted.items() if version_id in cached}
-    progress = _progress_rows(user.id, [v.id for v in versions.values()])
-    facts = learner_facts(user.id, versions.values())
+    progress, facts = _progress_and_facts(user.id, versions.values())
     views = []
     for course in courses:
         version = versions.get(course.id)

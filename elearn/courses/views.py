@@ -18,12 +18,14 @@ from ..db import begin_write, db
 from ..certificates.views import enrollment_with_certificate
 from ..i18n import select_timezone
 from . import published
-from .models import Course, CourseAsset, CourseVersion, VersionStatus
+from .models import Course, CourseAsset, CourseVersion, Enrollment, VersionStatus
 from .progress import (
     CourseView,
     course_view,
     course_views,
     enroll,
+    enrollment_columns,
+    enrollment_of_row,
     find_enrollment,
     minutes_for,
     module_in_version,
@@ -55,12 +57,15 @@ def my_courses(user: Any) -> list[dict[str, Any]]:
     superadmin = user.role == Role.SUPERADMIN
     if params is not None:
         stmt = _my_courses_statement(superadmin, True, bool(params["unit_ids"]))
-        ordered = [(row, row.due if row.assigned else None, bool(row.assigned))
-                   for row in db.session.execute(stmt, params)]
+        rows = db.session.execute(stmt, {**params, "user_id": user.id}).all()
+        ordered = [(row, row.due if row.assigned else None, bool(row.assigned)) for row in rows]
     else:
         stmt = _my_courses_statement(superadmin, False, False)
-        ordered = [(row, None, False) for row in db.session.execute(stmt, {"instansi_id": user.instansi_id})]
-    views = {v.course.id: v for v in course_views(user, [course for course, _d, _a in ordered])}
+        rows = db.session.execute(stmt, {"instansi_id": user.instansi_id, "user_id": user.id}).all()
+        ordered = [(row, None, False) for row in rows]
+    # the person's enrollments came with the list (issue 14: one statement fewer on the home page)
+    enrollments = {row.id: enrollment for row in rows if (enrollment := enrollment_of_row(row)) is not None}
+    views = {v.course.id: v for v in course_views(user, [course for course, _d, _a in ordered], enrollments)}
     today = local_today()
     items = []
     for course, due, is_assigned in ordered:
@@ -79,9 +84,11 @@ def _my_courses_statement(superadmin: bool, assignable: bool, with_units: bool) 
     from .assignments import due_dates
 
     person = authz.ParametricPerson(Role.SUPERADMIN if superadmin else Role.PESERTA)
-    # the courses' columns as rows (the list only reads them; an entity per course cost more than the query)
-    stmt = (authz.scope_courses(select(*Course.__table__.c), person)  # type: ignore[arg-type]
-            .join(CourseVersion, CourseVersion.id == Course.published_version_id))
+    # the courses' columns as rows (the list only reads them; an entity per course cost more than the
+    # query), with ``:user_id``'s enrollment in each (at most one: a unique key)
+    stmt = (authz.scope_courses(select(*Course.__table__.c, *enrollment_columns()), person)  # type: ignore[arg-type]
+            .join(CourseVersion, CourseVersion.id == Course.published_version_id)
+            .outerjoin(Enrollment, and_(Enrollment.course_id == Course.id, Enrollment.user_id == bindparam("user_id"))))
     if not assignable:
         return stmt.order_by(CourseVersion.title, Course.id)
     due = due_dates(with_units)
