@@ -458,3 +458,51 @@ def test_the_course_page_retries_an_issue_that_failed(app: Flask, client, make_c
     with app.app_context():
         (certificate,) = _certificates(person.id)
         assert certificate.serial in page and certificate.state == CertificateState.VALID
+
+
+def test_a_backfill_takes_numbers_in_blocks_without_gaps(app: Flask, make_course, make_unit, make_user,
+                                                         monkeypatch) -> None:
+    """A backfill reserves each batch's numbers with one UPDATE per counter (issue 14: one per
+    certificate grew PostgreSQL's row version chain in a long transaction) and gives back what a
+    failed or already-done issue did not use: serials and status indices stay consecutive."""
+    from support import count_statements
+
+    cv = make_course(modules=1, sections=1)
+    unit = make_unit("Dinas Arsip")
+    people = [make_user(unit=unit) for _ in range(7)]
+    with app.app_context():
+        course = db.session.get(CourseVersion, cv.id).course
+        for person in people:
+            _read_all(person.id, course)  # completed while the course gave no certificate
+        _certify(cv.id)
+        # one already has theirs (issued live), one fails to draw
+        (live,) = services.issue_due(people[0].id)
+        failing = people[3].id
+        draw = services._draw_and_sign
+
+        def draw_or_fail(certificate, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if certificate.user_id == failing:
+                raise services.IssueError("gambar gagal")
+            return draw(certificate, *args, **kwargs)
+
+        monkeypatch.setattr(services, "_draw_and_sign", draw_or_fail)
+        with count_statements(app) as statements:
+            result = services.backfill(course, batch_size=4, as_of_completion=True)
+        assert (result.issued, result.already, result.failed) == (5, 0, 1)
+        counter_updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE CERTIFICATE_SEQUENCES")]
+        # per batch (2): one UPDATE per counter (serial year, status) and one giving back what is left
+        assert len(counter_updates) <= 2 * 3, counter_updates
+        issued = list(db.session.scalars(select(Certificate).where(Certificate.course_id == course.id)
+                                          .order_by(Certificate.id)))
+        assert live in issued and len(issued) == 6
+        assert [int(c.serial.rsplit("/", 1)[1]) for c in issued] == list(range(1, 7))
+        assert [c.status_index for c in issued] == list(range(6))
+        assert failing not in {c.user_id for c in issued}
+        counters = dict(db.session.execute(select(CertificateSequence.scope, CertificateSequence.last_value)
+                                           .where(CertificateSequence.instansi_id == live.instansi_id)).all())
+        assert counters == {live.serial.split("/")[-2]: 6, services.STATUS_SCOPE: 6}
+        # the person whose drawing failed gets the next number once it works again
+        monkeypatch.setattr(services, "_draw_and_sign", draw)
+        (late,) = services.issue_due(failing)
+        assert late.serial.endswith("/000007") and late.status_index == 6
+        assert not db.session.info.get("certificate_number_blocks")

@@ -123,26 +123,79 @@ def load_logo(settings: CertificateSettings) -> bytes | None:
 
 
 def _next_value(instansi_id: int, scope: str) -> int:
-    """The next number of a per-instansi counter. The UPDATE locks the counter's row until the
-    transaction ends, so concurrent issuers of one instansi take numbers one after the other."""
+    """The next number of a per-instansi counter: from the block ``reserve_numbers`` took for this
+    counter in this transaction when there is one left, else with one UPDATE, which locks the
+    counter's row until the transaction ends, so concurrent issuers of one instansi take numbers one
+    after the other."""
+    block = _blocks().get((instansi_id, scope))
+    if block is not None and block[0] <= block[1]:
+        block[0] += 1
+        return block[0] - 1
+    return _take(instansi_id, scope, 1)
+
+
+def _give_back(instansi_id: int, scope: str, value: int) -> None:
+    """Return ``value``, the last number taken from a reserved block, after the issue that took it
+    failed (the savepoint rolled back the certificate, not the block): the next issue takes it, and
+    the numbers stay without gaps. A number taken with its own UPDATE is rolled back with the savepoint."""
+    block = _blocks().get((instansi_id, scope))
+    if block is not None and block[0] - 1 == value:
+        block[0] = value
+
+
+def _take(instansi_id: int, scope: str, count: int) -> int:
+    """Take ``count`` consecutive numbers of a counter (created at 0 when missing); the first of them."""
     for _attempt in range(3):
         value = db.session.execute(
             update(CertificateSequence)
             .where(CertificateSequence.instansi_id == instansi_id, CertificateSequence.scope == scope)
-            .values(last_value=CertificateSequence.last_value + 1)
+            .values(last_value=CertificateSequence.last_value + count)
             .returning(CertificateSequence.last_value)
             .execution_options(synchronize_session=False)
         ).scalar()
         if value is not None:
-            return int(value)
+            return int(value) - count + 1
         try:
             with db.session.begin_nested():
                 db.session.execute(insert(CertificateSequence).values(instansi_id=instansi_id, scope=scope,
-                                                                     last_value=1))
+                                                                     last_value=count))
             return 1
         except IntegrityError:
             continue  # another issuer created the row first: take the next number from it
     raise RuntimeError(f"cannot take a number from sequence {instansi_id}/{scope}")
+
+
+def _blocks() -> dict[tuple[int, str], list[int]]:
+    """(instansi id, scope) -> [next number, last number] of the blocks reserved in this session."""
+    return db.session.info.setdefault("certificate_number_blocks", {})
+
+
+def reserve_numbers(instansi_id: int, needs: dict[str, int]) -> None:
+    """Take ``needs`` (scope -> how many) numbers of the instansi's counters in one UPDATE per
+    counter, for the issues that follow in this transaction (a backfill's batch). One UPDATE of the
+    same row per certificate made PostgreSQL walk a version chain that grows with every UPDATE in
+    one transaction (the 50,000-person demo seed spent most of its 15 minutes there). Not inside a
+    savepoint: the block must outlive a failed issue. ``release_numbers`` gives back what is left."""
+    blocks = _blocks()
+    for scope, count in needs.items():
+        if count > 0:
+            first = _take(instansi_id, scope, count)
+            blocks[(instansi_id, scope)] = [first, first + count - 1]
+
+
+def release_numbers() -> None:
+    """Give back the numbers reserved and not used (issues that failed or were already done), so the
+    serial numbers stay without gaps: the counter's row is still locked by this transaction's
+    UPDATE, so nobody took a number after the block."""
+    for (instansi_id, scope), (next_value, last) in _blocks().items():
+        if next_value <= last:
+            db.session.execute(
+                update(CertificateSequence)
+                .where(CertificateSequence.instansi_id == instansi_id, CertificateSequence.scope == scope,
+                       CertificateSequence.last_value == last)
+                .values(last_value=next_value - 1)
+                .execution_options(synchronize_session=False))
+    _blocks().clear()
 
 
 def new_code() -> str:
@@ -314,6 +367,7 @@ def issue(user: User, version: CourseVersion, *, completed_at: dt.datetime, repl
     issued_at = now or utcnow()
     generation = 1 if replaces is None else replaces.generation + 1
     serial = None
+    taken: list[tuple[str, int]] = []  # (scope, number): given back to a reserved block on failure
     try:
         with db.session.begin_nested():
             if replaces is None and db.session.scalar(
@@ -323,6 +377,7 @@ def issue(user: User, version: CourseVersion, *, completed_at: dt.datetime, repl
                 return None
             year = issued_at.astimezone(_local_zone(instansi)).year
             number = _next_value(instansi.id, str(year))
+            taken.append((str(year), number))
             serial = f"{settings.serial_prefix}/{year}/{number:06d}"
             certificate = Certificate(
                 **_snapshot(user, version, instansi, settings, completed_at),
@@ -335,6 +390,7 @@ def issue(user: User, version: CourseVersion, *, completed_at: dt.datetime, repl
                 state=CertificateState.VALID,
                 status_index=_next_value(instansi.id, STATUS_SCOPE) - 1,
             )
+            taken.append((STATUS_SCOPE, certificate.status_index + 1))
             certificate.credential = _credential(certificate, instansi)
             pdf, signed = _draw_and_sign(certificate, instansi, template, logo)
             certificate.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
@@ -343,7 +399,11 @@ def issue(user: User, version: CourseVersion, *, completed_at: dt.datetime, repl
             db.session.flush()
             db.session.add(CertificateFile(certificate_id=certificate.id, pdf=pdf))
             db.session.flush()
-    except IntegrityError:
+    except BaseException as exc:
+        for scope, value in reversed(taken):
+            _give_back(instansi.id, scope, value)
+        if not isinstance(exc, IntegrityError):
+            raise
         if serial is not None and db.session.scalar(select(exists().where(Certificate.serial == serial))):
             # not a concurrent issue (numbers of one instansi are taken one at a time): another
             # instansi issues under the same prefix. Said, never a silent "already issued".
@@ -529,24 +589,53 @@ def backfill(course: Course, *, instansi_id: int | None = None, dry_run: bool = 
         batch = due[start:start + batch_size]
         ids = [user_id for user_id, _v, _t in batch]
         users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
-        for user_id, version_id, completed_at in batch:
-            try:
-                certificate = issue(users[user_id], versions[version_id], completed_at=completed_at,
-                                    now=_aware(completed_at) if as_of_completion else None)
-            except IssueError as exc:
-                result.failed += 1
-                assert result.problems is not None
-                result.problems[exc.message] = result.problems.get(exc.message, 0) + 1
-                continue
-            if certificate is None:
-                result.already += 1
-            else:
-                result.issued += 1
+        _reserve_for(batch, users, as_of_completion)
+        try:
+            for user_id, version_id, completed_at in batch:
+                try:
+                    certificate = issue(users[user_id], versions[version_id], completed_at=completed_at,
+                                        now=_aware(completed_at) if as_of_completion else None)
+                except IssueError as exc:
+                    result.failed += 1
+                    assert result.problems is not None
+                    result.problems[exc.message] = result.problems.get(exc.message, 0) + 1
+                    continue
+                if certificate is None:
+                    result.already += 1
+                else:
+                    result.issued += 1
+        except BaseException:
+            _blocks().clear()  # the transaction is being abandoned: so is the block
+            raise
+        release_numbers()
         if after_batch is not None:
             after_batch(result)
     # a large backfill leaves the planner statistics stale (PostgreSQL; see db.analyze)
     analyze("certificates", "certificate_files", rows=result.issued)
     return result
+
+
+def _reserve_for(batch: list[tuple[int, int, dt.datetime]], users: dict[int, User], as_of_completion: bool) -> None:
+    """Reserve the serial and status numbers a backfill batch will take (see ``reserve_numbers``):
+    per instansi, one per person in the year ``issue`` will number them in."""
+    needs: dict[int, dict[str, int]] = {}
+    zones: dict[int, ZoneInfo] = {}
+    now = utcnow()
+    for user_id, _version_id, completed_at in batch:
+        instansi_id = users[user_id].instansi_id
+        if instansi_id is None:
+            continue
+        if instansi_id not in zones:
+            instansi = db.session.get(Instansi, instansi_id)
+            assert instansi is not None
+            zones[instansi_id] = _local_zone(instansi)
+        at = _aware(completed_at) if as_of_completion else now
+        counts = needs.setdefault(instansi_id, {})
+        year = str(at.astimezone(zones[instansi_id]).year)
+        counts[year] = counts.get(year, 0) + 1
+        counts[STATUS_SCOPE] = counts.get(STATUS_SCOPE, 0) + 1
+    for instansi_id, counts in needs.items():
+        reserve_numbers(instansi_id, counts)
 
 
 def certificates_of(user_id: int) -> list[Certificate]:
