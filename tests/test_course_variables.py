@@ -89,7 +89,9 @@ def test_the_shipped_course_shows_the_supervisor_written_once_in_course_yaml(app
             html = module_html(version, slug)
             assert "<strong>Saat ini pengawasan netralitas ASN dijalankan BKN</strong>" in html, slug
             assert "sekitar Oktober 2027" in html, slug
-        assert "Dulu rekomendasinya ke KASN, sekarang\nke BKN." in module_html(version, "06-melapor-dan-pengawasan")
+        reporting = module_html(version, "06-melapor-dan-pengawasan")
+        assert "Dulu rekomendasinya ke KASN, sekarang\nke BKN." in reporting
+        assert "<td>BKN</td>\n<td>Mengawasi netralitas," in reporting
 
 
 def test_the_shipped_variables_come_due_for_review_after_the_court_deadline() -> None:
