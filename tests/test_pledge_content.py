@@ -2,13 +2,14 @@
 leave old signatures on theirs, export round trip, the content CLI and seed-demo."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from elearn.accounts.models import User
+from elearn.accounts.models import EmployeeType, User
 from elearn.content.courses import ContentInvalid
 from elearn.content.pledges import export_pledges, parse_pledge_source, sync_pledges, validate_pledge_tree
 from elearn.db import db
@@ -18,6 +19,9 @@ from elearn.pledges.models import Campaign, PledgeSignature, PledgeText, PledgeT
 from pledge_support import make_campaign, sign_as
 
 REPO_PLEDGES = Path(__file__).resolve().parents[1] / "pledges"
+REPO_COURSES = Path(__file__).resolve().parents[1] / "courses"
+#: pakta-netralitas as shipped before issue 15 (version 1): signatures on it exist in deployments
+PLEDGES_V1 = Path(__file__).resolve().parent / "fixtures" / "pledges_v1"
 
 VALID = """---
 slug: pakta-uji
@@ -71,9 +75,82 @@ def test_the_shipped_text_renders_for_a_signer(app: Flask, make_user) -> None:
     assert user.name in text and user.employee_number in text and "Penata Muda (III/a)" in text
     for phrase in ("sebelum, selama, dan sesudah pemungutan suara", "ujaran kebencian", "politik uang",
                    "fasilitas negara", "Peraturan Pemerintah Nomor 94 Tahun 2021", "Nomor 42 Tahun 2004",
-                   "Undang-Undang Nomor 20 Tahun 2023"):
-        assert phrase in text
+                   "Undang-Undang Nomor 20 Tahun 2023",
+                   # the pledged points added for issue 15: others' KTPs, winning-team accounts, gestures
+                   "tidak mengumpulkan KTP atau fotokopi KTP orang lain",
+                   "tidak mengikuti akun maupun bergabung dengan grup tim kampanye atau tim pemenangan",
+                   "Tidak berfoto dengan pose jari, simbol, atau atribut",
+                   # the sanction clause names the rules of every employee type the course is for
+                   "bagi PNS dan CPNS:", "bagi PPPK:", "Peraturan Pemerintah Nomor 49 Tahun 2018",
+                   "sampai dengan pemutusan perjanjian kerja", "bagi pegawai non-ASN:",
+                   "Reformasi Birokrasi Nomor 01 Tahun 2023"):
+        assert phrase in text, phrase
     assert "meterai" not in text.lower()
+
+
+@pytest.mark.parametrize(("employee_type", "number"), [(EmployeeType.PPPK, "199012302022211003"),
+                                                       (EmployeeType.NON_ASN, "HNR-2024-0173")])
+def test_the_shipped_text_fits_pppk_and_non_asn_signers(app: Flask, make_user, employee_type: EmployeeType,
+                                                        number: str) -> None:
+    person = make_user(employee_type=employee_type, employee_number=number)
+    with app.app_context():
+        sync_pledges(REPO_PLEDGES)
+        version = services.current_pledge_version("pakta-netralitas")
+        user = db.session.get(User, person.id)
+        text = services.render_pledge(version, user, make_campaign(user.instansi_id, version))
+    # the identity lines name every kind of number, not only the NIP of a civil servant
+    assert f"- NIP/NI PPPK/nomor pegawai: {number}\n" in text and text.rstrip().endswith(
+        f"NIP/NI PPPK/nomor pegawai {number}")
+    assert "Aparatur Sipil Negara dan Pegawai Non-ASN" in version.title
+
+
+def _numbered_points(markdown: str) -> list[str]:
+    return re.findall(r"^\d+\. (.+)$", markdown, flags=re.M)
+
+
+def test_module_7_lists_every_point_of_the_shipped_pakta_without_counting_them() -> None:
+    pakta = parse_pledge_source((REPO_PLEDGES / "pakta-netralitas.md").read_text(encoding="utf-8"),
+                                "pakta-netralitas.md")
+    module = (REPO_COURSES / "netralitas-asn" / "07-ringkasan.md").read_text(encoding="utf-8")
+    section = module.split("## Sebelum menandatangani pakta", 1)[1].split("\n## ", 1)[0]
+    bullets = re.findall(r"^- ", section, flags=re.M)
+    assert len(bullets) == len(_numbered_points(pakta.body)) >= 8
+    counted = re.compile(r"\b(\d+|empat|lima|enam|tujuh|delapan|sembilan|sepuluh)\s+(komitmen|butir|poin|janji)",
+                         re.I)
+    assert not counted.search(section), counted.search(section)
+    for phrase in ("KTP orang lain", "pose jari", "grup tim kampanye dan tim pemenangan", "PP 49/2018",
+                   "SE MenPANRB 01/2023"):
+        assert phrase in section, phrase
+
+
+def test_a_signature_on_the_previous_shipped_text_survives_the_new_version(app: Flask, make_user) -> None:
+    """Version 1 of pakta-netralitas (as shipped before issue 15, kept in tests/fixtures/pledges_v1) was
+    signed; syncing today's text makes version 2 current and leaves that signature as it was."""
+    person, later = make_user(employee_type=EmployeeType.NON_ASN, employee_number="HNR-0001"), make_user()
+    with app.app_context():
+        assert sync_pledges(PLEDGES_V1).texts == {"pakta-netralitas": "created"}
+        v1 = services.current_pledge_version("pakta-netralitas")
+        user = db.session.get(User, person.id)
+        signed = sign_as(make_campaign(user.instansi_id, v1), user)
+        db.session.commit()
+        signed_id, signed_text, signed_hash = signed.id, signed.rendered_text, signed.record_hash
+        assert "Nomor 49 Tahun 2018" not in signed_text
+
+        report = sync_pledges(REPO_PLEDGES)
+        db.session.commit()
+        assert (report.texts, report.versions) == ({"pakta-netralitas": "updated"}, {"pakta-netralitas": 2})
+        v2 = services.current_pledge_version("pakta-netralitas")
+        assert v2.number == 2 and v2.id != v1.id and "Nomor 49 Tahun 2018" in v2.body
+        db.session.expire_all()
+        stored = db.session.get(PledgeSignature, signed_id)
+        assert (stored.pledge_version_id, stored.rendered_text, stored.record_hash) == (v1.id, signed_text, signed_hash)
+        assert stored.pledge_version.body == v1.body
+        assert chain.verify_record(stored) and chain.verify_chain(user.instansi_id).ok
+        # a campaign created now pins version 2 and its signers sign the new text
+        other = db.session.get(User, later.id)
+        assert "Nomor 49 Tahun 2018" in sign_as(make_campaign(other.instansi_id, v2), other).rendered_text
+        db.session.commit()
+        assert chain.verify_chain(other.instansi_id).ok and chain.verify_chain(user.instansi_id).ok
 
 
 # --- validation -----------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ This module is the only code that reads the course folders. Services flush, neve
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import re
 import warnings
 from struct import error as struct_error
@@ -49,7 +51,7 @@ ASSET_URL = "/kursus/aset/{hash}{ext}"
 _ASSET_IN_HTML = re.compile(r"/kursus/aset/([0-9a-f]{64})\.")
 
 COURSE_KEYS = {"slug", "title", "summary", "audience", "version", "jp", "language", "modules", "requires",
-               "completion", "certificate"}
+               "completion", "certificate", "variables"}
 COURSE_REQUIRED = {"slug", "title", "summary", "audience", "version", "jp", "modules"}
 REQUIRES_KEYS = {"quiz", "pledge"}
 COMPLETION_KEYS = {"modules", "quiz_pass", "pledge_signed", "attendance"}
@@ -59,6 +61,14 @@ ATTENDANCE_VALUES = ("apel", "sosialisasi", "bimtek", "any")
 #: template key of certificates/ (default: the one the instansi chose); ``criteria``: what earning
 #: it took, in words (the Open Badge's criteria narrative; default: said from the completion rule)
 CERTIFICATE_KEYS = {"template", "criteria"}
+#: ``variables:`` in course.yaml: facts that change over time (who supervises neutrality now, ...),
+#: written once and shown wherever a module's text says ``{{name}}``. Each is ``name: text`` or
+#: ``name: {text: ..., review_by: YYYY-MM-DD}``; validate warns once ``review_by`` has passed.
+VARIABLE_KEYS = {"text", "review_by"}
+VARIABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+VARIABLE_TEXT_LIMIT = 1000
+#: a variable in a module's text: ``{{name}}`` (spaces inside the braces allowed)
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}\n]*?)\s*\}\}")
 MODULE_KEYS = {"title", "minutes", "objectives", "references", "sources"}
 MODULE_REQUIRED = {"title", "minutes", "objectives"}
 LANGUAGES = {"id", "en"}
@@ -98,6 +108,8 @@ class ModuleDoc:
     source_text: str
     images: list[ImageRef] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)
+    #: line of the file where the body starts
+    body_line: int = 1
 
     @property
     def title(self) -> str:
@@ -387,7 +399,7 @@ def parse_module_source(text: str, filename: str) -> ModuleDoc:
             err(ref.line, f"image {ref.src or '(empty)'} needs alt text: ![what it shows]({ref.src})")
         if not ref.src.startswith("images/") or "/" in ref.src[len("images/"):] or ".." in ref.src:
             err(ref.line, f"image {ref.src or '(empty)'} must be a file in images/, e.g. images/bagan.webp")
-    return ModuleDoc(filename, slug, meta, body, text, images=refs, errors=errors)
+    return ModuleDoc(filename, slug, meta, body, text, images=refs, errors=errors, body_line=body_line)
 
 
 def compose_module_source(meta: dict[str, Any], body: str) -> str:
@@ -401,10 +413,132 @@ def compose_manifest(manifest: dict[str, Any]) -> str:
     return yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=1000)
 
 
+# --- course variables ----------------------------------------------------------------------
+
+
+def variable_texts(value: Any) -> dict[str, str]:
+    """name -> text of a ``variables:`` mapping of course.yaml; entries that are not valid are left out
+    (validation reports them)."""
+    if not isinstance(value, dict):
+        return {}
+    texts: dict[str, str] = {}
+    for name, entry in value.items():
+        text = entry.get("text") if isinstance(entry, dict) else entry
+        if isinstance(name, str) and VARIABLE_NAME.match(name) and isinstance(text, str) and text.strip():
+            texts[name] = text.strip()
+    return texts
+
+
+def manifest_variables(manifest_text: str) -> dict[str, Any]:
+    """The ``variables:`` mapping of a course.yaml text as written ({} when there is none)."""
+    try:
+        manifest = yaml.load(manifest_text or "", Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return {}
+    value = manifest.get("variables") if isinstance(manifest, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def version_variables(version: CourseVersion) -> dict[str, str]:
+    """name -> text of the variables of a course version (from its course.yaml)."""
+    return variable_texts(manifest_variables(version.manifest_text))
+
+
+def placeholders(body: str) -> list[tuple[int, str]]:
+    """(line index in ``body``, name) of every ``{{name}}`` in a module's text."""
+    return [(index, match.group(1)) for index, line in enumerate(body.split("\n"))
+            for match in PLACEHOLDER.finditer(line)]
+
+
+def fill_variables(body: str, texts: dict[str, str] | None) -> str:
+    """``body`` with every ``{{name}}`` of a known variable replaced by its text (Markdown, rendered with
+    the module); an unknown name stays as written (validation and authoring refuse it before)."""
+    if not texts or "{{" not in body:
+        return body
+    return PLACEHOLDER.sub(lambda match: texts.get(match.group(1), match.group(0)), body)
+
+
+def used_variables(body: str, texts: dict[str, str] | None) -> list[tuple[str, str]]:
+    """(name, text) of the known variables a module's text uses, sorted: part of its content hash."""
+    if not texts:
+        return []
+    return sorted({(name, texts[name]) for _index, name in placeholders(body) if name in texts})
+
+
+def _variable_lines(text: str) -> dict[str, int]:
+    """Line (1-based) of each name under the top-level ``variables:`` key of course.yaml."""
+    try:
+        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    for key_node, value_node in node.value:
+        if key_node.value == "variables" and isinstance(value_node, yaml.MappingNode):
+            return {str(k.value): k.start_mark.line + 1 for k, _v in value_node.value}
+    return {}
+
+
+def _review_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def variable_problems(value: Any, text: str, rel: str, line: int,
+                      today: dt.date | None = None) -> list[ContentError]:
+    """What is wrong with course.yaml's ``variables:`` (``line``: where the key is), plus a warning for
+    each variable whose ``review_by`` date has passed (``today``: default the machine's date)."""
+    if not isinstance(value, dict):
+        return [ContentError(rel, line, "variables must be a mapping of name: text (or name: {text: ..., "
+                                        "review_by: YYYY-MM-DD})")]
+    today = today or dt.date.today()
+    lines = _variable_lines(text)
+    problems: list[ContentError] = []
+    for name, entry in value.items():
+        where = lines.get(str(name), line)
+
+        def err(message: str, warning: bool = False) -> None:
+            problems.append(ContentError(rel, where, f"variables.{name}: {message}", warning))
+
+        if not isinstance(name, str) or not VARIABLE_NAME.match(name):
+            err("a variable name uses a-z, 0-9 and '_', starting with a letter (at most 64 characters)")
+            continue
+        if isinstance(entry, dict):
+            for sub in entry:
+                if sub not in VARIABLE_KEYS:
+                    err(f"unknown key '{sub}' (allowed: {', '.join(sorted(VARIABLE_KEYS))})")
+            body, review = entry.get("text"), entry.get("review_by")
+        else:
+            body, review = entry, None
+        if not isinstance(body, str) or not body.strip():
+            err("text must be non-empty text")
+        elif len(body) > VARIABLE_TEXT_LIMIT:
+            err(f"text is longer than {VARIABLE_TEXT_LIMIT} characters")
+        elif "{{" in body:
+            err("text must not contain {{...}} (variables are not nested)")
+        if isinstance(entry, dict) and "review_by" in entry:
+            date = _review_date(review)
+            if date is None:
+                err("review_by must be a date written YYYY-MM-DD")
+            elif date < today:
+                err(f"review_by {date.isoformat()} has passed: check that the text is still true, then set "
+                    "the next review date", warning=True)
+    return problems
+
+
 # --- courses -------------------------------------------------------------------------------
 
 
-def _check_manifest(manifest: Any, text: str, folder: str, rel: str) -> list[ContentError]:
+def _check_manifest(manifest: Any, text: str, folder: str, rel: str,
+                    today: dt.date | None = None) -> list[ContentError]:
     errors: list[ContentError] = []
     keys, items = _node_lines(text, 0)
 
@@ -484,6 +618,8 @@ def _check_manifest(manifest: Any, text: str, folder: str, rel: str) -> list[Con
                 err(key, f"completion.attendance must be one of {', '.join(ATTENDANCE_VALUES)}")
     if "certificate" in manifest:
         errors.extend(certificate_problems(manifest["certificate"], keys.get("certificate", 1), rel))
+    if "variables" in manifest:
+        errors.extend(variable_problems(manifest["variables"], text, rel, keys.get("variables", 1), today))
     return errors
 
 
@@ -506,8 +642,9 @@ def certificate_problems(value: Any, line: int, rel: str) -> list[ContentError]:
     return problems
 
 
-def load_course_dir(path: Path) -> CourseDoc:
-    """Read and check one course folder. Problems (and warnings) are in ``.errors``."""
+def load_course_dir(path: Path, today: dt.date | None = None) -> CourseDoc:
+    """Read and check one course folder. Problems (and warnings) are in ``.errors``; ``today`` (default:
+    the machine's date) decides which variables are due for review."""
     folder = path.name
     rel_root = folder
 
@@ -527,7 +664,9 @@ def load_course_dir(path: Path) -> CourseDoc:
         return CourseDoc(path, folder, {}, manifest_text,
                          errors=[ContentError(rel("course.yaml"), line, f"not valid YAML: {problem}")])
     doc = CourseDoc(path, folder, manifest if isinstance(manifest, dict) else {}, manifest_text)
-    doc.errors.extend(_check_manifest(manifest, manifest_text, folder, rel("course.yaml")))
+    doc.errors.extend(_check_manifest(manifest, manifest_text, folder, rel("course.yaml"), today))
+    texts = variable_texts(doc.manifest.get("variables"))
+    used: set[str] = set()
     _, items = _node_lines(manifest_text, 0)
     module_names = doc.manifest.get("modules") if isinstance(doc.manifest.get("modules"), list) else []
     listed: set[str] = set()
@@ -543,6 +682,12 @@ def load_course_dir(path: Path) -> CourseDoc:
             continue
         module = parse_module_source(file.read_text(encoding="utf-8"), name)
         doc.errors.extend(ContentError(rel(e.file), e.line, e.message, e.warning) for e in module.errors)
+        for index, variable in placeholders(module.body):
+            used.add(variable)
+            if variable not in texts:
+                known = ", ".join(sorted(texts)) or "none"
+                doc.errors.append(ContentError(rel(name), module.body_line + index,
+                                               f"unknown variable {{{{{variable}}}}} (course.yaml variables: {known})"))
         for ref in module.images:
             if not ref.src.startswith("images/") or ref.src in doc.images:
                 referenced.add(ref.src)
@@ -559,6 +704,10 @@ def load_course_dir(path: Path) -> CourseDoc:
             else:
                 doc.images[ref.src] = data
         doc.modules.append(module)
+    variable_lines = _variable_lines(manifest_text)
+    for variable in sorted(set(texts) - used):
+        doc.errors.append(ContentError(rel("course.yaml"), variable_lines.get(variable, 1),
+                                       f"variables.{variable}: not used by any module", warning=True))
     for file in sorted(path.rglob("*")):
         if not file.is_file() or file.name.startswith("."):
             continue
@@ -574,13 +723,13 @@ def course_dirs(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
-def validate_tree(root: Path) -> list[ContentError]:
+def validate_tree(root: Path, today: dt.date | None = None) -> list[ContentError]:
     """Every error and warning in every course folder under ``root``."""
     if not root.is_dir():
         return [ContentError(str(root), 1, "content folder does not exist")]
     errors: list[ContentError] = []
     for path in course_dirs(root):
-        errors.extend(load_course_dir(path).errors)
+        errors.extend(load_course_dir(path, today).errors)
     return errors
 
 
@@ -613,12 +762,19 @@ def asset_url(asset: CourseAsset) -> str:
     return ASSET_URL.format(hash=asset.content_hash, ext=MIME_EXT.get(asset.mimetype, ""))
 
 
-def module_hash(source_text: str, image_hashes: list[str]) -> str:
-    return sha256(source_text + "\0" + "\n".join(image_hashes))
+def module_hash(source_text: str, image_hashes: list[str], values: list[tuple[str, str]] | None = None) -> str:
+    """The identity of a rendered module: its file, the images it shows and the course variables it
+    uses (name and text: a changed variable renders a new module version)."""
+    digest = source_text + "\0" + "\n".join(image_hashes)
+    if values:
+        digest += "\0" + json.dumps(values, ensure_ascii=False)
+    return sha256(digest)
 
 
-def render_module(source_text: str, slug: str, assets: dict[str, CourseAsset]) -> tuple[ModuleDoc, list[dict[str, Any]], list[str]]:
-    """Parse and render a module; returns the document, its sections and the hashes of the images it uses."""
+def render_module(source_text: str, slug: str, assets: dict[str, CourseAsset],
+                  variables: dict[str, str] | None = None) -> tuple[ModuleDoc, list[dict[str, Any]], list[str]]:
+    """Parse and render a module (``{{name}}`` filled from ``variables``); returns the document, its
+    sections and the hashes of the images it uses."""
     doc = parse_module_source(source_text, f"{slug}.md")
     used: list[str] = []
 
@@ -629,18 +785,20 @@ def render_module(source_text: str, slug: str, assets: dict[str, CourseAsset]) -
         used.append(asset.content_hash)
         return asset_url(asset)
 
-    sections = render_sections(doc.body, doc.title, resolve)
+    sections = render_sections(fill_variables(doc.body, variables), doc.title, resolve)
     return doc, [s.as_dict() for s in sections], used
 
 
 def get_or_create_module_version(course: Course, slug: str, source_text: str,
-                                 assets: dict[str, CourseAsset] | None = None) -> ModuleVersion:
+                                 assets: dict[str, CourseAsset] | None = None,
+                                 variables: dict[str, str] | None = None) -> ModuleVersion:
     """The module version with this content (reused when it exists). ``assets`` maps image paths to
-    asset rows (default: the newest asset of each path of the course)."""
+    asset rows (default: the newest asset of each path of the course); ``variables`` are the course's
+    (course.yaml ``variables:``)."""
     if assets is None:
         assets = course_assets(course.id)
-    doc, sections, used = render_module(source_text, slug, assets)
-    digest = module_hash(source_text, used)
+    doc, sections, used = render_module(source_text, slug, assets, variables)
+    digest = module_hash(source_text, used, used_variables(doc.body, variables))
     existing = db.session.scalar(
         select(ModuleVersion).where(ModuleVersion.course_id == course.id, ModuleVersion.slug == slug,
                                     ModuleVersion.content_hash == digest)
@@ -698,7 +856,8 @@ def _sync_course(doc: CourseDoc, actor: User | None) -> tuple[str, int]:
         raise ContentInvalid([ContentError(f"{doc.slug}/course.yaml", 1,
                                            f"slug '{doc.slug}' is already used by a course of an instansi")])
     assets = {path: get_or_create_asset(course, path, data) for path, data in doc.images.items()}
-    modules = [get_or_create_module_version(course, m.slug, m.source_text, assets) for m in doc.modules]
+    texts = variable_texts(manifest.get("variables"))
+    modules = [get_or_create_module_version(course, m.slug, m.source_text, assets, texts) for m in doc.modules]
     digest = version_hash(doc.manifest_text, modules)
     published = course.published_version
     if published is not None and published.content_hash == digest:

@@ -67,6 +67,10 @@ def _manifest(version: CourseVersion, slug: str) -> dict[str, Any]:
         manifest["completion"] = dict(version.completion)
     if version.certificate is not None:
         manifest["certificate"] = dict(version.certificate)
+    variables = content.manifest_variables(version.manifest_text)
+    if variables:
+        # course.yaml's variables (facts shown in the modules as {{name}}) are kept as written
+        manifest["variables"] = variables
     return manifest
 
 
@@ -161,11 +165,15 @@ def module_meta(title: str, minutes: int, objectives: list[str], references: lis
             "sources": sources}
 
 
-def _check_source(course: Course, slug: str, meta: dict[str, Any], body: str) -> str:
+def _check_source(course: Course, slug: str, meta: dict[str, Any], body: str, variables: dict[str, str]) -> str:
     text = content.compose_module_source(meta, body)
     doc = content.parse_module_source(text, f"{slug}.md")
     if not any(line.startswith("## ") for line in doc.body.splitlines()):
         raise ServiceError(_("Isi modul perlu setidaknya satu judul bagian yang diawali \u201c## \u201d."), "no_section")
+    for _index, name in content.placeholders(doc.body):
+        if name not in variables:
+            raise ServiceError(_("Kursus ini tidak punya variabel {{%(name)s}} (lihat variables di course.yaml).",
+                                 name=name), "variable")
     assets = content.course_assets(course.id)
     for ref in doc.images:
         if not ref.alt:
@@ -178,15 +186,23 @@ def _check_source(course: Course, slug: str, meta: dict[str, Any], body: str) ->
     return text
 
 
+def _variables(course: Course) -> dict[str, str]:
+    """The course variables modules are rendered with: those of the version being edited."""
+    version = working_version(course)
+    return content.version_variables(version) if version is not None else {}
+
+
 def preview_sections(course: Course, title: str, body: str) -> list[dict[str, Any]]:
-    """Render a module the way saving would (same pipeline, same image URLs); stores nothing."""
+    """Render a module the way saving would (same pipeline, same image URLs, same variables); stores
+    nothing."""
     assets = content.course_assets(course.id)
 
     def resolve(src: str) -> str | None:
         asset = assets.get(src)
         return content.asset_url(asset) if asset is not None else None
 
-    return [s.as_dict() for s in render_sections(body.replace("\r\n", "\n"), title, resolve)]
+    body = content.fill_variables(body.replace("\r\n", "\n"), _variables(course))
+    return [s.as_dict() for s in render_sections(body, title, resolve)]
 
 
 def _find_link(draft: CourseVersion, slug: str) -> CourseVersionModule:
@@ -204,8 +220,9 @@ def add_module(course: Course, actor: User, meta: dict[str, Any], body: str) -> 
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
-    text = _check_source(course, slug, meta, body)
-    module = content.get_or_create_module_version(course, slug, text)
+    variables = content.version_variables(draft)
+    text = _check_source(course, slug, meta, body, variables)
+    module = content.get_or_create_module_version(course, slug, text, variables=variables)
     draft.modules.append(CourseVersionModule(module_version_id=module.id, position=len(draft.modules)))
     _refresh(draft, course, manifest=True)
     record("course.module_add", actor=actor, instansi_id=course.instansi_id, target=draft,
@@ -216,8 +233,9 @@ def add_module(course: Course, actor: User, meta: dict[str, Any], body: str) -> 
 def update_module(course: Course, actor: User, slug: str, meta: dict[str, Any], body: str) -> ModuleVersion:
     draft = ensure_draft(course, actor)
     link = _find_link(draft, slug)
-    text = _check_source(course, slug, meta, body)
-    module = content.get_or_create_module_version(course, slug, text)
+    variables = content.version_variables(draft)
+    text = _check_source(course, slug, meta, body, variables)
+    module = content.get_or_create_module_version(course, slug, text, variables=variables)
     if module.id == link.module_version_id:
         return module
     link.module_version_id = module.id
