@@ -34,6 +34,7 @@ from ..courses.models import (
     VersionStatus,
 )
 from ..db import analyze, db
+from .checks import find_checks, has_checks
 from .markdown import FRONT_MATTER, FrontMatterError, render_sections, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -381,6 +382,9 @@ def parse_module_source(text: str, filename: str) -> ModuleDoc:
                     err(line, f"sources item {i + 1}: url must start with http:// or https://")
     if not any(line.startswith("## ") for line in body.splitlines()):
         err(body_line, "the body needs at least one section heading ('## ')")
+    for _check, problems in find_checks(body, body_line):
+        for problem in problems:
+            err(problem.line, f"knowledge check: {problem.message}")
     refs = _image_refs(body, body_line)
     for ref in refs:
         if not ref.alt:
@@ -613,12 +617,18 @@ def asset_url(asset: CourseAsset) -> str:
     return ASSET_URL.format(hash=asset.content_hash, ext=MIME_EXT.get(asset.mimetype, ""))
 
 
-def module_hash(source_text: str, image_hashes: list[str]) -> str:
-    return sha256(source_text + "\0" + "\n".join(image_hashes))
+def module_hash(source_text: str, image_hashes: list[str], language: str | None = None) -> str:
+    """What identifies a rendered module: its text, its images and, when given, the language its
+    knowledge checks' labels were rendered in (None for a module without checks, whose rendering
+    does not depend on the language)."""
+    suffix = f"\0language={language}" if language else ""
+    return sha256(source_text + "\0" + "\n".join(image_hashes) + suffix)
 
 
-def render_module(source_text: str, slug: str, assets: dict[str, CourseAsset]) -> tuple[ModuleDoc, list[dict[str, Any]], list[str]]:
-    """Parse and render a module; returns the document, its sections and the hashes of the images it uses."""
+def render_module(source_text: str, slug: str, assets: dict[str, CourseAsset],
+                  language: str | None = None) -> tuple[ModuleDoc, list[dict[str, Any]], list[str]]:
+    """Parse and render a module; returns the document, its sections and the hashes of the images it
+    uses. ``language``: the course's (the labels of knowledge checks)."""
     doc = parse_module_source(source_text, f"{slug}.md")
     used: list[str] = []
 
@@ -629,18 +639,20 @@ def render_module(source_text: str, slug: str, assets: dict[str, CourseAsset]) -
         used.append(asset.content_hash)
         return asset_url(asset)
 
-    sections = render_sections(doc.body, doc.title, resolve)
+    sections = render_sections(doc.body, doc.title, resolve, language)
     return doc, [s.as_dict() for s in sections], used
 
 
 def get_or_create_module_version(course: Course, slug: str, source_text: str,
-                                 assets: dict[str, CourseAsset] | None = None) -> ModuleVersion:
+                                 assets: dict[str, CourseAsset] | None = None,
+                                 language: str = "id") -> ModuleVersion:
     """The module version with this content (reused when it exists). ``assets`` maps image paths to
-    asset rows (default: the newest asset of each path of the course)."""
+    asset rows (default: the newest asset of each path of the course); ``language``: the course
+    version's (the labels of knowledge checks)."""
     if assets is None:
         assets = course_assets(course.id)
-    doc, sections, used = render_module(source_text, slug, assets)
-    digest = module_hash(source_text, used)
+    doc, sections, used = render_module(source_text, slug, assets, language)
+    digest = module_hash(source_text, used, language if has_checks(doc.body) else None)
     existing = db.session.scalar(
         select(ModuleVersion).where(ModuleVersion.course_id == course.id, ModuleVersion.slug == slug,
                                     ModuleVersion.content_hash == digest)
@@ -698,7 +710,8 @@ def _sync_course(doc: CourseDoc, actor: User | None) -> tuple[str, int]:
         raise ContentInvalid([ContentError(f"{doc.slug}/course.yaml", 1,
                                            f"slug '{doc.slug}' is already used by a course of an instansi")])
     assets = {path: get_or_create_asset(course, path, data) for path, data in doc.images.items()}
-    modules = [get_or_create_module_version(course, m.slug, m.source_text, assets) for m in doc.modules]
+    language = str(manifest.get("language") or "id")
+    modules = [get_or_create_module_version(course, m.slug, m.source_text, assets, language) for m in doc.modules]
     digest = version_hash(doc.manifest_text, modules)
     published = course.published_version
     if published is not None and published.content_hash == digest:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import EmployeeType, User
 from ..audit.services import record
 from ..content import courses as content
+from ..content.checks import find_checks
 from ..content.markdown import render_sections
 from ..db import db
 from ..errors import ServiceError, code_unavailable
@@ -173,6 +174,10 @@ def _check_source(course: Course, slug: str, meta: dict[str, Any], body: str) ->
                                "alt")
         if ref.src not in assets:
             raise ServiceError(_("Gambar %(src)s belum diunggah ke kursus ini.", src=ref.src), "image")
+    for _check, problems in find_checks(body.replace("\r\n", "\n")):
+        if problems:  # the line as in the form's text box, not in the module file
+            raise ServiceError(_("Cek pemahaman di baris %(line)d isi modul tidak sah: %(detail)s",
+                                 line=problems[0].line, detail=problems[0].message), "check")
     if doc.errors:
         raise ServiceError(_("Isian modul tidak sah: %(detail)s", detail=doc.errors[0].message), "invalid")
     return text
@@ -181,12 +186,14 @@ def _check_source(course: Course, slug: str, meta: dict[str, Any], body: str) ->
 def preview_sections(course: Course, title: str, body: str) -> list[dict[str, Any]]:
     """Render a module the way saving would (same pipeline, same image URLs); stores nothing."""
     assets = content.course_assets(course.id)
+    version = working_version(course)
 
     def resolve(src: str) -> str | None:
         asset = assets.get(src)
         return content.asset_url(asset) if asset is not None else None
 
-    return [s.as_dict() for s in render_sections(body.replace("\r\n", "\n"), title, resolve)]
+    return [s.as_dict() for s in render_sections(body.replace("\r\n", "\n"), title, resolve,
+                                                 version.language if version is not None else None)]
 
 
 def _find_link(draft: CourseVersion, slug: str) -> CourseVersionModule:
@@ -205,7 +212,7 @@ def add_module(course: Course, actor: User, meta: dict[str, Any], body: str) -> 
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     text = _check_source(course, slug, meta, body)
-    module = content.get_or_create_module_version(course, slug, text)
+    module = content.get_or_create_module_version(course, slug, text, language=draft.language)
     draft.modules.append(CourseVersionModule(module_version_id=module.id, position=len(draft.modules)))
     _refresh(draft, course, manifest=True)
     record("course.module_add", actor=actor, instansi_id=course.instansi_id, target=draft,
@@ -217,7 +224,7 @@ def update_module(course: Course, actor: User, slug: str, meta: dict[str, Any], 
     draft = ensure_draft(course, actor)
     link = _find_link(draft, slug)
     text = _check_source(course, slug, meta, body)
-    module = content.get_or_create_module_version(course, slug, text)
+    module = content.get_or_create_module_version(course, slug, text, language=draft.language)
     if module.id == link.module_version_id:
         return module
     link.module_version_id = module.id
