@@ -293,6 +293,72 @@ def test_a_changed_module_makes_version_2_and_old_progress_keeps_pointing_at_v1(
             AuditEvent.action == "content.sync")) == 2
 
 
+def test_added_and_split_modules_leave_learners_on_their_version(app, tree: Path, make_user) -> None:
+    """What a restructured course (modules added, one split in two) means for people mid-course: they keep
+    the version they started, its modules and its certificate criteria; only new enrollments get the new one."""
+    from elearn.courses.progress import course_view, enroll, record_progress
+
+    finished, halfway, newcomer = make_user(), make_user(), make_user()
+    replace(course_dir(tree) / "course.yaml", "  pledge_signed: true\n",
+            "  pledge_signed: true\ncertificate:\n  criteria: Membaca kedua modul.\n")
+    with app.app_context():
+        sync_courses(tree)
+        course = db.session.scalar(select(Course).where(Course.slug == "kursus-contoh"))
+        v1 = course.published_version
+        for person in (finished, halfway):
+            enroll(person, course)
+        for link in v1.modules:
+            record_progress(finished, enroll(finished, course), link.module, len(link.module.sections) - 1, True)
+        first = v1.modules[0].module
+        record_progress(halfway, enroll(halfway, course), first, len(first.sections) - 1, True)
+        db.session.commit()
+        v1_id = v1.id
+
+    # the second module split in two, a third topic added, the criteria no longer count modules
+    module = course_dir(tree) / "02-media-sosial.md"
+    (course_dir(tree) / "02b-grup-whatsapp.md").write_text(
+        module.read_text().replace("title: Media sosial", "title: Grup WhatsApp"))
+    (course_dir(tree) / "03-politik-uang.md").write_text(
+        module.read_text().replace("title: Media sosial", "title: Politik uang"))
+    replace(course_dir(tree) / "course.yaml", "  - 02-media-sosial.md\n",
+            "  - 02-media-sosial.md\n  - 02b-grup-whatsapp.md\n  - 03-politik-uang.md\n")
+    replace(course_dir(tree) / "course.yaml", "Membaca kedua modul.", "Membaca seluruh modul kursus.")
+    with app.app_context():
+        assert sync_courses(tree).versions == {"kursus-contoh": 2}
+        db.session.commit()
+        course = db.session.scalar(select(Course).where(Course.slug == "kursus-contoh"))
+        v2 = course.published_version
+        assert len(v2.modules) == 4 and v2.certificate == {"criteria": "Membaca seluruh modul kursus."}
+        done = course_view(finished, course)
+        assert done.version.id == v1_id and len(done.modules) == 2 and done.modules_completed
+        assert done.version.certificate == {"criteria": "Membaca kedua modul."}
+        middle = course_view(halfway, course)
+        assert middle.version.id == v1_id and not middle.modules_completed
+        # the half-way learner finishes the version they started, with its two modules
+        second = db.session.get(CourseVersion, v1_id).modules[1].module
+        record_progress(halfway, enroll(halfway, course), second, len(second.sections) - 1, True)
+        assert course_view(halfway, course).modules_completed
+        enroll(newcomer, course)
+        fresh = course_view(newcomer, course)
+        assert fresh.version.id == v2.id and len(fresh.modules) == 4 and not fresh.modules_completed
+
+
+_COUNT_WORDS = {"kedua": 2, "ketiga": 3, "keempat": 4, "kelima": 5, "keenam": 6, "ketujuh": 7, "kedelapan": 8,
+                "kesembilan": 9, "kesepuluh": 10, "kesebelas": 11}
+
+
+def test_shipped_certificate_criteria_do_not_miscount_the_modules() -> None:
+    """A criteria text that names a number of modules ("ketujuh modul", "12 modul") must match the list."""
+    import re
+
+    for path in sorted(REPO_COURSES.glob("*/course.yaml")):
+        doc = load_course_dir(path.parent)
+        criteria = str((doc.manifest.get("certificate") or {}).get("criteria") or "")
+        for number in re.findall(r"(?i)\b(\d+|ke[a-z]+)\s+modul\b", criteria):
+            count = int(number) if number.isdigit() else _COUNT_WORDS.get(number.lower())
+            assert count == len(doc.modules), f"{path}: criteria say {number} modul, the course has {len(doc.modules)}"
+
+
 def test_a_changed_image_or_manifest_makes_a_new_version(app, tree: Path) -> None:
     with app.app_context():
         sync_courses(tree)

@@ -36,6 +36,7 @@ from ..courses.models import (
     VersionStatus,
 )
 from ..db import analyze, db
+from .checks import find_checks, has_checks
 from .markdown import FRONT_MATTER, FrontMatterError, render_sections, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -393,6 +394,9 @@ def parse_module_source(text: str, filename: str) -> ModuleDoc:
                     err(line, f"sources item {i + 1}: url must start with http:// or https://")
     if not any(line.startswith("## ") for line in body.splitlines()):
         err(body_line, "the body needs at least one section heading ('## ')")
+    for _check, problems in find_checks(body, body_line):
+        for problem in problems:
+            err(problem.line, f"knowledge check: {problem.message}")
     refs = _image_refs(body, body_line)
     for ref in refs:
         if not ref.alt:
@@ -762,19 +766,26 @@ def asset_url(asset: CourseAsset) -> str:
     return ASSET_URL.format(hash=asset.content_hash, ext=MIME_EXT.get(asset.mimetype, ""))
 
 
-def module_hash(source_text: str, image_hashes: list[str], values: list[tuple[str, str]] | None = None) -> str:
-    """The identity of a rendered module: its file, the images it shows and the course variables it
-    uses (name and text: a changed variable renders a new module version)."""
+def module_hash(source_text: str, image_hashes: list[str], values: list[tuple[str, str]] | None = None,
+                language: str | None = None) -> str:
+    """The identity of a rendered module: its file, the images it shows, the course variables it
+    uses (name and text: a changed variable renders a new module version) and, when given, the
+    language its knowledge checks' labels were rendered in (None for a module without checks, whose
+    rendering does not depend on the language)."""
     digest = source_text + "\0" + "\n".join(image_hashes)
     if values:
         digest += "\0" + json.dumps(values, ensure_ascii=False)
+    if language:
+        digest += f"\0language={language}"
     return sha256(digest)
 
 
 def render_module(source_text: str, slug: str, assets: dict[str, CourseAsset],
-                  variables: dict[str, str] | None = None) -> tuple[ModuleDoc, list[dict[str, Any]], list[str]]:
+                  variables: dict[str, str] | None = None,
+                  language: str | None = None) -> tuple[ModuleDoc, list[dict[str, Any]], list[str]]:
     """Parse and render a module (``{{name}}`` filled from ``variables``); returns the document, its
-    sections and the hashes of the images it uses."""
+    sections and the hashes of the images it uses. ``language``: the course's (the labels of
+    knowledge checks)."""
     doc = parse_module_source(source_text, f"{slug}.md")
     used: list[str] = []
 
@@ -785,20 +796,21 @@ def render_module(source_text: str, slug: str, assets: dict[str, CourseAsset],
         used.append(asset.content_hash)
         return asset_url(asset)
 
-    sections = render_sections(fill_variables(doc.body, variables), doc.title, resolve)
+    sections = render_sections(fill_variables(doc.body, variables), doc.title, resolve, language)
     return doc, [s.as_dict() for s in sections], used
 
 
 def get_or_create_module_version(course: Course, slug: str, source_text: str,
                                  assets: dict[str, CourseAsset] | None = None,
-                                 variables: dict[str, str] | None = None) -> ModuleVersion:
+                                 variables: dict[str, str] | None = None, language: str = "id") -> ModuleVersion:
     """The module version with this content (reused when it exists). ``assets`` maps image paths to
     asset rows (default: the newest asset of each path of the course); ``variables`` are the course's
-    (course.yaml ``variables:``)."""
+    (course.yaml ``variables:``); ``language``: the course version's (the labels of knowledge checks)."""
     if assets is None:
         assets = course_assets(course.id)
-    doc, sections, used = render_module(source_text, slug, assets, variables)
-    digest = module_hash(source_text, used, used_variables(doc.body, variables))
+    doc, sections, used = render_module(source_text, slug, assets, variables, language)
+    digest = module_hash(source_text, used, used_variables(doc.body, variables),
+                         language if has_checks(doc.body) else None)
     existing = db.session.scalar(
         select(ModuleVersion).where(ModuleVersion.course_id == course.id, ModuleVersion.slug == slug,
                                     ModuleVersion.content_hash == digest)
@@ -857,7 +869,9 @@ def _sync_course(doc: CourseDoc, actor: User | None) -> tuple[str, int]:
                                            f"slug '{doc.slug}' is already used by a course of an instansi")])
     assets = {path: get_or_create_asset(course, path, data) for path, data in doc.images.items()}
     texts = variable_texts(manifest.get("variables"))
-    modules = [get_or_create_module_version(course, m.slug, m.source_text, assets, texts) for m in doc.modules]
+    language = str(manifest.get("language") or "id")
+    modules = [get_or_create_module_version(course, m.slug, m.source_text, assets, texts, language)
+               for m in doc.modules]
     digest = version_hash(doc.manifest_text, modules)
     published = course.published_version
     if published is not None and published.content_hash == digest:

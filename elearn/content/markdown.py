@@ -14,6 +14,8 @@ import nh3
 import yaml
 from markdown_it import MarkdownIt
 
+from . import checks
+
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _FENCE = re.compile(r"^(```|~~~)")
 _H2 = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
@@ -22,6 +24,7 @@ ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote",
     "a", "img", "table", "thead", "tbody", "tr", "th", "td", "s",
     "b", "i", "u", "sub", "sup",  # in HTML questions from Moodle (GIFT); Markdown never writes them
+    "aside", "details", "summary",  # knowledge checks (content.checks); Markdown alone never writes them
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -30,6 +33,8 @@ ALLOWED_ATTRIBUTES = {
     "td": {"style"},
     "ol": {"start"},
 }
+#: the only class a tag may keep: the knowledge check's box (reader.css)
+ALLOWED_CLASSES = {"aside": {"cek"}}
 
 
 class FrontMatterError(ValueError):
@@ -93,16 +98,28 @@ def sanitize(html: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
         attribute_filter=_attribute_filter,
     )
 
 
-def render(markdown: str, resolve_image: Callable[[str], str | None] | None = None) -> str:
-    """CommonMark (raw HTML off) -> sanitised HTML. ``resolve_image`` maps ``images/x.webp`` to a URL."""
+def render(markdown: str, resolve_image: Callable[[str], str | None] | None = None,
+           language: str | None = None) -> str:
+    """CommonMark (raw HTML off) -> sanitised HTML. ``resolve_image`` maps ``images/x.webp`` to a URL.
+    A valid ``cek`` fence becomes a knowledge check (content.checks) with its labels in ``language``;
+    an invalid one stays a code block (``content validate`` and saving refuse it)."""
     env: dict[str, Any] = {}
     tokens = _MD.parse(markdown, env)
+    words = None
+    for token in tokens:
+        if checks.is_check_fence(token):
+            check, _problems = checks.parse_check(token.content)
+            if check is not None:
+                words = words or checks.labels(language)
+                # rendered verbatim by the html_block rule (whatever the parser's html option)
+                token.type, token.content = "html_block", checks.render_check(check, words)
     if resolve_image is not None:
         for token in tokens:
             for child in token.children or []:
@@ -139,10 +156,11 @@ def split_sections(body: str, default_title: str) -> list[tuple[str, str]]:
 
 
 def render_sections(body: str, default_title: str,
-                    resolve_image: Callable[[str], str | None] | None = None) -> list[Section]:
+                    resolve_image: Callable[[str], str | None] | None = None,
+                    language: str | None = None) -> list[Section]:
     sections = []
     for title, markdown in split_sections(body, default_title):
-        html = render(markdown, resolve_image)
+        html = render(markdown, resolve_image, language)
         # plain text: templates escape it (nh3.clean_text would turn spaces into &#32;)
         sections.append(Section(title=title, html=html, words=words(html) + len(title.split())))
     return sections

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import EmployeeType, User
 from ..audit.services import record
 from ..content import courses as content
+from ..content.checks import find_checks
 from ..content.markdown import render_sections
 from ..db import db
 from ..errors import ServiceError, code_unavailable
@@ -181,6 +182,10 @@ def _check_source(course: Course, slug: str, meta: dict[str, Any], body: str, va
                                "alt")
         if ref.src not in assets:
             raise ServiceError(_("Gambar %(src)s belum diunggah ke kursus ini.", src=ref.src), "image")
+    for _check, problems in find_checks(body.replace("\r\n", "\n")):
+        if problems:  # the line as in the form's text box, not in the module file
+            raise ServiceError(_("Cek pemahaman di baris %(line)d isi modul tidak sah: %(detail)s",
+                                 line=problems[0].line, detail=problems[0].message), "check")
     if doc.errors:
         raise ServiceError(_("Isian modul tidak sah: %(detail)s", detail=doc.errors[0].message), "invalid")
     return text
@@ -196,13 +201,15 @@ def preview_sections(course: Course, title: str, body: str) -> list[dict[str, An
     """Render a module the way saving would (same pipeline, same image URLs, same variables); stores
     nothing."""
     assets = content.course_assets(course.id)
+    version = working_version(course)
 
     def resolve(src: str) -> str | None:
         asset = assets.get(src)
         return content.asset_url(asset) if asset is not None else None
 
     body = content.fill_variables(body.replace("\r\n", "\n"), _variables(course))
-    return [s.as_dict() for s in render_sections(body, title, resolve)]
+    return [s.as_dict() for s in render_sections(body, title, resolve,
+                                                 version.language if version is not None else None)]
 
 
 def _find_link(draft: CourseVersion, slug: str) -> CourseVersionModule:
@@ -222,7 +229,8 @@ def add_module(course: Course, actor: User, meta: dict[str, Any], body: str) -> 
         slug, n = f"{base}-{n}", n + 1
     variables = content.version_variables(draft)
     text = _check_source(course, slug, meta, body, variables)
-    module = content.get_or_create_module_version(course, slug, text, variables=variables)
+    module = content.get_or_create_module_version(course, slug, text, variables=variables,
+                                                  language=draft.language)
     draft.modules.append(CourseVersionModule(module_version_id=module.id, position=len(draft.modules)))
     _refresh(draft, course, manifest=True)
     record("course.module_add", actor=actor, instansi_id=course.instansi_id, target=draft,
@@ -235,7 +243,8 @@ def update_module(course: Course, actor: User, slug: str, meta: dict[str, Any], 
     link = _find_link(draft, slug)
     variables = content.version_variables(draft)
     text = _check_source(course, slug, meta, body, variables)
-    module = content.get_or_create_module_version(course, slug, text, variables=variables)
+    module = content.get_or_create_module_version(course, slug, text, variables=variables,
+                                                  language=draft.language)
     if module.id == link.module_version_id:
         return module
     link.module_version_id = module.id
