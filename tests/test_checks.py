@@ -217,7 +217,7 @@ def test_sync_stores_the_rendered_check_and_its_language(app, tree: Path) -> Non
         # a module without checks keeps the hash it always had; one with checks records the language
         assert intro.content_hash == content.module_hash(intro.source_text, [
             a.content_hash for a in content.course_assets(course.id).values()])
-        assert social.content_hash == content.module_hash(social.source_text, [], "id")
+        assert social.content_hash == content.module_hash(social.source_text, [], language="id")
         english = content.get_or_create_module_version(course, social.slug, social.source_text, language="en")
         assert english.id != social.id and "Check your understanding" in english.sections[-1]["html"]
         again = content.get_or_create_module_version(course, social.slug, social.source_text, language="id")

@@ -91,7 +91,7 @@ def test_the_shipped_course_shows_the_supervisor_written_once_in_course_yaml(app
             assert "sekitar Oktober 2027" in html, slug
         reporting = module_html(version, "06-melapor-dan-pengawasan")
         assert "Dulu rekomendasinya ke KASN, sekarang\nke BKN." in reporting
-        assert "<td>BKN</td>\n<td>Mengawasi netralitas," in reporting
+        assert "<li><strong>BKN</strong>: mengawasi netralitas," in reporting  # (the roles list)
 
 
 def test_the_shipped_variables_come_due_for_review_after_the_court_deadline() -> None:
