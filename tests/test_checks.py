@@ -240,3 +240,36 @@ def test_authoring_refuses_a_broken_check_with_its_line_and_previews_a_valid_one
                        data={**MODULE, "body": body.replace("- [x] b", "- [ ] b"), "action": "preview"}
                        ).get_data(as_text=True)
     assert '<aside class="cek">' in page and "<summary>Lihat jawaban</summary>" in page
+
+
+# --- the shipped course's checks ---------------------------------------------------------------
+
+SHIPPED = Path(__file__).resolve().parents[1] / "courses" / "netralitas-asn"
+
+
+def _shipped_checks() -> list[Check]:
+    checks = []
+    for path in sorted(SHIPPED.glob("*.md")):
+        for check, problems in find_checks(path.read_text(encoding="utf-8")):
+            assert check is not None and problems == [], (path.name, problems)
+            checks.append(check)
+    return checks
+
+
+def test_the_shipped_checks_cannot_be_answered_by_length_or_position() -> None:
+    """A learner who always picks the longest option, the shortest, or the same position must not be
+    right most of the time: each of those strategies wins in at most a quarter of the checks."""
+    checks = _shipped_checks()
+    assert len(checks) >= 8
+    positions: dict[int, int] = {}
+    longest = shortest = 0
+    for check in checks:
+        lengths = [len(option.text) for option in check.options]
+        right = next(i for i, option in enumerate(check.options) if option.correct)
+        positions[right] = positions.get(right, 0) + 1
+        others = lengths[:right] + lengths[right + 1:]
+        longest += lengths[right] > max(others)
+        shortest += lengths[right] < min(others)
+    quarter = len(checks) / 4
+    assert longest <= quarter and shortest <= quarter, (longest, shortest, len(checks))
+    assert max(positions.values()) <= len(checks) / 2 and len(positions) >= 3, positions
