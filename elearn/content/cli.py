@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..db import db
-from . import certificates, courses, pledges, quizzes
+from . import certificates, courses, pledges, quiz_bias, quizzes
 
 content_cli = AppGroup("content", help="Course folders (courses/), question banks (quizzes/), pledge texts "
                                        "(pledges/) and certificate templates (certificates/): validate, load "
@@ -70,10 +70,13 @@ def _check(root: Path, problems: list[courses.ContentError], summary: str) -> st
 @click.option("--quizzes-root", help=_QUIZ_ROOT_HELP)
 @click.option("--pledges-root", help=_PLEDGE_ROOT_HELP)
 @click.option("--certificates-root", help=_CERTIFICATE_ROOT_HELP)
+@click.option("--strict", is_flag=True, help="Fail when the question banks' bias report finds a guessing cue "
+                                            "(the right option mostly the longest, true/false keys one-sided, a "
+                                            "feed action always right); without it they are warnings.")
 def validate(root: str | None, quizzes_root: str | None, pledges_root: str | None,
-             certificates_root: str | None) -> None:
+             certificates_root: str | None, strict: bool) -> None:
     """Check every course and bank folder, pledge text and certificate template; prints file:line: message
-    for every problem."""
+    for every problem, and a bias report per question bank."""
     course_root, quiz_root, pledge_root, template_root = _roots(root, quizzes_root, pledges_root,
                                                                 certificates_root)
     failed: list[str | None] = []
@@ -85,6 +88,7 @@ def validate(root: str | None, quizzes_root: str | None, pledges_root: str | Non
         failed.append(_check(quiz_root, quizzes.validate_quiz_tree(quiz_root),
                              f"{len(docs)} bank(s), {sum(len(d.questions) for d in docs)} question(s), "
                              f"{sum(len(d.quizzes) for d in docs)} quiz(zes)"))
+        failed.append(_bias(quiz_root, strict))
     if pledge_root is not None:
         failed.append(_check(pledge_root, pledges.validate_pledge_tree(pledge_root),
                              f"{len(pledges.pledge_files(pledge_root))} pledge text(s)"))
@@ -93,6 +97,19 @@ def validate(root: str | None, quizzes_root: str | None, pledges_root: str | Non
                              f"{len(certificates.template_dirs(template_root))} certificate template(s)"))
     if any(failed):
         raise click.ClickException("; ".join(f for f in failed if f))
+
+
+def _bias(root: Path, strict: bool) -> str | None:
+    """Print each bank's bias report and its findings (warnings); with ``strict`` the findings fail."""
+    reports = quiz_bias.bias_tree(root)
+    for report in reports:
+        click.echo(report.summary())
+    findings = quiz_bias.bias_warnings(reports)
+    for finding in findings:
+        click.echo(str(finding))
+    if strict and findings:
+        return f"{len(findings)} bias finding(s) in {root} (--strict)"
+    return None
 
 
 @content_cli.command("sync")

@@ -409,10 +409,11 @@ def _right_answer(rng: random.Random, question: _Question) -> dict[str, Any]:
         return {"options": list(question.right)}
     if version.type == "true_false":
         return {"answer": data_["answer"]}
-    allowed = [k for k in ACTIONS if k != "ignore" and data_["actions"][k]["allowed"]]
-    if not allowed or rng.random() < 0.45:
+    full = QUESTION_TYPES["social_feed"].full_credit(data_)  # type: ignore[attr-defined]
+    others = [k for k in full if k != "ignore"]
+    if not others or ("ignore" in full and rng.random() < 0.45):
         return {"actions": ["ignore"]}
-    return {"actions": rng.sample(allowed, min(len(allowed), rng.choice((1, 1, 2))))}
+    return {"actions": rng.sample(others, min(len(others), rng.choice((1, 1, 2))))}
 
 
 def _wrong_answer(rng: random.Random, question: _Question) -> dict[str, Any]:
@@ -433,8 +434,10 @@ def _wrong_answer(rng: random.Random, question: _Question) -> dict[str, Any]:
     if version.type == "true_false":
         return {"answer": not data_["answer"]}
     wrong = {k: w for k, w in FEED_WRONG.items() if not data_["actions"][k]["allowed"]}
-    if not wrong:  # every action is allowed (KPU's notice): nothing to get wrong
-        return _right_answer(rng, question)
+    if not wrong:  # every action is allowed (KPU's notice): only one not worth full credit can be wrong
+        feed = QUESTION_TYPES["social_feed"]
+        weaker = [k for k in ACTIONS if k not in feed.full_credit(data_)]  # type: ignore[attr-defined]
+        return {"actions": [rng.choice(weaker)]} if weaker else _right_answer(rng, question)
     actions = {_weighted(rng, wrong)}
     if rng.random() < 0.3:
         actions.add(rng.choice([k for k in ACTIONS if k != "ignore"]))

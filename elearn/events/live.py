@@ -430,8 +430,8 @@ def _right_keys(version: QuestionVersion) -> set[str]:
     data = version.data
     if version.type == "multiple_response":
         return {key for key, weight in qtype.weights(data).items() if weight > 0}  # type: ignore[attr-defined]
-    if version.type == "social_feed":
-        return {k for k, a in (data.get("actions") or {}).items() if (a or {}).get("allowed")}
+    if version.type == "social_feed":  # the actions that earn every point (an allowed one with a weight does not)
+        return set(qtype.full_credit(data))  # type: ignore[attr-defined]
     right = set()
     for key, _label in qtype.choice_keys(data):
         raw = {"options": [key]} if version.type == "single_choice" else {"answer": key}

@@ -239,6 +239,7 @@ class PostForm(Form):
 
 class ActionForm(Form):
     allowed = BooleanField(_l("Boleh dilakukan"))
+    weight = _number_field(_l("Nilai sebagian bila boleh tetapi bukan yang terbaik (persen, kosong = nilai penuh)"))
     feedback = _text_field(_l("Umpan balik"), rows=2)
 
 
@@ -542,12 +543,16 @@ class SocialFeedForm(QuestionForm):
         for key in ACTIONS:
             action = getattr(self.actions.form, key).form
             value: dict[str, Any] = {"allowed": bool(action.allowed.data)}
+            weight = self._number(action.weight)
+            if weight is not None:
+                value["weight"] = weight
             feedback = norm_text(action.feedback.data)
             if feedback or not data.get("draft"):
                 value["feedback"] = feedback
             actions[key] = value
             self.paths[("actions", key)] = action.feedback
             self.paths[("actions", key, "allowed")] = action.allowed
+            self.paths[("actions", key, "weight")] = action.weight
             self.paths[("actions", key, "feedback")] = action.feedback
         self.paths[("actions",)] = self.actions.form.ignore.form.allowed
         data["actions"] = actions
@@ -602,6 +607,8 @@ def form_data(question: Mapping[str, Any]) -> dict[str, Any]:
         data["post"]["verified"] = bool(post.get("verified"))
         actions = question.get("actions") or {}
         data["actions"] = {key: {"allowed": bool((actions.get(key) or {}).get("allowed")),
+                                 "weight": "" if (actions.get(key) or {}).get("weight") is None
+                                 else actions[key]["weight"],
                                  "feedback": (actions.get(key) or {}).get("feedback", "")} for key in ACTIONS}
     return data
 
@@ -654,6 +661,12 @@ MESSAGES: list[tuple[re.Pattern[str], Any]] = [(re.compile(p), m) for p, m in (
      _l("Kode ini sudah dipakai di baris lain.")),
     (r"id must be a slug", SLUG_MESSAGE),
     (r"at least one action must be allowed", _l("Setidaknya satu tindakan harus boleh dilakukan (biasanya Abaikan).")),
+    (r"at least one allowed action must earn full credit",
+     _l("Setidaknya satu tindakan yang boleh harus bernilai penuh (kosongkan nilai sebagiannya).")),
+    (r"a violation earns nothing, so it takes no weight",
+     _l("Tindakan yang melanggar tidak diberi nilai; kosongkan nilai sebagiannya.")),
+    (r"weight of an allowed action must be 0 to 99",
+     _l("Nilai sebagian 0 sampai 99 (persen); kosongkan untuk nilai penuh.")),
     (r"engaging with a \w+ account is a violation",
      _l("Menyukai, mengomentari, membagikan atau mengikuti akun calon atau tim pemenangan adalah pelanggaran: "
         "jangan tandai \u201cboleh\u201d.")),

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from ..content.quizzes import render_text
 from .models import AttemptItem
-from .types import ACTION_LABELS, ACTIONS, QUESTION_TYPES, TRUE_FALSE_LABELS, Branching
+from .types import ACTION_LABELS, ACTIONS, QUESTION_TYPES, TRUE_FALSE_LABELS, Branching, SocialFeed
 
 #: the sanction class of the wrong conduct, as learners read it
 SANCTION_LABELS = {
@@ -160,6 +160,8 @@ def review(item: AttemptItem) -> dict[str, Any]:
         view["post"] = post(data)
         view["actions"] = [{"key": key, "label": ACTION_LABELS[key], "chosen": key in chosen,
                             "allowed": bool((actions.get(key) or {}).get("allowed")),
+                            # percent of the points: below 100 for an allowed action that is not the best one
+                            "credit": SocialFeed.credit(actions.get(key) or {}),
                             "feedback": text(data, (actions.get(key) or {}).get("feedback"))} for key in ACTIONS]
     return view
 

@@ -68,6 +68,8 @@ ALWAYS_REQUIRED = ("id", "type", "title", "stem")
 
 #: social feed actions, in the order they are shown and stored
 ACTIONS = ("like", "comment", "share", "follow", "ignore")
+#: the keys of one action, in the order files are written
+ACTION_KEYS = ("allowed", "weight", "feedback")
 ACTION_LABELS = {
     "like": _l("Suka"),
     "comment": _l("Komentar"),
@@ -681,11 +683,21 @@ class SocialFeed(QuestionType):
                 problems.append(Problem(f"actions.{key} must be a mapping with allowed and feedback", path))
                 continue
             for sub in action:
-                if sub not in ("allowed", "feedback"):
-                    problems.append(Problem(f"actions.{key}: unknown key '{sub}' (allowed: allowed, feedback)",
+                if sub not in ACTION_KEYS:
+                    problems.append(Problem(f"actions.{key}: unknown key '{sub}' (allowed: {', '.join(ACTION_KEYS)})",
                                             path + (sub,)))
             if not isinstance(action.get("allowed"), bool):
                 problems.append(Problem(f"actions.{key}.allowed must be true or false", path + ("allowed",)))
+            elif "weight" in action:
+                weight = action["weight"]
+                if not _is_number(weight):
+                    problems.append(Problem(f"actions.{key}: weight must be a number", path + ("weight",)))
+                elif not action["allowed"]:
+                    problems.append(Problem(f"actions.{key}: a violation earns nothing, so it takes no weight "
+                                            "(remove it)", path + ("weight",)))
+                elif not 0 <= weight < 100:
+                    problems.append(Problem(f"actions.{key}: weight of an allowed action must be 0 to 99 (partial "
+                                            "credit in percent; leave it out for full credit)", path + ("weight",)))
             if "feedback" in action or not is_draft(data):
                 if not _is_text(action.get("feedback")):
                     problems.append(Problem(f"actions.{key}.feedback must be non-empty text", path + ("feedback",)))
@@ -693,6 +705,8 @@ class SocialFeed(QuestionType):
             return problems
         if not any(actions[key]["allowed"] for key in ACTIONS):
             problems.append(Problem("at least one action must be allowed (usually ignore)", ("actions",)))
+        elif not any(self.credit(actions[key]) == 100 for key in ACTIONS):
+            problems.append(Problem("at least one allowed action must earn full credit (no weight)", ("actions",)))
         post = data["post"]
         if post.get("author_kind") in PARTISAN_KINDS:
             for key in ("like", "comment", "share", "follow"):
@@ -744,13 +758,27 @@ class SocialFeed(QuestionType):
             raise InvalidResponse("ignore cannot be combined with other actions")
         return {"actions": [key for key in ACTIONS if key in chosen]}
 
+    @staticmethod
+    def credit(action: Mapping[str, Any]) -> float:
+        """Percent of the points one action earns: 0 for a violation, its ``weight`` for an allowed action
+        that is not the best one in the situation (e.g. ignoring a KPU notice one was asked to pass on),
+        else 100."""
+        if not action.get("allowed"):
+            return 0.0
+        return float(action.get("weight", 100))
+
+    def full_credit(self, data: Mapping[str, Any]) -> list[str]:
+        """The actions that alone earn every point, in ACTIONS order."""
+        return [key for key in ACTIONS if self.credit(data["actions"][key]) == 100]
+
     def grade(self, data: Mapping[str, Any], response: Mapping[str, Any]) -> Grade:
-        """Right when no chosen action is a violation; each chosen action's feedback in order."""
+        """As good as the weakest chosen action: 0 when any is a violation, full marks when every one is
+        allowed without a weight; each chosen action's feedback in order."""
         chosen = self.normalise_response(data, response)["actions"]
         actions = data["actions"]
-        right = all(actions[key]["allowed"] for key in chosen)
+        fraction = min(self.credit(actions[key]) for key in chosen) / 100
         feedback = [(key, str(actions[key].get("feedback") or "")) for key in chosen]
-        return self._grade(data, 1.0 if right else 0.0, feedback, chosen)
+        return self._grade(data, fraction, feedback, chosen)
 
     def choice_keys(self, data: Mapping[str, Any]) -> list[tuple[str, str]]:
         return [(key, str(ACTION_LABELS[key])) for key in ACTIONS]
@@ -899,7 +927,7 @@ def canonical_question(data: Mapping[str, Any]) -> dict[str, Any]:
         result["post"] = _ordered(result["post"], SocialFeed.post_keys)
     if isinstance(result.get("actions"), Mapping):
         actions = result["actions"]
-        result["actions"] = {key: _ordered(actions[key], ("allowed", "feedback"))
+        result["actions"] = {key: _ordered(actions[key], ACTION_KEYS)
                              for key in [*ACTIONS, *(k for k in actions if k not in ACTIONS)] if key in actions}
     if isinstance(result.get("sources"), list):
         result["sources"] = [_ordered(s, ("title", "url")) for s in result["sources"]]
