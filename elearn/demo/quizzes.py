@@ -103,7 +103,7 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
         "medsos-feed-unggahan-rekan": (["like"], ["like", "comment"]),
         "medsos-like-lurah-program": ("a", "c"),
         "medsos-mana-yang-melanggar": ({"drop": ["a"]}, {"drop": ["a", "b"]}),
-        "medsos-twibbon-cpns": (True,),
+        "medsos-twibbon-cpns": (False,),
         "medsos-sindiran-tagar-capres": (True,),
     }),
     # "before KPU names the candidates there are no rules yet"
@@ -136,7 +136,7 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
         "tekanan-janji-promosi": ("b", "d"),
         "mobilisasi-imbauan-apel-camat": (True,),
         "mobilisasi-guru-ke-kampanye": ({"drop": ["b"]}, {"drop": ["c"]}),
-        "atasan-menunggu-laporan": (True,),
+        "atasan-menunggu-laporan": (False,),
         "keputusan-rapat-pimpinan": ({"drop": ["c"]},),
         "fasilitas-mobil-dinas-tim-kampanye": ({"permintaan": "pinjamkan", "sopir-bertanya": "baju-bebas"},),
     }),
@@ -184,7 +184,7 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
     # "the neutrality rules are for PNS only"
     Misconception("only_pns", {
         "kampanye-konvoi-honorer": ("b", "d"),
-        "partai-pppk-anggota": (True,),
+        "partai-pppk-anggota": (False,),
         "kampanye-tim-kampanye-resmi": (True,),
         "dukungan-pppk-admin-grup-relawan": ("b", "c"),
         "medsos-feed-partai-caleg": (["like"], ["follow"], ["share"]),
