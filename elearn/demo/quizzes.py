@@ -101,6 +101,7 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
         "medsos-feed-partai-caleg": (["like"], ["follow"]),
         "medsos-feed-berita-calon": (["like"], ["share"]),
         "medsos-feed-unggahan-rekan": (["like"], ["like", "comment"]),
+        "medsos-feed-petahana-tag-dinas": (["like"], ["share"]),
         "medsos-like-lurah-program": ("a", "c"),
         "medsos-mana-yang-melanggar": ({"drop": ["a"]}, {"drop": ["a", "b"]}),
         "medsos-twibbon-cpns": (False,),
@@ -127,6 +128,7 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
         "dukungan-ktp-kelurahan": ({"drop": ["c"]},),
         "medsos-feed-unggahan-rekan": (["share"], ["like", "share"]),
         "medsos-feed-program-calon-bupati": (["share"],),
+        "atasan-grup-wa-video-kampanye": ("c",),
     }),
     # "I only follow my superior's orders"
     Misconception("obeys_superiors", {
@@ -171,6 +173,10 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
         "tekanan-silaturahmi-camat": ({"undangan": "lapor-duluan"},),
         "keluarga-pasangan-tetap-dilarang": ({"add": ["d"]}, {"add": ["e"]}),
         "keputusan-rapat-pimpinan": ({"add": ["d"]},),
+        # ignoring KPU's and Bawaslu's neutral notices one was asked to pass on
+        "boleh-feed-kpu-jadwal": (["ignore"],),
+        "boleh-feed-kpu-daftar-pemilih": (["ignore"],),
+        "melapor-feed-bawaslu": (["ignore"],),
     }),
     # reports go to KASN (dissolved), to social media, or nowhere
     Misconception("reporting_channels", {
@@ -180,6 +186,7 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
         "atasan-bawahan-tim-sukses": ({"temuan": "tegur-di-grup", "pemeriksaan": "selesai-kekeluargaan"},),
         "fasilitas-mobil-dinas-tim-kampanye": ({"langkah-lanjut": "sebar-grup"}, {"langkah-lanjut": "diam"}),
         "tekanan-janji-promosi": ("d",),
+        "atasan-grup-wa-video-kampanye": ("b", "d"),
     }),
     # "the neutrality rules are for PNS only"
     Misconception("only_pns", {
