@@ -369,6 +369,31 @@ def test_validator_problems_show_next_to_their_fields_translated(app, client, pe
     assert "Mark exactly one option as the right answer (now 0)." in page
 
 
+def test_a_feed_action_weight_goes_through_the_form(app, client, people, bank) -> None:
+    """Partial credit for an allowed action that is not the best (ignoring a KPU notice one was asked to
+    pass on): typed in the form, shown in the preview, stored, refused on a violation."""
+    login(client, people["pelatih"])
+    feed = copy.deepcopy(SAMPLES["social_feed"])
+    feed.update(id="feed-kpu", sanctions=["tidak_melanggar"])
+    feed["post"].update(author="KPU Kabupaten Contoh", handle="@kpu.kabcontoh", author_kind="kpu",
+                        text="Cek nama Anda di daftar pemilih.")
+    for key in ("like", "comment", "share", "follow"):
+        feed["actions"][key]["allowed"] = True
+    feed["actions"]["ignore"]["weight"] = 25
+    page = _create(client, bank, feed, action="preview").get_data(as_text=True)
+    assert "boleh, nilai 25 persen" in page
+    assert _create(client, bank, feed).status_code == 302
+    (version,) = _versions(app, bank, "feed-kpu")
+    assert version.data["actions"]["ignore"] == {"allowed": True, "weight": 25, "feedback": "Umpan balik ignore."}
+    assert "weight" not in version.data["actions"]["share"]
+    feed.update(id="feed-kpu-2")
+    feed["actions"]["comment"] = {"allowed": False, "weight": 50, "feedback": "Umpan balik comment."}
+    page = _create(client, bank, feed).get_data(as_text=True)
+    assert 'id="actions-comment-weight-error"' in page
+    assert "Tindakan yang melanggar tidak diberi nilai; kosongkan nilai sebagiannya." in page
+    assert _versions(app, bank, "feed-kpu-2") == []
+
+
 def test_untranslatable_problems_get_a_translated_lead_in() -> None:
     assert translate_problem(Problem("sources item 1 must have exactly 'title' and 'url'")).startswith(
         "Pemeriksaan isi: sources item 1")

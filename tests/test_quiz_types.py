@@ -429,6 +429,51 @@ def test_social_feed_validation() -> None:
     assert validate_question(data) == ["at least one action must be allowed (usually ignore)"]
 
 
+def test_social_feed_weight_gives_partial_credit_and_caps_a_combination() -> None:
+    """An allowed action with a weight is not a violation but not the best answer either (ignoring a KPU
+    notice one was asked to pass on): it earns its weight, and the weakest chosen action sets the score."""
+    data = kpu_notice()
+    data["actions"]["comment"]["allowed"] = True
+    data["actions"]["ignore"]["weight"] = 0
+    data["actions"]["like"]["weight"] = 50
+    assert validate_question(data) == []
+    feed_type = QUESTION_TYPES["social_feed"]
+    assert feed_type.full_credit(data) == ["comment", "share"]  # type: ignore[attr-defined]
+    ignore = grade(data, {"actions": ["ignore"]})
+    assert (ignore.correct, ignore.fraction, ignore.score) == (False, 0.0, 0.0)
+    assert ignore.feedback == [("ignore", "Abaikan.")]
+    like = grade(data, {"actions": ["like"]})
+    assert (like.correct, like.fraction) == (False, 0.5)
+    assert grade(data, {"actions": ["like", "share"]}).fraction == 0.5
+    assert grade(data, {"actions": ["comment", "share"]}).correct is True
+    data["actions"]["follow"]["allowed"] = False
+    assert grade(data, {"actions": ["like", "follow"]}).fraction == 0.0
+
+
+def test_social_feed_weight_validation() -> None:
+    data = kpu_notice()
+    data["actions"]["comment"]["weight"] = 50  # comment is a violation here
+    data["actions"]["like"]["weight"] = 100
+    data["actions"]["share"]["weight"] = "separuh"
+    problems = validate_question(data)
+    assert problems == [
+        "actions.like: weight of an allowed action must be 0 to 99 (partial credit in percent; leave it out for "
+        "full credit)",
+        "actions.comment: a violation earns nothing, so it takes no weight (remove it)",
+        "actions.share: weight must be a number",
+    ]
+    assert [p.path for p in problems] == [("actions", key, "weight") for key in ("like", "comment", "share")]
+    data = feed("candidate")
+    data["actions"]["ignore"]["weight"] = 20
+    assert validate_question(data) == ["at least one allowed action must earn full credit (no weight)"]
+
+
+def test_social_feed_weight_is_written_between_allowed_and_feedback() -> None:
+    data = kpu_notice()
+    data["actions"]["ignore"] = {"feedback": "Abaikan.", "weight": 0, "allowed": True}
+    assert list(canonical_question(data)["actions"]["ignore"]) == ["allowed", "weight", "feedback"]
+
+
 def test_social_feed_choice_keys_are_the_five_actions() -> None:
     assert [key for key, _ in QUESTION_TYPES["social_feed"].choice_keys(feed())] == list(ACTIONS)
 

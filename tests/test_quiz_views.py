@@ -378,6 +378,42 @@ def test_question_and_option_text_is_escaped(app: Flask, client, make_user, logi
     assert "<iframe" not in html and "<script>x</script>" not in html
 
 
+def test_ignoring_a_notice_one_was_asked_to_share_earns_nothing_and_is_not_called_a_violation(
+        app: Flask, client, make_user, login_as) -> None:
+    from elearn.content.quizzes import upsert_question
+    from quiz_support import fixture_bank
+
+    with app.app_context():
+        bank = fixture_bank()
+        actions = {key: {"allowed": True, "feedback": f"Umpan balik {key}."}
+                   for key in ("like", "comment", "share", "follow")}
+        actions["ignore"] = {"allowed": True, "weight": 0, "feedback": "Tidak melanggar, tetapi tugas tidak jalan."}
+        upsert_question(bank, {
+            "id": "kpu-daftar-pemilih", "type": "social_feed", "title": "Pengingat KPU",
+            "stem": "Sekda meminta Anda ikut menyosialisasikan tahapan pilkada.", "feedback": "Bagikan.",
+            "election_types": ["pilkada"], "stage": "semua_tahap", "actor_role": "kepala_dinas",
+            "rule_refs": ["SKB 2022"], "sanctions": ["tidak_melanggar"], "tags": ["boleh-dilakukan"],
+            "sources": [{"title": "Sumber", "url": "https://example.org/a"}],
+            "post": {"author": "KPU Kabupaten Contoh", "handle": "@kpu.kabcontoh", "author_kind": "kpu",
+                     "verified": True, "time": "1 jam", "text": "Cek nama Anda di daftar pemilih."},
+            "actions": actions,
+        })
+        make_quiz("kuis-kpu", keys=("kpu-daftar-pemilih",), bank=bank)
+        db.session.commit()
+    person = make_user()
+    login_as(person)
+    start(client, "kuis-kpu")
+    attempt = attempt_of(app, person.id)
+    base = f"/kuis/kuis-kpu/percobaan/{attempt.id}"
+    client.post(f"{base}?no=1", data={"actions": "ignore"})
+    client.post(f"{base}/kirim")
+    html = page(client, f"{base}/ulasan")
+    assert "Belum lulus" in html and "0 dari 1 poin" in html
+    assert "Tidak melanggar, tetapi kurang tepat" in html and "Tidak melanggar, tetapi tugas tidak jalan." in html
+    assert "Melanggar</span>" not in html
+    assert html.count('<span class="badge ok">Boleh</span>') == 4
+
+
 def test_quiz_pages_stay_under_the_page_weight_budget(app: Flask, client, make_user, login_as, quiz: str) -> None:
     """First visit (HTML + CSS + JS, uncompressed) under 100 KB for every learner page of a quiz."""
     import importlib.util
