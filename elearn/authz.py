@@ -461,6 +461,16 @@ def can_manage_assignment(user: User, assignment: Any) -> bool:
     return unit is not None and can_assign_course(user, unit)
 
 
+def assignment_figures_skpd(user: User, instansi: Instansi) -> int | None:
+    """The SKPD whose people count in the figures of ``instansi``'s assignments this HR user sees:
+    an operator SKPD sees the instansi-wide assignments (read-only; they may not manage them)
+    with their own SKPD's people only, as everything else of theirs; None: everyone covered
+    (admin BKPSDM, superadmin)."""
+    if user.is_authenticated and user.role == Role.OPERATOR_SKPD and user.instansi_id == instansi.id:
+        return user.skpd_id
+    return None
+
+
 # --- pakta integritas: campaigns and who has signed (HR) ------------------------------------
 
 

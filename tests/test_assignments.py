@@ -460,3 +460,68 @@ def test_coverage_counts_started_and_completed_among_people_covered(client, app,
     assert "Sudah mulai" in html and "Selesai membaca semua modul" in html and "Selesai kursus" in html
     html = client.get("/penugasan/").get_data(as_text=True)
     assert "2 sudah mulai, 1 selesai" in html
+
+
+def test_operator_sees_instansi_wide_completion_for_own_skpd_in_one_group_by(client, app, org, make_user):
+    """Issue 16: the operator's /penugasan/ shows the instansi-wide course with their own SKPD's
+    figures (people covered, started, read every module, finished), not a bare title."""
+    from elearn.courses.models import Course, Enrollment
+    from elearn.db import utcnow
+
+    ids = _seed(app, org)
+    outsider = make_user(Role.PESERTA, org["kesehatan"])
+    with app.app_context():
+        shipped = db.session.get(Course, org["shipped"])
+        sd1 = list(db.session.scalars(select(User).where(User.unit_id == org["sd1"].id).order_by(User.id)))
+        sd2 = db.session.scalars(select(User).where(User.unit_id == org["sd2"].id, User.active.is_(True))).first()
+        for person, done in ((sd1[0], True), (sd1[1], False), (sd2, False), (outsider, True)):
+            db.session.add(Enrollment(user_id=person.id, course_id=shipped.id,
+                                      course_version_id=shipped.published_version_id,
+                                      modules_completed_at=utcnow() if done else None))
+        db.session.commit()
+        # the service: the whole instansi, then Dinas Pendidikan's people only
+        assert services.coverage([ids["wide"]])[ids["wide"]] == services.Coverage(8 + 1, 4, 2, 2)
+        assert services.coverage([ids["wide"]], org["dinas"].id)[ids["wide"]] == services.Coverage(5, 3, 1, 1)
+
+    login(client, org["people"]["operator"])
+    statements: list[str] = []
+    engine = db.get_engine(app)
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        html = client.get("/penugasan/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    wide = html[html.index('id="seluruh-instansi"'):html.index("</section>", html.index('id="seluruh-instansi"'))]
+    assert "Netralitas ASN" in wide and "Dinas Pendidikan" in wide
+    cells = [c.split(">", 1)[1].split("<", 1)[0].strip() for c in wide.split("<td class=\"num")[1:]]
+    assert cells == ["5 orang", "3", "1", "1"]
+    # the unit assignments of the SKPD are listed below, with the same kind of figures
+    assert "Belum ada penugasan kursus." not in html and f"/penugasan/{ids['bidang']}" in html
+    # both lists' figures from one GROUP BY (no statement per assignment)
+    assert sum("group by" in s.lower() for s in statements) == 1
+
+    # another SKPD's operator: their own people only
+    client.post("/keluar")
+    login(client, org["people"]["operator_kes"])
+    html = client.get("/penugasan/").get_data(as_text=True)
+    wide = html[html.index('id="seluruh-instansi"'):html.index("</section>", html.index('id="seluruh-instansi"'))]
+    cells = [c.split(">", 1)[1].split("<", 1)[0].strip() for c in wide.split("<td class=\"num")[1:]]
+    assert cells == ["3 orang", "1", "1", "1"]
+
+
+def test_operator_without_unit_assignments_is_not_told_there_are_none(client, app, org):
+    with app.app_context():
+        from elearn.courses.models import Course
+
+        admin = db.session.get(User, org["people"]["admin"].id)
+        services.assign(db.session.get(Course, org["shipped"]), db.session.get(Instansi, org["a"].id), [], None, admin)
+        db.session.commit()
+    login(client, org["people"]["operator_kes"])
+    html = client.get("/penugasan/").get_data(as_text=True)
+    assert "Ditugaskan ke seluruh instansi oleh BKPSDM" in html and "2 orang" in html
+    assert "Belum ada penugasan kursus." not in html
+    assert "Belum ada penugasan kursus khusus untuk unit di perangkat daerah Anda." in html

@@ -81,10 +81,16 @@ def index():  # type: ignore[no-untyped-def]
         course_id = None
     page = paginate(services.assignments_query(user, instansi.id, course_id), page_number(request.args.get("page")),
                     PAGE_SIZE, scalars=False)
-    rows = services.build_rows(page.items)
-    instansi_wide = []
+    # an operator SKPD also sees the instansi-wide assignments, read-only, counted in their SKPD;
+    # both lists' figures come from one GROUP BY
+    wide: list[Any] = []
     if not authz.can_assign_course(user, instansi):
-        instansi_wide = services.instansi_wide_for(instansi.id)
+        wide_query = services.instansi_wide_query(instansi.id)
+        if course_id is not None:
+            wide_query = wide_query.where(CourseAssignment.course_id == course_id)
+        wide = list(db.session.execute(wide_query).all())
+    rows = services.build_rows(list(page.items) + wide, authz.assignment_figures_skpd(user, instansi))
+    rows, instansi_wide = rows[:len(page.items)], rows[len(page.items):]
     return render_template(
         "assignments/index.html",
         instansi=instansi,
@@ -93,6 +99,7 @@ def index():  # type: ignore[no-untyped-def]
         courses=courses,
         course_id=course_id,
         instansi_wide=instansi_wide,
+        skpd=db.session.get(Unit, user.skpd_id) if instansi_wide and user.skpd_id is not None else None,
         today=services.today_in(instansi),
     )
 

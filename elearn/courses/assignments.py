@@ -289,9 +289,10 @@ def assignments_query(user: User, instansi_id: int | None, course_id: int | None
     return authz.scope_assignments(stmt, user)
 
 
-def build_rows(raw: list[Any]) -> list[AssignmentRow]:
+def build_rows(raw: list[Any], skpd_id: int | None = None) -> list[AssignmentRow]:
     """Turn (assignment, instansi, unit, assigner name) rows into display rows, with target
-    labels (one query for every unit name on the paths) and coverage (one GROUP BY)."""
+    labels (one query for every unit name on the paths) and coverage (one GROUP BY), counted
+    among the people of the SKPD ``skpd_id`` only when given (an operator's view)."""
     ancestor_ids = {i for _a, _i, unit, _n in raw if unit is not None for i in unit.ancestor_ids()}
     names: dict[int, str] = {}
     if ancestor_ids:
@@ -300,17 +301,19 @@ def build_rows(raw: list[Any]) -> list[AssignmentRow]:
         AssignmentRow(assignment=a, instansi=i, unit=u, target=target_label(i, u, names), assigned_by=n)
         for a, i, u, n in raw
     ]
-    counts = coverage([r.assignment.id for r in rows])
+    counts = coverage([r.assignment.id for r in rows], skpd_id)
     for row in rows:
         row.status = counts.get(row.assignment.id, Coverage())
     return rows
 
 
-def coverage(assignment_ids: list[int]) -> dict[int, Coverage]:
+def coverage(assignment_ids: list[int], skpd_id: int | None = None) -> dict[int, Coverage]:
     """Active people covered by each assignment (everyone in the instansi for an instansi-wide
     assignment, else everyone whose unit lies in the target unit's subtree), and how many of
-    them started the course, read every module and finished it. One query for the versions of
-    the courses, one GROUP BY for all assignments."""
+    them started the course, read every module and finished it; with ``skpd_id``, only the
+    people of that SKPD (an operator sees an instansi-wide assignment through their own SKPD:
+    ``authz.assignment_skpd_scope``). One query for the versions of the courses, one GROUP BY
+    for all assignments."""
     if not assignment_ids:
         return {}
     rules = version_rules(select(CourseAssignment.course_id).where(CourseAssignment.id.in_(assignment_ids)))
@@ -338,6 +341,8 @@ def coverage(assignment_ids: list[int]) -> dict[int, Coverage]:
         )
         .group_by(CourseAssignment.id)
     )
+    if skpd_id is not None:
+        stmt = stmt.where(home.skpd_id == skpd_id)
     return {
         assignment_id: Coverage(people=people, started=started, read=read, completed=completed)
         for assignment_id, people, started, read, completed in db.session.execute(stmt).all()
@@ -354,11 +359,17 @@ def assignment_status(assignment: CourseAssignment) -> Coverage:
     return coverage([assignment.id]).get(assignment.id, Coverage())
 
 
-def instansi_wide_for(instansi_id: int) -> list[tuple[Course, dt.date | None]]:
-    """Active instansi-wide assignments of an instansi (shown read-only to operators)."""
-    stmt = (
-        select(Course, CourseAssignment.due_date)
-        .join(CourseAssignment, CourseAssignment.course_id == Course.id)
+def instansi_wide_query(instansi_id: int) -> Select[Any]:
+    """Active instansi-wide assignments of an instansi, as (assignment, instansi, unit, assigner
+    name) rows for ``build_rows``: an operator SKPD sees them read-only, with their own SKPD's
+    figures (the admin BKPSDM manages them in the main list)."""
+    assigner = aliased(User)
+    return (
+        select(CourseAssignment, Instansi, Unit, assigner.name)
+        .join(Instansi, Instansi.id == CourseAssignment.instansi_id)
+        .outerjoin(Unit, Unit.id == CourseAssignment.unit_id)
+        .outerjoin(assigner, assigner.id == CourseAssignment.assigned_by_id)
+        .join(Course, Course.id == CourseAssignment.course_id)
         .outerjoin(CourseVersion, CourseVersion.id == Course.published_version_id)
         .where(
             CourseAssignment.instansi_id == instansi_id,
@@ -366,6 +377,5 @@ def instansi_wide_for(instansi_id: int) -> list[tuple[Course, dt.date | None]]:
             CourseAssignment.active.is_(True),
         )
         .order_by(case((CourseAssignment.due_date.is_(None), 1), else_=0), CourseAssignment.due_date,
-                  CourseVersion.title)
+                  CourseVersion.title, CourseAssignment.id)
     )
-    return [(c, d) for c, d in db.session.execute(stmt).unique()]
