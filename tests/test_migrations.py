@@ -88,3 +88,44 @@ def test_flask_db_upgrade_command(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "users" in _tables(url)
     db.get_engine(other).dispose()
+
+
+def test_unit_sort_key_is_filled_in_for_existing_units_and_dropped_again(empty_database_url: str) -> None:
+    """0012_unitsort (issue 16) computes the natural-order key of units that exist, parents before
+    children; downgrading drops it with the units still there (no table copy on SQLite)."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from elearn.org.models import sort_key_part
+
+    cfg = alembic_config(empty_database_url)
+    command.upgrade(cfg, "0011_itemtally")
+    engine = make_engine(empty_database_url)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    instansi = sa.table("instansi", *(sa.column(c) for c in ("id", "slug", "name", "timezone", "created_at")))
+    units = sa.table("units", *(sa.column(c) for c in ("id", "instansi_id", "parent_id", "skpd_id", "name", "kind",
+                                                       "sibling_key", "path", "depth", "active", "created_at")))
+    rows = [(5, None, "Dinas Pendidikan", "/5/"), (6, 5, "SD Negeri 10", "/5/6/"), (7, 5, "SD Negeri 2", "/5/7/"),
+            (8, 7, "Kelas 1", "/5/7/8/"), (9, None, "Bagian Umum", "/9/")]
+    try:
+        with engine.begin() as conn:
+            conn.execute(instansi.insert().values(id=1, slug="kota", name="Kota", timezone="WIB", created_at=now))
+            for unit_id, parent_id, name, path in rows:
+                conn.execute(units.insert().values(
+                    id=unit_id, instansi_id=1, parent_id=parent_id, skpd_id=int(path.split("/")[1]), name=name,
+                    kind="lainnya", sibling_key=f"{parent_id or 0}:{name.lower()}", path=path,
+                    depth=path.count("/") - 2, active=True, created_at=now))
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            names = list(conn.execute(text("SELECT name FROM units ORDER BY sort_key, id")).scalars())
+            kelas = conn.execute(text("SELECT sort_key FROM units WHERE id = 8")).scalar_one()
+        assert names == ["Bagian Umum", "Dinas Pendidikan", "SD Negeri 2", "Kelas 1", "SD Negeri 10"]
+        assert kelas == (sort_key_part(5, "Dinas Pendidikan") + sort_key_part(7, "SD Negeri 2")
+                         + sort_key_part(8, "Kelas 1"))
+        command.downgrade(cfg, "0011_itemtally")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM units")).scalar_one() == 5
+            assert "sort_key" not in {c["name"] for c in inspect(conn).get_columns("units")}
+    finally:
+        engine.dispose()

@@ -97,7 +97,7 @@ def issue_slips(
     account ``actor`` may administer a fresh code; earlier codes stop working. Flushes and records ``account.slips``."""
     now = now or utcnow()
     people = list(
-        db.session.execute(_candidates(skpd, only_pending, actor).add_columns(Unit.name).order_by(Unit.path, User.name, User.id))
+        db.session.execute(_candidates(skpd, only_pending, actor).add_columns(Unit.name).order_by(Unit.sort_key, User.name, User.id))
     )
     slips: list[Slip] = []
     expires_at: dt.datetime | None = None

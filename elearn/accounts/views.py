@@ -72,7 +72,7 @@ def _unit_choices(instansi_id: int | None) -> list[tuple[Any, str]]:
 
 
 def _skpd_choices(instansi_id: int | None) -> list[Unit]:
-    stmt = select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)
+    stmt = select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.sort_key, Unit.id)
     if instansi_id is not None:
         stmt = stmt.where(Unit.instansi_id == instansi_id)
     return list(db.session.scalars(authz.scope_units(stmt, current_user)))

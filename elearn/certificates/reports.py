@@ -216,7 +216,7 @@ def skpds_in_scope(instansi: Instansi, viewer: User) -> list[Unit]:
     own = operator_skpd(viewer)
     if own is not None:
         stmt = stmt.where(Unit.id == own)
-    return list(db.session.scalars(stmt.order_by(Unit.name, Unit.id)))
+    return list(db.session.scalars(stmt.order_by(Unit.sort_key, Unit.id)))
 
 
 # --- the overview and one SKPD's units -------------------------------------------------------------------
@@ -269,7 +269,8 @@ def units_of_skpd(filters: Filters, viewer: User, skpd: Unit) -> list[UnitRow]:
     for unit_id, n in db.session.execute(waiting):
         counts.setdefault(unit_id, Tally()).not_yet += n
     units = db.session.scalars(
-        select(Unit).where(Unit.instansi_id == filters.instansi.id, Unit.skpd_id == skpd.id).order_by(Unit.path)
+        select(Unit).where(Unit.instansi_id == filters.instansi.id, Unit.skpd_id == skpd.id)
+        .order_by(Unit.sort_key, Unit.id)
     )
     rows = []
     for unit in units:

@@ -30,8 +30,8 @@ def activation_by_skpd(instansi_id: int, skpd_id: int | None = None) -> list[dic
         .join(Unit, Unit.id == User.unit_id)
         .join(skpd, skpd.c.id == Unit.skpd_id)
         .where(User.instansi_id == instansi_id, User.active.is_(True))
-        .group_by(skpd.c.id, skpd.c.name)
-        .order_by(skpd.c.name)
+        .group_by(skpd.c.id, skpd.c.name, skpd.c.sort_key)
+        .order_by(skpd.c.sort_key, skpd.c.id)
     )
     if skpd_id is not None:
         stmt = stmt.where(Unit.skpd_id == skpd_id)

@@ -172,7 +172,7 @@ def _load_target_units(instansi: Instansi, unit_ids: list[int]) -> list[Unit]:
     for unit in units:
         if unit.instansi_id != instansi.id or not unit.active or not authz.can_assign_course(current_user, unit):
             abort(404)
-    return sorted(units, key=lambda u: u.path)
+    return sorted(units, key=lambda u: u.sort_key)
 
 
 @bp.route("/<int:assignment_id>", methods=["GET", "POST"])

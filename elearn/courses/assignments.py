@@ -278,7 +278,7 @@ def assignments_query(user: User, instansi_id: int | None, course_id: int | None
             case((CourseAssignment.due_date.is_(None), 1), else_=0),
             CourseAssignment.due_date,
             CourseVersion.title,
-            Unit.path,
+            Unit.sort_key,
             CourseAssignment.id,
         )
     )

@@ -38,7 +38,7 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..db import db, utcnow
 from ..errors import ServiceError
-from ..org.models import Unit
+from ..org.models import Unit, natural_key
 from ..pledges.models import PledgeSignature
 from ..quizzes.models import QuestionVersion, Quiz
 from ..quizzes.services import draw_pool
@@ -497,7 +497,7 @@ def leaderboard(event: Event) -> list[SkpdScore]:
     ).all()
     result = [SkpdScore(skpd_id, name or "", int(people), int(n), int(correct or 0))
               for skpd_id, name, people, n, correct in rows if people >= MIN_LEADERBOARD_PEOPLE]
-    result.sort(key=lambda s: (-s.share_correct, -s.correct, s.name.casefold()))
+    result.sort(key=lambda s: (-s.share_correct, -s.correct, natural_key(s.name)))
     return result
 
 
@@ -544,7 +544,7 @@ def signing(event: Event) -> Signing:
         .outerjoin(Unit, Unit.id == PledgeSignature.skpd_id).where(at_event)
         .group_by(PledgeSignature.skpd_id, Unit.name)
     ).all()
-    result.per_skpd = sorted(((name or "", int(n)) for name, n in rows), key=lambda r: (-r[1], r[0]))
+    result.per_skpd = sorted(((name or "", int(n)) for name, n in rows), key=lambda r: (-r[1], natural_key(r[0])))
     result.total = sum(n for _name, n in result.per_skpd)
     return result
 

@@ -51,7 +51,7 @@ from sqlalchemy.orm import aliased
 
 from ..accounts.models import User
 from ..db import db
-from ..org.models import Unit
+from ..org.models import Unit, natural_key
 from ..pledges.models import PledgeSignature
 from ..quizzes.analysis import small, suppress
 from .models import Attendance, CheckinMethod, Event, EventKind, LiveAnswer
@@ -122,7 +122,7 @@ def _facts(event: Event) -> Any:
 def instansi_units(event: Event) -> dict[int, Unit]:
     """The units of the event's instansi by id (one statement; the levels share it)."""
     return {u.id: u for u in db.session.scalars(
-        select(Unit).where(Unit.instansi_id == event.instansi_id).order_by(Unit.path))}
+        select(Unit).where(Unit.instansi_id == event.instansi_id).order_by(Unit.sort_key, Unit.id))}
 
 
 def attendance_rows(event: Event, level: str = "skpd", units: dict[int, Unit] | None = None) -> list[AttendanceRow]:
@@ -136,12 +136,10 @@ def attendance_rows(event: Event, level: str = "skpd", units: dict[int, Unit] | 
     units = instansi_units(event) if units is None else units
     rows: list[AttendanceRow] = []
     if level == "skpd":
-        skpds = sorted((u for u in units.values() if u.parent_id is None), key=lambda u: (u.name, u.id))
-        ordered = [(u.id, u.name, 0, u.id) for u in skpds]
+        # (units come in natural tree order: Unit.sort_key)
+        ordered = [(u.id, u.name, 0, u.id) for u in units.values() if u.parent_id is None]
     else:
-        by_skpd_name = {u.id: u.name for u in units.values() if u.parent_id is None}
-        tree = sorted(units.values(), key=lambda u: (by_skpd_name.get(u.skpd_id or 0, ""), u.skpd_id or 0, u.path))
-        ordered = [(u.id, u.name, u.depth, u.skpd_id) for u in tree]
+        ordered = [(u.id, u.name, u.depth, u.skpd_id) for u in units.values()]
     for key, name, depth, skpd_id in ordered:
         found = counts.pop(key, None)
         if found is not None:
@@ -194,7 +192,7 @@ def answer_rows(event: Event, units: dict[int, Unit] | None = None) -> list[Answ
     units = instansi_units(event) if units is None else units
     rows = [AnswerRow(key, units[key].name if key in units else "", int(p), int(n), int(c or 0))
             for key, p, n, c in db.session.execute(stmt)]
-    rows.sort(key=lambda r: (r.key is None, r.name, r.key or 0))
+    rows.sort(key=lambda r: (r.key is None, natural_key(r.name), r.key or 0))
     for row, hide in zip(rows, suppress([r.people for r in rows], exclusive=True), strict=True):
         row.hidden = hide
     return rows
@@ -239,7 +237,7 @@ def signature_rows(event: Event, units: dict[int, Unit] | None = None) -> list[S
     units = instansi_units(event) if units is None else units
     rows = [SignatureRow(key, units[key].name if key in units else "", int(n), int(h or 0))
             for key, n, h in db.session.execute(stmt)]
-    rows.sort(key=lambda r: (-min(r.heads, 1), r.key is None, r.name, r.key or 0))
+    rows.sort(key=lambda r: (-min(r.heads, 1), r.key is None, natural_key(r.name), r.key or 0))
     return rows
 
 
@@ -283,7 +281,7 @@ def person_rows(event: Event) -> Iterator[PersonRow]:
                .outerjoin(unit, unit.id == Attendance.unit_id).outerjoin(skpd, skpd.id == Attendance.skpd_id)
                .outerjoin(now_unit, now_unit.id == User.unit_id)
                .where(Attendance.event_id == event.id)
-               .order_by(skpd.name.is_(None), skpd.name, unit.path, User.name, User.id)
+               .order_by(skpd.sort_key.is_(None), skpd.sort_key, unit.sort_key, User.name, User.id)
                .execution_options(yield_per=2000))
     for outside, uid, name, nip, inst, skpd_now, skpd_name, unit_name, at, method in db.session.execute(present):
         yield PersonRow("outsider" if outside else "present", uid, name, nip, inst, skpd_now, skpd_name or "",
@@ -293,7 +291,7 @@ def person_rows(event: Event) -> Iterator[PersonRow]:
               .select_from(roster).join(User, User.id == roster.c.user_id)
               .outerjoin(unit, unit.id == User.unit_id).outerjoin(skpd, skpd.id == unit.skpd_id)
               .where(roster.c.user_id.not_in(select(Attendance.user_id).where(Attendance.event_id == event.id)))
-              .order_by(skpd.name.is_(None), skpd.name, unit.path, User.name, User.id)
+              .order_by(unit.sort_key.is_(None), unit.sort_key, User.name, User.id)
               .execution_options(yield_per=2000))
     for uid, name, nip, inst, skpd_now, skpd_name, unit_name in db.session.execute(absent):
         yield PersonRow("absent", uid, name, nip, inst, skpd_now, skpd_name or "", unit_name or "")

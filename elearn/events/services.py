@@ -53,7 +53,7 @@ def unit_choices(instansi_id: int, skpd_id: int | None = None) -> list[Unit]:
     stmt = select(Unit).where(Unit.instansi_id == instansi_id, Unit.active.is_(True))
     if skpd_id is not None:
         stmt = stmt.where(Unit.skpd_id == skpd_id)
-    return list(db.session.scalars(stmt.order_by(Unit.path)))
+    return list(db.session.scalars(stmt.order_by(Unit.sort_key, Unit.id)))
 
 
 def course_choices(instansi_id: int) -> list[tuple[int, str]]:
@@ -367,7 +367,8 @@ def present_count_by_skpd(event: Event | int) -> list[tuple[int | None, str | No
         .outerjoin(Unit, Unit.id == Attendance.skpd_id)
         .where(Attendance.event_id == event_id)
         .group_by(Attendance.skpd_id, Unit.name)
-        .order_by(func.count(Attendance.id).desc(), Unit.name)
+        .group_by(Unit.sort_key)
+        .order_by(func.count(Attendance.id).desc(), Unit.sort_key)
     )
     return [(r.skpd_id, r.name, int(r.n)) for r in rows]
 

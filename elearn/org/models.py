@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -57,6 +58,38 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+_NUMBER = re.compile(r"[0-9]+")
+#: how much of a name its natural key keeps (ordering past it does not matter)
+NATURAL_KEY_LENGTH = 120
+
+
+def natural_key(name: str) -> str:
+    """The key that sorts unit names as people read them ("SD Negeri 2" before "SD Negeri 10"),
+    compared code point by code point: Python's ``str`` order, and the database's for
+    ``Unit.sort_key`` (collation "C" on PostgreSQL; SQLite compares code points). Case- and
+    whitespace-insensitive; each run of digits is written as its length (two digits) then the
+    number without leading zeros, so numbers compare by value and sort before letters. One key
+    for every place that orders units or SKPDs (issue 16)."""
+    text = "".join(ch for ch in name_key(name) if ch.isprintable())
+
+    def number(match: re.Match[str]) -> str:
+        digits = match.group().lstrip("0")[:99] or "0"
+        return f"{len(digits):02d}{digits}"
+
+    return _NUMBER.sub(number, text)[:NATURAL_KEY_LENGTH]
+
+
+#: ends each unit's part of ``Unit.sort_key``: below every character of a natural key, so a unit
+#: sorts before its children and before a sibling whose name continues its own
+SORT_KEY_END = "\x01"
+
+
+def sort_key_part(unit_id: int, name: str) -> str:
+    """One unit's part of ``Unit.sort_key``: its natural key, then its id (fixed width: two units
+    whose names have the same key keep their subtrees apart)."""
+    return f"{natural_key(name)}{SORT_KEY_END}{unit_id:010d}{SORT_KEY_END}"
+
+
 class Instansi(Base):
     __tablename__ = "instansi"
 
@@ -88,6 +121,13 @@ class Unit(Base):
     kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind), default=UnitKind.LAINNYA)
     #: "<parent id or 0>:<name key>": names are unique among siblings
     sibling_key: Mapped[str] = mapped_column(String(220))
+    #: where the unit stands in the natural order of the tree: the ``sort_key_part`` of each unit
+    #: from its SKPD down to itself. Ordering by it lists SKPDs by name ("SD Negeri 2" before
+    #: "SD Negeri 10"), each followed by its subtree with siblings by name; set by org.services
+    #: when a unit is created, renamed or moved. Collation "C": compared code point by code point,
+    #: as Python compares the same strings.
+    sort_key: Mapped[str] = mapped_column(Text().with_variant(Text(collation="C"), "postgresql"), default="",
+                                          server_default="")
     path: Mapped[str] = mapped_column(String(255), default="")
     depth: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

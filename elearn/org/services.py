@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 
 from ..db import db
 from ..errors import ServiceError
-from .models import Instansi, Timezone, Unit, UnitKind, name_key
+from .models import Instansi, Timezone, Unit, UnitKind, name_key, sort_key_part
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 
@@ -100,8 +100,25 @@ def create_unit(instansi: Instansi, name: str, parent: Unit | None = None, kind:
     db.session.flush()
     unit.path = f"{parent.path if parent is not None else '/'}{unit.id}/"
     unit.skpd_id = parent.skpd_id if parent is not None else unit.id
+    unit.sort_key = (parent.sort_key if parent is not None else "") + sort_key_part(unit.id, name)
     db.session.flush()
     return unit
+
+
+def _resort_subtree(unit: Unit, parent: Unit | None) -> None:
+    """Give ``unit`` and every unit below it the sort key of its (new) name and place: one UPDATE
+    swapping the start of their keys."""
+    old = unit.sort_key
+    new = (parent.sort_key if parent is not None else "") + sort_key_part(unit.id, unit.name)
+    if new == old:
+        return
+    db.session.flush()
+    db.session.execute(
+        update(Unit)
+        .where(Unit.instansi_id == unit.instansi_id, Unit.path.startswith(unit.path, autoescape=True))
+        .values(sort_key=literal(new) + func.substr(Unit.sort_key, len(old) + 1))
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def rename_unit(unit: Unit, name: str, kind: UnitKind | None = None) -> None:
@@ -115,6 +132,7 @@ def rename_unit(unit: Unit, name: str, kind: UnitKind | None = None) -> None:
     unit.sibling_key = _sibling_key(unit.parent_id, name)
     if kind is not None:
         unit.kind = kind
+    _resort_subtree(unit, db.session.get(Unit, unit.parent_id) if unit.parent_id is not None else None)
     db.session.flush()
 
 
@@ -143,6 +161,8 @@ def move_unit(unit: Unit, new_parent: Unit | None) -> None:
     unit.parent_id = new_parent_id
     unit.sibling_key = _sibling_key(new_parent_id, unit.name)
     db.session.flush()
+    _resort_subtree(unit, new_parent)
+    db.session.flush()
 
 
 def set_unit_active(unit: Unit, active: bool) -> None:
@@ -157,27 +177,12 @@ def set_unit_active(unit: Unit, active: bool) -> None:
 
 
 def subtree(instansi_id: int, root: Unit | None = None) -> list[Unit]:
-    """Units of an instansi (or below ``root``) ordered for display as a tree."""
+    """Units of an instansi (or ``root`` and the units below it) ordered for display as a tree:
+    each unit followed by its subtree, siblings in natural order of their names (Unit.sort_key)."""
     stmt = select(Unit).where(Unit.instansi_id == instansi_id)
     if root is not None:
         stmt = stmt.where(Unit.path.startswith(root.path))
-    units = list(db.session.scalars(stmt))
-    by_parent: dict[int | None, list[Unit]] = {}
-    for u in units:
-        by_parent.setdefault(u.parent_id, []).append(u)
-    for children in by_parent.values():
-        children.sort(key=lambda u: name_key(u.name))
-    ordered: list[Unit] = []
-
-    def walk(parent_id: int | None) -> None:
-        for child in by_parent.get(parent_id, []):
-            ordered.append(child)
-            walk(child.id)
-
-    walk(root.parent_id if root is not None else None)
-    if root is not None:
-        ordered = [u for u in ordered if u.path.startswith(root.path)]
-    return ordered
+    return list(db.session.scalars(stmt.order_by(Unit.sort_key, Unit.id)))
 
 
 def people_counts(instansi_id: int) -> dict[int, int]:

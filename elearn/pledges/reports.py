@@ -136,7 +136,7 @@ def skpds_in_scope(campaign: Campaign, viewer: User) -> list[Unit]:
     own = operator_skpd(viewer)
     if own is not None:
         stmt = stmt.where(Unit.id == own)
-    return list(db.session.scalars(stmt.order_by(Unit.name, Unit.id)))
+    return list(db.session.scalars(stmt.order_by(Unit.sort_key, Unit.id)))
 
 
 def campaign_signature_count(campaign: Campaign) -> int:
@@ -173,7 +173,7 @@ def heads(campaign: Campaign, viewer: User, skpd_id: int | None = None) -> list[
         select(User.id, User.name, User.jabatan, Unit.id, PledgeSignature.id, PledgeSignature.signed_at,
                PledgeSignature.method).select_from(User),
         campaign, viewer, skpd_id,
-    ).where(head_condition()).order_by(Unit.name, Unit.id, User.name, User.id)
+    ).where(head_condition()).order_by(Unit.sort_key, Unit.id, User.name, User.id)
     return [HeadRow(uid, name, jabatan, unit_id, sig_id, signed_at, method)
             for uid, name, jabatan, unit_id, sig_id, signed_at, method in db.session.execute(stmt)]
 
@@ -211,7 +211,8 @@ def units_of_skpd(campaign: Campaign, viewer: User, skpd: Unit) -> list[UnitRow]
     ).group_by(User.unit_id)
     counts = {unit_id: Tally(people, signed) for unit_id, people, signed in db.session.execute(stmt)}
     units = db.session.scalars(
-        select(Unit).where(Unit.instansi_id == campaign.instansi_id, Unit.skpd_id == skpd.id).order_by(Unit.path)
+        select(Unit).where(Unit.instansi_id == campaign.instansi_id, Unit.skpd_id == skpd.id)
+        .order_by(Unit.sort_key, Unit.id)
     )
     rows = []
     for unit in units:
@@ -277,7 +278,7 @@ def export_rows(campaign: Campaign, viewer: User, skpd_id: int | None = None) ->
                PledgeSignature.seq, PledgeSignature.signed_at, PledgeSignature.method).select_from(User),
         campaign, viewer, skpd_id,
     ).outerjoin(skpd, skpd.id == Unit.skpd_id).order_by(
-        skpd.name.is_(None), skpd.name, skpd.id, Unit.path, User.name, User.id
+        Unit.sort_key.is_(None), Unit.sort_key, User.name, User.id
     )
     for row in db.session.execute(stmt.execution_options(yield_per=1000)):
         skpd_name, unit_name, name, number, jabatan, head, seq, signed_at, method = row

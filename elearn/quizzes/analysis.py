@@ -51,7 +51,7 @@ from sqlalchemy import and_, case, func, select
 from .. import authz
 from ..accounts.models import Role, User
 from ..db import db
-from ..org.models import Instansi, Unit
+from ..org.models import Instansi, Unit, natural_key
 from . import tallies
 from .models import AttemptStatus, Question, QuestionVersion, Quiz
 from .types import QUESTION_TYPES, Branching
@@ -301,7 +301,7 @@ def _skpd_rows_from(scope_figures: tallies.Figures) -> list[SkpdRow]:
         SkpdRow(key or None, *names.get(key, ("", "")), people=people, attempts=attempts, passed=passed)
         for key, (people, passed, attempts) in scope_figures.skpds.items() if people
     ]
-    result.sort(key=lambda r: (r.instansi, r.skpd_id is None, r.name.casefold()))
+    result.sort(key=lambda r: (r.instansi, r.skpd_id is None, natural_key(r.name)))
     for row, hide in zip(result, suppress([r.people for r in result], exclusive=True), strict=True):
         row.hidden = hide
     return result
@@ -403,7 +403,7 @@ def skpd_choices(quiz: Quiz, user: User) -> list[Unit]:
     if user.role == Role.OPERATOR_SKPD:
         stmt = stmt.where(Unit.id == user.skpd_id)
     units = list(db.session.scalars(stmt))
-    units.sort(key=lambda u: (u.instansi.name.casefold(), u.name.casefold()))
+    units.sort(key=lambda u: (u.instansi.name.casefold(), u.sort_key))
     return units
 
 

@@ -328,7 +328,7 @@ def _skpd_list(selection: Selection, counts: dict[Any, tuple[Any, ...]], skpd_id
     if skpd_id is not None:
         stmt = stmt.where(Unit.id == skpd_id)
     rows = []
-    for unit in db.session.scalars(stmt.order_by(Unit.name, Unit.id)):
+    for unit in db.session.scalars(stmt.order_by(Unit.sort_key, Unit.id)):
         found = counts.pop(unit.id, None)
         if found is not None or unit.active:
             rows.append(_row(unit.id, unit.name, found or (0,) * 7, skpd_id=unit.id))
@@ -377,8 +377,7 @@ def unit_rows(selection: Selection, skpd_id: int | None = None) -> list[RekapRow
     stmt = select(Unit).where(Unit.instansi_id == selection.instansi.id)
     if skpd_id is not None:
         stmt = stmt.where(Unit.skpd_id == skpd_id)
-    skpd = aliased(Unit)
-    stmt = stmt.outerjoin(skpd, skpd.id == Unit.skpd_id).order_by(skpd.name, skpd.id, Unit.path)
+    stmt = stmt.order_by(Unit.sort_key, Unit.id)
     rows = []
     for unit in db.session.scalars(stmt):
         found = counts.pop(unit.id, None)
@@ -455,7 +454,7 @@ def people(selection: Selection, skpd_id: int | None = None, unit_id: int | None
         if digits and len(digits) == len(search.replace(" ", "")):
             clauses.append(User.employee_number.like(digits + "%"))
         stmt = stmt.where(or_(*clauses))
-    return stmt.order_by(skpd.name.is_(None), skpd.name, skpd.id, unit.path, User.name, User.id)
+    return stmt.order_by(unit.sort_key.is_(None), unit.sort_key, User.name, User.id)
 
 
 def person_row(selection: Selection, row: Any) -> PersonRow:

@@ -31,7 +31,7 @@ from ..db import db, utcnow
 from ..i18n import local_datetime
 from ..http_guards import optional_id
 from ..org.forms import options
-from ..org.models import Instansi, Unit
+from ..org.models import Instansi, Unit, natural_key
 from ..pagination import page_number, paginate
 from ..pledges.hr_views import slug_from
 from ..pledges.models import Campaign
@@ -195,8 +195,8 @@ def sort_rows(rows: list[services.RekapRow], messages: list[str]) -> tuple[list[
     def value(row: services.RekapRow) -> tuple[Any, ...]:
         v = getattr(row, attr)
         if isinstance(v, str):
-            return (0, v.casefold())
-        return (0 if v is not None else 1, v if v is not None else 0, row.name.casefold())
+            return (0, natural_key(v))
+        return (0 if v is not None else 1, v if v is not None else 0, natural_key(row.name))
 
     ordered = sorted(rows, key=value, reverse=direction == "desc")
     if direction == "desc":  # keep rows without anyone last
@@ -364,7 +364,7 @@ def skpd(skpd_id: int):  # type: ignore[no-untyped-def]
 def load_people_filters(skpd: Unit, messages: list[str]) -> tuple[PeopleFilterForm, services.PersonFilters, Unit | None]:
     form = PeopleFilterForm(formdata=request.args)
     form.fill_choices()
-    units = list(db.session.scalars(select(Unit).where(Unit.skpd_id == skpd.id).order_by(Unit.path)))
+    units = list(db.session.scalars(select(Unit).where(Unit.skpd_id == skpd.id).order_by(Unit.sort_key, Unit.id)))
     form.unit.choices = options([("", _("— semua unit —"))] + [(u.id, "— " * u.depth + u.name) for u in units])
     if not form.validate():
         messages.append(_("Ada pilihan saringan yang tidak dikenal; saringan itu diabaikan."))
