@@ -50,6 +50,7 @@ def test_activation_then_sign_in_on_a_phone(page: Page, base_url, activation_per
     expect(page.locator("h1")).to_contain_text(activation_person["name"])
     check_page("04-beranda-peserta-baru")
 
+    page.locator("nav.main-nav summary").click()  # the "Menu" disclosure
     page.get_by_role("button", name="Keluar").click()
     expect(page).to_have_url(re.compile(r"/masuk$"))
     expect(page.get_by_role("status")).to_contain_text("Anda sudah keluar")
@@ -57,6 +58,7 @@ def test_activation_then_sign_in_on_a_phone(page: Page, base_url, activation_per
     sign_in(nip, NEW_PASSWORD)
     expect(page).to_have_url(f"{base_url}/")
     expect(page.locator("h1")).to_contain_text(activation_person["name"])
+    page.locator("nav.main-nav summary").click()  # the "Menu" disclosure
     page.get_by_role("button", name="Keluar").click()
 
     sign_in(spaced(nip), "kata-sandi-yang-salah")

@@ -37,6 +37,7 @@ def test_my_certificates_copy_link_and_verify_page(certificate, demo, page: Page
                                                    tmp_path) -> None:
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     sign_in(demo[Role.PESERTA].nip, "sandi-uji-browser-1")
+    page.locator("nav.main-nav summary").click()  # the "Menu" disclosure
     page.get_by_role("link", name="Sertifikat saya").first.click()
     expect(page.get_by_role("heading", name="Sertifikat Uji di Ponsel")).to_be_visible()
     card = page.locator(f"#sertifikat-{certificate['id']}")

@@ -32,6 +32,7 @@ def test_trainer_authors_a_social_feed_question_on_a_phone(page: Page, app: Flas
                                                            check_page) -> None:
     account = demo[Role.PELATIH]
     sign_in(account.nip, account.password)
+    page.locator("nav.main-nav summary").click()  # the "Menu" disclosure
     page.get_by_role("link", name="Bank soal").first.click()
     expect(page.locator("h1")).to_have_text("Bank soal")
     check_page("quiz-authoring-banks")
@@ -136,6 +137,7 @@ def test_situation_lists_follow_the_codes_as_they_are_typed(page: Page, base_url
     expect(page.locator("select[name=nodes-1-choices-0-next] option[value=di-acara]")).to_have_count(0)
     expect(page.locator("select[name=start] option[value=di-acara]")).to_have_count(1)
     check_page("quiz-authoring-branching")
+    page.locator("nav.main-nav summary").click()  # the "Menu" disclosure
     page.get_by_role("link", name="Analisis soal").click()
     expect(page.locator("h1")).to_have_text("Analisis butir soal")
     check_page("quiz-analysis-index")
