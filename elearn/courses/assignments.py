@@ -312,7 +312,7 @@ def coverage(assignment_ids: list[int], skpd_id: int | None = None) -> dict[int,
     assignment, else everyone whose unit lies in the target unit's subtree), and how many of
     them started the course, read every module and finished it; with ``skpd_id``, only the
     people of that SKPD (an operator sees an instansi-wide assignment through their own SKPD:
-    ``authz.assignment_skpd_scope``). One query for the versions of the courses, one GROUP BY
+    ``authz.assignment_figures_skpd``). One query for the versions of the courses, one GROUP BY
     for all assignments."""
     if not assignment_ids:
         return {}
