@@ -242,18 +242,24 @@ class _MarkedForm(FlaskForm):
     agree = BooleanField("Setuju", validators=[DataRequired()])
 
 
+MARK = '<span class="required-mark" aria-hidden="true">(wajib)</span>'
+
+
 def test_the_field_macro_marks_required_fields(app: Flask) -> None:
     with app.test_request_context():
         form = _MarkedForm(meta={"csrf": False})
         html = render_template_string(
             '{% from "macros.html" import field %}'
             "{{ field(form.name) }}{{ field(form.note) }}{{ field(form.kind) }}{{ field(form.agree) }}", form=form)
-    labels = dict(re.findall(r'<label for="(\w+)">(.*?)</label>', html))
-    assert labels["name"] == 'Nama <span class="required-mark">(wajib)</span>'
-    assert labels["note"] == "Catatan"  # optional: no mark
-    assert "(wajib)" in labels["kind"] and "(wajib)" in labels["agree"]
+    # seen beside the label, not inside it (the label and the field's name stay "Nama"), and not read
+    # out: screen readers announce the control's required state instead
+    assert f'<div class="label-row"><label for="name">Nama</label> {MARK}</div>' in html
+    assert f'<div class="label-row"><label for="agree">Setuju</label> {MARK}</div>' in html
+    assert '<label for="note">Catatan</label>' in html and html.count("(wajib)") == 3  # optional: no mark
+    # a list of radio buttons has no required state to announce: its mark is read out
+    assert '<label for="kind">Jenis</label> <span class="required-mark">(wajib)</span>' in html
     name_input = re.search(r'<input[^>]*id="name"[^>]*>', html).group(0)
-    assert "required" in name_input and 'aria-required="true"' in name_input
+    assert " required" in name_input and 'aria-required="true"' in name_input
     note_input = re.search(r'<input[^>]*id="note"[^>]*>', html).group(0)
     assert "required" not in note_input
     radio_list = re.search(r'<ul[^>]*id="kind"[^>]*>', html).group(0)
@@ -264,15 +270,18 @@ def test_activation_and_signing_mark_their_required_fields(app: Flask, client, l
                                                            monkeypatch) -> None:
     html = page_text(client.get("/aktivasi"))
     for field in ("nip", "code", "password", "confirm"):
-        assert re.search(rf'<label for="{field}">[^<]*<span class="required-mark">\(wajib\)</span></label>', html)
+        assert re.search(rf'<label for="{field}">[^<]*</label> {re.escape(MARK)}', html), field
         control = re.search(rf'<input [^>]*id="{field}"[^>]*>', html).group(0)
         assert 'aria-required="true"' in control and " required " in control
     monkeypatch.setitem(app.config, "PLEDGE_REAUTH_SECONDS", 0)  # the password is asked
     login_as(world["user"])
     html = page_text(client.get(sign_url(world)))
     for field in ("typed_name", "password", "consent"):
-        assert re.search(rf'<label for="{field}">.*?<span class="required-mark">\(wajib\)</span></label>', html, re.S)
-    assert 'required aria-required="true"' in html
+        assert re.search(rf'<label for="{field}">[^<]*</label> {re.escape(MARK)}', html), field
+        control = re.search(rf'<input [^>]*id="{field}"[^>]*>', html, re.S).group(0)
+        assert 'aria-required="true"' in control, field
+    assert re.search(rf"<legend>Cara tanda tangan {re.escape(MARK)}</legend>", html)
+    assert len(re.findall(r'<input type="radio"[^>]* required', html)) == 2
 
 
 # --- the signing hint ----------------------------------------------------------------------------
