@@ -161,6 +161,33 @@ def test_activation_problems_in_english(client, app, make_user) -> None:
     assert "(required)" in html and "(wajib)" not in html
 
 
+def test_the_per_ip_limit_counts_a_wrong_code_once_and_a_refused_password_not(client, app, make_user,
+                                                                              rate_limited) -> None:
+    user = make_user(password=None)
+    code = _with_code(app, user)
+    app.config["LOGIN_LIMIT_PER_IP"] = "2 per minute"
+    try:
+        for _ in range(3):  # the policy refused the new password: no guess, not counted
+            assert client.post("/aktivasi", data={"nip": user.employee_number, "code": code,
+                                                  "password": "pendek", "confirm": "pendek"}).status_code == 200
+        for _ in range(2):  # a wrong code with a short password: one refusal each
+            assert client.post("/aktivasi", data={"nip": user.employee_number, "code": WRONG_CODE,
+                                                  "password": "pendek", "confirm": "lain"}).status_code == 200
+        assert client.post("/aktivasi", data={"nip": user.employee_number, "code": code,
+                                              "password": STRONG, "confirm": STRONG}).status_code == 429
+    finally:
+        app.config["LOGIN_LIMIT_PER_IP"] = "100 per minute;1000 per hour"
+
+
+def test_an_inactive_account_is_told_so_and_nothing_is_set(client, app, make_user) -> None:
+    user = make_user(password=None, active=False)
+    code = _with_code(app, user)
+    html = page_text(client.post("/aktivasi", data={"nip": user.employee_number, "code": code,
+                                                    "password": STRONG, "confirm": STRONG}))
+    assert "Akun ini tidak aktif" in _summary(html)
+    assert db.session.get(User, user.id).password_hash is None
+
+
 def test_the_service_raises_every_problem(app, make_user) -> None:
     user = make_user(password=None)
     _with_code(app, user)
