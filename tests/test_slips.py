@@ -474,5 +474,5 @@ def test_activation_page_reads_the_nip_from_the_fragment_with_a_static_script(cl
     assert "<script>" not in html  # no inline script (CSP)
     assert 'id="nip"' in html and 'id="code"' in html  # without JS the NIP is typed by hand
     script = client.get(src)
-    assert script.status_code == 200
-    assert b'getElementById("nip")' in script.data
+    assert script.status_code == 200 and b'getElementById("nip")' in script.get_data()
+    script.close()
