@@ -161,7 +161,9 @@ def test_qr_code_encodes_the_activation_page_with_the_nip_never_the_code(client,
     # what is drawn is that URL's QR code (segno, error correction M)
     import segno
 
-    assert real(encoded[0]) == [bytes(row) for row in segno.make(encoded[0], error="m").matrix_iter(border=2)]
+    assert real(encoded[0]) == [
+        bytes(row) for row in segno.make(encoded[0], error="m", mask=slips.QR_MASK).matrix_iter(border=2)
+    ]
     assert slips.activation_link("https://x.go.id/aktivasi", "NONASN 01/2") == "https://x.go.id/aktivasi#nip=NONASN%2001%2F2"
 
 
@@ -476,3 +478,28 @@ def test_activation_page_reads_the_nip_from_the_fragment_with_a_static_script(cl
     script = client.get(src)
     assert script.status_code == 200 and b'getElementById("nip")' in script.get_data()
     script.close()
+
+
+def test_pdf_draws_exactly_the_qr_code_of_the_activation_link(app):
+    """The dark squares drawn on the slip, read back from the PDF, are the modules of the QR code
+    of ``<activation page>#nip=<NIP>`` (and the slip links there)."""
+    url = slips.activation_link("https://elearn.kotacontoh.go.id/aktivasi", "198609262015052001")
+    batch = slips.SlipBatch("Kota", "Dinas", "https://elearn.kotacontoh.go.id/aktivasi", None, "Asia/Jakarta",
+                            [slips.Slip("Siti", "19860926 201505 2 001", "SD Negeri 2", "ABCD-EFGH-JKMN", url)])
+    with app.test_request_context():
+        pdf = slips.render_pdf(batch)
+    assert re.findall(rb"/URI \((http[^)]*)\)", pdf) == [url.encode()]
+    block = re.search(r"q 0 g\n(.*?)\nf Q", _pdf_text(pdf), re.S).group(1)
+    rects = [tuple(float(v) for v in line.split()[:4]) for line in block.splitlines()]
+    matrix = slips.qr_matrix(url)
+    size = len(matrix)
+    module = rects[0][3] - 0.05
+    left = min(x for x, *_ in rects) - 2 * module  # the first dark module is inside the quiet zone
+    top = max(y for _, y, *__ in rects) + module + 2 * module
+    drawn = [bytearray(size) for _ in range(size)]
+    for x, y, w, _h in rects:
+        row = round((top - y) / module) - 1
+        start = round((x - left) / module)
+        for c in range(start, start + round((w - 0.05) / module)):
+            drawn[row][c] = 1
+    assert [bytes(r) for r in drawn] == matrix

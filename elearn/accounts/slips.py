@@ -15,8 +15,12 @@ per-row queries) and one batched UPDATE at flush; the codes are stored as SHA-25
 Measured on this 2-core machine (busy with other test runs at the time, so figures vary by
 about 2x) for one SKPD of 3,000 people in 30 sub-units: issuing the codes (one SELECT, 3,000
 SHA-256 hashes, one batched UPDATE at flush) 0.7–1.5 s on SQLite and 1.0–1.2 s on PostgreSQL 15;
-the 375-page PDF 1.4–3 s (reportlab's pure-Python number formatting dominates); the CSV
-≈20 ms. How: see the note at the end of this module.
+the 375-page PDF 1.4–3 s without QR codes (reportlab's pure-Python number formatting
+dominates); the CSV ≈20 ms. The QR codes (issue 16, point 4) add about 2 ms a slip: the 3,000-slip
+PDF took 6–8 s against 0.7–1.1 s without them, measured in the same run with a load average of 4-5
+(segno's encoding ≈0.9 ms a code with a fixed mask, ``QR_MASK``, 4 ms letting it choose; the
+squares ≈0.7 ms, written as one literal of path operators). How: see the note at the end of this
+module.
 """
 from __future__ import annotations
 
@@ -170,9 +174,18 @@ def unit_line(slip: Slip, skpd_name: str) -> str:
     return _("Unit kerja: %(unit)s (%(skpd)s)", unit=slip.unit_name, skpd=skpd_name)
 
 
+#: the mask pattern of the slips' QR codes in the PDF: a fixed one (any of 0-7 scans) instead of
+#: segno choosing the lowest-penalty one for each code, which costs about 4 ms a code here, i.e.
+#: most of the time of a 3,000-slip PDF; the one-person slip (one code) lets segno choose
+QR_MASK = 0
+
+
 def qr_matrix(url: str) -> list[bytes]:
-    """The QR code of ``url`` as rows of 0/1 bytes, with a 2-module quiet zone."""
-    return [bytes(row) for row in segno.make(url, error="m", micro=False).matrix_iter(border=2)]
+    """The QR code of ``url`` (error correction M, mask ``QR_MASK``) as rows of 0/1 bytes, with a
+    2-module quiet zone."""
+    matrix = segno.make(url, error="m", micro=False, mask=QR_MASK).matrix  # rows of 0/1, no quiet zone
+    blank = bytes(len(matrix[0]) + 4)
+    return [blank, blank, *(b"\0\0" + bytes(row) + b"\0\0" for row in matrix), blank, blank]
 
 
 def qr_svg_data_uri(url: str) -> str:
@@ -211,6 +224,7 @@ def render_csv(batch: SlipBatch) -> bytes:
 
 COLUMNS = 2
 ROWS = 4
+_DARK_RUN = re.compile(rb"\x01+")
 SLIPS_PER_PAGE = COLUMNS * ROWS
 
 
@@ -267,24 +281,20 @@ def render_pdf(batch: SlipBatch) -> bytes:
         return text, size
 
     def draw_qr(x: float, y: float, url: str) -> None:
-        """Vector squares, one rectangle per run of dark modules in a row, and a link to ``url``."""
+        """Vector squares, one rectangle per run of dark modules in a row (written as PDF path
+        operators in one literal: reportlab's path API formats each number in Python, twice as
+        slow for 3,000 codes), and a link to ``url``."""
         matrix = qr_matrix(url)
-        count = len(matrix)
-        module = qr_size / count
-        path = canvas.beginPath()
+        module = qr_size / len(matrix)
+        side = module + 0.05  # a hair larger than the module so neighbouring squares leave no seams
+        ops = ["q 0 g"]
         for r, row in enumerate(matrix):
             top = y + qr_size - (r + 1) * module
-            c = 0
-            while c < count:
-                if row[c]:
-                    start = c
-                    while c < count and row[c]:
-                        c += 1
-                    # a hair taller and wider than the run so neighbouring squares leave no seams
-                    path.rect(x + start * module, top, (c - start) * module + 0.05, module + 0.05)
-                else:
-                    c += 1
-        canvas.drawPath(path, stroke=0, fill=1)
+            for run in _DARK_RUN.finditer(row):
+                ops.append(f"{x + run.start() * module:.2f} {top:.2f} "
+                           f"{(run.end() - run.start()) * module + 0.05:.2f} {side:.2f} re")
+        ops.append("f Q")
+        canvas.addLiteral("\n".join(ops))
         canvas.linkURL(url, (x, y, x + qr_size, y + qr_size), relative=0)
 
     def draw(x0: float, y0: float, slip: Slip) -> None:
@@ -359,3 +369,5 @@ def render_pdf(batch: SlipBatch) -> bytes:
 # with 30 sub-units and 3,000 people (Core insert), then timed with time.perf_counter():
 #   batch = issue_slips(None, skpd, scope=SlipScope.ALL_PENDING, activation_url=url); db.session.flush()
 #   render_pdf(batch); render_csv(batch)
+# The QR figures: render_pdf of a SlipBatch of 3,000 Slips (18-digit NIPs in the links) built in
+# memory, timed in one run against the same batch rendered by the code before the QR codes.
