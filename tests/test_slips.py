@@ -138,7 +138,7 @@ def test_pdf_has_one_slip_per_pending_person_with_unit_and_qr(client, skpd, app)
         numbers = sorted(p.employee_number for p in people if p.activation_code_hash)
         (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "account.slips")).all()
         assert event.details["count"] == 12 and event.details["skpd"] == "Dinas Pendidikan"
-        assert event.details["scope"] == "baru"
+        assert event.details["new_only"] is True
         assert event.actor_id == skpd["admin"].id
     # each slip's QR code (and its link) is the activation page with that person's NIP, no code
     links = sorted(m.decode() for m in re.findall(rb"/URI \((http[^)]*)\)", r.data))
@@ -218,6 +218,9 @@ def test_scope_all_pending_gives_new_codes_and_earlier_codes_stop(client, skpd, 
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", row[5])
     # formula injection neutralised
     assert "'=HYPERLINK(\"http://evil\")" in by_name
+    with app.app_context():
+        (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "account.slips")).all()
+        assert event.details == {"skpd": "Dinas Pendidikan", "count": 12, "new_only": False}
     assert not _activates(app, "Guru 03", old_code)
     assert _activates(app, "Guru 03", row[5])
 

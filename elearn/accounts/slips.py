@@ -153,7 +153,7 @@ def issue_slips(
         actor=actor,
         instansi_id=skpd.instansi_id,
         target=skpd,
-        details={"skpd": skpd.name, "count": len(slips), "scope": scope.value},
+        details={"skpd": skpd.name, "count": len(slips), "new_only": scope == SlipScope.NEW},
     )
     db.session.flush()
     instansi = skpd.instansi

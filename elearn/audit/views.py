@@ -80,8 +80,8 @@ DETAIL_LABELS: dict[str, Any] = {
     "codes": _l("kode aktivasi untuk"),
     "skpd": _l("perangkat daerah"),
     "only_pending": _l("hanya yang belum aktivasi"),
-    # account.slips: "baru" (new arrivals only) or "semua" (every one not yet activated)
-    "scope": _l("cakupan slip"),
+    # account.slips: new arrivals only (SlipScope.NEW) or everyone not yet activated
+    "new_only": _l("hanya pegawai baru (slip lama tetap berlaku)"),
     # account.activation_code: whether a still-working code was replaced
     "replaced": _l("menggantikan kode yang masih berlaku"),
     "kind": _l("jenis"),
