@@ -98,6 +98,15 @@ def _prefix_range(column: Any, prefix: str) -> Any:
     return and_(column >= prefix, column < upper)
 
 
+def code_works(now: dt.datetime) -> Any:
+    """SQL: the person holds an activation code that still works (a slip handed out, not yet
+    expired; a code voided by wrong guesses is gone). ``activation_state`` in Python."""
+    return and_(
+        User.activation_code_hash.is_not(None),
+        or_(User.activation_expires_at.is_(None), User.activation_expires_at > now),
+    )
+
+
 def people_query(viewer: User, f: PeopleFilter, *, now: dt.datetime | None = None) -> Select[Any]:
     """People the viewer may see as HR, filtered, with the name of each person's SKPD.
 
@@ -133,10 +142,7 @@ def people_query(viewer: User, f: PeopleFilter, *, now: dt.datetime | None = Non
         stmt = stmt.where(User.role == f.role)
     if f.active is not None:
         stmt = stmt.where(User.active.is_(f.active))
-    code_valid = and_(
-        User.activation_code_hash.is_not(None),
-        or_(User.activation_expires_at.is_(None), User.activation_expires_at > now),
-    )
+    code_valid = code_works(now)
     if f.activation == ActivationFilter.ACTIVATED:
         stmt = stmt.where(User.password_hash.is_not(None))
     elif f.activation == ActivationFilter.PENDING:

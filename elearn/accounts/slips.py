@@ -39,7 +39,7 @@ import segno
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 
 from .. import authz
 from ..audit.services import record
@@ -49,6 +49,7 @@ from ..org.models import Unit
 from ..spreadsheets import safe_cell
 from .models import User
 from .nip import format_nip
+from .services import code_works
 
 
 class SlipScope(enum.StrEnum):
@@ -106,11 +107,7 @@ def _candidates(skpd: Unit, scope: SlipScope, actor: User | None, now: dt.dateti
         )
     )
     if scope == SlipScope.NEW:
-        code_works = and_(
-            User.activation_code_hash.is_not(None),
-            or_(User.activation_expires_at.is_(None), User.activation_expires_at > now),
-        )
-        stmt = stmt.where(~code_works)
+        stmt = stmt.where(~code_works(now))
     if actor is not None:
         stmt = stmt.where(User.role.in_(authz.administrable_roles(actor)), User.id != actor.id)
     return stmt
