@@ -22,9 +22,12 @@ from wtforms import Field, FieldList, FormField
 
 from .. import authz
 from ..content.quizzes import QuestionInvalid, render_text
+from ..courses.authoring import refuse_copy
+from ..courses.authoring_forms import CopyForm
 from ..db import db
 from ..errors import ServiceError
 from ..org.forms import options as choice_options
+from ..org.models import Instansi
 from ..pagination import page_number, paginate
 from . import authoring_services as services
 from .analysis_views import type_labels
@@ -138,7 +141,8 @@ def banks():  # type: ignore[no-untyped-def]
         select(Question.bank_id, func.count(Question.id))
         .where(Question.bank_id.in_([b.id for b in rows]), Question.retired.is_(False))
         .group_by(Question.bank_id)).all()) if rows else {}
-    return render_template("quiz_authoring/banks.html", banks=rows, counts=counts)
+    return render_template("quiz_authoring/banks.html", banks=rows, counts=counts, copy_form=CopyForm(),
+                           can_copy=lambda bank: authz.can_copy_shipped(current_user, bank))
 
 
 @bp.route("/baru", methods=["GET", "POST"])
@@ -217,7 +221,33 @@ def bank(slug: str):  # type: ignore[no-untyped-def]
         by_type[qtype] = by_type.get(qtype, 0) + n
         totals["draf" if draft else "aktif"] += n
     return render_template("quiz_authoring/bank.html", bank=bank, page=page, form=form, by_type=by_type,
-                           totals=totals, labels=labels, can_edit=authz.can_edit_bank(current_user, bank))
+                           totals=totals, labels=labels, can_edit=authz.can_edit_bank(current_user, bank),
+                           can_copy=authz.can_copy_shipped(current_user, bank))
+
+
+@bp.route("/bank/<slug>/salin", methods=["POST"])
+@login_required
+@authz.require(authz.can_author_content)
+def bank_copy(slug: str):  # type: ignore[no-untyped-def]
+    """Copy a shipped bank into the author's instansi (an editable bank of its own)."""
+    bank = _bank(slug)
+    instansi = db.session.get(Instansi, current_user.instansi_id) if current_user.instansi_id is not None else None
+    if instansi is None or authz.is_superadmin(current_user):
+        return refuse_copy()
+    if not authz.can_copy_shipped(current_user, bank):
+        abort(403)
+    if not CopyForm().validate_on_submit():
+        abort(400)
+    try:
+        copy = services.copy_bank(current_user, bank, instansi)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".bank", slug=bank.slug))
+    db.session.commit()
+    flash(_("Salinan %(title)s dibuat untuk instansi Anda (kode %(slug)s). Soal di salinan dapat diubah; bank "
+            "bawaannya tetap.", title=copy.title, slug=copy.slug), "success")
+    return redirect(url_for(".bank", slug=copy.slug))
 
 
 # --- questions -----------------------------------------------------------------------------

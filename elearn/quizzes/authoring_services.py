@@ -57,6 +57,36 @@ def create_bank(actor: User, *, slug: str, title: str, description: str, instans
     return bank
 
 
+def copy_bank(actor: User, source: QuestionBank, instansi: Instansi) -> QuestionBank:
+    """An editable copy of a shipped bank for ``instansi``: a new bank (code ``<bank>-<instansi>``,
+    made unique, title marked as a copy) with every question that is not retired, each starting at
+    version 1 with the content of the source's current version (tags, file and place kept), so that
+    editing the copy never touches the shipped bank. The shipped bank's quizzes are not copied: a
+    quiz of the instansi may draw from the copy. Flushes."""
+    from ..courses.services import COPY_SUFFIX, copy_slug
+
+    if source.instansi_id is not None:
+        raise ServiceError(_("Hanya bank soal bawaan yang dapat disalin."), "not_shipped")
+    slug = copy_slug(f"{source.slug}-{instansi.slug}",
+                     lambda s: db.session.scalar(select(QuestionBank.id).where(QuestionBank.slug == s)) is not None)
+    bank = QuestionBank(slug=slug, title=source.title[:200 - len(COPY_SUFFIX)] + COPY_SUFFIX,
+                        description=source.description, language=source.language, instansi_id=instansi.id)
+    db.session.add(bank)
+    db.session.flush()
+    rows = db.session.execute(
+        select(Question, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.bank_id == source.id, Question.retired.is_(False))
+        .order_by(Question.position, Question.id)
+    ).all()
+    for question, version in rows:
+        upsert_question(bank, version.data, actor, source_file=question.source_file, position=question.position,
+                        import_source=question.import_source)
+    record("quiz.bank_copy", actor=actor, instansi_id=instansi.id, target=bank,
+           details={"bank": slug, "source": source.slug, "count": len(rows), "title": bank.title})
+    return bank
+
+
 # --- questions -----------------------------------------------------------------------------
 
 

@@ -78,6 +78,16 @@ for owner, read, edit in (("same", AUTHOR, AUTHOR), ("shipped", SHIPPED_READ, SH
         # merging only retags the author's own banks, so a shipped tag may be merged
         Row("POST", f"{tag}/gabung", redirect(read), data={"target": "{qa_tag_free}"}),  # noqa: F821
     ]
+# "Salin ke instansi saya" (see tests/access/authoring.py): shipped banks only, by an author of an instansi
+ROWS += [
+    Row("POST", "/penyusunan/soal/bank/{qa_bank_shipped}/salin",  # noqa: F821
+        {**AUTHORS_ONLY, "pelatih": 302, "admin_bkpsdm": 302, "superadmin": 403}),
+    Row("POST", "/penyusunan/soal/bank/{qa_bank_same}/salin",  # noqa: F821
+        {**AUTHORS_ONLY, "pelatih": 403, "admin_bkpsdm": 403, "superadmin": 403}),
+    Row("POST", "/penyusunan/soal/bank/{qa_bank_other}/salin",  # noqa: F821
+        {**AUTHORS_ONLY, "pelatih": 404, "admin_bkpsdm": 404, "superadmin": 403}),
+    Row("POST", "/penyusunan/soal/bank/qa-bank-tidak-ada/salin", NOBODY),  # noqa: F821
+]
 
 ANALYSTS_ONLY = {"anon": 302, "peserta": 403}
 ANALYSE_ALL = {**ANALYSTS_ONLY, "pelatih": 200, "operator_skpd": 200, "admin_bkpsdm": 200, "superadmin": 200}
