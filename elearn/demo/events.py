@@ -141,7 +141,7 @@ def _live_versions(quiz: Quiz | None) -> list[QuestionVersion]:
         return []
     return list(db.session.scalars(
         select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
-        .where(Question.bank_id == quiz.bank_id, Question.retired.is_(False),
+        .where(Question.bank_id.in_(quiz.bank_ids), Question.retired.is_(False),
                QuestionVersion.type.in_(("single_choice", "true_false")))
         .order_by(Question.position, Question.id).limit(LIVE_QUESTIONS)))
 

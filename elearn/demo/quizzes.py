@@ -650,7 +650,7 @@ def seed_quizzes(instansi: Instansi, rng: random.Random, exclude_user_ids: set[i
     if leaders is not None:
         plans.append((leaders, [p for p in takers if p.leader and p.stage != "half" and rng.random() < TAKE_LEADERS]))
     for quiz, group in plans:
-        pool = draw_pool(quiz.bank_id)
+        pool = draw_pool(quiz.bank_ids)
         for _question_, version in pool.candidates:  # in bank order, before anyone answers
             builder.question(version)
         limit = quiz.attempt_limit or 3

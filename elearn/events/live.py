@@ -69,7 +69,7 @@ def live_question_ids(quiz: Quiz) -> list[int]:
     sees the same questions), skipping types that are not answered live and questions already
     taken; a quiz without draw rules plays its bank in order. Current versions only (no retired
     questions, no drafts), at most ``MAX_LIVE_QUESTIONS``."""
-    pool = draw_pool(quiz.bank_id)
+    pool = draw_pool(quiz.bank_ids)
     entries = [e for e in pool.entries if e.version.type in LIVE_TYPES]
     taken: set[int] = set()
     chosen: list[int] = []
@@ -81,7 +81,7 @@ def live_question_ids(quiz: Quiz) -> list[int]:
             eligible = [e for e in entries if e.tags & wanted]
         elif rule.get("questions"):
             keys = set(rule["questions"])
-            eligible = [e for e in entries if e.key in keys]
+            eligible = [e for e in entries if e.key in keys or e.ref in keys]
         else:
             eligible = entries
         for entry in [e for e in eligible if e.question_id not in taken][:count]:

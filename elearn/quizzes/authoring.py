@@ -507,8 +507,7 @@ def quizzes():  # type: ignore[no-untyped-def]
     return render_template("quiz_authoring/quizzes.html", quizzes=rows, status_labels=_status_labels())
 
 
-def _bank_tags(bank: QuestionBank) -> list[tuple[str, int]]:
-    pool, _drafts = services.bank_pool(bank.id)
+def _pool_tags(pool: Mapping[str, list[str]]) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for tags in pool.values():
         for slug in tags:
@@ -516,27 +515,46 @@ def _bank_tags(bank: QuestionBank) -> list[tuple[str, int]]:
     return sorted(counts.items())
 
 
-def _quiz_form_page(form: QuizForm, quiz: Quiz | None, bank: QuestionBank | None, focus: str | None = None):  # type: ignore[no-untyped-def]
-    pool = services.bank_pool(bank.id)[0] if bank is not None else {}
-    return render_template("quiz_authoring/quiz_form.html", form=form, quiz=quiz, bank=bank, focus=focus,
-                           bank_tags=_bank_tags(bank) if bank is not None else [], pool_size=len(pool))
+def _quiz_form_page(form: QuizForm, quiz: Quiz | None, banks: list[QuestionBank], focus: str | None = None):  # type: ignore[no-untyped-def]
+    pool = services.quiz_pool(banks).pool if banks else {}
+    return render_template("quiz_authoring/quiz_form.html", form=form, quiz=quiz, banks=banks, focus=focus,
+                           bank_tags=_pool_tags(pool), pool_size=len(pool))
 
 
-def _save_quiz_form(form: QuizForm, quiz: Quiz | None, bank: QuestionBank | None, slug: str):  # type: ignore[no-untyped-def]
+def _bank_choices(form: QuizForm) -> list[QuestionBank]:
+    """Offer every bank the author may draw from (their instansi's and the shipped ones); the
+    banks chosen, in that order."""
+    visible = list(db.session.scalars(authz.scope_banks(select(QuestionBank), current_user)
+                                      .order_by(QuestionBank.title)))
+    form.banks.choices = choice_options(
+        (b.slug, b.title if b.instansi_id is not None else _("%(title)s (bank bawaan)", title=b.title))
+        for b in visible)
+    chosen = set(form.banks.data or [])
+    return [b for b in visible if b.slug in chosen]
+
+
+def _save_quiz_form(form: QuizForm, quiz: Quiz | None, banks: list[QuestionBank], slug: str):  # type: ignore[no-untyped-def]
     action = _action()
     if form.apply_action(action):
-        return _quiz_form_page(form, quiz, bank, focus=action)
+        return _quiz_form_page(form, quiz, banks, focus=action)
     valid = form.validate_on_submit()
-    if bank is None:
-        return _quiz_form_page(form, quiz, bank)
+    instansi_id = quiz.instansi_id if quiz is not None else (
+        None if authz.is_superadmin(current_user) else current_user.instansi_id)
+    if not banks:
+        add_error(form.banks, _("Pilih setidaknya satu bank soal."))
+        return _quiz_form_page(form, quiz, banks)
+    foreign = [b for b in banks if b.instansi_id is not None and b.instansi_id != instansi_id]
+    if foreign:
+        # a quiz is seen by its instansi (a shipped one by everyone): it draws only from banks they may read
+        add_error(form.banks, _("Bank %(title)s milik satu instansi; kuis ini hanya boleh memakai bank bawaan dan "
+                                "bank milik instansinya sendiri.", title=foreign[0].title))
+        return _quiz_form_page(form, quiz, banks)
     data = form.quiz_data(slug)
     if valid and not _has_errors(form):
-        form.attach_problems(services.quiz_problems(bank, data))
+        form.attach_problems(services.quiz_problems(banks, data))
     if valid and not _has_errors(form) and not form.general_errors:
-        instansi_id = quiz.instansi_id if quiz is not None else (
-            None if authz.is_superadmin(current_user) else current_user.instansi_id)
         try:
-            saved, result = services.save_quiz(current_user, bank, data, instansi_id=instansi_id, quiz=quiz)
+            saved, result = services.save_quiz(current_user, banks, data, instansi_id=instansi_id, quiz=quiz)
         except ServiceError as exc:
             db.session.rollback()
             if quiz is None:
@@ -547,7 +565,7 @@ def _save_quiz_form(form: QuizForm, quiz: Quiz | None, bank: QuestionBank | None
             db.session.commit()
             flash(_("Kuis disimpan.") if result != "unchanged" else _("Tidak ada perubahan."), "success")
             return redirect(url_for(".quiz", slug=saved.slug))
-    return _quiz_form_page(form, quiz, bank)
+    return _quiz_form_page(form, quiz, banks)
 
 
 @quiz_bp.route("/baru", methods=["GET", "POST"])
@@ -557,16 +575,12 @@ def quiz_new():  # type: ignore[no-untyped-def]
     if not authz.is_superadmin(current_user) and current_user.instansi_id is None:
         abort(403)
     form = QuizForm()
-    banks = list(db.session.scalars(authz.scope_banks(select(QuestionBank), current_user).order_by(QuestionBank.title)))
-    form.bank.choices = choice_options((b.slug, b.title) for b in banks)
     if request.method == "GET" and request.args.get("bank"):
-        form.bank.data = request.args["bank"]
-    bank = next((b for b in banks if b.slug == form.bank.data), None)
+        form.banks.data = [request.args["bank"]]
+    banks = _bank_choices(form)
     if request.method == "GET":
-        return _quiz_form_page(form, None, bank)
-    if bank is None:
-        add_error(form.bank, _("Pilih bank soal."))
-    return _save_quiz_form(form, None, bank, norm_text(form.slug.data))
+        return _quiz_form_page(form, None, banks)
+    return _save_quiz_form(form, None, banks, norm_text(form.slug.data))
 
 
 @quiz_bp.route("/<slug>")
@@ -574,8 +588,9 @@ def quiz_new():  # type: ignore[no-untyped-def]
 @authz.require(authz.can_author_content)
 def quiz(slug: str):  # type: ignore[no-untyped-def]
     quiz = _quiz(slug)
-    problems = services.quiz_problems(quiz.bank, services.quiz_data(quiz))
-    return render_template("quiz_authoring/quiz.html", quiz=quiz, status_labels=_status_labels(),
+    banks = services.quiz_banks(quiz)
+    problems = services.quiz_problems(banks, services.quiz_data(quiz))
+    return render_template("quiz_authoring/quiz.html", quiz=quiz, banks=banks, status_labels=_status_labels(),
                            can_edit=authz.can_edit_quiz(current_user, quiz),
                            problems=[translate_quiz_problem(p) for p in problems])
 
@@ -587,11 +602,16 @@ def quiz_edit(slug: str):  # type: ignore[no-untyped-def]
     quiz = _quiz(slug, edit=True)
     form = QuizForm()
     del form.slug
-    del form.bank
     if request.method == "GET":
         form.fill(quiz)
-        return _quiz_form_page(form, quiz, quiz.bank)
-    return _save_quiz_form(form, quiz, quiz.bank, quiz.slug)
+        form.banks.data = [b.slug for b in services.quiz_banks(quiz)]
+    banks = _bank_choices(form)
+    if request.method == "GET":
+        return _quiz_form_page(form, quiz, banks)
+    # the quiz's banks first, in their order, then the newly chosen ones
+    current = [b.id for b in services.quiz_banks(quiz)]
+    banks.sort(key=lambda b: current.index(b.id) if b.id in current else len(current))
+    return _save_quiz_form(form, quiz, banks, quiz.slug)
 
 
 def _set_status(slug: str, status: QuizStatus):  # type: ignore[no-untyped-def]

@@ -755,7 +755,8 @@ class DrawRuleForm(Form):
 
 class QuizForm(FlaskForm):
     slug = slug_field(_l("Kode kuis"))
-    bank = SelectField(_l("Bank soal"), choices=[], validate_choice=False)
+    #: the banks the quiz draws from (the instansi's and the shipped ones); choices set by the view
+    banks = CheckboxesField(_l("Bank soal"), choices=[], validate_choice=False)
     title = StringField(_l("Judul"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Keterangan"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
     pass_mark = IntegerField(_l("Batas lulus (persen)"), validators=[DataRequired(), NumberRange(min=0, max=100)],
