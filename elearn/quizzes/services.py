@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..content.quizzes import MergedPool, merge_pools
 from ..db import db
-from .models import Question, QuestionBank, QuestionTag, QuestionVersion, Quiz, Tag
+from .models import Question, QuestionBank, QuestionTag, QuestionVersion, Quiz, QuizBank, Tag
 
 
 class DrawError(ValueError):
@@ -57,6 +57,13 @@ def question_tags(bank_ids: int | Sequence[int]) -> dict[int, set[str]]:
     for question_id, slug in rows:
         result.setdefault(question_id, set()).add(slug)
     return result
+
+
+def quiz_bank_ids(quiz: Quiz) -> list[int]:
+    """The ids of the banks ``quiz`` draws from, in order (one query; a quiz without quiz_banks rows:
+    its home bank)."""
+    return list(db.session.scalars(select(QuizBank.bank_id).where(QuizBank.quiz_id == quiz.id)
+                                   .order_by(QuizBank.position))) or [quiz.bank_id]
 
 
 def bank_pool(bank_id: int) -> tuple[dict[str, list[str]], set[str]]:
@@ -105,7 +112,7 @@ class DrawPool:
 
 
 def draw_pool(bank_ids: int | Sequence[int]) -> DrawPool:
-    """The pool of the bank(s) as it is now (two queries; a quiz's: ``draw_pool(quiz.bank_ids)``); pass
+    """The pool of the bank(s) as it is now (two queries; a quiz's: ``draw_pool(quiz_bank_ids(quiz))``); pass
     it to ``draw_questions`` to draw many attempts at once (the demo data does)."""
     return DrawPool(drawable_questions(bank_ids), question_tags(bank_ids))
 
@@ -120,7 +127,7 @@ def draw_questions(quiz: Quiz, rng: random.Random, pool: DrawPool | None = None)
     ``quiz.shuffle_questions``; otherwise it keeps the rule order and, within a rule, the bank order.
     ``pool``: the bank's ``draw_pool`` (loaded when not given). Raises DrawError when a rule can't be
     satisfied."""
-    pool = pool if pool is not None else draw_pool(quiz.bank_ids)
+    pool = pool if pool is not None else draw_pool(quiz_bank_ids(quiz))
     taken: set[int] = set()
     drawn: list[QuestionVersion] = []
     for index, rule in enumerate(quiz.draw or []):
