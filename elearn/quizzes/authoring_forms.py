@@ -846,6 +846,8 @@ QUIZ_MESSAGES: list[tuple[re.Pattern[str], Any]] = [(re.compile(p), m) for p, m 
      _l("Perlu %(count)s soal, hanya %(n)s yang cocok dan %(taken)s di antaranya mungkin sudah diambil aturan di atas.")),
     (r"needs (?P<count>\d+) question\(s\) but only (?P<n>\d+) match", _l("Perlu %(count)s soal, hanya %(n)s yang cocok.")),
     (r"no question of the bank has the tag '(?P<tag>.*)'", _l("Tidak ada soal di bank ini dengan tag \u201c%(tag)s\u201d.")),
+    (r"question '(?P<id>.*)' is in several banks \((?P<ids>.*)\)",
+     _l("Soal \u201c%(id)s\u201d ada di beberapa bank (%(ids)s): tulis salah satunya lengkap dengan kode banknya.")),
     (r"question '(?P<id>.*)' is a draft", _l("Soal \u201c%(id)s\u201d masih draf dan tidak diundi.")),
     (r"the bank has no question '(?P<id>.*)'", _l("Bank ini tidak punya soal \u201c%(id)s\u201d (atau soalnya ditarik).")),
     (r"question '(?P<id>.*)' is listed twice", _l("Soal \u201c%(id)s\u201d tertulis dua kali.")),
