@@ -35,6 +35,7 @@ from .authoring_forms import (
     ACTOR_LABELS,
     AUTHOR_KIND_LABELS,
     ELECTION_LABELS,
+    FORMAT_LABELS,
     QUESTION_FORMS,
     SANCTION_LABELS,
     STAGE_LABELS,
@@ -274,6 +275,33 @@ def _check_key(form: QuestionForm, bank: QuestionBank) -> str:
     return key
 
 
+def _fold_values(form: QuestionForm) -> dict[str, str]:
+    """What the folded parts of the question form hold, for their summaries (issue 16 point 6)."""
+    def names(values: Any, labels: Mapping[str, Any]) -> str:
+        return ", ".join(str(labels.get(v, v)) for v in values or [] if v)
+
+    def count(text: Any) -> int:
+        return len([line for line in str(text or "").splitlines() if line.strip()])
+
+    election = " · ".join(part for part in (names(form.election_types.data, ELECTION_LABELS),
+                                            names([form.stage.data], STAGE_LABELS)) if part)
+    actor = " · ".join(part for part in (names([form.actor_role.data], ACTOR_LABELS),
+                                         names(form.sanctions.data, SANCTION_LABELS)) if part)
+    rules = ", ".join(part for part in (
+        _("%(n)d dasar hukum", n=count(form.rule_refs.data)) if count(form.rule_refs.data) else "",
+        _("%(n)d sumber", n=count(form.sources.data)) if count(form.sources.data) else "",
+        _("sudah dicek") if form.verified_against_primary.data else "") if part)
+    tags = " · ".join(part for part in (norm_text(form.tags.data), norm_text(form.category.data),
+                                        _("draf") if form.draft.data else "") if part)
+    points = norm_text(str(form.points.data or "")) or "1"
+    return {
+        "format": f"{FORMAT_LABELS.get(form.stem_format.data or 'markdown', form.stem_format.data)} · "
+                  + _("%(n)s poin", n=points),
+        "election": election or _("belum diisi"), "actor": actor or _("belum diisi"),
+        "rules": rules or _("belum diisi"), "tags": tags or _("belum diisi"),
+    }
+
+
 def _edit_question(bank: QuestionBank, qtype: str, question: Question | None):  # type: ignore[no-untyped-def]
     current = question.current_version if question is not None else None
     base = current.data if current is not None else None
@@ -315,7 +343,7 @@ def _edit_question(bank: QuestionBank, qtype: str, question: Question | None):  
                             "yang sudah mengerjakannya.", title=version.title, n=version.number), "success")
                 return redirect(url_for(".question", slug=bank.slug, key=key))
     return render_template("quiz_authoring/question_form.html", bank=bank, form=form, question=question,
-                           qtype=qtype, preview=preview, focus=focus,
+                           qtype=qtype, preview=preview, focus=focus, fold_values=_fold_values(form),
                            error_links=field_errors(form), **preview_context())
 
 
