@@ -263,11 +263,11 @@ class QuestionForm(FlaskForm):
     #: the version the author started from (a newer one means someone else saved meanwhile)
     base_version = HiddenField()
     title = StringField(_l("Judul singkat"), validators=[Length(max=200)])
-    stem = _text_field(_l("Situasi / pertanyaan"), rows=6)
+    stem = _text_field(_l("Situasi / pertanyaan"), rows=4)
     stem_format = SelectField(_l("Format teks"), choices=_options(FORMAT_LABELS, ("markdown", "html", "plain")),
                               default="markdown")
     points = _number_field(_l("Poin"), default="1")
-    feedback = _text_field(_l("Umpan balik umum: perilaku yang benar, aturannya, sanksinya"), rows=5)
+    feedback = _text_field(_l("Umpan balik umum: perilaku yang benar, aturannya, sanksinya"), rows=4)
     election_types = CheckboxesField(_l("Jenis pemilihan"), choices=_options(ELECTION_LABELS, ELECTION_TYPES))
     stage = SelectField(_l("Tahap"), choices=_options(STAGE_LABELS, STAGES, blank=_l("— pilih —")))
     actor_role = SelectField(_l("Peran pelaku"), choices=_options(ACTOR_LABELS, ACTOR_ROLES, blank=_l("— pilih —")))
@@ -395,7 +395,9 @@ class _OptionsForm(QuestionForm):
         letters = iter(c for c in "abcdefghijklmnopqrstuvwxyz" if c not in taken)
         for entry in self.options.entries:
             row = entry.form
-            if _blank(row, ("id", "text", "feedback", "weight")) and not row.correct.data:
+            # the id alone (the form starts rows as a, b, c; a blank id gets the next free letter) does
+            # not make a row: an option with nothing else written is left out
+            if _blank(row, ("text", "feedback", "weight")) and not row.correct.data:
                 continue
             i = len(options)
             option: dict[str, Any] = {"id": norm_text(row.id.data) or next(letters, f"opsi-{i + 1}"),
