@@ -29,6 +29,7 @@ from elearn.quizzes import authoring_services
 from elearn.quizzes.attempts import start_attempt
 from elearn.quizzes.models import Attempt, Question, QuestionBank, Quiz, QuizBank, QuizStatus
 from elearn.quizzes.services import DrawError, draw_questions, quiz_bank_ids
+from support import count_statements
 from test_migrations import empty_database_url  # noqa: F401  (the fixture)
 
 
@@ -293,3 +294,28 @@ def test_a_quiz_draws_only_from_its_instansi_and_shipped_banks(app, client, logi
         assert db.session.scalar(select(Question.id).where(Question.key == "s1")) is not None
         quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-gabungan"))
         assert [b.slug for b in quiz.banks] == ["bank-bawaan"] and quiz.instansi_id == trainer.instansi_id
+
+
+def test_the_quiz_list_does_not_grow_with_quizzes_and_banks(app, client, login_as, make_user) -> None:
+    trainer = make_user(Role.PELATIH)
+    with app.app_context():
+        a, b = two_banks(trainer.instansi_id)
+        instansi = db.session.get(Instansi, trainer.instansi_id)
+        upsert_quiz(a, quiz_data("kuis-daftar-0", [{"count": 1}]), banks=[a, b], instansi=instansi)
+        db.session.commit()
+    login_as(trainer)
+    counts = []
+    for more in (0, 5):
+        with app.app_context():
+            a, b = (db.session.scalar(select(QuestionBank).where(QuestionBank.slug == s)) for s in ("bank-a", "bank-b"))
+            instansi = db.session.get(Instansi, trainer.instansi_id)
+            for i in range(more):
+                upsert_quiz(b if i % 2 else a, quiz_data(f"kuis-daftar-{i + 1}", [{"count": 1}]),
+                            banks=[b, a] if i % 2 else [a], instansi=instansi)
+            db.session.commit()
+        client.get("/penyusunan/kuis/")
+        with count_statements(app, transaction_control=False) as statements:
+            page = client.get("/penyusunan/kuis/").get_data(as_text=True)
+        counts.append(len(statements))
+    assert "Bank A, Bank B" in page and "Bank B, Bank A" in page
+    assert counts[0] == counts[1], counts

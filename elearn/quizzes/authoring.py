@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 from wtforms import Field, FieldList, FormField
 
 from .. import authz
@@ -531,7 +532,8 @@ def _status_labels() -> dict[str, str]:
 @login_required
 @authz.require(authz.can_author_content)
 def quizzes():  # type: ignore[no-untyped-def]
-    rows = list(db.session.scalars(authz.scope_authored_quizzes(select(Quiz), current_user).order_by(Quiz.title)))
+    rows = list(db.session.scalars(authz.scope_authored_quizzes(select(Quiz), current_user)
+                                   .options(selectinload(Quiz.banks)).order_by(Quiz.title)))
     return render_template("quiz_authoring/quizzes.html", quizzes=rows, status_labels=_status_labels())
 
 
