@@ -22,6 +22,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["nip"] = format_nip
     app.jinja_env.filters["masked_nip"] = mask_employee_number
+    app.jinja_env.filters["full_stop"] = full_stop
     app.jinja_env.globals["authz"] = authz
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["main_nav"] = main_nav
@@ -29,6 +30,16 @@ def register_template_helpers(app: Flask) -> None:
     # formats hundreds of percentages per page with Babel (tens of microseconds each)
     app.jinja_env.filters["percentformat"] = percent_format
     app.jinja_env.filters["decimalformat"] = decimal_format
+
+
+def full_stop(text: str) -> str:
+    """End a sentence with a full stop, unless it ends with one already (or ``!``/``?``): a name
+    with an academic title, "Dr. Budi, S.H.", closes the sentence itself, never with "..".
+    Keeps Markup (a translated template string) as Markup."""
+    stripped = text.rstrip()
+    if not stripped or stripped.endswith((".", "!", "?", "…")):
+        return stripped
+    return stripped + "."
 
 
 def percent_format(number: Any, format: str | None = None) -> str:  # noqa: A002 (flask-babel's name)

@@ -309,3 +309,53 @@ def test_demo_without_course_folders_still_seeds(app: Flask, tmp_path) -> None:
         app.config.pop("CONTENT_ROOT")
     assert "Tanpa kursus: no course folders in" in output
     assert len(accounts(output)) == len(Role)
+
+
+def test_demo_accounts_prints_new_passwords_and_codes_for_the_demo_only(app: Flask, client, make_user) -> None:
+    """Passwords are stored hashed, so ``demo-accounts`` prints the demo accounts again with new passwords
+    (the old ones stop working, their sessions end) and new codes for people not yet activated. It touches
+    nothing outside the demo instansi and refuses when there is no demo (issue 16, point 8)."""
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["demo-accounts"])
+    assert refused.exit_code != 0 and "seed-demo" in refused.output
+
+    first = accounts(seed(app, "--people", "300", "--password", "demo-sandi-lama-1"))
+    pending_first = [m.groups() for m in map(PENDING_LINE.match, seed(app, "--people", "300",
+                                                                      "--skip-existing").splitlines()) if m]
+    assert not pending_first  # --skip-existing prints nothing secret ...
+    assert "demo-accounts" in seed(app, "--people", "300", "--skip-existing")  # ... and says how to get them
+    with app.app_context():
+        outsider = make_user(role=Role.ADMIN_BKPSDM, password="sandi-luar-demo-1")
+        outsider_hash = outsider.password_hash
+        outsider_nip = outsider.employee_number
+    client.post("/masuk", data={"nip": first[Role.ADMIN_BKPSDM][0], "password": "demo-sandi-lama-1"})
+    assert client.get("/pegawai/").status_code == 200  # a session of the demo admin, ended below
+
+    short = runner.invoke(args=["demo-accounts", "--password", "pendek"])
+    assert short.exit_code != 0
+    result = runner.invoke(args=["demo-accounts"])
+    assert result.exit_code == 0, result.output
+    again = accounts(result.output)
+    assert set(again) == set(Role)
+    assert {role: nip for role, (nip, _pw) in again.items()} == {role: nip for role, (nip, _pw) in first.items()}
+    assert client.get("/pegawai/").status_code == 302  # the old session ended
+    for role, (nip, password) in again.items():
+        assert password != "demo-sandi-lama-1"
+        old = client.post("/masuk", data={"nip": nip, "password": "demo-sandi-lama-1"})
+        assert old.status_code == 200  # refused: the sign-in form again, no redirect
+        r = client.post("/masuk", data={"nip": nip, "password": password})
+        assert r.status_code == 302 and r.headers["Location"] == "/", (role, r.get_data(as_text=True))
+        client.post("/keluar")
+
+    pending = [m.groups() for m in map(PENDING_LINE.match, result.output.splitlines()) if m]
+    assert len(pending) >= 5
+    nip, code, _rest = pending[-1]
+    r = client.post("/aktivasi", data={"nip": nip, "code": code, "password": "sandi-baru-demo-2",
+                                       "confirm": "sandi-baru-demo-2"})
+    assert r.status_code == 302
+    with app.app_context():
+        outsider = db.session.scalar(select(User).where(User.employee_number == outsider_nip))
+        assert outsider.password_hash == outsider_hash  # outside the demo: untouched
+        from elearn.audit.models import AuditEvent
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "demo.accounts"))
+        assert event is not None and set(event.details["accounts"]) == {nip for nip, _pw in again.values()}

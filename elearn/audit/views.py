@@ -69,6 +69,7 @@ ACTION_LABELS: dict[str, Any] = {
     "course.module_move": _l("Urutan modul diubah"),
     "course.image_upload": _l("Gambar kursus diunggah"),
     "course.publish": _l("Versi kursus diterbitkan"),
+    "demo.accounts": _l("Akun demo dicetak ulang (kata sandi dan kode aktivasi baru)"),
 }
 #: labels of detail keys shown in the log
 DETAIL_LABELS: dict[str, Any] = {
@@ -76,6 +77,8 @@ DETAIL_LABELS: dict[str, Any] = {
     "old": _l("lama"),
     "new": _l("baru"),
     "count": _l("jumlah"),
+    "accounts": _l("akun"),
+    "codes": _l("kode aktivasi untuk"),
     "skpd": _l("perangkat daerah"),
     "only_pending": _l("hanya yang belum aktivasi"),
     "kind": _l("jenis"),

@@ -43,8 +43,9 @@ def seed_demo(seed: int, people: int, password: str | None, reset: bool, skip_ex
         db.session.rollback()
         if not skip_existing or reset:
             raise click.ClickException(exc.message) from None
-        click.echo(_("Instansi demo sudah ada dan tidak diubah. Kata sandi akun demo dicetak saat data demo "
-                     "dibuat; untuk membuat ulang data dan kata sandi, jalankan seed-demo --reset."))
+        click.echo(_("Instansi demo sudah ada dan tidak diubah. Kata sandi akun demo hanya dicetak saat data demo "
+                     "dibuat; untuk mencetak akun demo dengan kata sandi baru, jalankan demo-accounts (data demo "
+                     "tetap); untuk membuat ulang seluruh data, jalankan seed-demo --reset."))
         return
     except ServiceError as exc:
         db.session.rollback()
@@ -99,16 +100,45 @@ def seed_demo(seed: int, people: int, password: str | None, reset: bool, skip_ex
                      answers=events.answers))
         click.echo(_("Sosialisasi \"%(title)s\" mulai %(minutes)d menit lagi; presenter: /acara/%(id)d/presenter",
                      title=events.upcoming, minutes=10, id=events.upcoming_id))
+    echo_accounts(result.accounts, result.pending)
+
+
+def echo_accounts(accounts: list[services.DemoAccount], pending: list[services.PendingActivation]) -> None:
     click.echo("")
     click.echo(_("Akun demo (masuk di /masuk dengan NIP dan kata sandi):"))
-    for acc in result.accounts:
+    for acc in accounts:
         click.echo(f"  {ROLE_LABELS[acc.role.value]:<14} {acc.employee_number}  {acc.password}  "
                    f"{acc.name} — {acc.unit_name}")
     click.echo("")
     click.echo(_("Belum diaktifkan (coba di /aktivasi dengan NIP dan kode aktivasi):"))
-    for p in result.pending:
+    for p in pending:
         click.echo(f"  {p.employee_number}  {p.code}  {p.name} — {p.unit_name}")
+
+
+@click.command("demo-accounts")
+@click.option("--password", default=None,
+              help="One new password for every demo account (default: a random readable password each).")
+@with_appcontext
+def demo_accounts(password: str | None) -> None:
+    """Print the demo accounts again, with NEW passwords (and new activation codes for a few people not yet
+    activated): passwords are stored hashed, so the ones seed-demo printed cannot be shown again. Changes
+    only the demo instansi; the demo accounts' other sessions end."""
+    if password is not None and len(password) < 10:
+        raise click.BadParameter(_("Kata sandi minimal %(n)d karakter.", n=10), param_hint="--password")
+    try:
+        result = services.demo_accounts(password=password)
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(_("Kata sandi akun demo dan kode aktivasi di bawah ini baru; yang dicetak sebelumnya tidak "
+                 "berlaku lagi."))
+    echo_accounts(result.accounts, result.pending)
+    if result.inactive:
+        click.echo(_("Dinonaktifkan (tidak dapat masuk sampai diaktifkan lagi di /pegawai/): %(nips)s",
+                     nips=", ".join(result.inactive)))
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(demo_accounts)

@@ -448,6 +448,12 @@ _ROLE_ACCOUNTS = (
 )
 
 
+def demo_account_email(role: Role) -> str:
+    """The marker that finds the demo's role accounts again (``demo_accounts``): an address under the
+    reserved ``.invalid`` domain, so it can never reach anybody."""
+    return f"demo.{role.value}@{data.INSTANSI_SLUG}.invalid"
+
+
 def readable_password(words: int = 3) -> str:
     """e.g. ``kopi-sawah-melati-47``: easy to read aloud, about 50 bits."""
     chosen = [secrets.choice(data.PASSWORD_WORDS) for _ in range(words)]
@@ -591,7 +597,7 @@ def seed_demo(
         slot = _Slot(unit, EmployeeType.PNS, job=job, detail=job.details[0] if job.details else None)
         row = factory.person(slot, instansi_id=instansi.id)
         secret = password or readable_password()
-        row.update(role=role, password_hash=hash_password(secret))
+        row.update(role=role, password_hash=hash_password(secret), email=demo_account_email(role))
         rows.append(row)
         accounts.append(DemoAccount(role, row["name"], row["employee_number"], secret, unit.name))
 
@@ -600,17 +606,13 @@ def seed_demo(
     for chunk in _chunks(rows, BATCH):
         for row in chunk:
             row["created_at"] = row["updated_at"] = now
+            row.setdefault("email", None)  # one set of keys for the whole executemany batch
         db.session.execute(insert(User.__table__), chunk)
 
-    units_by_id = {unit.id: unit for unit, _skpd, _spec in tree}
-    pending_list: list[PendingActivation] = []
-    for row in chosen:
-        user = db.session.scalar(select(User).where(User.employee_number == row["employee_number"]))
-        assert user is not None
-        code = issue_activation_code(user)
-        pending_list.append(PendingActivation(user.name, user.employee_number, code,
-                                              units_by_id[row["unit_id"]].name))
-    db.session.flush()
+    chosen_order = {row["employee_number"]: i for i, row in enumerate(chosen)}
+    pending_list = _issue_pending_codes(sorted(
+        db.session.scalars(select(User).where(User.employee_number.in_(chosen_order))).all(),
+        key=lambda user: chosen_order[user.employee_number]))
 
     # the shipped courses, assigned to the demo instansi, with reading progress across SKPDs
     account_ids = set(db.session.scalars(
@@ -671,3 +673,60 @@ def seed_demo(
         certificates=certificate_demo,
         events=event_demo,
     )
+
+
+# --- printing the demo accounts again ----------------------------------------------------------
+
+
+@dataclass
+class DemoAccounts:
+    accounts: list[DemoAccount]
+    pending: list[PendingActivation]
+    inactive: list[str] = field(default_factory=list)
+
+
+def _issue_pending_codes(people: list[User]) -> list[PendingActivation]:
+    """A fresh activation code for each of ``people`` (their earlier code stops working)."""
+    result = [PendingActivation(user.name, user.employee_number, issue_activation_code(user),
+                                user.unit.name if user.unit is not None else "-") for user in people]
+    db.session.flush()
+    return result
+
+
+def demo_accounts(*, password: str | None = None, pending: int = 6) -> DemoAccounts:
+    """Give the demo's role accounts new passwords and a few not-yet-activated people new codes, to print
+    them again (passwords are stored hashed, so the ones printed by ``seed_demo`` can't be read back).
+
+    Touches only the demo instansi: the role accounts are found by their marker address
+    (``demo_account_email``); their other sessions end. Flushes; the caller commits."""
+    from ..auth.services import set_password
+
+    instansi = get_instansi(data.INSTANSI_SLUG)
+    if instansi is None:
+        raise ServiceError(_("Instansi demo %(slug)s belum ada; jalankan seed-demo dahulu.", slug=data.INSTANSI_SLUG),
+                           "no_demo")
+    order = {role: i for i, (role, _unit, _job) in enumerate(_ROLE_ACCOUNTS)}
+    users = sorted(db.session.scalars(select(User).where(
+        User.instansi_id == instansi.id, User.email.in_([demo_account_email(role) for role in order]))).all(),
+        key=lambda user: order[user.role] if user.role in order else len(order))
+    if not users:
+        raise ServiceError(_("Akun demo tidak ditemukan (data demo dibuat oleh versi sebelumnya). Jalankan seed-demo "
+                             "--reset untuk membuatnya ulang."), "no_demo_accounts")
+    accounts: list[DemoAccount] = []
+    for user in users:
+        secret = password or readable_password()
+        set_password(user, secret)
+        accounts.append(DemoAccount(user.role, user.name, user.employee_number, secret,
+                                    user.unit.name if user.unit is not None else "-"))
+    # people not yet activated: those holding a code first (the ones seed_demo printed), then others
+    people = db.session.scalars(
+        select(User).where(User.instansi_id == instansi.id, User.active.is_(True), User.password_hash.is_(None),
+                           User.role == Role.PESERTA)
+        .order_by(User.activation_code_hash.is_(None), User.id).limit(pending)).all()
+    pending_list = _issue_pending_codes(list(people))
+    from ..audit.services import record
+
+    record("demo.accounts", actor=None, instansi_id=instansi.id,
+           details={"accounts": [a.employee_number for a in accounts],
+                    "codes": [p.employee_number for p in pending_list]})
+    return DemoAccounts(accounts, pending_list, [u.employee_number for u in users if not u.active])
