@@ -319,3 +319,15 @@ def test_the_quiz_list_does_not_grow_with_quizzes_and_banks(app, client, login_a
         counts.append(len(statements))
     assert "Bank A, Bank B" in page and "Bank B, Bank A" in page
     assert counts[0] == counts[1], counts
+
+
+def test_the_item_analysis_names_questions_of_other_banks_with_their_bank(app) -> None:
+    from elearn.quizzes.analysis import QuestionStats
+
+    with app.app_context():
+        a, b = two_banks()
+        quiz, _s = upsert_quiz(a, quiz_data("kuis-analisis", [{"count": 2}]), banks=[a, b])
+        same = {bank.slug: db.session.scalar(select(Question).where(Question.bank_id == bank.id,
+                                                                    Question.key == "sama")) for bank in (a, b)}
+        assert QuestionStats(same["bank-a"], []).ref(quiz) == "sama"
+        assert QuestionStats(same["bank-b"], []).ref(quiz) == "bank-b/sama"
