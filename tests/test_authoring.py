@@ -271,7 +271,9 @@ def test_superadmin_edits_shipped_courses_trainers_do_not_see_them(
     own = make_course(slug="milik-sendiri", instansi_id=trainer.instansi_id)
     login_as(trainer)
     page = client.get("/penyusunan/").get_data(as_text=True)
-    assert "milik-sendiri" in page and "bawaan" not in page and "instansi-lain" not in page
+    assert "milik-sendiri" in page and "instansi-lain" not in page
+    # the shipped course is only offered for copying (issue 16 point 6), never for editing
+    assert f'href="/penyusunan/{shipped.course_id}"' not in page and f"/penyusunan/{shipped.course_id}/salin" in page
     assert client.get(f"/penyusunan/{shipped.course_id}").status_code == 404
     assert client.get(f"/penyusunan/{other.course_id}").status_code == 404
     assert client.post(f"/penyusunan/{other.course_id}/terbitkan").status_code == 404
