@@ -53,7 +53,8 @@ def courses():  # type: ignore[no-untyped-def]
     rows = db.session.scalars(
         authz.scope_authored_courses(select(Course), current_user).order_by(Course.slug)
     ).unique().all()
-    items = [(course, services.working_version(course), services.get_draft(course)) for course in rows]
+    drafts = services.drafts_of([course.id for course in rows])
+    items = [(course, drafts.get(course.id) or course.published_version, drafts.get(course.id)) for course in rows]
     # the shipped courses (from courses/) an instansi's author may copy; the superadmin edits them directly
     shipped = [] if authz.is_superadmin(current_user) else list(db.session.scalars(
         select(Course).where(Course.instansi_id.is_(None), Course.published_version_id.is_not(None))

@@ -43,6 +43,19 @@ def get_draft(course: Course) -> CourseVersion | None:
     )
 
 
+def drafts_of(course_ids: list[int]) -> dict[int, CourseVersion]:
+    """The newest draft of each of ``course_ids`` that has one, in one statement (lists of courses)."""
+    drafts: dict[int, CourseVersion] = {}
+    if not course_ids:
+        return drafts
+    for version in db.session.scalars(
+        select(CourseVersion).where(CourseVersion.course_id.in_(course_ids), CourseVersion.status == VersionStatus.DRAFT)
+        .order_by(CourseVersion.course_id, CourseVersion.number.desc())
+    ):
+        drafts.setdefault(version.course_id, version)
+    return drafts
+
+
 def versions(course: Course) -> list[CourseVersion]:
     return list(db.session.scalars(
         select(CourseVersion).where(CourseVersion.course_id == course.id).order_by(CourseVersion.number.desc())
