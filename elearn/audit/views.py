@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, Any] = {
     "account.create": _l("Akun dibuat"),
     "account.update": _l("Data pegawai diubah"),
     "account.reset": _l("Akun diatur ulang (kode aktivasi baru)"),
+    "account.activation_code": _l("Kode aktivasi diterbitkan (slip satu orang)"),
     "account.role": _l("Peran diubah"),
     "account.deactivate": _l("Akun dinonaktifkan"),
     "account.reactivate": _l("Akun diaktifkan kembali"),
@@ -47,6 +48,7 @@ ACTION_LABELS: dict[str, Any] = {
     "quiz.sync": _l("Bank soal dimuat dari folder quizzes/"),
     "quiz.import_gift": _l("Soal diimpor dari berkas GIFT (Moodle)"),
     "quiz.bank_create": _l("Bank soal dibuat"),
+    "quiz.bank_copy": _l("Bank soal bawaan disalin ke instansi"),
     "quiz.question_create": _l("Soal dibuat"),
     "quiz.question_update": _l("Soal diubah (versi baru)"),
     "quiz.question_retire": _l("Soal ditarik"),
@@ -59,6 +61,7 @@ ACTION_LABELS: dict[str, Any] = {
     "quiz.publish": _l("Kuis diterbitkan"),
     "quiz.unpublish": _l("Kuis dijadikan draf"),
     "course.create": _l("Kursus dibuat"),
+    "course.copy": _l("Kursus bawaan disalin ke instansi"),
     "course.draft": _l("Draf kursus dimulai"),
     "course.update": _l("Data kursus diubah"),
     "course.module_add": _l("Modul ditambahkan"),
@@ -79,6 +82,10 @@ DETAIL_LABELS: dict[str, Any] = {
     "codes": _l("kode aktivasi untuk"),
     "skpd": _l("perangkat daerah"),
     "only_pending": _l("hanya yang belum aktivasi"),
+    # account.slips: new arrivals only (SlipScope.NEW) or everyone not yet activated
+    "new_only": _l("hanya pegawai baru (slip lama tetap berlaku)"),
+    # account.activation_code: whether a still-working code was replaced
+    "replaced": _l("menggantikan kode yang masih berlaku"),
     "kind": _l("jenis"),
     "old_kind": _l("jenis lama"),
     "parent": _l("induk"),
@@ -125,6 +132,9 @@ DETAIL_LABELS: dict[str, Any] = {
     "into": _l("digabung ke"),
     "remaining": _l("soal lain yang tetap memakai tag lama"),
     "quiz": _l("kuis"),
+    # copies of shipped content
+    "source": _l("disalin dari"),
+    "banks": _l("bank soal"),
 }
 
 

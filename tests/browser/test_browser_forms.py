@@ -138,6 +138,9 @@ def _fill_feed_question(page: Page) -> None:
         group.get_by_label("Umpan balik").fill(f"Umpan balik untuk {action.lower()}.")
     page.get_by_label("Umpan balik umum: perilaku yang benar, aturannya, sanksinya").fill(
         "Menyukai unggahan calon adalah bentuk dukungan. Abaikan.")
+    for section in page.locator("#data-soal details.qa-fold").all():  # the folded question data
+        if section.get_attribute("open") is None:
+            section.locator("summary").click()
     page.get_by_label("Pilkada", exact=True).check()
     page.get_by_label("Tahap").select_option("calon")
     page.get_by_label("Peran pelaku").select_option("guru")

@@ -5,8 +5,8 @@ confirm. Stored: the digest of the uploaded file (the confirmation names it), th
 confirmed, and, when the apply found other people to switch off than those confirmed (the roster
 changed meanwhile), how many it found (it then deactivates nobody).
 
-Revision ID: 0013_rosterconfirm
-Revises: 0012_unitsort
+Revision ID: 0014_rosterconfirm
+Revises: 0013_quizbanks
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0013_rosterconfirm"
-down_revision = "0012_unitsort"
+revision = "0014_rosterconfirm"
+down_revision = "0013_quizbanks"
 branch_labels = None
 depends_on = None
 
