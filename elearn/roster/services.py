@@ -675,16 +675,18 @@ def import_roster(
                 result.errors.extend(errors)
                 continue
             assert values is not None
-            if person is None:
+            outcome = _outcome(person, values)
+            if outcome == "created":
                 row = dict(base_new)
                 row.update(values)
                 row["employee_type"] = row["employee_type"].value
                 row["jenis_jabatan"] = _enum_value(row["jenis_jabatan"])
                 inserts.append(row)
                 continue
-            if all(getattr(person, name) == value for name, value in values.items() if name != "employee_number"):
+            if outcome == "unchanged":
                 result.unchanged += 1
                 continue
+            assert person is not None
             merged = {name: values.get(name, getattr(person, name)) for name in _UPDATABLE}
             merged["employee_type"] = merged["employee_type"].value
             merged["jenis_jabatan"] = _enum_value(merged["jenis_jabatan"])
