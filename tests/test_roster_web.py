@@ -677,3 +677,17 @@ def test_preview_statements_do_not_grow_with_the_people(app, client, make_instan
         return len(seen)
 
     assert statements(2) == statements(25)
+
+
+def test_nobody_to_switch_off_needs_no_number(app, client, make_instansi, make_unit, make_user, login_as):
+    instansi = make_instansi()
+    login_as(make_user(Role.ADMIN_BKPSDM, make_unit("Dinas Sosial", instansi=instansi)))
+    iid = checked(app, upload(client, three_rows("Dinas Sosial")))
+    page = client.get(f"/impor/{iid}").get_data(as_text=True)
+    assert "0 pegawai akan dinonaktifkan" in page and 'name="confirm_count"' not in page
+    assert 'id="roster-deactivate-warning"' not in page and 'id="roster-deactivate-sample"' not in page
+    assert client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "")).status_code == 302
+    run_jobs(app)
+    imp = get_import(app, iid)
+    assert imp.created == 3 and imp.deactivated == 0 and imp.deactivate_confirmed == 0
+    assert imp.deactivate_refused is None
