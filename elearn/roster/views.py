@@ -122,7 +122,7 @@ def preview(import_id: int):  # type: ignore[no-untyped-def]
     return _preview(imp, form)
 
 
-def _preview(imp: RosterImport, form: ApplyForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _preview(imp: RosterImport, form: ApplyForm):  # type: ignore[no-untyped-def]
     """The preview: what the check job found (nothing here reads the file or counts people, so its
     statements don't grow with the roster), and the apply form."""
     found = imp.preview or {}
@@ -138,7 +138,7 @@ def _preview(imp: RosterImport, form: ApplyForm, status: int = 200):  # type: ig
         rows=found.get("rows", []),
         header_line=found.get("header_line", 1),
         errors=services.describe_row_errors(imp.errors[:PREVIEW_ERRORS]),
-    ), status
+    )
 
 
 @bp.route("/<int:import_id>/terapkan", methods=["POST"])
