@@ -65,3 +65,26 @@ def test_unreadable_file_or_unknown_instansi_exit_non_zero(app, make_instansi, t
     path = write(tmp_path, f"NIP;Nama;SKPD\n{GOOD};Budi;Dinas\n")
     unknown = runner.invoke(args=["import-roster", path, "--instansi", "tidak-ada"])
     assert unknown.exit_code != 0 and "tidak ditemukan" in unknown.output
+
+
+def test_deactivate_missing_prints_the_count_and_warns_when_it_is_large(app, make_instansi, make_unit, make_user,
+                                                                        tmp_path):
+    """The CLI (a trusted admin) still applies at once, but says how many were switched off and warns
+    when that is more than a fifth of the active people."""
+    instansi = make_instansi()
+    skpd = make_unit("Dinas Sosial", instansi=instansi)
+    stays = [make_user(Role.PESERTA, skpd, password=None) for _ in range(4)]
+    gone = make_user(Role.PESERTA, skpd, password=None)
+    rows = "".join(f"{p.employee_number},{p.name},Dinas Sosial\n" for p in stays)
+    few = app.test_cli_runner().invoke(
+        args=["import-roster", write(tmp_path, "NIP,Nama,OPD\n" + rows), "--instansi", instansi.slug,
+              "--deactivate-missing"])
+    assert few.exit_code == 0, few.output
+    assert "dinonaktifkan: 1" in few.output and "PERHATIAN" not in few.output  # 1 of 5
+    many = app.test_cli_runner().invoke(
+        args=["import-roster", write(tmp_path, f"NIP,Nama,OPD\n{stays[0].employee_number},A,Dinas Sosial\n"),
+              "--instansi", instansi.slug, "--deactivate-missing"])
+    assert many.exit_code == 0, many.output
+    assert "dinonaktifkan: 3" in many.output and "PERHATIAN: 3 dari 4 pegawai aktif" in many.output
+    with app.app_context():
+        assert db.session.get(User, gone.id).active is False

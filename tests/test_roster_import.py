@@ -457,3 +457,47 @@ def test_a_large_apply_refreshes_postgresql_statistics(app, make_instansi, monke
         analyzed = "ANALYZE users" in statements
         assert analyzed == (db.session.get_bind().dialect.name == "postgresql")
         db.session.commit()
+
+
+def test_deactivation_guard_switches_off_only_the_confirmed_people(app, make_instansi, make_unit, make_user):
+    """The web's confirmation (services.DeactivationGuard): the very people confirmed, or nobody; the
+    rows are imported either way. Without a guard (the CLI) it switches off whoever is missing."""
+    instansi = make_instansi()
+    skpd = make_unit("Dinas Pendidikan", instansi=instansi)
+    leaves = make_user(Role.PESERTA, skpd, password=None)
+    other = make_user(Role.PESERTA, skpd, password=None)
+    data = roster(row(GOOD), row(other.employee_number))
+    wrong_person = services.DeactivationGuard(1, services.deactivation_digest([other.id]))
+    refused = run(app, instansi, data, deactivate_missing=True, deactivate_guard=wrong_person)
+    assert refused.created == 1 and refused.deactivated == 0 and refused.deactivate_refused == 1
+    assert person(app, leaves.employee_number).active
+    for unconfirmed in (services.DeactivationGuard(None, None), services.DeactivationGuard(2, None)):
+        again = run(app, instansi, data, deactivate_missing=True, deactivate_guard=unconfirmed)
+        assert again.deactivated == 0 and again.deactivate_refused == 1
+    right = services.DeactivationGuard(1, services.deactivation_digest([leaves.id]))
+    applied = run(app, instansi, data, deactivate_missing=True, deactivate_guard=right)
+    assert applied.deactivated == 1 and applied.deactivate_refused is None
+    assert not person(app, leaves.employee_number).active
+
+
+def test_the_check_counts_what_the_apply_will_do(app, make_instansi, make_unit, make_user):
+    """New / updated / unchanged people and who would be switched off, as stored for the preview."""
+    instansi = make_instansi()
+    skpd = make_unit("Dinas Pendidikan", instansi=instansi)
+    same = make_user(Role.PESERTA, skpd, password=None, name="Tetap Sama", golongan="III/a", jabatan="Analis")
+    renamed = make_user(Role.PESERTA, skpd, password=None, name="Nama Lama")
+    gone = make_user(Role.PESERTA, skpd, password=None)
+    admin = make_user(Role.ADMIN_BKPSDM, skpd)
+    data = roster(row(same.employee_number, name="Tetap Sama", jenis=""), row(renamed.employee_number, name="Nama Baru"),
+                  row(GOOD), row(make_nip(), name=""), row(make_nip(), skpd="Dinas Baru"))
+    with app.app_context():
+        actor = db.session.get(User, admin.id)
+        imp = services.create_upload(actor.instansi, actor, "a.csv", data)
+        services.check_import(imp, actor=actor, today=TODAY)
+        assert imp.row_counts == {"created": 2, "updated": 1, "unchanged": 1}
+        assert imp.would_deactivate == 1 and imp.active_in_scope == 3  # the admin is never counted
+        assert [p["name"] for p in imp.deactivate_sample] == [gone.name]
+        assert imp.deactivate_digest == services.deactivation_digest([gone.id])
+        result = services.apply_import(imp, actor=actor, deactivate_missing=False, today=TODAY)
+        assert (result.created, result.updated, result.unchanged) == (2, 1, 1)
+        db.session.rollback()

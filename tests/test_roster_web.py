@@ -7,6 +7,7 @@ import io
 import re
 
 import openpyxl
+import pytest
 from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder
 
@@ -16,8 +17,9 @@ from elearn.jobs import services as job_services
 from elearn.jobs.models import Job
 from elearn.jobs.services import JobContext
 from elearn.roster import services
+from elearn.org.models import Unit
 from elearn.roster.models import ImportStatus, RosterImport
-from support import make_nip
+from support import count_statements, make_nip
 
 GOOD = "198609262015051001"
 
@@ -50,6 +52,14 @@ def checked(app, response) -> int:
     assert run_jobs(app) == 1
     assert get_import(app, iid).status == ImportStatus.CHECKED
     return iid
+
+
+def confirmation(client, iid: int, typed: str, **overrides) -> dict[str, str]:
+    """The apply form as the preview fills it in, with "deactivate missing" ticked and ``typed`` typed."""
+    page = client.get(f"/impor/{iid}").get_data(as_text=True)
+    hidden = dict(re.findall(r'<input[^>]*name="(token|expected)"[^>]*value="([^"]*)"', page))
+    assert set(hidden) == {"token", "expected"}, page
+    return {**hidden, "deactivate_missing": "y", "confirm_count": typed, **overrides}
 
 
 def count_people(app, instansi_id: int) -> int:
@@ -164,7 +174,10 @@ def test_without_javascript_the_form_posts_straight_to_apply(app, client, make_i
     # the check counted who the option would switch off (not the admin)
     assert 'id="roster-would-deactivate">1<' in client.get(f"/impor/{iid}").get_data(as_text=True)
     assert client.get(f"/impor/{iid}/ringkasan").headers["Location"].endswith(f"/impor/{iid}")
-    response = client.post(f"/impor/{iid}/terapkan", data={"deactivate_missing": "y"})
+    # ticked alone it queues nothing: the number must be typed
+    asked = client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, ""))
+    assert asked.status_code == 200 and "Ketik angka 1 untuk mengonfirmasi" in asked.get_data(as_text=True)
+    response = client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "1"))
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/impor/{iid}/proses")
     page = client.get(f"/impor/{iid}/proses").get_data(as_text=True)
     # without JavaScript the page still works: a "Perbarui" link to itself (the script only saves the click)
@@ -384,3 +397,297 @@ def test_a_crash_during_apply_changes_nothing_and_can_be_retried(app, client, ma
     run_jobs(app)
     assert count_people(app, instansi.id) == before + 6
     assert get_import(app, iid).status == ImportStatus.APPLIED
+
+
+# --- "Nonaktifkan pegawai yang tidak ada di berkas ini" needs the typed count (issue 16, point 5) ---
+
+
+def add_people(app, unit, names, role=Role.PESERTA) -> list[int]:
+    """People of ``unit`` (bulk, without passwords); returns their ids."""
+    with app.app_context():
+        row = db.session.get(Unit, unit.id)
+        people = [User(employee_number=make_nip(), name=name, role=role, instansi_id=row.instansi_id,
+                       unit_id=row.id) for name in names]
+        db.session.add_all(people)
+        db.session.commit()
+        return [p.id for p in people]
+
+
+def active_ids(app, ids) -> set[int]:
+    with app.app_context():
+        return set(db.session.scalars(select(User.id).where(User.id.in_(list(ids)), User.active.is_(True))))
+
+
+def jobs_queued(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Job))
+
+
+def three_rows(*skpd_names: str) -> bytes:
+    names = (skpd_names * 3)[:3]
+    return ("NIP;Nama;SKPD\n" + "".join(f"{make_nip()};Baru {i};{name}\n" for i, name in enumerate(names))).encode()
+
+
+@pytest.fixture
+def big_unit(app, make_instansi, make_unit, make_user):
+    """An instansi whose Dinas Pendidikan has 30 participants spread over "SD Negeri 10", "SD Negeri 2"
+    and the Dinas itself, two trainers, an operator; the admin of the instansi; a participant already
+    inactive; and a participant of another instansi."""
+    instansi = make_instansi()
+    dinas = make_unit("Dinas Pendidikan", instansi=instansi)
+    sd10 = make_unit("SD Negeri 10", parent=dinas)
+    sd2 = make_unit("SD Negeri 2", parent=dinas)
+    bkd = make_unit("Badan Kepegawaian", instansi=instansi)
+    admin = make_user(Role.ADMIN_BKPSDM, bkd)
+    operator = make_user(Role.OPERATOR_SKPD, dinas)
+    people = (add_people(app, sd10, [f"Guru Sepuluh {i:02d}" for i in range(12)])
+              + add_people(app, sd2, [f"Guru Dua {i:02d}" for i in range(12)])
+              + add_people(app, dinas, [f"Staf Dinas {i:02d}" for i in range(6)])
+              + add_people(app, dinas, ["Pelatih Satu", "Pelatih Dua"], Role.PELATIH))
+    inactive = make_user(Role.PESERTA, dinas, password=None, active=False)
+    elsewhere = make_user(Role.PESERTA, password=None)
+    return {"instansi": instansi, "dinas": dinas, "sd2": sd2, "sd10": sd10, "bkd": bkd, "admin": admin,
+            "operator": operator, "people": people, "inactive": inactive, "elsewhere": elsewhere}
+
+
+def test_ticked_with_a_three_row_file_asks_for_the_count_before_anything(app, client, big_unit, login_as):
+    """The issue: a 3-row file with the option ticked would have switched off everybody else at once."""
+    login_as(big_unit["admin"])
+    people = set(big_unit["people"])
+    iid = checked(app, upload(client, three_rows("Dinas Pendidikan")))
+    imp = get_import(app, iid)
+    # 32 participants and trainers not in the file; never HR accounts, the inactive one or another instansi
+    assert imp.would_deactivate == 32 and imp.active_in_scope == 32
+    assert imp.row_counts == {"created": 3, "updated": 0, "unchanged": 0}
+    page = client.get(f"/impor/{iid}").get_data(as_text=True)
+    assert "32 pegawai akan dinonaktifkan" in page and 'id="roster-will-create">3<' in page
+    assert 'id="roster-deactivate-warning"' in page and "Perhatian: jumlah ini besar" in page
+    # the first ten in natural unit order: the Dinas itself, then SD Negeri 2 before SD Negeri 10
+    sample = re.search(r'<table id="roster-deactivate-sample">(.*?)</table>', page, re.S).group(1)
+    names = re.findall(r"<tr><td>([^<]+)</td>", sample)
+    assert names == ["Pelatih Dua", "Pelatih Satu", *[f"Staf Dinas {i:02d}" for i in range(6)],
+                     "Guru Dua 00", "Guru Dua 01"]
+    assert "Dinas Pendidikan / SD Negeri 2" in sample and "10 pertama dari 32" in page
+    assert 'name="confirm_count"' in page
+
+    # ticked, nothing typed: the preview again with the question, nothing queued or changed
+    before = jobs_queued(app)
+    asked = client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, ""))
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Ketik angka 32 untuk mengonfirmasi" in text
+    assert 'aria-invalid="true"' in text and 'id="error-summary"' in text
+    # a wrong number: said so, nothing changed
+    wrong = client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "3"))
+    text = wrong.get_data(as_text=True)
+    assert wrong.status_code == 200 and "Angka yang Anda ketik (3) tidak sama" in text and "(32)" in text
+    not_a_number = client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "semua"))
+    assert "Angka yang Anda ketik (semua) tidak sama" in not_a_number.get_data(as_text=True)
+    # a form for another file or another count (an old preview): refused as expired
+    for stale in ({"token": "0" * 64}, {"expected": "31"}):
+        expired = client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "32", **stale))
+        assert expired.status_code == 200 and "Pratinjau ini sudah kedaluwarsa" in expired.get_data(as_text=True)
+    assert jobs_queued(app) == before and run_jobs(app) == 0
+    assert active_ids(app, people) == people and get_import(app, iid).status == ImportStatus.CHECKED
+
+    # the right number (written as the page groups digits) applies it
+    done = client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, " 32 "))
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/impor/{iid}/proses")
+    assert active_ids(app, people) == people  # queued, not applied by the request
+    assert run_jobs(app) == 1
+    imp = get_import(app, iid)
+    assert imp.status == ImportStatus.APPLIED and imp.created == 3 and imp.deactivated == 32
+    assert imp.deactivate_confirmed == 32 and imp.deactivate_refused is None
+    assert active_ids(app, people) == set()
+    assert active_ids(app, [big_unit["admin"].id, big_unit["operator"].id, big_unit["elsewhere"].id]) == {
+        big_unit["admin"].id, big_unit["operator"].id, big_unit["elsewhere"].id}
+    summary = client.get(f"/impor/{iid}/ringkasan").get_data(as_text=True)
+    assert 'id="roster-deactivate-refused"' not in summary
+
+
+def test_unticked_imports_without_deactivating_whatever_is_typed(app, client, big_unit, login_as):
+    login_as(big_unit["admin"])
+    iid = checked(app, upload(client, three_rows("Dinas Pendidikan")))
+    form = confirmation(client, iid, "999")
+    del form["deactivate_missing"]
+    assert client.post(f"/impor/{iid}/terapkan", data=form).status_code == 302
+    run_jobs(app)
+    imp = get_import(app, iid)
+    assert imp.created == 3 and imp.deactivated == 0 and not imp.deactivate_missing
+    assert imp.deactivate_confirmed is None
+    assert active_ids(app, big_unit["people"]) == set(big_unit["people"])
+
+
+def test_digit_grouping_is_accepted_and_a_small_share_is_not_alarming(app, client, make_instansi, make_unit,
+                                                                      make_user, login_as):
+    instansi = make_instansi()
+    dinas = make_unit("Dinas Sosial", instansi=instansi)
+    login_as(make_user(Role.ADMIN_BKPSDM, dinas))
+    stay = add_people(app, dinas, [f"Tetap {i}" for i in range(1, 1010)])
+    gone = add_people(app, dinas, [f"Pergi {i}" for i in range(1, 1005)])
+    with app.app_context():
+        numbers = db.session.scalars(select(User.employee_number).where(User.id.in_(stay))).all()
+    data = ("NIP;Nama;SKPD\n" + "".join(f"{n};Nama Baru;Dinas Sosial\n" for n in numbers)).encode()
+    iid = checked(app, upload(client, data))
+    imp = get_import(app, iid)
+    assert imp.would_deactivate == 1004 and imp.active_in_scope == 2013
+    assert imp.row_counts == {"created": 0, "updated": 1009, "unchanged": 0}
+    page = client.get(f"/impor/{iid}").get_data(as_text=True)
+    assert "1.004 pegawai akan dinonaktifkan" in page  # 49.9 %: alarming
+    assert 'id="roster-deactivate-warning"' in page
+    assert client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "1.004")).status_code == 302
+    run_jobs(app)
+    imp = get_import(app, iid)
+    assert (imp.created, imp.updated, imp.unchanged, imp.deactivated) == (0, 1009, 0, 1004)  # as previewed
+    assert active_ids(app, gone) == set()
+
+
+def test_no_strong_warning_for_a_few(app, client, make_instansi, make_unit, make_user, login_as):
+    instansi = make_instansi()
+    dinas = make_unit("Dinas Sosial", instansi=instansi)
+    login_as(make_user(Role.ADMIN_BKPSDM, dinas))
+    stay = add_people(app, dinas, [f"Tetap {i}" for i in range(9)])
+    add_people(app, dinas, ["Pensiun"])
+    with app.app_context():
+        numbers = db.session.scalars(select(User.employee_number).where(User.id.in_(stay))).all()
+    data = ("NIP;Nama;SKPD\n" + "".join(f"{n};Tetap;Dinas Sosial\n" for n in numbers)).encode()
+    iid = checked(app, upload(client, data))
+    page = client.get(f"/impor/{iid}").get_data(as_text=True)
+    assert "1 pegawai akan dinonaktifkan" in page and "Pensiun" in page
+    assert 'id="roster-deactivate-warning"' not in page
+
+
+def test_roster_changed_between_preview_and_apply_stops_the_deactivation(app, client, big_unit, make_user,
+                                                                         login_as):
+    """The job recomputes who would be switched off: not the confirmed people any more, nobody is (the
+    rows are still imported, and the summary says why)."""
+    login_as(big_unit["admin"])
+    people = set(big_unit["people"])
+    iid = checked(app, upload(client, three_rows("Dinas Pendidikan")))
+    assert client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "32")).status_code == 302
+    newcomer = make_user(Role.PESERTA, big_unit["sd2"], password=None)  # joins before the job runs
+    assert run_jobs(app) == 1
+    imp = get_import(app, iid)
+    assert imp.status == ImportStatus.APPLIED and imp.created == 3 and imp.deactivated == 0
+    assert imp.deactivate_confirmed == 32 and imp.deactivate_refused == 33
+    assert active_ids(app, people | {newcomer.id}) == people | {newcomer.id}
+    summary = client.get(f"/impor/{iid}/ringkasan").get_data(as_text=True)
+    assert 'id="roster-deactivate-refused"' in summary and "Tidak ada pegawai yang dinonaktifkan" in summary
+    assert "mengonfirmasi 32 pegawai" in summary and "berisi 33 pegawai" in summary
+    with app.app_context():
+        from elearn.audit.models import AuditEvent
+        details = db.session.scalars(select(AuditEvent.details).where(AuditEvent.action == "roster.import")).one()
+        assert details["deactivate_refused"] == 33 and details["deactivated"] == 0
+
+
+def test_same_count_but_other_people_also_stops_the_deactivation(app, client, big_unit, make_user, login_as):
+    login_as(big_unit["admin"])
+    people = big_unit["people"]
+    iid = checked(app, upload(client, three_rows("Dinas Pendidikan")))
+    assert client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "32")).status_code == 302
+    # meanwhile one of them left (switched off by hand) and someone joined: still 32, not the same 32
+    with app.app_context():
+        db.session.get(User, people[0]).active = False
+        db.session.commit()
+    newcomer = make_user(Role.PESERTA, big_unit["sd2"], password=None)
+    run_jobs(app)
+    imp = get_import(app, iid)
+    assert imp.deactivated == 0 and imp.deactivate_refused == 32 and imp.created == 3
+    assert active_ids(app, [*people[1:], newcomer.id]) == {*people[1:], newcomer.id}
+
+
+def test_operator_sees_and_deactivates_only_their_skpd(app, client, big_unit, login_as):
+    instansi = big_unit["instansi"]
+    with app.app_context():
+        from elearn.org.services import create_unit
+        other = create_unit(db.session.get(type(instansi), instansi.id), "Dinas Kesehatan")
+        db.session.commit()
+        db.session.refresh(other)
+    others = add_people(app, other, [f"Perawat {i}" for i in range(5)])
+    login_as(big_unit["operator"])
+    iid = checked(app, upload(client, three_rows("Dinas Pendidikan")))
+    imp = get_import(app, iid)
+    assert imp.skpd_id == big_unit["dinas"].id
+    # the operator's SKPD only, and only whom an operator may manage: the 30 participants, not the trainers
+    assert imp.would_deactivate == 30 and imp.active_in_scope == 30
+    page = client.get(f"/impor/{iid}").get_data(as_text=True)
+    assert "Perawat" not in page and "Pelatih" not in page and "Pegawai Dinas Pendidikan yang tidak tercantum" in page
+    assert "30 pegawai akan dinonaktifkan" in page
+    assert client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "35")).status_code == 200
+    assert client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "30")).status_code == 302
+    run_jobs(app)
+    assert get_import(app, iid).deactivated == 30
+    trainers = big_unit["people"][-2:]
+    assert active_ids(app, others) == set(others) and active_ids(app, big_unit["people"]) == set(trainers)
+
+
+def test_an_import_checked_before_the_confirmation_existed_can_only_be_applied_without_it(
+        app, client, big_unit, login_as):
+    login_as(big_unit["admin"])
+    iid = checked(app, upload(client, three_rows("Dinas Pendidikan")))
+    with app.app_context():
+        imp = db.session.get(RosterImport, iid)
+        imp.preview = {k: v for k, v in imp.preview.items() if k != "deactivate_digest"}
+        imp.file_digest = None
+        db.session.commit()
+    page = client.get(f"/impor/{iid}").get_data(as_text=True)
+    assert "unggah berkas ini lagi untuk menonaktifkan" in page and 'name="deactivate_missing"' not in page
+    refused = client.post(f"/impor/{iid}/terapkan", data={"deactivate_missing": "y", "confirm_count": "32"})
+    assert refused.status_code == 200 and "Pratinjau ini sudah kedaluwarsa" in refused.get_data(as_text=True)
+    assert run_jobs(app) == 0
+    assert client.post(f"/impor/{iid}/terapkan", data={}).status_code == 302
+    run_jobs(app)
+    assert get_import(app, iid).deactivated == 0 and active_ids(app, big_unit["people"]) == set(big_unit["people"])
+
+
+def test_a_job_queued_without_a_confirmation_deactivates_nobody(app, big_unit):
+    """An apply job queued before the confirmation existed (or by anything that skips it)."""
+    with app.app_context():
+        admin = db.session.get(User, big_unit["admin"].id)
+        imp = services.create_upload(admin.instansi, admin, "a.csv", three_rows("Dinas Pendidikan"))
+        db.session.commit()
+        iid = imp.id
+    run_jobs(app)
+    with app.app_context():
+        imp = db.session.get(RosterImport, iid)
+        admin = db.session.get(User, big_unit["admin"].id)
+        job_services.enqueue(services.IMPORT_JOB, {"import_id": iid, "actor_id": admin.id,
+                                                   "deactivate_missing": True}, created_by_id=admin.id)
+        db.session.commit()
+    assert run_jobs(app) == 1
+    imp = get_import(app, iid)
+    assert imp.created == 3 and imp.deactivated == 0 and imp.deactivate_refused == 32
+
+
+def test_preview_statements_do_not_grow_with_the_people(app, client, make_instansi, make_unit, make_user,
+                                                        login_as):
+    def statements(n: int) -> int:
+        instansi = make_instansi()
+        dinas = make_unit("Dinas Sosial", instansi=instansi)
+        units = [make_unit(f"Bidang {i}", parent=dinas) for i in range(3)]
+        client.post("/keluar")
+        login_as(make_user(Role.ADMIN_BKPSDM, dinas))
+        for i in range(n):
+            add_people(app, units[i % 3], [f"Pegawai {i}"])
+        iid = checked(app, upload(client, three_rows("Dinas Sosial")))
+        assert get_import(app, iid).would_deactivate == n
+        url = f"/impor/{iid}"
+        assert client.get(url).status_code == 200
+        with count_statements(app, transaction_control=False) as seen:
+            assert client.get(url).status_code == 200
+        return len(seen)
+
+    assert statements(2) == statements(25)
+
+
+def test_nobody_to_switch_off_needs_no_number(app, client, make_instansi, make_unit, make_user, login_as):
+    instansi = make_instansi()
+    login_as(make_user(Role.ADMIN_BKPSDM, make_unit("Dinas Sosial", instansi=instansi)))
+    iid = checked(app, upload(client, three_rows("Dinas Sosial")))
+    page = client.get(f"/impor/{iid}").get_data(as_text=True)
+    assert "0 pegawai akan dinonaktifkan" in page and 'name="confirm_count"' not in page
+    assert 'id="roster-deactivate-warning"' not in page and 'id="roster-deactivate-sample"' not in page
+    assert client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "")).status_code == 302
+    run_jobs(app)
+    imp = get_import(app, iid)
+    assert imp.created == 3 and imp.deactivated == 0 and imp.deactivate_confirmed == 0
+    assert imp.deactivate_refused is None

@@ -8,6 +8,7 @@ from flask import Flask
 
 from ..db import db
 from ..org.services import get_instansi
+from .models import DEACTIVATE_WARN_SHARE
 from .parsing import RosterFileError, open_roster_path
 from .services import import_roster
 
@@ -16,7 +17,8 @@ from .services import import_roster
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--instansi", "slug", required=True, help="Kode (slug) instansi, mis. kota-contoh.")
 @click.option("--deactivate-missing", is_flag=True,
-              help="Nonaktifkan pegawai instansi ini yang tidak ada di berkas.")
+              help="Nonaktifkan pegawai instansi ini yang tidak ada di berkas (jumlahnya dicetak; berlaku "
+                   "langsung, tanpa konfirmasi seperti di web).")
 @click.option("--json", "as_json", is_flag=True, help="Cetak hasil sebagai JSON.")
 def import_roster_command(file: str, slug: str, deactivate_missing: bool, as_json: bool) -> None:
     """Import a roster (CSV or XLSX) into an instansi: create and update people by NIP.
@@ -46,6 +48,10 @@ def import_roster_command(file: str, slug: str, deactivate_missing: bool, as_jso
     click.echo(f"  diperbarui: {result.updated}")
     click.echo(f"  tidak berubah: {result.unchanged}")
     click.echo(f"  dinonaktifkan: {result.deactivated}")
+    if deactivate_missing and result.deactivated > DEACTIVATE_WARN_SHARE * result.active_in_scope:
+        click.echo(f"PERHATIAN: {result.deactivated} dari {result.active_in_scope} pegawai aktif dinonaktifkan "
+                   f"karena tidak ada di berkas. Jika berkas ini hanya sebagian, aktifkan kembali mereka "
+                   f"(impor ulang berkas lengkap tanpa --deactivate-missing).")
     if result.new_units:
         click.echo(f"Unit baru ({len(result.new_units)}):")
         for name in result.new_units:

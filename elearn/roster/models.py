@@ -23,6 +23,11 @@ from ..jobs.models import Job
 from ..org.models import Instansi, Unit, enum_column
 
 
+#: "deactivate missing" warns strongly above this share of the active people in scope (and when the
+#: file has fewer rows than this share of them)
+DEACTIVATE_WARN_SHARE = 0.2
+
+
 class ImportStatus(enum.StrEnum):
     #: stored by the upload request; the check job reads it
     UPLOADED = "uploaded"
@@ -67,8 +72,16 @@ class RosterImport(Base):
     failure: Mapped[str | None] = mapped_column(String(500))
     #: found by the check: people the "deactivate missing" option would switch off
     would_deactivate: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    #: found by the check, for the preview page: {"header_line", "fields", "headers", "unknown", "rows"}
+    #: found by the check, for the preview page: {"header_line", "fields", "headers", "unknown", "rows",
+    #: "counts" (new/updated/unchanged), "active_in_scope", "deactivate_sample", "deactivate_digest"}
     preview: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: SHA-256 of the uploaded bytes (hex): the deactivation confirmation names the file it was given for
+    file_digest: Mapped[str | None] = mapped_column(String(64))
+    #: how many people the user confirmed (typed) that "deactivate missing" would switch off
+    deactivate_confirmed: Mapped[int | None] = mapped_column(Integer)
+    #: set when the apply did not deactivate because the people to switch off were no longer the
+    #: confirmed ones (the roster changed since the preview): how many the apply found
+    deactivate_refused: Mapped[int | None] = mapped_column(Integer)
     #: the background job that checks and applies it (the page follows its progress)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -82,6 +95,38 @@ class RosterImport(Base):
     @property
     def is_applied(self) -> bool:
         return self.status == ImportStatus.APPLIED
+
+    @property
+    def deactivate_sample(self) -> list[dict[str, str]]:
+        """The first people (natural unit order) "deactivate missing" would switch off, as checked."""
+        return list((self.preview or {}).get("deactivate_sample") or [])
+
+    @property
+    def deactivate_digest(self) -> str | None:
+        """A digest of exactly who "deactivate missing" would switch off, as checked (None: checked
+        before the confirmation existed, so deactivation can't be confirmed)."""
+        return (self.preview or {}).get("deactivate_digest")
+
+    @property
+    def active_in_scope(self) -> int:
+        """Active people the option could switch off at all (the instansi, or the operator's SKPD)."""
+        return int((self.preview or {}).get("active_in_scope") or 0)
+
+    @property
+    def deactivate_alarming(self) -> bool:
+        """A strong warning: more than DEACTIVATE_WARN_SHARE of the active people in scope would be
+        switched off, or the file has far fewer rows than there are active people in scope."""
+        active = self.active_in_scope
+        if not self.would_deactivate or not active:
+            return False
+        return (self.would_deactivate > DEACTIVATE_WARN_SHARE * active
+                or self.row_count < DEACTIVATE_WARN_SHARE * active)
+
+    @property
+    def row_counts(self) -> dict[str, int]:
+        """New / updated / unchanged people the check expects the apply to write."""
+        counts = (self.preview or {}).get("counts") or {}
+        return {k: int(counts.get(k) or 0) for k in ("created", "updated", "unchanged")}
 
     @property
     def is_checked(self) -> bool:

@@ -17,6 +17,7 @@ column that is absent, or an empty cell, leaves the stored value as it is. A per
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,7 +38,7 @@ from ..db import analyze, db, utcnow
 from ..errors import ServiceError
 from ..jobs.models import Job, JobStatus
 from ..jobs.services import enqueue
-from ..org.models import Instansi, Unit, name_key
+from ..org.models import Instansi, Unit, name_key, natural_key
 from ..org.services import create_unit, find_unit
 from .models import ImportStatus, RosterImport
 from .parsing import (
@@ -83,6 +84,8 @@ IMPORT_JOB = "roster.import"
 ANALYZE_AFTER_ROWS = 1_000
 #: data rows shown on the preview page
 PREVIEW_ROWS = 10
+#: people "deactivate missing" would switch off, listed on the preview (natural unit order)
+DEACTIVATE_SAMPLE = 10
 _IN_BATCH = 500
 
 MESSAGES = {
@@ -216,6 +219,12 @@ class ImportResult:
     new_units: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
+    #: "deactivate missing" was asked with a confirmation (the web) that no longer held: how many
+    #: people the apply found to switch off (it switched off none); None: not refused
+    deactivate_refused: int | None = None
+    #: with ``deactivate_missing``: the active people it could switch off at all (the instansi, or
+    #: the operator's SKPD), before the import
+    active_in_scope: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The CLI's ``--json`` shape."""
@@ -498,19 +507,80 @@ def _chunks(rows: Iterator[tuple[int, tuple[str, ...]]], size: int) -> Iterator[
         yield chunk
 
 
-def _to_deactivate(existing: dict[str, _Existing], seen: set[str], actor: User | None,
-                   limit_to_skpd: Unit | None) -> list[int]:
-    """People of the instansi not in the file whom "deactivate missing" switches off: active
-    participants and trainers (never HR accounts), within the SKPD of an operator's import, whom
-    the web actor may manage (never themselves)."""
-    return [
-        p.id for key, p in existing.items()
-        if key not in seen
-        and p.active
+def _deactivatable(p: _Existing, actor: User | None, limit_to_skpd: Unit | None) -> bool:
+    """Whom "deactivate missing" may switch off at all: active participants and trainers (never HR
+    accounts), within the SKPD of an operator's import, whom the web actor may manage (never
+    themselves)."""
+    return (
+        p.active
         and p.role in (Role.PESERTA, Role.PELATIH)  # HR accounts are never switched off by a file
         and (actor is None or (p.id != actor.id and can_manage_role(actor, p.role)))
         and (limit_to_skpd is None or p.skpd_id == limit_to_skpd.id)
-    ]
+    )
+
+
+def _missing_people(existing: dict[str, _Existing], seen: set[str], actor: User | None,
+                    limit_to_skpd: Unit | None) -> list[_Existing]:
+    """People of the instansi not in the file whom "deactivate missing" switches off."""
+    return [p for key, p in existing.items() if key not in seen and _deactivatable(p, actor, limit_to_skpd)]
+
+
+def _to_deactivate(existing: dict[str, _Existing], seen: set[str], actor: User | None,
+                   limit_to_skpd: Unit | None) -> list[int]:
+    return [p.id for p in _missing_people(existing, seen, actor, limit_to_skpd)]
+
+
+def deactivation_digest(ids: Iterable[int]) -> str:
+    """Names exactly who would be switched off: the preview stores it, the apply compares it."""
+    return hashlib.sha256(",".join(str(i) for i in sorted(ids)).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class DeactivationGuard:
+    """What the user confirmed on the preview: ``confirmed`` people to switch off, exactly those of
+    ``digest``. The apply switches off nobody unless it finds the very same people (a web import's
+    roster may change between the preview and the job)."""
+
+    confirmed: int | None
+    digest: str | None
+
+    def allows(self, ids: list[int]) -> bool:
+        return (self.confirmed is not None and self.digest is not None
+                and len(ids) == self.confirmed and deactivation_digest(ids) == self.digest)
+
+
+def _deactivate_sample(instansi: Instansi, people: list[_Existing]) -> list[dict[str, str]]:
+    """The first DEACTIVATE_SAMPLE of ``people`` in natural unit order (then name): name, NIP and
+    unit ("SKPD / unit kerja" below an SKPD). One query for the instansi's units, whatever the count."""
+    if not people:
+        return []
+    units = {uid: (name, sort_key, skpd_id) for uid, name, sort_key, skpd_id in db.session.execute(
+        select(Unit.id, Unit.name, Unit.sort_key, Unit.skpd_id).where(Unit.instansi_id == instansi.id))}
+
+    def order(p: _Existing) -> tuple[int, str, str, str]:
+        unit = units.get(p.unit_id) if p.unit_id is not None else None
+        return (unit is None, unit[1] if unit else "", natural_key(p.name), p.employee_number)
+
+    def label(unit_id: int | None) -> str:
+        unit = units.get(unit_id) if unit_id is not None else None
+        if unit is None:
+            return ""
+        name, _key, skpd_id = unit
+        if skpd_id is not None and skpd_id != unit_id and skpd_id in units:
+            return f"{units[skpd_id][0]} / {name}"
+        return name
+
+    return [{"name": p.name, "nip": p.employee_number, "unit": label(p.unit_id)}
+            for p in sorted(people, key=order)[:DEACTIVATE_SAMPLE]]
+
+
+def _outcome(person: _Existing | None, values: Mapping[str, Any]) -> str:
+    """What writing a row's ``values`` does to ``person``: "created", "unchanged" or "updated"."""
+    if person is None:
+        return "created"
+    if all(getattr(person, name) == value for name, value in values.items() if name != "employee_number"):
+        return "unchanged"
+    return "updated"
 
 
 def _instansi_people(instansi: Instansi) -> dict[str, _Existing]:
@@ -535,6 +605,7 @@ def import_roster(
     today: dt.date | None = None,
     audit_details: dict[str, Any] | None = None,
     progress: Callable[[int], object] | None = None,
+    deactivate_guard: DeactivationGuard | None = None,
 ) -> ImportResult:
     """Validate and upsert every row; return counts and row errors. Flushes, never commits.
 
@@ -543,6 +614,11 @@ def import_roster(
     person importing from the web) may change only people they may manage (authz.can_manage_role).
     ``progress(rows done)`` is called after each chunk. Raises :class:`RosterFileError` when the
     file can't be read at all.
+
+    ``deactivate_guard`` (the web: what the user confirmed on the preview): ``deactivate_missing``
+    switches people off only when they are exactly the confirmed ones; otherwise nobody is switched
+    off, the rows are still imported, and ``result.deactivate_refused`` says how many it found. The
+    CLI (a trusted admin) passes none.
     """
     roster = _open(rows_source)
     filename = roster.filename
@@ -599,16 +675,18 @@ def import_roster(
                 result.errors.extend(errors)
                 continue
             assert values is not None
-            if person is None:
+            outcome = _outcome(person, values)
+            if outcome == "created":
                 row = dict(base_new)
                 row.update(values)
                 row["employee_type"] = row["employee_type"].value
                 row["jenis_jabatan"] = _enum_value(row["jenis_jabatan"])
                 inserts.append(row)
                 continue
-            if all(getattr(person, name) == value for name, value in values.items() if name != "employee_number"):
+            if outcome == "unchanged":
                 result.unchanged += 1
                 continue
+            assert person is not None
             merged = {name: values.get(name, getattr(person, name)) for name in _UPDATABLE}
             merged["employee_type"] = merged["employee_type"].value
             merged["jenis_jabatan"] = _enum_value(merged["jenis_jabatan"])
@@ -625,7 +703,12 @@ def import_roster(
             progress(result.rows)
 
     if deactivate_missing:
+        result.active_in_scope = sum(1 for p in existing.values()
+                                     if _deactivatable(p, checker.actor, limit_to_skpd))
         gone = _to_deactivate(existing, seen, checker.actor, limit_to_skpd)
+        if deactivate_guard is not None and not deactivate_guard.allows(gone):
+            result.deactivate_refused = len(gone)
+            gone = []
         for i in range(0, len(gone), CHUNK_SIZE):
             db.session.execute(
                 update(users).where(users.c.id == bindparam("_id")).values(active=False, updated_at=now),
@@ -644,6 +727,7 @@ def import_roster(
         "rows": result.rows,
         "new_units": result.new_units[:50],
         "deactivate_missing": deactivate_missing,
+        "deactivate_refused": result.deactivate_refused,
         "skpd": limit_to_skpd.name if limit_to_skpd is not None else None,
         "file": filename,
     }
@@ -698,6 +782,7 @@ def create_upload(instansi: Instansi, uploader: User, filename: str, data: bytes
         file_format=file_format,
         size=len(data),
         data=data,
+        file_digest=hashlib.sha256(data).hexdigest(),
         row_count=0,
         status=ImportStatus.UPLOADED,
         errors=[],
@@ -758,6 +843,7 @@ def validate_import(imp: RosterImport, roster: RosterFile, *, actor: User | None
     first_rows: list[list[Any]] = []
     seen: set[str] = set()
     errors: list[RowError] = []
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
     done = 0
     for chunk in _chunks(roster.rows(), VALIDATE_CHUNK_SIZE):
         found = _lookup(key for _line, _v, key in chunk if key)
@@ -765,34 +851,55 @@ def validate_import(imp: RosterImport, roster: RosterFile, *, actor: User | None
             if len(first_rows) < PREVIEW_ROWS:
                 first_rows.append([line, [v[i] for i in picks]])
             seen.add(key)
-            _values, row_errors = checker.check(line, v, key, found.get(key))
+            person = found.get(key)
+            values, row_errors = checker.check(line, v, key, person)
             errors.extend(row_errors)
+            if values is not None:
+                # as the apply counts it (a unit still to be created is a change)
+                counts[_outcome(person, values)] += 1
         done += len(chunk)
         if progress is not None:
             progress(done)
     imp.errors = [e.as_dict(with_nip=True) for e in errors]
     imp.new_units = list(checker.new_units)
     imp.validated_rows = done
-    imp.would_deactivate = len(_to_deactivate(_instansi_people(imp.instansi), seen, checker.actor, imp.skpd))
+    people = _instansi_people(imp.instansi)
+    gone = _missing_people(people, seen, checker.actor, imp.skpd)
+    imp.would_deactivate = len(gone)
     imp.preview = {
         "header_line": roster.header_line,
         "fields": fields,
         "headers": [roster.headers[roster.mapping[f]] for f in fields],
         "unknown": list(roster.unknown_columns),
         "rows": first_rows,
+        "counts": counts,
+        # "deactivate missing", scoped exactly as the apply scopes it
+        "active_in_scope": sum(1 for p in people.values() if _deactivatable(p, checker.actor, imp.skpd)),
+        "deactivate_sample": _deactivate_sample(imp.instansi, gone),
+        "deactivate_digest": deactivation_digest(p.id for p in gone),
     }
     db.session.flush()
     return len(errors)
 
 
-def start_import(imp: RosterImport, *, actor: User, deactivate_missing: bool) -> Job:
-    """Queue the job that applies a checked upload (see :mod:`.tasks`). Flushes."""
+def start_import(imp: RosterImport, *, actor: User, deactivate_missing: bool,
+                 confirmed_deactivate: int | None = None) -> Job:
+    """Queue the job that applies a checked upload (see :mod:`.tasks`). Flushes.
+
+    ``deactivate_missing`` needs ``confirmed_deactivate``, the number of people the user confirmed
+    (typed) on the preview: the job switches people off only if they are still exactly those the
+    preview counted (:class:`DeactivationGuard`)."""
     imp.ensure_open()
     if not imp.is_checked:
         raise ServiceError(_("Berkas ini belum selesai diperiksa."), "not_checked")
+    if not deactivate_missing:
+        confirmed_deactivate = None
     previous_job_id = imp.job_id
-    job = enqueue(IMPORT_JOB, {"import_id": imp.id, "actor_id": actor.id, "deactivate_missing": deactivate_missing},
-                  created_by_id=actor.id)
+    payload: dict[str, Any] = {"import_id": imp.id, "actor_id": actor.id, "deactivate_missing": deactivate_missing}
+    if deactivate_missing:
+        payload["confirmed_deactivate"] = confirmed_deactivate
+        payload["deactivate_digest"] = imp.deactivate_digest
+    job = enqueue(IMPORT_JOB, payload, created_by_id=actor.id)
     # compare-and-set on the import's job: of two "Terapkan" posts at once, the second finds the
     # job changed (on PostgreSQL it waits for the first to commit) and queues nothing
     claimed = db.session.execute(
@@ -800,7 +907,7 @@ def start_import(imp: RosterImport, *, actor: User, deactivate_missing: bool) ->
         .where(RosterImport.id == imp.id,
                RosterImport.status.in_((ImportStatus.CHECKED, ImportStatus.FAILED)),
                RosterImport.job_id.is_(None) if previous_job_id is None else RosterImport.job_id == previous_job_id)
-        .values(job_id=job.id, deactivate_missing=deactivate_missing)
+        .values(job_id=job.id, deactivate_missing=deactivate_missing, deactivate_confirmed=confirmed_deactivate)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
@@ -810,8 +917,11 @@ def start_import(imp: RosterImport, *, actor: User, deactivate_missing: bool) ->
 
 
 def apply_import(imp: RosterImport, *, actor: User | None, deactivate_missing: bool,
-                 today: dt.date | None = None, progress: Callable[[int], object] | None = None) -> ImportResult:
-    """Run the whole import in the caller's transaction and record the outcome on ``imp``."""
+                 today: dt.date | None = None, progress: Callable[[int], object] | None = None,
+                 deactivate_guard: DeactivationGuard | None = None) -> ImportResult:
+    """Run the whole import in the caller's transaction and record the outcome on ``imp``.
+
+    ``deactivate_guard``: see :func:`import_roster` (the job passes what the user confirmed)."""
     imp.ensure_open()
     # claim the row: a second concurrent apply waits for this transaction, then finds it applied
     claimed = db.session.execute(
@@ -826,9 +936,10 @@ def apply_import(imp: RosterImport, *, actor: User | None, deactivate_missing: b
     result = import_roster(
         imp.instansi, open_import(imp), actor=actor, deactivate_missing=deactivate_missing,
         limit_to_skpd=limit, today=today, audit_details={"import_id": imp.id, "file": imp.filename},
-        progress=progress,
+        progress=progress, deactivate_guard=deactivate_guard if deactivate_missing else None,
     )
     imp.deactivate_missing = deactivate_missing
+    imp.deactivate_refused = result.deactivate_refused
     imp.mark_applied(
         created=result.created, updated=result.updated, unchanged=result.unchanged,
         deactivated=result.deactivated, new_units=result.new_units,

@@ -5,7 +5,9 @@
   preview shows. A file that can't be imported (too many rows, a zip bomb found while streaming,
   a broken quote...) is refused with its message and its bytes dropped; nothing is applied.
 - ``roster.import`` (queued by the apply button): apply the checked file in one transaction (a
-  crash leaves nothing half-imported).
+  crash leaves nothing half-imported). "Deactivate missing" switches people off only if they are
+  exactly those the user confirmed on the preview (services.DeactivationGuard); if the roster
+  changed meanwhile the rows are still imported, nobody is switched off, and the summary says why.
 
 Registered with the job queue on import (the web app imports it with the roster views, so the
 worker knows it too)."""
@@ -75,10 +77,14 @@ def run_import(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(0, total, APPLYING, commit=True)
     # applying is one transaction: its progress is published beside it on PostgreSQL, and shows
     # with it on SQLite (one writer at a time); see JobContext.progress
+    # "deactivate missing" switches off only the people the user confirmed on the preview (a job
+    # queued without a confirmation switches off nobody); the rows are imported either way
+    guard = services.DeactivationGuard(payload.get("confirmed_deactivate"), payload.get("deactivate_digest"))
     result = services.apply_import(imp, actor=actor, deactivate_missing=bool(payload.get("deactivate_missing")),
-                                   progress=lambda done: ctx.progress(done, total, APPLYING))
+                                   progress=lambda done: ctx.progress(done, total, APPLYING), deactivate_guard=guard)
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
-            "deactivated": result.deactivated, "errors": len(result.errors)}
+            "deactivated": result.deactivated, "deactivate_refused": result.deactivate_refused,
+            "errors": len(result.errors)}
 
 
 def import_failed(payload: dict[str, Any], message: str) -> None:

@@ -1,6 +1,10 @@
 """Roster import in the browser: upload -> progress (check job) -> preview -> apply -> progress (apply
 job) -> summary.
 
+"Nonaktifkan pegawai yang tidak ada di berkas ini" never applies on a tick alone: the preview shows
+how many people it would switch off (and the first of them), and the user types that number to
+confirm; the apply job then switches off only those very people (services.DeactivationGuard).
+
 No state lives in worker memory: the file is stored in a RosterImport row. The upload request
 only makes the cheap, bounded checks (size, kind, a workbook's zip directory) and queues a job
 (elearn.jobs) that reads the file and checks every row; the preview shows what it found;
@@ -113,14 +117,21 @@ def preview(import_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for(".summary", import_id=imp.id))
     if (imp.job is not None and imp.job.is_pending) or not imp.is_checked:
         return redirect(url_for(".progress", import_id=imp.id))
-    # what the check job found; nothing here reads the file
+    form = ApplyForm()
+    form.prefill(imp)
+    return _preview(imp, form)
+
+
+def _preview(imp: RosterImport, form: ApplyForm):  # type: ignore[no-untyped-def]
+    """The preview: what the check job found (nothing here reads the file or counts people, so its
+    statements don't grow with the roster), and the apply form."""
     found = imp.preview or {}
     fields = [f for f in found.get("fields", []) if f in FIELD_LABELS]
     columns = [(FIELD_LABELS[f], header) for f, header in zip(fields, found.get("headers", []))]
     return render_template(
         "roster/preview.html",
         imp=imp,
-        form=ApplyForm(),
+        form=form,
         columns=columns,
         missing=[FIELD_LABELS[f] for f in FIELDS if f not in fields],
         unknown=found.get("unknown", []),
@@ -141,8 +152,14 @@ def apply(import_id: int):  # type: ignore[no-untyped-def]
     if imp.is_applied:
         return redirect(url_for(".summary", import_id=imp.id))
     if imp.is_checked and (imp.job is None or not imp.job.is_pending):
+        deactivate = bool(form.deactivate_missing.data)
+        if not form.check_confirmation(imp):
+            # a wrong or missing number, or an old preview: nothing queued, the preview says why
+            form.prefill(imp)
+            return _preview(imp, form)
         try:
-            services.start_import(imp, actor=current_user, deactivate_missing=bool(form.deactivate_missing.data))
+            services.start_import(imp, actor=current_user, deactivate_missing=deactivate,
+                                  confirmed_deactivate=imp.would_deactivate if deactivate else None)
             db.session.commit()
         except (ServiceError, OperationalError):
             # another request started it a moment ago (SQLite refuses the second writer's stale
