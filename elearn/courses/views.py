@@ -108,6 +108,14 @@ def my_learning() -> dict[str, Any] | None:
     return learning_box(my_courses(current_user))
 
 
+def course_asking_for_quiz(user: Any, quiz_slug: str) -> CourseView | None:
+    """The learner's course that asks for the quiz ``quiz_slug`` (``requires.quiz``): the first one
+    not finished (assigned ones first), else the first; None when no course of theirs asks for it.
+    The quiz review ends with that course's next step."""
+    views = [item["view"] for item in my_courses(user) if item["view"].required_quiz == quiz_slug]
+    return next((v for v in views if not v.completed), views[0] if views else None)
+
+
 def learning_box(items: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The home page's course box from ``my_courses``: the first course not done (assigned ones come
     first), else the first, with how many there are."""

@@ -233,6 +233,15 @@ def review(slug: str, attempt_id: int):  # type: ignore[no-untyped-def]
     if not svc.is_finished(attempt):
         return redirect(_take_url(attempt))
     used = len(svc.user_attempts(current_user, quiz))
+    # the page ends with the next step of the course that asks for this quiz (issue 16)
+    from ..courses.progress import NextStep
+    from ..courses.views import course_asking_for_quiz
+    from ..pledges.signed import pledge_campaign_for
+
+    course_view = course_asking_for_quiz(current_user, quiz.slug)
+    campaign = (pledge_campaign_for(current_user, course_view.rule.pledge)
+                if course_view is not None and course_view.next_step.kind == NextStep.PLEDGE else None)
     return render_template("quizzes/review.html", attempt=attempt, quiz=quiz,
                            items=[display.review(item) for item in attempt.items],
-                           attempts_left=svc.attempts_left(quiz, used), form=StartForm())
+                           attempts_left=svc.attempts_left(quiz, used), form=StartForm(),
+                           course_view=course_view, campaign=campaign)
