@@ -198,7 +198,7 @@ def test_quiz_fields_validation() -> None:
             "shuffle_options": "ya", "bonus": 1,
             "draw": [{"count": 1, "tags": ["x"], "questions": ["a"]}, {"count": 0}, "semua"]}
     assert validate_quiz(data, pool) == [
-        "unknown key 'bonus' (allowed: slug, title, description, pass_mark, attempt_limit, time_limit_minutes, "
+        "unknown key 'bonus' (allowed: slug, title, description, audience, pass_mark, attempt_limit, time_limit_minutes, "
         "shuffle_questions, shuffle_options, draw)",
         "attempt_limit must be a whole number, 1 or more (leave it out for unlimited)",
         "time_limit_minutes must be a whole number from 1 to 600 (leave it out for no limit)",
@@ -207,6 +207,10 @@ def test_quiz_fields_validation() -> None:
         "draw item 2: count must be a whole number, 1 or more",
         "draw item 3 must be a mapping like {count: 3, tags: [media-sosial]}",
     ]
+    assert validate_quiz({"slug": "k", "title": "K", "pass_mark": 50, "audience": "guru", "draw": [{"count": 1}]},
+                         pool) == ["audience must be one of: pimpinan (leave it out for everyone)"]
+    assert validate_quiz({"slug": "k", "title": "K", "pass_mark": 50, "audience": "pimpinan",
+                          "draw": [{"count": 1}]}, pool) == []
     assert validate_quiz({"slug": "k", "title": "K", "pass_mark": 0, "draw": []}, pool) == [
         "draw must be a non-empty list of rules like {count: 3, tags: [media-sosial]}"]
 

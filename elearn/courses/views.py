@@ -207,7 +207,7 @@ def _quiz_url(view: CourseView) -> str | None:
     from ..quizzes.attempts import find_quiz
 
     quiz = find_quiz(view.required_quiz) if view.required_quiz else None
-    if quiz is None or not authz.can_take_quiz(current_user, quiz):
+    if quiz is None or not authz.can_take_quiz(current_user, quiz) or not authz.in_quiz_audience(current_user, quiz):
         return None
     return url_for("quizzes.quiz", slug=quiz.slug)
 

@@ -758,6 +758,8 @@ class QuizForm(FlaskForm):
     bank = SelectField(_l("Bank soal"), choices=[], validate_choice=False)
     title = StringField(_l("Judul"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Keterangan"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    audience = SelectField(_l("Untuk siapa"), choices=choice_options([("", _l("Semua peserta")), ("pimpinan", _l("Pimpinan saja"))]),
+                           default="")
     pass_mark = IntegerField(_l("Batas lulus (persen)"), validators=[DataRequired(), NumberRange(min=0, max=100)],
                              default=70)
     attempt_limit = IntegerField(_l("Batas percobaan (kosong: tidak terbatas)"),
@@ -800,7 +802,7 @@ class QuizForm(FlaskForm):
     def quiz_data(self, slug: str) -> dict[str, Any]:
         return {
             "slug": slug, "title": (self.title.data or "").strip(), "description": norm_text(self.description.data),
-            "pass_mark": self.pass_mark.data, "attempt_limit": self.attempt_limit.data,
+            "audience": self.audience.data or None, "pass_mark": self.pass_mark.data, "attempt_limit": self.attempt_limit.data,
             "time_limit_minutes": self.time_limit_minutes.data,
             "shuffle_questions": bool(self.shuffle_questions.data), "shuffle_options": bool(self.shuffle_options.data),
             "draw": self.draw_rules(),
@@ -809,6 +811,7 @@ class QuizForm(FlaskForm):
     def fill(self, quiz: Any) -> None:
         self.title.data = quiz.title
         self.description.data = quiz.description
+        self.audience.data = quiz.audience or ""
         self.pass_mark.data = quiz.pass_mark
         self.attempt_limit.data = quiz.attempt_limit
         self.time_limit_minutes.data = quiz.time_limit_minutes
@@ -834,7 +837,7 @@ class QuizForm(FlaskForm):
                 field = row.count if len(path) > 2 and path[2] == "count" else row.values
                 if message not in field.errors:
                     add_error(field, message)
-            elif path and path[0] in ("pass_mark", "attempt_limit", "time_limit_minutes", "title"):
+            elif path and path[0] in ("pass_mark", "attempt_limit", "time_limit_minutes", "title", "audience"):
                 add_error(getattr(self, str(path[0])), message)
             else:
                 self.general_errors.append(message)
