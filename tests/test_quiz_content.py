@@ -528,3 +528,31 @@ def test_the_shipped_banks_round_trip(tmp_path: Path) -> None:
     report = sync_quizzes(tmp_path)
     assert set(report.questions.values()) <= {"unchanged"}
     assert set(report.quizzes.values()) <= {"unchanged"}
+
+
+def test_a_quiz_audience_is_synced_validated_and_exported(tree: Path, tmp_path: Path) -> None:
+    """Issue 16: ``audience: pimpinan`` reaches the quiz; removing it clears it; an unknown value is
+    refused with its line; a quiz without one keeps its hash (no key in the canonical dict)."""
+    file = bank_dir(tree) / "quizzes" / "kuis-contoh.yaml"
+    sync_quizzes(tree)
+    quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-contoh"))
+    assert quiz is not None and quiz.audience is None and "audience" not in canonical_quiz(yaml.safe_load(file.read_text()))
+    replace(file, "pass_mark: 70", "audience: pimpinan\npass_mark: 70")
+    assert sync_quizzes(tree).quizzes == {"kuis-contoh": "updated"}
+    assert db.session.scalar(select(Quiz.audience).where(Quiz.slug == "kuis-contoh")) == "pimpinan"
+    out = tmp_path / "ekspor"
+    export_quizzes(out)
+    assert "audience: pimpinan" in (out / "contoh" / "quizzes" / "kuis-contoh.yaml").read_text()
+    replace(file, "audience: pimpinan", "audience: guru")
+    with pytest.raises(ContentInvalid) as exc:
+        sync_quizzes(tree)
+    assert any("audience must be one of: pimpinan" in m for m in messages(exc.value.errors))
+    replace(file, "audience: guru\n", "")
+    assert sync_quizzes(tree).quizzes == {"kuis-contoh": "updated"}
+    assert db.session.scalar(select(Quiz.audience).where(Quiz.slug == "kuis-contoh")) is None
+
+
+def test_the_shipped_leaders_quiz_is_for_leaders() -> None:
+    doc = yaml.safe_load((REPO_QUIZZES / "netralitas" / "quizzes" / "netralitas-pimpinan.yaml").read_text())
+    assert doc["audience"] == "pimpinan"
+    assert "audience" not in yaml.safe_load((REPO_QUIZZES / "netralitas" / "quizzes" / "netralitas-dasar.yaml").read_text())
