@@ -130,8 +130,7 @@ def my_open_pledges() -> list[Campaign]:
 @bp.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    return render_template("pledges/index.html", entries=my_campaigns(current_user),
-                           long_date=services.long_date)
+    return render_template("pledges/index.html", entries=my_campaigns(current_user))
 
 
 # --- signing ----------------------------------------------------------------------------------------
@@ -169,7 +168,7 @@ def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, e
         "pledges/sign.html", campaign=campaign, form=form, text_html=text_html, error=error,
         drawn_error=error if error_code in DRAWN_ERRORS else None, state=services.campaign_state(campaign),
         password_proved_until=None if error_code in PASSWORD_ERRORS else _password_proved_until(campaign),
-        long_date=services.long_date, method=form.method.data or "",
+        method=form.method.data or "",
     ), status
 
 
