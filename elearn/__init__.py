@@ -8,7 +8,7 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application. ``config`` overrides defaults and ELEARN_* environment variables."""
-    from . import cli, http_guards, i18n, static_files
+    from . import cli, form_messages, http_guards, i18n, static_files
     from .config import load_config
     from .db import db
     from .errors import register_error_handlers
@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     init_limiter(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    form_messages.install()  # WTForms' own messages ("This field is required.") in the reader's language
     login_manager.init_app(app)
 
     from .auth import views as auth_views

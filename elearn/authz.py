@@ -217,6 +217,14 @@ def can_edit_course(user: User, course: Any) -> bool:
     return course.instansi_id is not None and course.instansi_id == user.instansi_id
 
 
+def can_copy_shipped(user: User, obj: Any) -> bool:
+    """"Salin ke instansi saya": a trainer or admin BKPSDM of an instansi copies a shipped course or
+    bank (no instansi; maintained through files by the installation's operator) into an editable copy
+    of their instansi. The superadmin (no instansi) edits shipped content directly."""
+    return (can_author_content(user) and user.role != Role.SUPERADMIN and user.instansi_id is not None
+            and obj.instansi_id is None)
+
+
 def scope_authored_courses(stmt: Select[Any], user: User) -> Select[Any]:
     """Limit a query selecting Course rows to those ``can_edit_course`` allows."""
     from .courses.models import Course

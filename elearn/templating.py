@@ -25,6 +25,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["nip"] = format_nip
     app.jinja_env.filters["masked_nip"] = mask_employee_number
+    app.jinja_env.filters["full_stop"] = full_stop
     app.jinja_env.globals["authz"] = authz
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["main_nav"] = main_nav
@@ -58,6 +59,16 @@ def long_date(value: dt.date | dt.datetime | None, tz_iana: str | None = None, t
         clock = f"{local:%H.%M}" if language == "id" else f"{local:%H:%M}"
         text = f"{text} {clock} {_ZONE_NAMES.get(zone, zone)}"
     return text
+
+
+def full_stop(text: str) -> str:
+    """End a sentence with a full stop, unless it ends with one already (or ``!``/``?``): a name
+    with an academic title, "Dr. Budi, S.H.", closes the sentence itself, never with "..".
+    Keeps Markup (a translated template string) as Markup."""
+    stripped = text.rstrip()
+    if not stripped or stripped.endswith((".", "!", "?", "…")):
+        return stripped
+    return stripped + "."
 
 
 def percent_format(number: Any, format: str | None = None) -> str:  # noqa: A002 (flask-babel's name)

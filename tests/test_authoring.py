@@ -271,7 +271,9 @@ def test_superadmin_edits_shipped_courses_trainers_do_not_see_them(
     own = make_course(slug="milik-sendiri", instansi_id=trainer.instansi_id)
     login_as(trainer)
     page = client.get("/penyusunan/").get_data(as_text=True)
-    assert "milik-sendiri" in page and "bawaan" not in page and "instansi-lain" not in page
+    assert "milik-sendiri" in page and "instansi-lain" not in page
+    # the shipped course is only offered for copying (issue 16 point 6), never for editing
+    assert f'href="/penyusunan/{shipped.course_id}"' not in page and f"/penyusunan/{shipped.course_id}/salin" in page
     assert client.get(f"/penyusunan/{shipped.course_id}").status_code == 404
     assert client.get(f"/penyusunan/{other.course_id}").status_code == 404
     assert client.post(f"/penyusunan/{other.course_id}/terbitkan").status_code == 404
@@ -404,3 +406,25 @@ def test_a_draft_started_concurrently_by_another_editor_is_reused(app, client, l
         draft = db.session.scalar(select(CourseVersion).where(CourseVersion.course_id == course_id,
                                                               CourseVersion.number == 2))
         assert draft.title == "Judul baru"
+
+
+def test_course_list_statements_do_not_grow_with_courses(app, client, login_as, trainer) -> None:
+    """/penyusunan/ reads every listed course's draft in one statement, not one or two per course."""
+    from support import count_statements  # noqa: PLC0415
+
+    login_as(trainer)
+    new_course(client, slug="kursus-satu")
+
+    def render() -> tuple[int, str]:
+        with count_statements(app, transaction_control=False) as statements:
+            response = client.get("/penyusunan/")
+        assert response.status_code == 200
+        return len(statements), response.get_data(as_text=True)
+
+    one, html = render()
+    assert "Ada draf (versi 1)" in html
+    for n in range(2, 7):
+        new_course(client, slug=f"kursus-{n}")
+    six, html = render()
+    assert html.count("Ada draf (versi 1)") == 6
+    assert six == one, (one, six)

@@ -605,7 +605,7 @@ def _filled_bank(client, bank_slug: str) -> None:
         assert _create(client, bank_slug, sample).status_code == 302
 
 
-QUIZ = {"slug": "kuis-guru", "bank": "bank-guru", "title": "Kuis guru", "description": "", "pass_mark": "70",
+QUIZ = {"slug": "kuis-guru", "banks": "bank-guru", "title": "Kuis guru", "description": "", "pass_mark": "70",
         "attempt_limit": "3", "time_limit_minutes": "", "shuffle_questions": "y", "shuffle_options": "y",
         "draw-0-count": "2", "draw-0-kind": "tags", "draw-0-values": "media-sosial",
         "draw-1-count": "2", "draw-1-kind": "rest", "draw-1-values": "", "action": "save"}
@@ -659,7 +659,7 @@ def test_a_trainer_builds_a_quiz_on_the_shipped_bank_but_cannot_edit_shipped_qui
         sync_quizzes(ROOT / "quizzes")
         db.session.commit()
     login(client, people["pelatih"])
-    response = client.post("/penyusunan/kuis/baru", data={**QUIZ, "slug": "kuis-netral", "bank": "netralitas",
+    response = client.post("/penyusunan/kuis/baru", data={**QUIZ, "slug": "kuis-netral", "banks": "netralitas",
                                                            "draw-0-values": "media-sosial"})
     assert response.status_code == 302
     with app.app_context():

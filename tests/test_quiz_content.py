@@ -198,8 +198,8 @@ def test_quiz_fields_validation() -> None:
             "shuffle_options": "ya", "bonus": 1,
             "draw": [{"count": 1, "tags": ["x"], "questions": ["a"]}, {"count": 0}, "semua"]}
     assert validate_quiz(data, pool) == [
-        "unknown key 'bonus' (allowed: slug, title, description, audience, pass_mark, attempt_limit, time_limit_minutes, "
-        "shuffle_questions, shuffle_options, draw)",
+        "unknown key 'bonus' (allowed: slug, title, description, audience, pass_mark, attempt_limit, "
+        "time_limit_minutes, shuffle_questions, shuffle_options, bank, banks, draw)",
         "attempt_limit must be a whole number, 1 or more (leave it out for unlimited)",
         "time_limit_minutes must be a whole number from 1 to 600 (leave it out for no limit)",
         "shuffle_options must be true or false",

@@ -106,7 +106,9 @@ def test_full_flow_as_admin(app, client, make_instansi, make_unit, make_user, lo
     assert "Gol/Ruang" in preview and "OPD" in preview
     assert "Catatan" in preview  # unknown column listed
     assert "Pegawai 7" in preview and "Pegawai 8" not in preview  # the first ten rows only
-    assert "excel_mangled" in preview and "duplicate_in_file" in preview and "galat.csv" in preview
+    # each refused row's message, never its bare code (issue 16)
+    assert "angka ilmiah" in preview and "sudah ada di baris 2" in preview and "galat.csv" in preview
+    assert "excel_mangled" not in preview and "duplicate_in_file" not in preview
     assert 'id="roster-would-deactivate">0<' in preview
     assert 'action="/impor/%d/terapkan"' % iid in preview and "<script" not in preview
 
@@ -129,6 +131,7 @@ def test_full_flow_as_admin(app, client, make_instansi, make_unit, make_user, lo
     summary = client.get(summary_url).get_data(as_text=True)
     assert "pegawai baru" in summary and ">12<" in summary
     assert "SD Negeri 1" in summary and "galat.csv" in summary
+    assert "angka ilmiah" in summary and "excel_mangled" not in summary and "not_digits" not in summary
     imp = get_import(app, iid)
     assert imp.status == ImportStatus.APPLIED and imp.created == 12 and len(imp.errors) == 3
 

@@ -47,6 +47,7 @@ ACTION_LABELS: dict[str, Any] = {
     "quiz.sync": _l("Bank soal dimuat dari folder quizzes/"),
     "quiz.import_gift": _l("Soal diimpor dari berkas GIFT (Moodle)"),
     "quiz.bank_create": _l("Bank soal dibuat"),
+    "quiz.bank_copy": _l("Bank soal bawaan disalin ke instansi"),
     "quiz.question_create": _l("Soal dibuat"),
     "quiz.question_update": _l("Soal diubah (versi baru)"),
     "quiz.question_retire": _l("Soal ditarik"),
@@ -59,6 +60,7 @@ ACTION_LABELS: dict[str, Any] = {
     "quiz.publish": _l("Kuis diterbitkan"),
     "quiz.unpublish": _l("Kuis dijadikan draf"),
     "course.create": _l("Kursus dibuat"),
+    "course.copy": _l("Kursus bawaan disalin ke instansi"),
     "course.draft": _l("Draf kursus dimulai"),
     "course.update": _l("Data kursus diubah"),
     "course.module_add": _l("Modul ditambahkan"),
@@ -125,6 +127,9 @@ DETAIL_LABELS: dict[str, Any] = {
     "into": _l("digabung ke"),
     "remaining": _l("soal lain yang tetap memakai tag lama"),
     "quiz": _l("kuis"),
+    # copies of shipped content
+    "source": _l("disalin dari"),
+    "banks": _l("bank soal"),
 }
 
 

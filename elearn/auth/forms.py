@@ -15,13 +15,24 @@ class LoginForm(FlaskForm):
 
 
 class ActivationForm(FlaskForm):
-    nip = StringField(_l("NIP / NI PPPK"), validators=[DataRequired(), Length(max=40)],
+    """The required messages are the ones ``services.activate`` gives for a missing value (the view
+    shows each message once)."""
+
+    nip = StringField(_l("NIP / NI PPPK"),
+                      validators=[DataRequired(_l("Isi NIP atau NI PPPK Anda.")),
+                                  Length(max=40, message=_l("Paling banyak %(max)d karakter."))],
                       render_kw={"autocomplete": "username", "inputmode": "numeric"})
-    code = StringField(_l("Kode aktivasi"), validators=[DataRequired(), Length(max=40)],
+    code = StringField(_l("Kode aktivasi"),
+                       validators=[DataRequired(_l("Isi kode aktivasi dari slip.")),
+                                   Length(max=40, message=_l("Paling banyak %(max)d karakter."))],
                        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters"})
-    password = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(), Length(max=200)],
+    password = PasswordField(_l("Kata sandi baru"),
+                             validators=[DataRequired(_l("Buat kata sandi baru.")),
+                                         Length(max=200, message=_l("Paling banyak %(max)d karakter."))],
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Ulangi kata sandi baru"), validators=[DataRequired(), Length(max=200)],
+    confirm = PasswordField(_l("Ulangi kata sandi baru"),
+                            validators=[DataRequired(_l("Ketik kata sandi baru sekali lagi.")),
+                                        Length(max=200, message=_l("Paling banyak %(max)d karakter."))],
                             render_kw={"autocomplete": "new-password"})
 
 

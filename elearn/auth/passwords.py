@@ -74,6 +74,23 @@ def _fold(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+def _birth_words(birth: dt.date | None) -> list[str]:
+    return [f"{birth:%Y%m%d}", f"{birth:%d%m%Y}", f"{birth:%d%m%y}", f"{birth:%Y}"] if birth is not None else []
+
+
+def number_words(number: str) -> list[str]:
+    """The words of an employee number alone, as typed (no account behind it): the number and,
+    when it reads as a NIP or NI PPPK, the birth date its first digits give."""
+    birth: dt.date | None = None
+    for parse in (parse_nip, parse_ni_pppk):
+        try:
+            birth = parse(number).birth_date
+            break
+        except InvalidEmployeeNumber:
+            continue
+    return [w for w in [number, *_birth_words(birth)] if w]
+
+
 def personal_words(user: User) -> list[str]:
     """What someone who knows the person would try: the NIP, the birth date in the usual ways of
     writing it, the words of the name and of the instansi (also run together)."""
@@ -86,8 +103,7 @@ def personal_words(user: User) -> list[str]:
             birth = parse_ni_pppk(user.employee_number).birth_date
     except InvalidEmployeeNumber:
         pass
-    if birth is not None:
-        words += [f"{birth:%Y%m%d}", f"{birth:%d%m%Y}", f"{birth:%d%m%y}", f"{birth:%Y}"]
+    words += _birth_words(birth)
     instansi = user.instansi
     for text in (user.name, instansi.name if instansi is not None else "", instansi.slug if instansi is not None else ""):
         parts = [w.lower() for w in _WORD.findall(text or "")]
@@ -95,12 +111,14 @@ def personal_words(user: User) -> list[str]:
     return [w for w in words if w]
 
 
-def weakness(password: str, user: User) -> str | None:
-    """Why ``password`` is too easy to guess for ``user``, in a sentence; None if it is not."""
+def weakness(password: str, user: User | None, *, employee_number: str = "") -> str | None:
+    """Why ``password`` is too easy to guess for ``user``, in a sentence; None if it is not.
+    ``user`` None: judged with ``employee_number``'s words only (``number_words``)."""
     if is_common(password):
         return _("Kata sandi ini termasuk yang paling sering dipakai orang, jadi mudah ditebak. Pilih yang lain.")
     _lists()  # the Indonesian dictionary is in zxcvbn before the estimate
-    result = zxcvbn(_fold(password)[:MAX_ESTIMATED], user_inputs=personal_words(user), max_length=MAX_ESTIMATED)
+    inputs = personal_words(user) if user is not None else number_words(employee_number)
+    result = zxcvbn(_fold(password)[:MAX_ESTIMATED], user_inputs=inputs, max_length=MAX_ESTIMATED)
     if result["score"] >= MIN_SCORE:
         return None
     return " ".join((

@@ -71,18 +71,38 @@ def _burn_time(password: str) -> None:
         pass
 
 
-def validate_new_password(password: str, confirm: str, user: User) -> None:
+def new_password_problems(password: str, confirm: str, user: User | None, *,
+                          employee_number: str = "") -> list[tuple[str, str, str]]:
+    """Every problem of a new password at once, as (field, message, code) with field ``password``
+    or ``confirm``: the confirmation differs, too short, contains the NIP, too easy to guess (asked
+    only when it is long enough and free of the NIP: that answer would repeat them).
+
+    ``user`` None: the account is not known to the caller (an activation whose code was refused);
+    the rules then use only ``employee_number`` as typed, never the data of an account with that
+    number, so the answer reveals nothing about whether it exists."""
+    problems: list[tuple[str, str, str]] = []
     if password != confirm:
-        raise ServiceError(_("Kedua kata sandi tidak sama."), "password_mismatch")
+        problems.append(("confirm", _("Kedua kata sandi tidak sama."), "password_mismatch"))
+    number = user.employee_number if user is not None else employee_number
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(
-            _("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH), "password_short"
-        )
-    if user.employee_number in password.replace(" ", ""):
-        raise ServiceError(_("Kata sandi tidak boleh memuat NIP Anda."), "password_contains_nip")
-    weak = passwords.weakness(password, user)
-    if weak is not None:
-        raise ServiceError(weak, "password_weak")
+        problems.append(("password", _("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH),
+                         "password_short"))
+    elif number and number in password.replace(" ", ""):
+        problems.append(("password", _("Kata sandi tidak boleh memuat NIP Anda."), "password_contains_nip"))
+    else:
+        weak = passwords.weakness(password, user, employee_number=number)
+        if weak is not None:
+            problems.append(("password", weak, "password_weak"))
+    return problems
+
+
+def validate_new_password(password: str, confirm: str, user: User) -> None:
+    """Raise a ServiceError with the first problem of ``new_password_problems`` (the password
+    change and the command line)."""
+    problems = new_password_problems(password, confirm, user)
+    if problems:
+        _field, message, code = problems[0]
+        raise ServiceError(message, code)
 
 
 def set_password(user: User, password: str, *, password_hash: str | None = None) -> None:
@@ -319,29 +339,64 @@ def authenticate(raw_number: str, password: str, *, now: dt.datetime | None = No
     return LoginResult(user)
 
 
+class ActivationRefused(ServiceError):
+    """Every reason an activation was refused, at once. ``problems``: (field, message, code), field
+    one of ``nip``, ``code``, ``password``, ``confirm`` or None (the account as a whole);
+    ``message``/``code`` are the first problem's. ``guessed``: a wrong or void code was typed
+    (counted against the code once; the per-IP limit counts it too)."""
+
+    ORDER = (None, "nip", "code", "password", "confirm")
+
+    def __init__(self, problems: list[tuple[str | None, str, str]]) -> None:
+        problems = sorted(problems, key=lambda p: self.ORDER.index(p[0]))  # in the order of the form
+        super().__init__(problems[0][1], problems[0][2])
+        self.problems = problems
+        self.guessed = any(code == "bad_code" for _field, _message, code in problems)
+
+    def messages(self, field: str | None) -> list[str]:
+        return [message for f, message, _code in self.problems if f == field]
+
+
 def activate(raw_number: str, code: str, password: str, confirm: str, *, now: dt.datetime | None = None) -> User:
     """First sign-in: a valid, unexpired activation code lets the person set a password.
 
-    Wrong codes count against the code (``record_code_failure``), not the sign-in: nobody can lock
-    someone else's account by typing bad codes, and guessing a code ends with the code void. An
-    unknown NIP, an account without a code and a void code get the same answer."""
+    Every problem is reported at once (``ActivationRefused``): the code is checked and the new
+    password too, whatever the other answers; a missing value is a problem of its own. Wrong codes
+    count against the code (``record_code_failure``, once per attempt), not the sign-in: nobody can
+    lock someone else's account by typing bad codes, and guessing a code ends with the code void. An
+    unknown NIP, an account without a code and a void code get the same answer, and the password
+    rules then use only the number as typed (``new_password_problems`` without the account)."""
     now = now or utcnow()
-    user = find_by_employee_number(raw_number)
-    invalid = ServiceError(
-        _("NIP atau kode aktivasi tidak cocok, atau kode sudah kedaluwarsa. Minta kode baru ke operator SKPD."),
-        "bad_code",
-    )
-    if user is None or user.activation_code_hash is None:
-        raise invalid
-    if not hmac.compare_digest(user.activation_code_hash, hash_code(code)) or (
-        user.activation_expires_at is not None and user.activation_expires_at < now
-    ):
-        end_read_before_write()  # as for a wrong password: other activations commit meanwhile (SQLite)
-        record_code_failure(user)
-        raise invalid
-    if not user.active:
-        raise ServiceError(_("Akun ini tidak aktif. Hubungi operator SKPD atau BKPSDM."), "inactive")
-    validate_new_password(password, confirm, user)
+    problems: list[tuple[str | None, str, str]] = []
+    number = normalize(raw_number or "").upper()
+    user = None
+    if not number:
+        problems.append(("nip", _("Isi NIP atau NI PPPK Anda."), "missing_nip"))
+    if not (code or "").strip():
+        problems.append(("code", _("Isi kode aktivasi dari slip."), "missing_code"))
+    if number and (code or "").strip():
+        user = find_by_employee_number(number)
+        if user is None or user.activation_code_hash is None:
+            user = None
+        elif not hmac.compare_digest(user.activation_code_hash, hash_code(code)) or (
+            user.activation_expires_at is not None and user.activation_expires_at < now
+        ):
+            end_read_before_write()  # as for a wrong password: other activations commit meanwhile (SQLite)
+            record_code_failure(user)
+            user = None
+        if user is None:
+            problems.append(("code", _("NIP atau kode aktivasi tidak cocok, atau kode sudah kedaluwarsa. "
+                                       "Minta kode baru ke operator SKPD."), "bad_code"))
+        elif not user.active:
+            raise ActivationRefused([(None, _("Akun ini tidak aktif. Hubungi operator SKPD atau BKPSDM."), "inactive")])
+    if not password:
+        problems.append(("password", _("Buat kata sandi baru."), "missing_password"))
+    if not confirm:
+        problems.append(("confirm", _("Ketik kata sandi baru sekali lagi."), "missing_confirm"))
+    if password:  # (an empty confirmation is reported above, not as a mismatch)
+        problems.extend(new_password_problems(password, confirm or password, user, employee_number=number))
+    if problems or user is None:
+        raise ActivationRefused(problems)
     password_hash = hash_password(password)
     end_read_before_write()
     set_password(user, password, password_hash=password_hash)

@@ -112,14 +112,23 @@ def activate():  # type: ignore[no-untyped-def]
     form = ActivationForm()
     next_url = safe_next(request.args.get("next"))
     error = None
-    if form.validate_on_submit():
+    if form.is_submitted():
+        # every problem at once: the service checks the code and the new password whatever the
+        # form found; a value the form refused (e.g. too long) goes to it as missing, so it never
+        # activates with a value the form refused
+        form.validate()
+        values = {name: "" if form[name].errors else (form[name].data or "")
+                  for name in ("nip", "code", "password", "confirm")}
         try:
-            user = services.activate(form.nip.data, form.code.data, form.password.data, form.confirm.data)
-        except ServiceError as exc:
+            user = services.activate(values["nip"], values["code"], values["password"], values["confirm"])
+        except services.ActivationRefused as exc:
             db.session.commit()  # keep the failure count
-            if not exc.code.startswith("password_"):  # a guess (not a new password the policy refused)
+            if exc.guessed:  # a wrong code (not a new password the policy refused)
                 mark_password_refused()
-            error = exc.message
+            for name in values:
+                field = form[name]
+                field.errors = [*field.errors, *(m for m in exc.messages(name) if m not in field.errors)]
+            error = " ".join(exc.messages(None)) or None
         else:
             db.session.commit()
             _start_session(user)

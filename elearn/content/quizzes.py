@@ -25,7 +25,8 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..db import analyze, db
 from ..org.models import Instansi
-from ..quizzes.models import Question, QuestionBank, QuestionTag, QuestionVersion, Quiz, QuizAudience, QuizStatus, Tag
+from ..quizzes.models import (Question, QuestionBank, QuestionTag, QuestionVersion, Quiz, QuizAudience, QuizBank,
+                              QuizStatus, Tag)
 from ..quizzes.types import SLUG, Problem, canonical_question, is_draft, validate_question
 from .courses import ContentError, ContentInvalid, sha256
 from .markdown import render, sanitize
@@ -41,7 +42,7 @@ BANK_KEYS = ("slug", "title", "description", "language")
 BANK_REQUIRED = ("slug", "title")
 LANGUAGES = ("id", "en")
 QUIZ_KEYS = ("slug", "title", "description", "audience", "pass_mark", "attempt_limit", "time_limit_minutes",
-             "shuffle_questions", "shuffle_options", "draw")
+             "shuffle_questions", "shuffle_options", "bank", "banks", "draw")
 QUIZ_REQUIRED = ("slug", "title", "pass_mark", "draw")
 #: the values of a quiz's ``audience`` (none: everyone)
 QUIZ_AUDIENCES = tuple(a.value for a in QuizAudience)
@@ -143,6 +144,9 @@ class QuizDoc:
     file: str
     text: str
     ok: bool = True
+    #: the banks it draws from as written (``banks:``), when more than its own folder's: its draw rules
+    #: are checked by ``validate_quiz_tree``, which knows every bank folder
+    banks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -299,11 +303,22 @@ def load_bank_dir(path: Path) -> BankDoc:
             if isinstance(data, dict) and isinstance(data.get("slug"), str) and data["slug"] != file.stem:
                 errors.append(ContentError(rel, _line(node, ("slug",)),
                                            f"slug '{data['slug']}' must equal the file name '{file.stem}'"))
-            problems = validate_quiz(data, pool, drafts)
+            banks = quiz_bank_slugs(data, folder) if isinstance(data, dict) else [folder]
+            if banks is None:  # a malformed bank:/banks: (reported below)
+                banks = [folder]
+            elif folder not in banks:
+                key = "banks" if "banks" in data else "bank"
+                errors.append(ContentError(rel, _line(node, (key,)),
+                                           f"{key} must include this quiz's own bank '{folder}' (the folder it is in)"))
+            if len(banks) > 1:
+                # the other banks' questions are known to validate_quiz_tree only: the draw is checked there
+                problems = [p for p in validate_quiz(data, {}, ()) if not getattr(p, "path", ())[:1] == ("draw",)]
+            else:
+                problems = validate_quiz(data, pool, drafts)
             errors += [ContentError(rel, _line(node, getattr(p, "path", ())), str(p)) for p in problems]
             doc.errors.extend(errors)
             if isinstance(data, dict):
-                doc.quizzes.append(QuizDoc(data, file.name, text, ok=not errors))
+                doc.quizzes.append(QuizDoc(data, file.name, text, ok=not errors, banks=banks if len(banks) > 1 else []))
     return doc
 
 
@@ -314,10 +329,12 @@ def validate_quiz_tree(root: Path) -> list[ContentError]:
         return [ContentError(str(root), 1, "quiz folder is not a folder")]
     errors: list[ContentError] = []
     quiz_files: dict[str, str] = {}
-    for path in bank_dirs(root):
-        doc = load_bank_dir(path)
+    docs = {path.name: load_bank_dir(path) for path in bank_dirs(root)}
+    for doc in docs.values():
         errors.extend(doc.errors)
         for quiz in doc.quizzes:
+            if quiz.banks:
+                errors.extend(_check_multi_bank_quiz(doc, quiz, docs))
             slug = quiz.data.get("slug")
             rel = f"{doc.slug}/quizzes/{quiz.file}"
             if isinstance(slug, str) and slug in quiz_files:
@@ -327,16 +344,85 @@ def validate_quiz_tree(root: Path) -> list[ContentError]:
     return errors
 
 
+def _doc_pool(doc: BankDoc) -> tuple[dict[str, list[str]], set[str]]:
+    pool = {q.data["id"]: list(q.data.get("tags") or []) for q in doc.questions if not is_draft(q.data)}
+    return pool, {q.data["id"] for q in doc.questions if is_draft(q.data)}
+
+
+def _check_multi_bank_quiz(doc: BankDoc, quiz: QuizDoc, docs: Mapping[str, BankDoc]) -> list[ContentError]:
+    """The draw rules of a quiz drawing from several bank folders, against all of them."""
+    rel = f"{doc.slug}/quizzes/{quiz.file}"
+    _data, node, _errors = _load(quiz.text, rel)
+    missing = [slug for slug in quiz.banks if slug not in docs]
+    if missing:
+        return [ContentError(rel, _line(node, ("banks",)), f"banks: there is no bank folder '{slug}'")
+                for slug in missing]
+    merged = merge_pools([(slug, *_doc_pool(docs[slug])) for slug in quiz.banks])
+    problems = [p for p in validate_quiz(quiz.data, merged.pool, merged.drafts, merged.aliases)
+                if getattr(p, "path", ())[:1] == ("draw",)]
+    return [ContentError(rel, _line(node, getattr(p, "path", ())), str(p)) for p in problems]
+
+
 # --- quizzes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergedPool:
+    """What ``validate_quiz`` checks the draw rules of a quiz over one or more banks against.
+
+    ``pool`` maps each drawable question's id to its tags, ``drafts`` are the ids of draft
+    questions. With one bank the ids are the question ids (``medsos-like``); with several they are
+    qualified by the bank (``netralitas/medsos-like``), since two banks may use the same id.
+    ``aliases`` maps the other way of writing an id to the ids it stands for: ``bank/id`` with one
+    bank, the bare ``id`` with several (more than one target: ambiguous, the rule must qualify it)."""
+
+    pool: dict[str, list[str]]
+    drafts: set[str]
+    aliases: dict[str, list[str]]
+
+
+def merge_pools(banks: Iterable[tuple[str, Mapping[str, Iterable[str]], Iterable[str]]]) -> MergedPool:
+    """One pool over ``(bank slug, pool, drafts)`` of each bank a quiz draws from (see MergedPool)."""
+    banks = list(banks)
+    if len(banks) == 1:
+        slug, pool, drafts = banks[0]
+        keys = [*pool, *drafts]
+        return MergedPool({k: list(v) for k, v in pool.items()}, set(drafts), {f"{slug}/{k}": [k] for k in keys})
+    merged: dict[str, list[str]] = {}
+    merged_drafts: set[str] = set()
+    aliases: dict[str, list[str]] = {}
+    for slug, pool, drafts in banks:
+        for key, tags in pool.items():
+            merged[f"{slug}/{key}"] = list(tags)
+            aliases.setdefault(key, []).append(f"{slug}/{key}")
+        for key in drafts:
+            merged_drafts.add(f"{slug}/{key}")
+            aliases.setdefault(key, []).append(f"{slug}/{key}")
+    return MergedPool(merged, merged_drafts, aliases)
+
+
+def quiz_bank_slugs(data: Mapping[str, Any], home: str) -> list[str] | None:
+    """The banks a quiz mapping draws from, in order: ``banks: [a, b]``, ``bank: a`` (one bank) or,
+    with neither, ``home`` (the bank whose folder holds the quiz). None when malformed."""
+    if "banks" in data:
+        banks = data["banks"]
+        if "bank" in data or not isinstance(banks, list) or not banks or not all(isinstance(b, str) for b in banks):
+            return None
+        return list(dict.fromkeys(banks))
+    if "bank" in data:
+        return [data["bank"]] if isinstance(data["bank"], str) else None
+    return [home]
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate_quiz(data: Any, pool: Mapping[str, Iterable[str]], drafts: Iterable[str] = ()) -> list[str]:
-    """A quiz mapping (quizzes/README.md) against its bank: ``pool`` maps every drawable question id
-    (current, not retired, not a draft) to its tags; ``drafts`` are ids of draft questions.
+def validate_quiz(data: Any, pool: Mapping[str, Iterable[str]], drafts: Iterable[str] = (),
+                  aliases: Mapping[str, list[str]] | None = None) -> list[str]:
+    """A quiz mapping (quizzes/README.md) against its bank(s): ``pool`` maps every drawable question id
+    (current, not retired, not a draft) to its tags; ``drafts`` are ids of draft questions;
+    ``aliases`` other ways of writing an id (``MergedPool``: ``bank/id``, or a bare id over several banks).
 
     The counts must be possible whatever the earlier rules happened to draw."""
     if not isinstance(data, Mapping):
@@ -371,12 +457,25 @@ def validate_quiz(data: Any, pool: Mapping[str, Iterable[str]], drafts: Iterable
     for key in ("shuffle_questions", "shuffle_options"):
         if key in data and not isinstance(data[key], bool):
             problems.append(Problem(f"{key} must be true or false", (key,)))
+    if "bank" in data and "banks" in data:
+        problems.append(Problem("give bank or banks, not both", ("banks",)))
+    elif "banks" in data:
+        banks = data["banks"]
+        if (not isinstance(banks, list) or not banks
+                or not all(isinstance(b, str) and SLUG.match(b) for b in banks)):
+            problems.append(Problem("banks must be a non-empty list of bank slugs", ("banks",)))
+        elif len(set(banks)) != len(banks):
+            problems.append(Problem("banks: a bank is listed twice", ("banks",)))
+    elif "bank" in data and (not isinstance(data["bank"], str) or not SLUG.match(data["bank"])):
+        problems.append(Problem("bank must be a bank slug", ("bank",)))
     if "draw" in data:
-        problems.extend(_draw_problems(data["draw"], {k: set(v) for k, v in pool.items()}, set(drafts)))
+        problems.extend(_draw_problems(data["draw"], {k: set(v) for k, v in pool.items()}, set(drafts),
+                                       aliases or {}))
     return problems
 
 
-def _draw_problems(draw: Any, pool: dict[str, set[str]], drafts: set[str]) -> list[str]:
+def _draw_problems(draw: Any, pool: dict[str, set[str]], drafts: set[str],
+                   aliases: Mapping[str, list[str]]) -> list[str]:
     if not isinstance(draw, list) or not draw:
         return [Problem("draw must be a non-empty list of rules like {count: 3, tags: [media-sosial]}", ("draw",))]
     problems: list[str] = []
@@ -415,17 +514,26 @@ def _draw_problems(draw: Any, pool: dict[str, set[str]], drafts: set[str]) -> li
                 rule_problems.append(Problem(f"{where}: questions must be a non-empty list of question ids",
                                              path + ("questions",)))
             else:
+                resolved: list[str] = []
                 for j, key in enumerate(ids):
-                    if key in drafts:
+                    targets = [key] if key in pool or key in drafts else aliases.get(key, [])
+                    if len(targets) > 1:
+                        rule_problems.append(Problem(
+                            f"{where}: question '{key}' is in several banks ({', '.join(sorted(targets))}): "
+                            "write which one", path + ("questions", j)))
+                        continue
+                    ref = targets[0] if targets else key
+                    if ref in drafts:
                         rule_problems.append(Problem(f"{where}: question '{key}' is a draft (never drawn)",
                                                      path + ("questions", j)))
-                    elif key not in pool:
+                    elif ref not in pool:
                         rule_problems.append(Problem(f"{where}: the bank has no question '{key}'",
                                                      path + ("questions", j)))
-                    elif ids.index(key) != j:
+                    elif ref in resolved:
                         rule_problems.append(Problem(f"{where}: question '{key}' is listed twice",
                                                      path + ("questions", j)))
-                candidates = set(ids) & set(pool)
+                    resolved.append(ref)
+                candidates = set(resolved) & set(pool)
         problems.extend(rule_problems)
         if rule_problems:
             continue
@@ -463,6 +571,7 @@ def canonical_quiz(data: Mapping[str, Any]) -> dict[str, Any]:
         "time_limit_minutes": data.get("time_limit_minutes"),
         "shuffle_questions": data.get("shuffle_questions", True),
         "shuffle_options": data.get("shuffle_options", True),
+        **({"banks": list(data["banks"])} if len(data.get("banks") or []) > 1 else {}),
         "draw": rules,
     }
 
@@ -476,20 +585,43 @@ def quiz_data(quiz: Quiz) -> dict[str, Any]:
         "slug": quiz.slug, "title": quiz.title, "description": quiz.description, "audience": quiz.audience,
         "pass_mark": quiz.pass_mark,
         "attempt_limit": quiz.attempt_limit, "time_limit_minutes": quiz.time_limit_minutes,
-        "shuffle_questions": quiz.shuffle_questions, "shuffle_options": quiz.shuffle_options, "draw": quiz.draw,
+        "shuffle_questions": quiz.shuffle_questions, "shuffle_options": quiz.shuffle_options,
+        "banks": [bank.slug for bank in quiz.banks], "draw": quiz.draw,
     })
 
 
+def set_quiz_banks(quiz: Quiz, banks: list[QuestionBank]) -> bool:
+    """Make the quiz draw from ``banks`` (in this order; default by the caller: its home bank).
+    True when that changed. Flushes."""
+    wanted = [bank.id for bank in dict.fromkeys(banks)]
+    have = list(db.session.scalars(select(QuizBank.bank_id).where(QuizBank.quiz_id == quiz.id)
+                                   .order_by(QuizBank.position)))
+    if have == wanted:
+        return False
+    db.session.execute(delete(QuizBank).where(QuizBank.quiz_id == quiz.id))
+    db.session.add_all(QuizBank(quiz_id=quiz.id, bank_id=bank_id, position=i) for i, bank_id in enumerate(wanted))
+    db.session.flush()
+    db.session.expire(quiz, ["bank_links", "banks"])
+    return True
+
+
 def upsert_quiz(bank: QuestionBank, data: Mapping[str, Any], *, source_text: str = "",
-                status: QuizStatus = QuizStatus.PUBLISHED, instansi: Instansi | None = None) -> tuple[Quiz, str]:
-    """Create or update the quiz ``data["slug"]`` of ``bank`` (data already validated).
-    Returns the quiz and "created", "updated" or "unchanged". Flushes."""
+                status: QuizStatus = QuizStatus.PUBLISHED, instansi: Instansi | None = None,
+                banks: list[QuestionBank] | None = None) -> tuple[Quiz, str]:
+    """Create or update the quiz ``data["slug"]`` of ``bank`` (its home bank; data already validated),
+    drawing from ``banks`` in this order (default: ``bank`` alone; ``data["banks"]`` must name the
+    same banks when it has more than one). Returns the quiz and "created", "updated" or "unchanged".
+    Flushes."""
+    banks = list(dict.fromkeys(banks or [bank]))
+    data = {**data, "banks": [b.slug for b in banks]}
+    data.pop("bank", None)
     canonical = canonical_quiz(data)
     digest = _json_hash(canonical)
     quiz = db.session.scalar(select(Quiz).where(Quiz.slug == canonical["slug"]))
     if quiz is not None and (quiz.bank_id != bank.id or quiz.instansi_id != (instansi.id if instansi else None)):
         raise ValueError(f"quiz slug '{canonical['slug']}' is already used by another bank or instansi")
-    if quiz is not None and quiz.content_hash == digest and quiz.status == status and quiz.source_text == source_text:
+    if quiz is not None and quiz.content_hash == digest and quiz.status == status and quiz.source_text == source_text \
+            and quiz.bank_ids == [b.id for b in banks]:
         return quiz, "unchanged"
     created = quiz is None
     if quiz is None:
@@ -509,6 +641,7 @@ def upsert_quiz(bank: QuestionBank, data: Mapping[str, Any], *, source_text: str
     quiz.source_text = source_text
     quiz.content_hash = digest
     db.session.flush()
+    changed = set_quiz_banks(quiz, banks) or changed
     return quiz, "created" if created else ("updated" if changed else "unchanged")
 
 
@@ -651,15 +784,29 @@ def _sync_bank(doc: BankDoc, actor: User | None, report: QuizSyncReport) -> None
             question.retired = True
             report.questions[f"{doc.slug}/{question.key}"] = "retired"
     db.session.flush()
+
+
+def _sync_bank_quizzes(doc: BankDoc, actor: User | None, report: QuizSyncReport) -> None:
+    """The quizzes of a bank folder, once every bank folder's questions are loaded (a quiz may draw
+    from other banks too), and the audit record of the bank's sync."""
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == doc.slug))
+    assert bank is not None
     for quiz in doc.quizzes:
+        rel = f"{doc.slug}/quizzes/{quiz.file}"
+        slugs = quiz.banks or [doc.slug]
+        found = {b.slug: b for b in db.session.scalars(select(QuestionBank).where(QuestionBank.slug.in_(slugs)))}
+        missing = [slug for slug in slugs if slug not in found]
+        if missing or any(found[slug].instansi_id is not None for slug in slugs):
+            raise ContentInvalid([ContentError(rel, 1, f"banks: bank '{slug}' is not a loaded bank folder")
+                                  for slug in missing or [s for s in slugs if found[s].instansi_id is not None]])
         try:
-            _quiz, result = upsert_quiz(bank, quiz.data, source_text=quiz.text)
+            _quiz, result = upsert_quiz(bank, quiz.data, source_text=quiz.text, banks=[found[s] for s in slugs])
         except ValueError as exc:
-            raise ContentInvalid([ContentError(f"{doc.slug}/quizzes/{quiz.file}", 1, str(exc))]) from None
+            raise ContentInvalid([ContentError(rel, 1, str(exc))]) from None
         report.quizzes[quiz.data["slug"]] = result
     counts = report.counts(doc.slug)
     changed = [q for q in doc.quizzes if report.quizzes[q.data["slug"]] != "unchanged"]
-    if status != "unchanged" or counts["created"] or counts["updated"] or counts["retired"] or changed:
+    if report.banks[doc.slug] != "unchanged" or counts["created"] or counts["updated"] or counts["retired"] or changed:
         record("quiz.sync", actor=actor, instansi_id=None, target=bank,
                details={"bank": doc.slug, **counts, "quizzes": len(changed)})
 
@@ -676,10 +823,11 @@ def sync_quizzes(root: Path, actor: User | None = None, *, slugs: list[str] | No
     if hard:
         raise ContentInvalid(hard)
     report = QuizSyncReport(errors=errors)
-    for path in bank_dirs(root):
-        if slugs and path.name not in slugs:
-            continue
-        _sync_bank(load_bank_dir(path), actor, report)
+    docs = [load_bank_dir(path) for path in bank_dirs(root) if not slugs or path.name in slugs]
+    for doc in docs:
+        _sync_bank(doc, actor, report)
+    for doc in docs:
+        _sync_bank_quizzes(doc, actor, report)
     statuses = [*report.banks.values(), *report.questions.values(), *report.quizzes.values()]
     if any(status != "unchanged" for status in statuses):
         # a bulk load: fresh planner statistics on PostgreSQL (issue 14; a no-op on SQLite)

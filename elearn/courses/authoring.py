@@ -19,8 +19,9 @@ from ..content import courses as content
 from ..content.markdown import split_front_matter
 from ..db import db
 from ..errors import ServiceError
+from ..org.models import Instansi
 from . import services
-from .authoring_forms import CourseCreateForm, CourseMetaForm, ImageForm, ModuleForm
+from .authoring_forms import CopyForm, CourseCreateForm, CourseMetaForm, ImageForm, ModuleForm
 from .models import Course, CourseVersion, VersionStatus
 
 bp = Blueprint("authoring", __name__, url_prefix="/penyusunan")
@@ -52,8 +53,14 @@ def courses():  # type: ignore[no-untyped-def]
     rows = db.session.scalars(
         authz.scope_authored_courses(select(Course), current_user).order_by(Course.slug)
     ).unique().all()
-    items = [(course, services.working_version(course), services.get_draft(course)) for course in rows]
-    return render_template("authoring/list.html", items=items, status_labels=_status_labels())
+    drafts = services.drafts_of([course.id for course in rows])
+    items = [(course, drafts.get(course.id) or course.published_version, drafts.get(course.id)) for course in rows]
+    # the shipped courses (from courses/) an instansi's author may copy; the superadmin edits them directly
+    shipped = [] if authz.is_superadmin(current_user) else list(db.session.scalars(
+        select(Course).where(Course.instansi_id.is_(None), Course.published_version_id.is_not(None))
+        .order_by(Course.slug)).unique())
+    return render_template("authoring/list.html", items=items, shipped=shipped, copy_form=CopyForm(),
+                           can_copy=current_user.instansi_id is not None, status_labels=_status_labels())
 
 
 @bp.route("/baru", methods=["GET", "POST"])
@@ -231,3 +238,40 @@ def publish(course_id: int):  # type: ignore[no-untyped-def]
     flash(_("Versi %(n)d diterbitkan. Peserta yang memulai sekarang mendapat versi ini; yang sudah mulai tetap "
             "di versi yang mereka baca.", n=version.number), "success")
     return redirect(url_for(".course", course_id=course.id))
+
+
+def refuse_copy():  # type: ignore[no-untyped-def]
+    """The answer to a copy asked for by an author without an instansi (the superadmin): a copy
+    belongs to an instansi."""
+    return render_template(
+        "errors/error.html", code=403, title=_("Tidak dapat menyalin"),
+        message=_("Salinan selalu menjadi milik instansi penyusunnya, dan akun Anda tidak terikat instansi. "
+                  "Superadmin mengubah isi bawaan langsung (lewat berkas di folder courses/ dan quizzes/)."),
+    ), 403
+
+
+@bp.route("/<int:course_id>/salin", methods=["POST"])
+@login_required
+@authz.require(authz.can_author_content)
+def copy(course_id: int):  # type: ignore[no-untyped-def]
+    """Copy a shipped course into the author's instansi as an editable draft."""
+    course = db.session.get(Course, course_id)
+    if course is None or not authz.can_see_course(current_user, course):
+        abort(404)
+    instansi = db.session.get(Instansi, current_user.instansi_id) if current_user.instansi_id is not None else None
+    if instansi is None or authz.is_superadmin(current_user):
+        return refuse_copy()
+    if not authz.can_copy_shipped(current_user, course):
+        abort(403)
+    if not CopyForm().validate_on_submit():
+        abort(400)
+    try:
+        draft = services.copy_course(current_user, course, instansi)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".courses"))
+    db.session.commit()
+    flash(_("Salinan %(title)s dibuat sebagai draf milik instansi Anda (kode %(slug)s). Ubah sesuai kebutuhan, "
+            "lalu terbitkan.", title=draft.title, slug=draft.course.slug), "success")
+    return redirect(url_for(".course", course_id=draft.course_id))

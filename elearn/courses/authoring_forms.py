@@ -114,3 +114,7 @@ class ModuleForm(FlaskForm):
 
 class ImageForm(FlaskForm):
     image = FileField(_l("Gambar (PNG, JPEG atau WebP, paling besar 150 KB)"))
+
+
+class CopyForm(FlaskForm):
+    """"Salin ke instansi saya": a button; the form carries the CSRF token."""

@@ -6,6 +6,7 @@ module becomes a new ModuleVersion row, so published versions and progress never
 """
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from pathlib import PurePosixPath
@@ -14,6 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 
 from ..accounts.models import EmployeeType, User
 from ..audit.services import record
@@ -22,6 +24,7 @@ from ..content.checks import find_checks
 from ..content.markdown import render_sections
 from ..db import db
 from ..errors import ServiceError, code_unavailable
+from ..org.models import Instansi
 from .models import Course, CourseAsset, CourseVersion, CourseVersionModule, ModuleVersion, VersionStatus
 
 DEFAULT_COMPLETION = {"modules": "all"}
@@ -38,6 +41,19 @@ def get_draft(course: Course) -> CourseVersion | None:
         select(CourseVersion).where(CourseVersion.course_id == course.id, CourseVersion.status == VersionStatus.DRAFT)
         .order_by(CourseVersion.number.desc()).limit(1)
     )
+
+
+def drafts_of(course_ids: list[int]) -> dict[int, CourseVersion]:
+    """The newest draft of each of ``course_ids`` that has one, in one statement (lists of courses)."""
+    drafts: dict[int, CourseVersion] = {}
+    if not course_ids:
+        return drafts
+    for version in db.session.scalars(
+        select(CourseVersion).where(CourseVersion.course_id.in_(course_ids), CourseVersion.status == VersionStatus.DRAFT)
+        .order_by(CourseVersion.course_id, CourseVersion.number.desc())
+    ):
+        drafts.setdefault(version.course_id, version)
+    return drafts
 
 
 def versions(course: Course) -> list[CourseVersion]:
@@ -328,4 +344,67 @@ def publish(course: Course, actor: User) -> CourseVersion:
     content.publish_version(course, draft)
     record("course.publish", actor=actor, instansi_id=course.instansi_id, target=draft,
            details={"course": course.slug, "version": draft.number, "label": draft.label})
+    return draft
+
+
+#: appended to the title of a copy; content, in the content's language (Bahasa Indonesia), not the UI's
+COPY_SUFFIX = " (salinan)"
+
+
+def copy_slug(base: str, taken: Any) -> str:
+    """``base`` cut to a valid code of at most 64 characters, made unique with -2, -3, ...
+    (``taken(slug)`` tells whether a code is used)."""
+    base = base[:64].strip("-")
+    slug, n = base, 2
+    while taken(slug):
+        suffix = f"-{n}"
+        slug, n = base[:64 - len(suffix)].strip("-") + suffix, n + 1
+    return slug
+
+
+def copy_course(actor: User, source: Course, instansi: Instansi) -> CourseVersion:
+    """An editable copy of a shipped course for ``instansi``: a new course (code
+    ``<course>-<instansi>``, made unique) whose draft version 1 has the source's published content,
+    its own copies of the module versions and every image, so that editing the copy never touches the
+    shipped course (nor the other way round). The copy's title is marked. Flushes."""
+    if source.instansi_id is not None:
+        raise ServiceError(_("Hanya kursus bawaan yang dapat disalin."), "not_shipped")
+    version = source.published_version
+    if version is None:
+        raise ServiceError(_("Kursus bawaan ini belum terbit, jadi belum ada isi yang dapat disalin."), "no_version")
+    slug = copy_slug(f"{source.slug}-{instansi.slug}",
+                     lambda s: db.session.scalar(select(Course.id).where(Course.slug == s)) is not None)
+    course = Course(slug=slug, instansi_id=instansi.id)
+    db.session.add(course)
+    db.session.flush()
+    assets = db.session.scalars(select(CourseAsset).where(CourseAsset.course_id == source.id)
+                                .order_by(CourseAsset.id).options(undefer(CourseAsset.data)))
+    for asset in assets:
+        db.session.add(CourseAsset(course_id=course.id, path=asset.path, content_hash=asset.content_hash,
+                                   mimetype=asset.mimetype, data=asset.data))
+    links = []
+    for link in version.modules:
+        module = link.module
+        own = ModuleVersion(
+            course_id=course.id, slug=module.slug, title=module.title, minutes=module.minutes,
+            objectives=list(module.objectives), references=list(module.references),
+            sources=copy.deepcopy(module.sources), source_text=module.source_text,
+            sections=copy.deepcopy(module.sections), content_hash=module.content_hash,
+        )
+        db.session.add(own)
+        db.session.flush()
+        links.append(CourseVersionModule(module_version_id=own.id, position=link.position))
+    title = version.title[:200 - len(COPY_SUFFIX)] + COPY_SUFFIX
+    draft = CourseVersion(
+        course_id=course.id, number=1, status=VersionStatus.DRAFT, label=version.label, title=title,
+        summary=version.summary, audience=list(version.audience), jp=version.jp, language=version.language,
+        requires=copy.deepcopy(version.requires), completion=copy.deepcopy(version.completion),
+        certificate=copy.deepcopy(version.certificate), manifest_text=version.manifest_text, content_hash="",
+        created_by_id=actor.id,
+    )
+    draft.modules = links
+    db.session.add(draft)
+    _refresh(draft, course, manifest=True)
+    record("course.copy", actor=actor, instansi_id=instansi.id, target=course,
+           details={"course": slug, "source": source.slug, "version": version.number, "title": title})
     return draft

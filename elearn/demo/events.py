@@ -30,6 +30,7 @@ from ..events.models import Attendance, CheckinMethod, Event, EventKind, EventSp
 from ..org.models import Instansi, Unit
 from ..pledges.services import JPT_LEVELS
 from ..quizzes.models import Question, QuestionVersion, Quiz
+from ..quizzes.services import quiz_bank_ids
 from ..quizzes.types import QUESTION_TYPES
 from .pace import APEL_WEEKDAY, Pace
 
@@ -141,7 +142,7 @@ def _live_versions(quiz: Quiz | None) -> list[QuestionVersion]:
         return []
     return list(db.session.scalars(
         select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
-        .where(Question.bank_id == quiz.bank_id, Question.retired.is_(False),
+        .where(Question.bank_id.in_(quiz_bank_ids(quiz)), Question.retired.is_(False),
                QuestionVersion.type.in_(("single_choice", "true_false")))
         .order_by(Question.position, Question.id).limit(LIVE_QUESTIONS)))
 

@@ -42,7 +42,7 @@ from ..db import db, utcnow
 from ..org.models import Instansi, Unit, UnitKind
 from ..quizzes.attempts import option_order
 from ..quizzes.models import Attempt, AttemptItem, AttemptStatus, QuestionVersion, Quiz, QuizStatus
-from ..quizzes.services import DrawError, DrawPool, draw_pool, draw_questions
+from ..quizzes.services import DrawError, DrawPool, draw_pool, draw_questions, quiz_bank_ids
 from ..quizzes.types import ACTIONS, QUESTION_TYPES, Branching, InvalidResponse, MultipleResponse
 from . import data
 from .courses import sync_shipped
@@ -650,7 +650,7 @@ def seed_quizzes(instansi: Instansi, rng: random.Random, exclude_user_ids: set[i
     if leaders is not None:
         plans.append((leaders, [p for p in takers if p.leader and p.stage != "half" and rng.random() < TAKE_LEADERS]))
     for quiz, group in plans:
-        pool = draw_pool(quiz.bank_id)
+        pool = draw_pool(quiz_bank_ids(quiz))
         for _question_, version in pool.candidates:  # in bank order, before anyone answers
             builder.question(version)
         limit = quiz.attempt_limit or 3

@@ -615,6 +615,33 @@ def _clip(value: str | None, length: int) -> str | None:
     return value[:length] if value else None
 
 
+def _checked_typed_name(typed_name: str | None, user: User) -> str:
+    """The typed full name with its spaces tidied, or ServiceError ``typed_name_mismatch``."""
+    typed_name = " ".join((typed_name or "").split())
+    if not typed_name or len(typed_name) > 200 or not typed_name_matches(typed_name, user.name):
+        raise ServiceError(_("Nama yang diketik tidak sama dengan nama Anda (%(name)s). Ketik nama lengkap "
+                             "Anda; gelar boleh tidak ditulis.", name=user.name), "typed_name_mismatch")
+    return typed_name
+
+
+def signature_input_problems(user: User, method: str | None, signature_data_url: str | None,
+                             typed_name: str | None) -> list[ServiceError]:
+    """What is wrong with the signature itself (the drawing, or the typed name), checked on its own,
+    so a refused form lists it together with its other problems (consent, password). The same
+    checks as ``prepare_signature``'s for the method; nothing about the campaign or the text. A
+    missing or unknown method: nothing here (the form reports it)."""
+    try:
+        if method == SigningMethod.DRAWN.value:
+            if not (signature_data_url or "").strip():
+                raise ServiceError(_("Tanda tangan belum digambar."), "signature_blank")
+            check_signature_png(png_from_data_url(signature_data_url or ""))
+        elif method == SigningMethod.TYPED.value:
+            _checked_typed_name(typed_name, user)
+    except ServiceError as exc:
+        return [exc]
+    return []
+
+
 @dataclass(frozen=True)
 class PreparedSignature:
     """Everything of a signature record except its place in the chain: the checked signer, text and
@@ -659,10 +686,7 @@ def prepare_signature(
         typed_name = None
     else:
         signature_png = None
-        typed_name = " ".join((typed_name or "").split())
-        if not typed_name or len(typed_name) > 200 or not typed_name_matches(typed_name, user.name):
-            raise ServiceError(_("Nama yang diketik tidak sama dengan nama Anda (%(name)s). Ketik nama lengkap "
-                                 "Anda; gelar boleh tidak ditulis.", name=user.name), "typed_name_mismatch")
+        typed_name = _checked_typed_name(typed_name, user)
     version = campaign.pledge_version
     text = render_pledge(version, user, campaign, now)
     text_hash = chain.text_hash(text)

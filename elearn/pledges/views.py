@@ -152,22 +152,32 @@ def _password_proved_until(campaign: Campaign) -> str | None:
     return f"{until.astimezone(_zoneinfo(campaign)):%H.%M} {zone.value}"
 
 
-def _render_sign(campaign: Campaign, form: SignForm, error: str | None = None, error_code: str | None = None,
+def _render_sign(campaign: Campaign, form: SignForm, problems: list[ServiceError] | tuple[()] = (),
                  status: int = 200) -> Any:
+    """The signing page; ``problems``: refusals of the services, each shown next to its field
+    (password, typed name, drawing) and all of them, with the form's own errors, at the top."""
     rendered, text_html = services.render_pledge_html(campaign.pledge_version, _me(), campaign)
     form.text_hash.data = chain.text_hash(rendered)
     form.password.data = ""
-    if error_code in PASSWORD_ERRORS:
-        form.password.errors = [*form.password.errors, error]
-    elif error_code in TYPED_ERRORS:
-        form.typed_name.errors = [*form.typed_name.errors, error]
+    general: list[str] = []
+    drawn_errors: list[str] = []
+    for problem in problems:
+        if problem.code in PASSWORD_ERRORS:
+            form.password.errors = [*form.password.errors, problem.message]
+        elif problem.code in TYPED_ERRORS:
+            form.typed_name.errors = [*form.typed_name.errors, problem.message]
+        elif problem.code in DRAWN_ERRORS:
+            drawn_errors.append(problem.message)
+        else:
+            general.append(problem.message)
     strokes = form.signature_strokes.data or ""
     form.signature_strokes.data = strokes if len(strokes) <= MAX_STROKES else ""
     form.signature_data.data = ""
+    password_refused = any(problem.code in PASSWORD_ERRORS for problem in problems)
     return render_template(
-        "pledges/sign.html", campaign=campaign, form=form, text_html=text_html, error=error,
-        drawn_error=error if error_code in DRAWN_ERRORS else None, state=services.campaign_state(campaign),
-        password_proved_until=None if error_code in PASSWORD_ERRORS else _password_proved_until(campaign),
+        "pledges/sign.html", campaign=campaign, form=form, text_html=text_html, error=" ".join(general) or None,
+        drawn_error=" ".join(drawn_errors) or None, state=services.campaign_state(campaign),
+        password_proved_until=None if password_refused else _password_proved_until(campaign),
         method=form.method.data or "",
     ), status
 
@@ -183,15 +193,21 @@ def sign(campaign_id: int):  # type: ignore[no-untyped-def]
     # recent authentication: a password typed in this session a few minutes ago (the sign-in just
     # before, at an apel) is not asked again; typed anyway, it is checked
     form.password_required = auth_services.password_proved_at(user) is None
-    if request.method == "GET" or not form.validate_on_submit():
+    form_ok = request.method == "POST" and form.validate()
+    if not form_ok:
         # signed already: to the receipt. (A complete POST finds out under the chain lock instead:
         # sign_and_commit refuses a second signature, one query less on the busy path.)
         if services.has_signed(campaign.id, user.id):
             if request.method == "POST":
                 flash(_("Anda sudah menandatangani pakta integritas kampanye ini."), "info")
             return redirect(url_for("pledges.receipt", campaign_id=campaign.id))
-        error = _("Periksa kembali isian yang ditandai.") if request.method == "POST" else None
-        return _render_sign(campaign, form, error)
+        if request.method == "GET":
+            return _render_sign(campaign, form)
+    # every problem of a refused form at once: the password typed is checked whatever else is
+    # missing (a wrong one counts toward the lock-out; a right one spares typing it again), and the
+    # drawing or typed name too
+    problems: list[ServiceError] = []
+    status = 200
     if form.password.data:
         try:
             auth_services.confirm_password(user, form.password.data)
@@ -199,9 +215,15 @@ def sign(campaign_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()  # keep the failure count (and a lock)
             auth_services.forget_password_proof()
             mark_password_refused()
-            return _render_sign(campaign, form, exc.message, exc.code, 429 if exc.code == "locked" else 200)
-        auth_services.mark_password_proved(user)
-        db.session.commit()  # the right password clears earlier failures, whatever happens next
+            problems.append(exc)
+            status = 429 if exc.code == "locked" else 200
+        else:
+            auth_services.mark_password_proved(user)
+            db.session.commit()  # the right password clears earlier failures, whatever happens next
+    if not form_ok or problems:
+        problems += services.signature_input_problems(user, form.method.data, form.signature_data.data,
+                                                      form.typed_name.data)
+        return _render_sign(campaign, form, problems, status)
     try:
         png = None
         if form.method.data == SigningMethod.DRAWN.value:
@@ -217,7 +239,7 @@ def sign(campaign_id: int):  # type: ignore[no-untyped-def]
             flash(_("Anda sudah menandatangani pakta integritas kampanye ini."), "info")
             return redirect(url_for("pledges.receipt", campaign_id=campaign_id))
         campaign = _load_campaign(campaign_id)
-        return _render_sign(campaign, form, exc.message, exc.code)
+        return _render_sign(campaign, form, [exc])
     flash(_("Terima kasih. Pakta integritas Anda sudah ditandatangani dan tercatat."), "success")
     _issue_certificates(user.id, campaign_id)
     return redirect(url_for("pledges.receipt", campaign_id=campaign_id))

@@ -167,6 +167,12 @@ class QuestionStats:
     question: Question
     versions: list[VersionStats]
 
+    def ref(self, quiz: Quiz) -> str:
+        """The question's id as the quiz's draw rules write it: ``bank/id`` for a question of another
+        bank than the quiz's home bank (a quiz may draw from several, which may share an id)."""
+        question = self.question
+        return question.key if question.bank_id == quiz.bank_id else f"{question.bank.slug}/{question.key}"
+
     @property
     def title(self) -> str:
         current = next((v for v in self.versions if v.current), self.versions[0])

@@ -113,7 +113,7 @@ def csv_rows(result: QuizAnalysis) -> list[list[Any]]:
         for stats in question.versions:
             version, sums = stats.version, stats.sums
             disc = sums.discrimination
-            head = [question.question.key, version.title, version.number, _("ya") if stats.current else _("tidak"),
+            head = [question.ref(result.quiz), version.title, version.number, _("ya") if stats.current else _("tidak"),
                     labels.get(version.type, version.type)]
             if stats.hidden:
                 rows.append(head + [small, "", "", "", "", "", "", ""])

@@ -18,13 +18,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 from wtforms import Field, FieldList, FormField
 
 from .. import authz
 from ..content.quizzes import QuestionInvalid, render_text
+from ..courses.authoring import refuse_copy
+from ..courses.authoring_forms import CopyForm
 from ..db import db
 from ..errors import ServiceError
 from ..org.forms import options as choice_options
+from ..org.models import Instansi
 from ..pagination import page_number, paginate
 from . import authoring_services as services
 from .analysis_views import type_labels
@@ -32,6 +36,7 @@ from .authoring_forms import (
     ACTOR_LABELS,
     AUTHOR_KIND_LABELS,
     ELECTION_LABELS,
+    FORMAT_LABELS,
     QUESTION_FORMS,
     SANCTION_LABELS,
     STAGE_LABELS,
@@ -138,7 +143,8 @@ def banks():  # type: ignore[no-untyped-def]
         select(Question.bank_id, func.count(Question.id))
         .where(Question.bank_id.in_([b.id for b in rows]), Question.retired.is_(False))
         .group_by(Question.bank_id)).all()) if rows else {}
-    return render_template("quiz_authoring/banks.html", banks=rows, counts=counts)
+    return render_template("quiz_authoring/banks.html", banks=rows, counts=counts, copy_form=CopyForm(),
+                           can_copy=lambda bank: authz.can_copy_shipped(current_user, bank))
 
 
 @bp.route("/baru", methods=["GET", "POST"])
@@ -217,7 +223,33 @@ def bank(slug: str):  # type: ignore[no-untyped-def]
         by_type[qtype] = by_type.get(qtype, 0) + n
         totals["draf" if draft else "aktif"] += n
     return render_template("quiz_authoring/bank.html", bank=bank, page=page, form=form, by_type=by_type,
-                           totals=totals, labels=labels, can_edit=authz.can_edit_bank(current_user, bank))
+                           totals=totals, labels=labels, can_edit=authz.can_edit_bank(current_user, bank),
+                           can_copy=authz.can_copy_shipped(current_user, bank))
+
+
+@bp.route("/bank/<slug>/salin", methods=["POST"])
+@login_required
+@authz.require(authz.can_author_content)
+def bank_copy(slug: str):  # type: ignore[no-untyped-def]
+    """Copy a shipped bank into the author's instansi (an editable bank of its own)."""
+    bank = _bank(slug)
+    instansi = db.session.get(Instansi, current_user.instansi_id) if current_user.instansi_id is not None else None
+    if instansi is None or authz.is_superadmin(current_user):
+        return refuse_copy()
+    if not authz.can_copy_shipped(current_user, bank):
+        abort(403)
+    if not CopyForm().validate_on_submit():
+        abort(400)
+    try:
+        copy = services.copy_bank(current_user, bank, instansi)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".bank", slug=bank.slug))
+    db.session.commit()
+    flash(_("Salinan %(title)s dibuat untuk instansi Anda (kode %(slug)s). Soal di salinan dapat diubah; bank "
+            "bawaannya tetap.", title=copy.title, slug=copy.slug), "success")
+    return redirect(url_for(".bank", slug=copy.slug))
 
 
 # --- questions -----------------------------------------------------------------------------
@@ -242,6 +274,33 @@ def _check_key(form: QuestionForm, bank: QuestionBank) -> str:
     elif db.session.scalar(select(Question.id).where(Question.bank_id == bank.id, Question.key == key)) is not None:
         add_error(form.key, _("Kode soal ini sudah dipakai di bank ini."))
     return key
+
+
+def _fold_values(form: QuestionForm) -> dict[str, str]:
+    """What the folded parts of the question form hold, for their summaries (issue 16 point 6)."""
+    def names(values: Any, labels: Mapping[str, Any]) -> str:
+        return ", ".join(str(labels.get(v, v)) for v in values or [] if v)
+
+    def count(text: Any) -> int:
+        return len([line for line in str(text or "").splitlines() if line.strip()])
+
+    election = " · ".join(part for part in (names(form.election_types.data, ELECTION_LABELS),
+                                            names([form.stage.data], STAGE_LABELS)) if part)
+    actor = " · ".join(part for part in (names([form.actor_role.data], ACTOR_LABELS),
+                                         names(form.sanctions.data, SANCTION_LABELS)) if part)
+    rules = ", ".join(part for part in (
+        _("%(n)d dasar hukum", n=count(form.rule_refs.data)) if count(form.rule_refs.data) else "",
+        _("%(n)d sumber", n=count(form.sources.data)) if count(form.sources.data) else "",
+        _("sudah dicek") if form.verified_against_primary.data else "") if part)
+    tags = " · ".join(part for part in (norm_text(form.tags.data), norm_text(form.category.data),
+                                        _("draf") if form.draft.data else "") if part)
+    points = norm_text(str(form.points.data or "")) or "1"
+    return {
+        "format": f"{FORMAT_LABELS.get(form.stem_format.data or 'markdown', form.stem_format.data)} · "
+                  + _("%(n)s poin", n=points),
+        "election": election or _("belum diisi"), "actor": actor or _("belum diisi"),
+        "rules": rules or _("belum diisi"), "tags": tags or _("belum diisi"),
+    }
 
 
 def _edit_question(bank: QuestionBank, qtype: str, question: Question | None):  # type: ignore[no-untyped-def]
@@ -285,7 +344,7 @@ def _edit_question(bank: QuestionBank, qtype: str, question: Question | None):  
                             "yang sudah mengerjakannya.", title=version.title, n=version.number), "success")
                 return redirect(url_for(".question", slug=bank.slug, key=key))
     return render_template("quiz_authoring/question_form.html", bank=bank, form=form, question=question,
-                           qtype=qtype, preview=preview, focus=focus,
+                           qtype=qtype, preview=preview, focus=focus, fold_values=_fold_values(form),
                            error_links=field_errors(form), **preview_context())
 
 
@@ -473,12 +532,12 @@ def _status_labels() -> dict[str, str]:
 @login_required
 @authz.require(authz.can_author_content)
 def quizzes():  # type: ignore[no-untyped-def]
-    rows = list(db.session.scalars(authz.scope_authored_quizzes(select(Quiz), current_user).order_by(Quiz.title)))
+    rows = list(db.session.scalars(authz.scope_authored_quizzes(select(Quiz), current_user)
+                                   .options(selectinload(Quiz.banks)).order_by(Quiz.title)))
     return render_template("quiz_authoring/quizzes.html", quizzes=rows, status_labels=_status_labels())
 
 
-def _bank_tags(bank: QuestionBank) -> list[tuple[str, int]]:
-    pool, _drafts = services.bank_pool(bank.id)
+def _pool_tags(pool: Mapping[str, list[str]]) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for tags in pool.values():
         for slug in tags:
@@ -486,27 +545,46 @@ def _bank_tags(bank: QuestionBank) -> list[tuple[str, int]]:
     return sorted(counts.items())
 
 
-def _quiz_form_page(form: QuizForm, quiz: Quiz | None, bank: QuestionBank | None, focus: str | None = None):  # type: ignore[no-untyped-def]
-    pool = services.bank_pool(bank.id)[0] if bank is not None else {}
-    return render_template("quiz_authoring/quiz_form.html", form=form, quiz=quiz, bank=bank, focus=focus,
-                           bank_tags=_bank_tags(bank) if bank is not None else [], pool_size=len(pool))
+def _quiz_form_page(form: QuizForm, quiz: Quiz | None, banks: list[QuestionBank], focus: str | None = None):  # type: ignore[no-untyped-def]
+    pool = services.quiz_pool(banks).pool if banks else {}
+    return render_template("quiz_authoring/quiz_form.html", form=form, quiz=quiz, banks=banks, focus=focus,
+                           bank_tags=_pool_tags(pool), pool_size=len(pool))
 
 
-def _save_quiz_form(form: QuizForm, quiz: Quiz | None, bank: QuestionBank | None, slug: str):  # type: ignore[no-untyped-def]
+def _bank_choices(form: QuizForm) -> list[QuestionBank]:
+    """Offer every bank the author may draw from (their instansi's and the shipped ones); the
+    banks chosen, in that order."""
+    visible = list(db.session.scalars(authz.scope_banks(select(QuestionBank), current_user)
+                                      .order_by(QuestionBank.title)))
+    form.banks.choices = choice_options(
+        (b.slug, b.title if b.instansi_id is not None else _("%(title)s (bank bawaan)", title=b.title))
+        for b in visible)
+    chosen = set(form.banks.data or [])
+    return [b for b in visible if b.slug in chosen]
+
+
+def _save_quiz_form(form: QuizForm, quiz: Quiz | None, banks: list[QuestionBank], slug: str):  # type: ignore[no-untyped-def]
     action = _action()
     if form.apply_action(action):
-        return _quiz_form_page(form, quiz, bank, focus=action)
+        return _quiz_form_page(form, quiz, banks, focus=action)
     valid = form.validate_on_submit()
-    if bank is None:
-        return _quiz_form_page(form, quiz, bank)
+    instansi_id = quiz.instansi_id if quiz is not None else (
+        None if authz.is_superadmin(current_user) else current_user.instansi_id)
+    if not banks:
+        add_error(form.banks, _("Pilih setidaknya satu bank soal."))
+        return _quiz_form_page(form, quiz, banks)
+    foreign = [b for b in banks if b.instansi_id is not None and b.instansi_id != instansi_id]
+    if foreign:
+        # a quiz is seen by its instansi (a shipped one by everyone): it draws only from banks they may read
+        add_error(form.banks, _("Bank %(title)s milik satu instansi; kuis ini hanya boleh memakai bank bawaan dan "
+                                "bank milik instansinya sendiri.", title=foreign[0].title))
+        return _quiz_form_page(form, quiz, banks)
     data = form.quiz_data(slug)
     if valid and not _has_errors(form):
-        form.attach_problems(services.quiz_problems(bank, data))
+        form.attach_problems(services.quiz_problems(banks, data))
     if valid and not _has_errors(form) and not form.general_errors:
-        instansi_id = quiz.instansi_id if quiz is not None else (
-            None if authz.is_superadmin(current_user) else current_user.instansi_id)
         try:
-            saved, result = services.save_quiz(current_user, bank, data, instansi_id=instansi_id, quiz=quiz)
+            saved, result = services.save_quiz(current_user, banks, data, instansi_id=instansi_id, quiz=quiz)
         except ServiceError as exc:
             db.session.rollback()
             if quiz is None:
@@ -517,7 +595,7 @@ def _save_quiz_form(form: QuizForm, quiz: Quiz | None, bank: QuestionBank | None
             db.session.commit()
             flash(_("Kuis disimpan.") if result != "unchanged" else _("Tidak ada perubahan."), "success")
             return redirect(url_for(".quiz", slug=saved.slug))
-    return _quiz_form_page(form, quiz, bank)
+    return _quiz_form_page(form, quiz, banks)
 
 
 @quiz_bp.route("/baru", methods=["GET", "POST"])
@@ -527,16 +605,12 @@ def quiz_new():  # type: ignore[no-untyped-def]
     if not authz.is_superadmin(current_user) and current_user.instansi_id is None:
         abort(403)
     form = QuizForm()
-    banks = list(db.session.scalars(authz.scope_banks(select(QuestionBank), current_user).order_by(QuestionBank.title)))
-    form.bank.choices = choice_options((b.slug, b.title) for b in banks)
     if request.method == "GET" and request.args.get("bank"):
-        form.bank.data = request.args["bank"]
-    bank = next((b for b in banks if b.slug == form.bank.data), None)
+        form.banks.data = [request.args["bank"]]
+    banks = _bank_choices(form)
     if request.method == "GET":
-        return _quiz_form_page(form, None, bank)
-    if bank is None:
-        add_error(form.bank, _("Pilih bank soal."))
-    return _save_quiz_form(form, None, bank, norm_text(form.slug.data))
+        return _quiz_form_page(form, None, banks)
+    return _save_quiz_form(form, None, banks, norm_text(form.slug.data))
 
 
 @quiz_bp.route("/<slug>")
@@ -544,8 +618,9 @@ def quiz_new():  # type: ignore[no-untyped-def]
 @authz.require(authz.can_author_content)
 def quiz(slug: str):  # type: ignore[no-untyped-def]
     quiz = _quiz(slug)
-    problems = services.quiz_problems(quiz.bank, services.quiz_data(quiz))
-    return render_template("quiz_authoring/quiz.html", quiz=quiz, status_labels=_status_labels(),
+    banks = services.quiz_banks(quiz)
+    problems = services.quiz_problems(banks, services.quiz_data(quiz))
+    return render_template("quiz_authoring/quiz.html", quiz=quiz, banks=banks, status_labels=_status_labels(),
                            can_edit=authz.can_edit_quiz(current_user, quiz),
                            problems=[translate_quiz_problem(p) for p in problems])
 
@@ -557,11 +632,16 @@ def quiz_edit(slug: str):  # type: ignore[no-untyped-def]
     quiz = _quiz(slug, edit=True)
     form = QuizForm()
     del form.slug
-    del form.bank
     if request.method == "GET":
         form.fill(quiz)
-        return _quiz_form_page(form, quiz, quiz.bank)
-    return _save_quiz_form(form, quiz, quiz.bank, quiz.slug)
+        form.banks.data = [b.slug for b in services.quiz_banks(quiz)]
+    banks = _bank_choices(form)
+    if request.method == "GET":
+        return _quiz_form_page(form, quiz, banks)
+    # the quiz's banks first, in their order, then the newly chosen ones
+    current = [b.id for b in services.quiz_banks(quiz)]
+    banks.sort(key=lambda b: current.index(b.id) if b.id in current else len(current))
+    return _save_quiz_form(form, quiz, banks, quiz.slug)
 
 
 def _set_status(slug: str, status: QuizStatus):  # type: ignore[no-untyped-def]

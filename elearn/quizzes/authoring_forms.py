@@ -263,11 +263,11 @@ class QuestionForm(FlaskForm):
     #: the version the author started from (a newer one means someone else saved meanwhile)
     base_version = HiddenField()
     title = StringField(_l("Judul singkat"), validators=[Length(max=200)])
-    stem = _text_field(_l("Situasi / pertanyaan"), rows=6)
+    stem = _text_field(_l("Situasi / pertanyaan"), rows=4)
     stem_format = SelectField(_l("Format teks"), choices=_options(FORMAT_LABELS, ("markdown", "html", "plain")),
                               default="markdown")
     points = _number_field(_l("Poin"), default="1")
-    feedback = _text_field(_l("Umpan balik umum: perilaku yang benar, aturannya, sanksinya"), rows=5)
+    feedback = _text_field(_l("Umpan balik umum: perilaku yang benar, aturannya, sanksinya"), rows=4)
     election_types = CheckboxesField(_l("Jenis pemilihan"), choices=_options(ELECTION_LABELS, ELECTION_TYPES))
     stage = SelectField(_l("Tahap"), choices=_options(STAGE_LABELS, STAGES, blank=_l("— pilih —")))
     actor_role = SelectField(_l("Peran pelaku"), choices=_options(ACTOR_LABELS, ACTOR_ROLES, blank=_l("— pilih —")))
@@ -395,7 +395,9 @@ class _OptionsForm(QuestionForm):
         letters = iter(c for c in "abcdefghijklmnopqrstuvwxyz" if c not in taken)
         for entry in self.options.entries:
             row = entry.form
-            if _blank(row, ("id", "text", "feedback", "weight")) and not row.correct.data:
+            # the id alone (the form starts rows as a, b, c; a blank id gets the next free letter) does
+            # not make a row: an option with nothing else written is left out
+            if _blank(row, ("text", "feedback", "weight")) and not row.correct.data:
                 continue
             i = len(options)
             option: dict[str, Any] = {"id": norm_text(row.id.data) or next(letters, f"opsi-{i + 1}"),
@@ -755,11 +757,13 @@ class DrawRuleForm(Form):
 
 class QuizForm(FlaskForm):
     slug = slug_field(_l("Kode kuis"))
-    bank = SelectField(_l("Bank soal"), choices=[], validate_choice=False)
+    #: the banks the quiz draws from (the instansi's and the shipped ones); choices set by the view
+    banks = CheckboxesField(_l("Bank soal"), choices=[], validate_choice=False)
     title = StringField(_l("Judul"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Keterangan"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
-    audience = SelectField(_l("Untuk siapa"), choices=choice_options([("", _l("Semua peserta")), ("pimpinan", _l("Pimpinan saja"))]),
-                           default="")
+    #: who the quiz is for (authz.in_quiz_audience): everyone, or leaders only
+    audience = SelectField(_l("Untuk siapa"), default="",
+                           choices=choice_options([("", _l("Semua peserta")), ("pimpinan", _l("Pimpinan saja"))]))
     pass_mark = IntegerField(_l("Batas lulus (persen)"), validators=[DataRequired(), NumberRange(min=0, max=100)],
                              default=70)
     attempt_limit = IntegerField(_l("Batas percobaan (kosong: tidak terbatas)"),
@@ -802,8 +806,8 @@ class QuizForm(FlaskForm):
     def quiz_data(self, slug: str) -> dict[str, Any]:
         return {
             "slug": slug, "title": (self.title.data or "").strip(), "description": norm_text(self.description.data),
-            "audience": self.audience.data or None, "pass_mark": self.pass_mark.data, "attempt_limit": self.attempt_limit.data,
-            "time_limit_minutes": self.time_limit_minutes.data,
+            "audience": self.audience.data or None, "pass_mark": self.pass_mark.data,
+            "attempt_limit": self.attempt_limit.data, "time_limit_minutes": self.time_limit_minutes.data,
             "shuffle_questions": bool(self.shuffle_questions.data), "shuffle_options": bool(self.shuffle_options.data),
             "draw": self.draw_rules(),
         }
@@ -848,6 +852,8 @@ QUIZ_MESSAGES: list[tuple[re.Pattern[str], Any]] = [(re.compile(p), m) for p, m 
      _l("Perlu %(count)s soal, hanya %(n)s yang cocok dan %(taken)s di antaranya mungkin sudah diambil aturan di atas.")),
     (r"needs (?P<count>\d+) question\(s\) but only (?P<n>\d+) match", _l("Perlu %(count)s soal, hanya %(n)s yang cocok.")),
     (r"no question of the bank has the tag '(?P<tag>.*)'", _l("Tidak ada soal di bank ini dengan tag \u201c%(tag)s\u201d.")),
+    (r"question '(?P<id>.*)' is in several banks \((?P<ids>.*)\)",
+     _l("Soal \u201c%(id)s\u201d ada di beberapa bank (%(ids)s): tulis salah satunya lengkap dengan kode banknya.")),
     (r"question '(?P<id>.*)' is a draft", _l("Soal \u201c%(id)s\u201d masih draf dan tidak diundi.")),
     (r"the bank has no question '(?P<id>.*)'", _l("Bank ini tidak punya soal \u201c%(id)s\u201d (atau soalnya ditarik).")),
     (r"question '(?P<id>.*)' is listed twice", _l("Soal \u201c%(id)s\u201d tertulis dua kali.")),

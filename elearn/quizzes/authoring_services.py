@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from ..accounts.models import Role, User
 from ..audit.services import record
@@ -33,8 +33,8 @@ from ..content.quizzes import (
 from ..db import db
 from ..errors import ServiceError, code_unavailable
 from ..org.models import Instansi
-from .models import Question, QuestionBank, QuestionTag, QuestionVersion, Quiz, QuizStatus, Tag
-from .services import bank_pool, draw_questions
+from .models import Question, QuestionBank, QuestionTag, QuestionVersion, Quiz, QuizBank, QuizStatus, Tag
+from .services import bank_pool, draw_questions, quiz_pool
 
 
 def _instansi(instansi_id: int | None) -> Instansi | None:
@@ -54,6 +54,36 @@ def create_bank(actor: User, *, slug: str, title: str, description: str, instans
     db.session.flush()
     record("quiz.bank_create", actor=actor, instansi_id=instansi_id, target=bank,
            details={"bank": slug, "title": bank.title})
+    return bank
+
+
+def copy_bank(actor: User, source: QuestionBank, instansi: Instansi) -> QuestionBank:
+    """An editable copy of a shipped bank for ``instansi``: a new bank (code ``<bank>-<instansi>``,
+    made unique, title marked as a copy) with every question that is not retired, each starting at
+    version 1 with the content of the source's current version (tags, file and place kept), so that
+    editing the copy never touches the shipped bank. The shipped bank's quizzes are not copied: a
+    quiz of the instansi may draw from the copy. Flushes."""
+    from ..courses.services import COPY_SUFFIX, copy_slug
+
+    if source.instansi_id is not None:
+        raise ServiceError(_("Hanya bank soal bawaan yang dapat disalin."), "not_shipped")
+    slug = copy_slug(f"{source.slug}-{instansi.slug}",
+                     lambda s: db.session.scalar(select(QuestionBank.id).where(QuestionBank.slug == s)) is not None)
+    bank = QuestionBank(slug=slug, title=source.title[:200 - len(COPY_SUFFIX)] + COPY_SUFFIX,
+                        description=source.description, language=source.language, instansi_id=instansi.id)
+    db.session.add(bank)
+    db.session.flush()
+    rows = db.session.execute(
+        select(Question, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.bank_id == source.id, Question.retired.is_(False))
+        .order_by(Question.position, Question.id)
+    ).all()
+    for question, version in rows:
+        upsert_question(bank, version.data, actor, source_file=question.source_file, position=question.position,
+                        import_source=question.import_source)
+    record("quiz.bank_copy", actor=actor, instansi_id=instansi.id, target=bank,
+           details={"bank": slug, "source": source.slug, "count": len(rows), "title": bank.title})
     return bank
 
 
@@ -145,7 +175,8 @@ def merge_tags(source: Tag, target: Tag, actor: User) -> dict[str, int]:
         tags = [target.slug if t == source.slug else t for t in version.data.get("tags") or []]
         upsert_question(question.bank, {**version.data, "tags": list(dict.fromkeys(tags))}, actor)
     quizzes = 0
-    stmt = select(Quiz).where(Quiz.bank_id.in_(bank_ids))
+    stmt = select(Quiz).where(or_(Quiz.bank_id.in_(bank_ids),
+                                  Quiz.id.in_(select(QuizBank.quiz_id).where(QuizBank.bank_id.in_(bank_ids)))))
     if actor.role != Role.SUPERADMIN:
         stmt = stmt.where(Quiz.instansi_id == actor.instansi_id)
     for quiz in db.session.scalars(stmt):
@@ -155,7 +186,7 @@ def merge_tags(source: Tag, target: Tag, actor: User) -> dict[str, int]:
         new_rules = [{**rule, "tags": list(dict.fromkeys(target.slug if t == source.slug else t for t in rule["tags"]))}
                      if "tags" in rule else dict(rule) for rule in rules]
         upsert_quiz(quiz.bank, {**quiz_data(quiz), "draw": new_rules}, status=quiz.status,
-                    instansi=_instansi(quiz.instansi_id))
+                    instansi=_instansi(quiz.instansi_id), banks=quiz_banks(quiz))
         quizzes += 1
     remaining = db.session.scalar(select(func.count()).select_from(QuestionTag)
                                   .where(QuestionTag.tag_id == source.id)) or 0
@@ -182,32 +213,52 @@ def tag_counts(bank_ids: list[int]) -> dict[int, int]:
 # --- quizzes -------------------------------------------------------------------------------
 
 
-def quiz_problems(bank: QuestionBank, data: Mapping[str, Any]) -> list[str]:
-    """What stops ``data`` (a quiz mapping) from being drawn from ``bank`` as it is now."""
-    pool, drafts = bank_pool(bank.id)
-    return validate_quiz(data, pool, drafts)
+def quiz_banks(quiz: Quiz) -> list[QuestionBank]:
+    """The banks ``quiz`` draws from, in order (a quiz without quiz_banks rows: its home bank)."""
+    return list(quiz.banks) or [quiz.bank]
 
 
-def save_quiz(actor: User, bank: QuestionBank, data: Mapping[str, Any], *, instansi_id: int | None,
-              quiz: Quiz | None = None) -> tuple[Quiz, str]:
-    """Create (as a draft) or update a quiz; ``data`` must already pass ``quiz_problems``. A quiz
-    built in the browser keeps no file text (export writes it from the data). Flushes."""
+def quiz_problems(banks: QuestionBank | list[QuestionBank], data: Mapping[str, Any]) -> list[str]:
+    """What stops ``data`` (a quiz mapping) from being drawn from ``banks`` as they are now. With
+    several banks a question id may be written ``bank/id`` (it must be, when two banks have it)."""
+    merged = quiz_pool(banks if isinstance(banks, list) else [banks])
+    return validate_quiz({k: v for k, v in data.items() if k not in ("bank", "banks")}, merged.pool, merged.drafts,
+                         merged.aliases)
+
+
+def save_quiz(actor: User, banks: QuestionBank | list[QuestionBank], data: Mapping[str, Any], *,
+              instansi_id: int | None, quiz: Quiz | None = None) -> tuple[Quiz, str]:
+    """Create (as a draft) or update a quiz drawing from ``banks`` (in order; the first is its home
+    bank unless the quiz already has one of them as home); ``data`` must already pass
+    ``quiz_problems``. A quiz built in the browser keeps no file text (export writes it from the
+    data). Flushes."""
+    banks = list(dict.fromkeys(banks if isinstance(banks, list) else [banks]))
     if quiz is None and db.session.scalar(select(Quiz.id).where(Quiz.slug == data["slug"])) is not None:
         raise code_unavailable(data["slug"])
-    if quiz is not None and quiz.content_hash and canonical_quiz(data) == quiz_data(quiz):
+    data = {**data, "banks": [b.slug for b in banks]}
+    if quiz is not None and quiz.content_hash and canonical_quiz(data) == quiz_data(quiz) \
+            and quiz.bank_ids == [b.id for b in banks]:
         return quiz, "unchanged"
+    home = banks[0]
+    if quiz is not None:
+        home = next((b for b in banks if b.id == quiz.bank_id), banks[0])
+        if home.id != quiz.bank_id:
+            quiz.bank_id = home.id  # its home bank was taken off the quiz: the first chosen one is
+            quiz.bank = home
+            db.session.flush()
     status = quiz.status if quiz is not None else QuizStatus.DRAFT
-    saved, result = upsert_quiz(bank, data, status=status, instansi=_instansi(instansi_id))
+    saved, result = upsert_quiz(home, data, status=status, instansi=_instansi(instansi_id), banks=banks)
     record("quiz.create" if result == "created" else "quiz.update", actor=actor, instansi_id=instansi_id,
-           target=saved, details={"quiz": saved.slug, "bank": bank.slug, "title": saved.title,
-                                  "count": saved.question_count})
+           target=saved, details={"quiz": saved.slug, "bank": home.slug, "title": saved.title,
+                                  "count": saved.question_count,
+                                  **({"banks": ", ".join(b.slug for b in banks)} if len(banks) > 1 else {})})
     return saved, result
 
 
 def set_quiz_status(quiz: Quiz, status: QuizStatus, actor: User) -> None:
     """Publish (learners can take it; the draw must be possible now) or take back to draft."""
     if status == QuizStatus.PUBLISHED:
-        problems = quiz_problems(quiz.bank, quiz_data(quiz))
+        problems = quiz_problems(quiz_banks(quiz), quiz_data(quiz))
         if problems:
             raise ServiceError(_("Kuis belum dapat diterbitkan: aturan pengambilan soal tidak dapat dipenuhi. "
                                  "Ubah kuisnya dulu."), "draw")

@@ -152,6 +152,9 @@ class QuestionTag(Base):
 
 
 class Quiz(Base):
+    """A quiz draws from one or more banks (``QuizBank``, in order); ``bank_id`` is its home bank: the
+    first of them, whose folder holds the quiz file (export writes it there)."""
+
     __tablename__ = "quizzes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,6 +184,16 @@ class Quiz(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     bank: Mapped[QuestionBank] = relationship(lazy="joined")
+    #: every bank the quiz draws from, the home bank first (content.quizzes.set_quiz_banks keeps it)
+    bank_links: Mapped[list[QuizBank]] = relationship(order_by="QuizBank.position", cascade="all, delete-orphan",
+                                                      lazy="select")
+    banks: Mapped[list[QuestionBank]] = relationship(secondary="quiz_banks", order_by="QuizBank.position",
+                                                     viewonly=True, lazy="select")
+
+    @property
+    def bank_ids(self) -> list[int]:
+        """The ids of the banks the quiz draws from, in order (a quiz without rows: its home bank)."""
+        return [link.bank_id for link in self.bank_links] or [self.bank_id]
 
     @property
     def question_count(self) -> int:
@@ -188,6 +201,18 @@ class Quiz(Base):
 
     def __repr__(self) -> str:
         return f"<Quiz {self.slug}>"
+
+
+class QuizBank(Base):
+    """One bank a quiz draws from; ``position`` 0 is the quiz's home bank (``Quiz.bank_id``)."""
+
+    __tablename__ = "quiz_banks"
+    __table_args__ = (UniqueConstraint("quiz_id", "position"),)
+
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_banks.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Attempt(Base):

@@ -17,7 +17,7 @@ column that is absent, or an empty cell, leaves the stored value as it is. A per
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -29,6 +29,7 @@ from sqlalchemy import Boolean, Column, Enum, MetaData, Table, bindparam, delete
 from sqlalchemy.types import NullType, TypeDecorator
 
 from ..accounts.models import EmployeeType, Role, User
+from ..accounts.nip import MESSAGES as NIP_MESSAGES
 from ..accounts.nip import InvalidEmployeeNumber, normalize, validate_employee_number
 from ..audit.services import record
 from ..authz import can_manage_role, is_superadmin
@@ -51,6 +52,7 @@ from .parsing import (
     F_SKPD,
     F_TYPE,
     F_UNIT,
+    FIELD_LABELS,
     FIELDS,
     Limits,
     RosterFile,
@@ -131,23 +133,78 @@ _TYPE_LABELS = {
 }
 
 
+#: every code a refused row can carry: the employee number's (accounts.nip) and the row's own. Each
+#: has a message in NIP_MESSAGES or MESSAGES (besides these, MESSAGES has "outside_scope_person": a
+#: second message of "outside_scope")
+ROW_ERROR_CODES = (*NIP_MESSAGES, *(code for code in MESSAGES if code != "outside_scope_person"))
+
+
+def _template(key: str) -> Any:
+    return MESSAGES.get(key) or NIP_MESSAGES.get(key)
+
+
+def _render_message(key: str, params: Mapping[str, Any]) -> str:
+    """The message ``key`` in the current language; a ``field`` parameter is a FIELD_LABELS key,
+    shown as that column's label."""
+    template = str(_template(key))
+    if not params:
+        return template
+    values = {name: FIELD_LABELS[value] if name == "field" and value in FIELD_LABELS else value
+              for name, value in params.items()}
+    return template % values
+
+
 @dataclass(frozen=True)
 class RowError:
     line: int
     code: str
     message: str
     nip: str = ""
+    #: what the message says besides its text (a value, a length): stored with the import, so the
+    #: pages show the message in the reader's language (``row_error_message``)
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    #: the message's key in MESSAGES when it is not ``code`` (outside_scope_person)
+    key: str | None = None
 
     def as_dict(self, *, with_nip: bool = False) -> dict[str, Any]:
+        """The CLI's ``--json`` shape; ``with_nip``: as stored with the import (also the number as
+        written, the message's parameters and key)."""
         data: dict[str, Any] = {"line": self.line, "code": self.code, "message": self.message}
         if with_nip:
             data["nip"] = self.nip
+            data["params"] = dict(self.params)
+            if self.key is not None and self.key != self.code:
+                data["key"] = self.key
         return data
 
 
 def _error(line: int, code: str, nip: str, message_key: str | None = None, **params: object) -> RowError:
-    template = str(MESSAGES[message_key or code])
-    return RowError(line, code, template % params if params else template, nip)
+    key = message_key or code
+    return RowError(line, code, _render_message(key, params), nip, params, key if key != code else None)
+
+
+def _number_error(line: int, exc: InvalidEmployeeNumber, nip: str) -> RowError:
+    return RowError(line, exc.code, exc.message, nip, dict(exc.params))
+
+
+def row_error_message(error: Mapping[str, Any]) -> str:
+    """A stored row error (``RowError.as_dict(with_nip=True)``) as a sentence in the current
+    language, never its bare code. An error stored before the parameters were kept, or with an
+    unknown code, keeps the message written at the time."""
+    key = str(error.get("key") or error.get("code") or "")
+    params = error.get("params")
+    template = _template(key)
+    if template is not None and (isinstance(params, Mapping) or "%(" not in str(template)):
+        try:
+            return _render_message(key, params or {})
+        except (KeyError, TypeError, ValueError):
+            pass
+    return str(error.get("message") or _("Baris ini tidak dapat diimpor."))
+
+
+def describe_row_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Stored row errors with their message in the current language (the pages and the CSV)."""
+    return [{**error, "message": row_error_message(error)} for error in errors]
 
 
 @dataclass
@@ -342,16 +399,15 @@ class _Checker:
             try:
                 number = validate_employee_number(raw_nip, etype, today=self.today)
             except InvalidEmployeeNumber as exc:
-                errors.append(RowError(line, exc.code, exc.message, raw_nip))
+                errors.append(_number_error(line, exc, raw_nip))
         elif not key:
-            exc = InvalidEmployeeNumber("missing_number")
-            errors.append(RowError(line, exc.code, exc.message, raw_nip))
+            errors.append(_number_error(line, InvalidEmployeeNumber("missing_number"), raw_nip))
 
         name = " ".join(v[F_NAME].split())
         if not name:
             errors.append(_error(line, "missing_name", raw_nip))
         elif len(name) > 200:
-            errors.append(_error(line, "too_long", raw_nip, field=_("Nama"), max=200))
+            errors.append(_error(line, "too_long", raw_nip, field="name", max=200))
 
         values: dict[str, Any] = {"name": name, "employee_type": etype, "active": True}
         if v[F_GOLONGAN] and etype is not None and etype != EmployeeType.NON_ASN:
@@ -362,7 +418,7 @@ class _Checker:
         if v[F_JABATAN]:
             jabatan = " ".join(v[F_JABATAN].split())
             if len(jabatan) > 255:
-                errors.append(_error(line, "too_long", raw_nip, field=_("Jabatan"), max=255))
+                errors.append(_error(line, "too_long", raw_nip, field="jabatan", max=255))
             values["jabatan"] = jabatan
             values["is_kepala_wilayah"] = is_kepala_wilayah(jabatan)
         if v[F_JENIS_JABATAN]:
@@ -393,9 +449,9 @@ class _Checker:
         elif not skpd_name:
             errors.append(_error(line, "missing_skpd", raw_nip))
         if len(skpd_name) > 200:
-            errors.append(_error(line, "too_long", raw_nip, field=_("Perangkat daerah"), max=200))
+            errors.append(_error(line, "too_long", raw_nip, field="skpd", max=200))
         if len(unit_name) > 200:
-            errors.append(_error(line, "too_long", raw_nip, field=_("Unit kerja"), max=200))
+            errors.append(_error(line, "too_long", raw_nip, field="unit_kerja", max=200))
 
         if existing is not None:
             if not mine:

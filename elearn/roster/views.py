@@ -126,7 +126,7 @@ def preview(import_id: int):  # type: ignore[no-untyped-def]
         unknown=found.get("unknown", []),
         rows=found.get("rows", []),
         header_line=found.get("header_line", 1),
-        errors=imp.errors[:PREVIEW_ERRORS],
+        errors=services.describe_row_errors(imp.errors[:PREVIEW_ERRORS]),
     )
 
 
@@ -173,7 +173,7 @@ def summary(import_id: int):  # type: ignore[no-untyped-def]
     imp = _load(import_id)
     if not imp.is_applied:
         return redirect(url_for(".preview", import_id=imp.id))
-    return render_template("roster/summary.html", imp=imp, errors=imp.errors[:100])
+    return render_template("roster/summary.html", imp=imp, errors=services.describe_row_errors(imp.errors[:100]))
 
 
 @bp.route("/<int:import_id>/galat.csv")
@@ -185,7 +185,8 @@ def errors_csv(import_id: int):  # type: ignore[no-untyped-def]
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_("Baris"), _("Kode"), _("Pesan"), _("NIP")])
     for error in imp.errors or []:
-        writer.writerow([safe_cell(error.get("line")), safe_cell(error.get("code")), safe_cell(error.get("message")),
+        writer.writerow([safe_cell(error.get("line")), safe_cell(error.get("code")),
+                         safe_cell(services.row_error_message(error)),
                          safe_cell(error.get("nip", ""))])
     name = f"galat-impor-{imp.id}.csv"
     return Response(

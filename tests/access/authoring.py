@@ -39,6 +39,18 @@ for course, expect in (("{authoring_same}", OWN), ("{authoring_other}", NOT_OWN)
         Row("POST", f"/penyusunan/{course}/gambar", redirect(expect)),  # noqa: F821
         Row("POST", f"/penyusunan/{course}/terbitkan", redirect(expect)),  # noqa: F821
     ]
+# "Salin ke instansi saya": only a shipped course, by an author of an instansi (the superadmin has none: a
+# clear refusal); an instansi's own course is not copied (403), another instansi's stays hidden (404)
+COPY = {**AUTHORS_ONLY, "pelatih": 302, "admin_bkpsdm": 302, "superadmin": 403}
+COPY_OWN = {**AUTHORS_ONLY, "pelatih": 403, "admin_bkpsdm": 403, "superadmin": 403}
+COPY_OTHER = {**AUTHORS_ONLY, "pelatih": 404, "admin_bkpsdm": 404, "superadmin": 403}
+ROWS += [
+    Row("POST", "/penyusunan/{authoring_shipped}/salin", COPY),  # noqa: F821
+    Row("POST", "/penyusunan/{authoring_same}/salin", COPY_OWN),  # noqa: F821
+    Row("POST", "/penyusunan/{authoring_other}/salin", COPY_OTHER),  # noqa: F821
+    Row("POST", "/penyusunan/{authoring_missing_course}/salin",  # noqa: F821
+        {**AUTHORS_ONLY, "pelatih": 404, "admin_bkpsdm": 404, "superadmin": 404}),
+]
 # a module that is not in the course answers 404 to those who may edit the course
 ROWS.append(Row("GET", "/penyusunan/{authoring_same}/modul/{authoring_missing_module}", {**OWN, "pelatih": 404, "admin_bkpsdm": 404, "superadmin": 404}))  # noqa: F821
 
@@ -84,4 +96,4 @@ def extend_scenario(app, ids, users):  # type: ignore[no-untyped-def]
             course.published_version_id = published[key].id
         made = {key: course.id for key, course in courses.items()}
         db.session.commit()
-    return {**made, "authoring_module": "01-modul", "authoring_missing_module": "99-tidak-ada"}
+    return {**made, "authoring_missing_course": 987654, "authoring_module": "01-modul", "authoring_missing_module": "99-tidak-ada"}

@@ -41,8 +41,12 @@ ROWS = [
     Row("POST", "/penyusunan/soal/tag/", redirect(AUTHOR), data={"slug": "qa-tag-baru", "label": "Baru"}),  # noqa: F821
     Row("GET", "/penyusunan/kuis/", AUTHOR),  # noqa: F821
     Row("GET", "/penyusunan/kuis/baru", AUTHOR),  # noqa: F821
+    # the superadmin's quiz is a shipped one (seen by every instansi): it may not draw from an instansi's bank
+    # (the form comes back with the reason)
+    Row("POST", "/penyusunan/kuis/baru", {**redirect(AUTHOR), "superadmin": 200},  # noqa: F821
+        data={**QUIZ, "slug": "qa-kuis-baru", "banks": "{qa_bank_same}"}),
     Row("POST", "/penyusunan/kuis/baru", redirect(AUTHOR),  # noqa: F821
-        data={**QUIZ, "slug": "qa-kuis-baru", "bank": "{qa_bank_same}"}),
+        data={**QUIZ, "slug": "qa-kuis-bawaan", "banks": "{qa_bank_shipped}"}),
     Row("GET", "/penyusunan/soal/bank/{qa_bank_same}/soal/{qa_question_missing}", NOBODY),  # noqa: F821
     Row("GET", "/penyusunan/soal/bank/{qa_bank_same}/baru/{qa_type_missing}", NOBODY),  # noqa: F821
     Row("GET", "/penyusunan/soal/tag/{qa_tag_missing}", NOBODY),  # noqa: F821
@@ -69,7 +73,7 @@ for owner, read, edit in (("same", AUTHOR, AUTHOR), ("shipped", SHIPPED_READ, SH
         Row("GET", quiz, read),  # noqa: F821
         Row("GET", f"{quiz}/pratinjau", read),  # noqa: F821
         Row("GET", f"{quiz}/ubah", edit),  # noqa: F821
-        Row("POST", f"{quiz}/ubah", redirect(edit), data=QUIZ),  # noqa: F821
+        Row("POST", f"{quiz}/ubah", redirect(edit), data={**QUIZ, "banks": f"{{qa_bank_{owner}}}"}),  # noqa: F821
         Row("POST", f"{quiz}/terbitkan", redirect(edit)),  # noqa: F821
         Row("POST", f"{quiz}/jadikan-draf", redirect(edit)),  # noqa: F821
         Row("GET", tag, read),  # noqa: F821
@@ -78,6 +82,16 @@ for owner, read, edit in (("same", AUTHOR, AUTHOR), ("shipped", SHIPPED_READ, SH
         # merging only retags the author's own banks, so a shipped tag may be merged
         Row("POST", f"{tag}/gabung", redirect(read), data={"target": "{qa_tag_free}"}),  # noqa: F821
     ]
+# "Salin ke instansi saya" (see tests/access/authoring.py): shipped banks only, by an author of an instansi
+ROWS += [
+    Row("POST", "/penyusunan/soal/bank/{qa_bank_shipped}/salin",  # noqa: F821
+        {**AUTHORS_ONLY, "pelatih": 302, "admin_bkpsdm": 302, "superadmin": 403}),
+    Row("POST", "/penyusunan/soal/bank/{qa_bank_same}/salin",  # noqa: F821
+        {**AUTHORS_ONLY, "pelatih": 403, "admin_bkpsdm": 403, "superadmin": 403}),
+    Row("POST", "/penyusunan/soal/bank/{qa_bank_other}/salin",  # noqa: F821
+        {**AUTHORS_ONLY, "pelatih": 404, "admin_bkpsdm": 404, "superadmin": 403}),
+    Row("POST", "/penyusunan/soal/bank/qa-bank-tidak-ada/salin", NOBODY),  # noqa: F821
+]
 
 ANALYSTS_ONLY = {"anon": 302, "peserta": 403}
 ANALYSE_ALL = {**ANALYSTS_ONLY, "pelatih": 200, "operator_skpd": 200, "admin_bkpsdm": 200, "superadmin": 200}

@@ -17,7 +17,15 @@ from elearn.quizzes.models import Question, QuestionBank
 pytestmark = pytest.mark.browser
 
 
+def _open_sections(page: Page) -> None:
+    """Open the folded parts of the question data (issue 16 point 6) that are still closed."""
+    for section in page.locator("#data-soal details.qa-fold").all():
+        if section.get_attribute("open") is None:
+            section.locator("summary").click()
+
+
 def _fill_metadata(page: Page) -> None:
+    _open_sections(page)
     page.get_by_label("Pilkada", exact=True).check()
     page.get_by_label("Tahap").select_option("calon")
     page.get_by_label("Peran pelaku").select_option("guru")

@@ -36,7 +36,8 @@ def test_roster_import_with_progress(page: Page, app, base_url, demo, sign_in, c
     main = page.locator("main")
     expect(main).to_contain_text("Sri Wahyuni, S.Sos.")
     expect(main).to_contain_text("Hasil pemeriksaan")
-    expect(main).to_contain_text("excel_mangled")
+    expect(main).to_contain_text("diubah Excel menjadi angka ilmiah")  # the message, not the code
+    expect(main).not_to_contain_text("excel_mangled")
     check_page("roster-preview")
     page.get_by_role("button", name="Terapkan impor").click()
     page.wait_for_url("**/proses")
@@ -48,7 +49,8 @@ def test_roster_import_with_progress(page: Page, app, base_url, demo, sign_in, c
     expect(page.locator("h1")).to_have_text("Hasil impor")
     main = page.locator("main")
     expect(main).to_contain_text("Dinas Sosial Browser / Bidang Rehabilitasi")
-    expect(main).to_contain_text("excel_mangled")
+    expect(main).to_contain_text("diubah Excel menjadi angka ilmiah")
+    expect(main).not_to_contain_text("excel_mangled")
     check_page("roster-summary")
     with page.expect_download() as download:
         page.get_by_role("link", name="Unduh laporan galat (CSV)").click()

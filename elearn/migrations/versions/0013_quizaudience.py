@@ -3,7 +3,7 @@ NULL: everyone; "pimpinan": leaders (authz.in_quiz_audience). Shipped quizzes ge
 files on the next ``content sync``.
 
 Revision ID: 0013_quizaudience
-Revises: 0012_unitsort
+Revises: 0013_quizbanks (chained after the multi-bank quizzes of issue 16 point 6, merged first)
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0013_quizaudience'
-down_revision = '0012_unitsort'
+down_revision = '0013_quizbanks'
 branch_labels = None
 depends_on = None
 
