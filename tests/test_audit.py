@@ -35,11 +35,11 @@ def _rows(html: str) -> list[str]:
 
 def test_actions_are_logged_and_listed_newest_first(client, logged):
     login(client, logged["admin"])
-    client.post(f"/pegawai/{logged['person'].id}/reset")
+    client.post(f"/pegawai/{logged['person'].id}/slip")  # not yet activated: a first code, not a reset
     client.post(f"/pegawai/{logged['person'].id}/peran", data={"role": "pelatih"})
     client.post("/unit/baru", data={"name": "Kecamatan Baru"})
     html = client.get("/audit/").get_data(as_text=True)
-    assert _rows(html) == ["Unit ditambahkan", "Peran diubah", "Akun diatur ulang (kode aktivasi baru)"]
+    assert _rows(html) == ["Unit ditambahkan", "Peran diubah", "Kode aktivasi diterbitkan (slip satu orang)"]
     assert "Admin Kota A" in html
     assert "•••••••• •••••• • 007" in html and "198001012005011007" not in html  # masked NIP of the actor
     assert "lama: peserta" in html and "baru: pelatih" in html
@@ -111,7 +111,7 @@ def test_every_audited_action_has_a_label(client, logged, app):
     client.post(f"/pegawai/{pid}/ubah", data={"name": "Target Baru", "employee_type": "pns", "unit_id": str(logged["x"].id), "active": "y"})
     client.post(f"/pegawai/{pid}/status", data={"active": "0"})
     client.post(f"/pegawai/{pid}/status", data={"active": "1"})
-    client.post(f"/pegawai/slip?skpd={logged['x'].id}", data={"fmt": "csv", "only_pending": "y"})
+    client.post(f"/pegawai/slip?skpd={logged['x'].id}", data={"fmt": "csv", "scope": "semua"})
     client.post("/unit/baru", data={"name": "Bagian Umum"})
     with app.app_context():
         unit_id = db.session.scalar(select(AuditEvent.target_id).where(AuditEvent.action == "unit.create"))

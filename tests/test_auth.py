@@ -233,8 +233,8 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, make_user):
 
 
 def test_activation_ends_the_other_sessions(app, make_user):
-    """A slip issued to an activated person ("semua") lets them set a new password: whoever was
-    signed in with the old one is signed out."""
+    """A code issued to an activated person (e.g. the demo accounts) lets them set a new password:
+    whoever was signed in with the old one is signed out."""
     user = make_user()
     client, other = _browsers(app)
     login(other, user)

@@ -239,3 +239,45 @@ def test_bank_copy_refused_for_the_superadmin_and_for_own_banks(app, client, log
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(QuestionBank)
                                  .where(QuestionBank.slug.like("contoh-%"))) == 0
+
+
+def test_repeated_copies_find_a_free_code_in_one_statement(app, client, login_as, trainer, shipped_course) -> None:
+    """The free code (-2, -3, ...) is found with one read of the taken codes, not one per earlier copy."""
+    from support import count_statements  # noqa: PLC0415
+
+    login_as(trainer)
+    copy_course(client, shipped_course)
+    copy_course(client, shipped_course)
+    with count_statements(app, transaction_control=False) as third:
+        copy_course(client, shipped_course)
+    for _n in range(4):
+        copy_course(client, shipped_course)
+    with count_statements(app, transaction_control=False) as eighth:
+        copy_course(client, shipped_course)
+    assert len(eighth) == len(third), (len(third), len(eighth))
+    base = f"kursus-contoh-{instansi_slug(app, trainer)}"
+    with app.app_context():
+        slugs = set(db.session.scalars(select(Course.slug).where(Course.slug.startswith(base))))
+    assert slugs == {base} | {f"{base}-{n}" for n in range(2, 9)}
+
+
+def test_two_copies_at_the_same_moment_give_a_message_not_an_error(app, client, login_as, trainer, shipped_course,
+                                                                    monkeypatch) -> None:
+    """Another request took the code between choosing it and inserting: the copy is refused with a message
+    (nothing half-made is left), and the next try gets the next code."""
+    from elearn.courses import services  # noqa: PLC0415
+
+    login_as(trainer)
+    first = copy_course(client, shipped_course)
+    with app.app_context():
+        taken = db.session.get(Course, first).slug
+    monkeypatch.setattr(services, "copy_slug", lambda base, column: taken)  # as if chosen before the other commit
+    with app.app_context():
+        before = db.session.scalar(select(func.count(Course.id)))
+    response = client.post(f"/penyusunan/{shipped_course}/salin", follow_redirects=True)
+    assert response.status_code == 200
+    assert "Salinan lain sedang dibuat pada saat yang sama" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Course.id))) == before
+    monkeypatch.undo()
+    assert copy_course(client, shipped_course) != first

@@ -402,3 +402,38 @@ def test_an_older_stored_row_error_keeps_its_message(app: Flask) -> None:
         assert english != plain["message"] and "missing_name" not in english
         unknown = {"line": 3, "code": "something_new", "message": "", "nip": ""}
         assert roster_services.row_error_message(unknown) == "Baris ini tidak dapat diimpor."
+
+
+def test_the_per_ip_limit_counts_a_password_estimated_without_a_right_code(client, app, make_user,
+                                                                           rate_limited) -> None:
+    """Judging a new password (zxcvbn: tens of milliseconds for a long one) without a right code is
+    work anybody could ask for without end: with the NIP or the code left out, such a refusal counts
+    toward the per-IP limit like a wrong code (a right code with a refused password still does not)."""
+    user = make_user(password=None)
+    code = _with_code(app, user)
+    long_password = "1990010120150110011990010120150110011990010120150110011990010120150110"
+    app.config["LOGIN_LIMIT_PER_IP"] = "2 per minute"
+    try:
+        for data in ({"nip": "", "code": "", "password": long_password, "confirm": long_password},
+                     {"nip": user.employee_number, "code": "", "password": long_password, "confirm": long_password}):
+            assert client.post("/aktivasi", data=data).status_code == 200
+        assert client.post("/aktivasi", data={"nip": user.employee_number, "code": code,
+                                              "password": STRONG, "confirm": STRONG}).status_code == 429
+    finally:
+        app.config["LOGIN_LIMIT_PER_IP"] = "100 per minute;1000 per hour"
+    assert _failures(user) == 0  # no code was typed: nothing counted against the code
+
+
+def test_an_activation_without_a_password_costs_the_limit_nothing(client, app, make_user, rate_limited) -> None:
+    """Only a refusal that judged a typed password (or a wrong code) counts: an empty form does not."""
+    user = make_user(password=None)
+    code = _with_code(app, user)
+    app.config["LOGIN_LIMIT_PER_IP"] = "2 per minute"
+    try:
+        for _ in range(3):
+            assert client.post("/aktivasi", data={"nip": "", "code": "", "password": "", "confirm": ""}
+                               ).status_code == 200
+        assert client.post("/aktivasi", data={"nip": user.employee_number, "code": code,
+                                              "password": STRONG, "confirm": STRONG}).status_code == 302
+    finally:
+        app.config["LOGIN_LIMIT_PER_IP"] = "100 per minute;1000 per hour"

@@ -229,6 +229,7 @@ def test_reset_shows_code_once_and_it_activates(client, org, app):
     login(client, org["admin"])
     with app.app_context():
         budi = db.session.get(User, org["budi"].id)
+        auth_services.set_password(budi, TEST_PASSWORD)  # a reset is for an activated account
         old_code = auth_services.issue_activation_code(budi)
         db.session.commit()
     confirm = client.get(f"/pegawai/{org['budi'].id}/reset").get_data(as_text=True)
@@ -386,10 +387,11 @@ def test_forms_carry_csrf_tokens(client, org, csrf_enabled):
     r = client.post("/masuk", data={"nip": org["admin"].employee_number, "password": TEST_PASSWORD,
                                     "csrf_token": token})
     assert r.status_code == 302
-    pid = org["siti"].id
+    pid = org["siti"].id  # not yet activated: her page offers a slip, not a reset
     # without a token: refused
+    assert client.post(f"/pegawai/{pid}/slip").status_code == 400
     assert client.post(f"/pegawai/{pid}/reset").status_code == 400
-    for page, action in ((f"/pegawai/{pid}/reset", f"/pegawai/{pid}/reset"),
+    for page, action in ((f"/pegawai/{pid}", f"/pegawai/{pid}/slip"),
                          (f"/pegawai/{pid}", f"/pegawai/{pid}/status")):
         html = client.get(page).get_data(as_text=True)
         form = html.split(f'action="{action}"')[1].split("</form>")[0]
@@ -414,7 +416,7 @@ def test_operator_may_not_administer_a_pelatih_of_their_skpd(client, org, pelati
     detail = client.get(f"/pegawai/{pelatih.id}")
     assert detail.status_code == 200  # visible, like everyone of the SKPD
     html = detail.get_data(as_text=True)
-    for action in ("/ubah", "/reset", "/status"):  # the buttons are hidden
+    for action in ("/ubah", "/reset", "/slip", "/status"):  # the buttons are hidden
         assert f"/pegawai/{pelatih.id}{action}" not in html
     assert client.get(f"/pegawai/{pelatih.id}/reset").status_code == 403
     assert client.post(f"/pegawai/{pelatih.id}/reset").status_code == 403
@@ -428,7 +430,7 @@ def test_operator_may_not_administer_a_pelatih_of_their_skpd(client, org, pelati
         assert row.name == "Pelatih Pendidikan" and row.active
     assert _events("account.reset") == [] and _events("account.update") == [] and _events("account.deactivate") == []
     # the peserta of the same SKPD remain the operator's to look after
-    assert client.post(f"/pegawai/{org['siti'].id}/reset").status_code == 200
+    assert client.post(f"/pegawai/{org['siti'].id}/slip").status_code == 200
 
 
 def test_operator_may_not_administer_another_operator_of_their_skpd(client, org, make_user):
@@ -469,8 +471,8 @@ def test_operator_slips_leave_out_accounts_they_cannot_administer(client, org, m
     pending_pelatih = make_user(Role.PELATIH, org["x1"], password=None, name="Pelatih Belum Aktif")
     activated_pelatih = make_user(Role.PELATIH, org["x"], name="Pelatih Aktif")
     login(client, org["operator"])
-    for only_pending in ("y", ""):
-        r = client.post(f"/pegawai/slip?skpd={org['x'].id}", data={"fmt": "csv", "only_pending": only_pending})
+    for scope in ("baru", "semua"):
+        r = client.post(f"/pegawai/slip?skpd={org['x'].id}", data={"fmt": "csv", "scope": scope})
         assert r.status_code == 200
         text = r.get_data(as_text=True)
         assert "Siti Rahmawati" in text and "Pelatih" not in text and "Operator Pendidikan" not in text
@@ -479,7 +481,7 @@ def test_operator_slips_leave_out_accounts_they_cannot_administer(client, org, m
             assert db.session.get(User, person.id).activation_code_hash is None
     client.post("/keluar")
     login(client, org["admin"])
-    r = client.post(f"/pegawai/slip?skpd={org['x'].id}", data={"fmt": "csv", "only_pending": "y"})
+    r = client.post(f"/pegawai/slip?skpd={org['x'].id}", data={"fmt": "csv", "scope": "semua"})
     assert "Pelatih Belum Aktif" in r.get_data(as_text=True)
 
 

@@ -331,3 +331,39 @@ def test_the_item_analysis_names_questions_of_other_banks_with_their_bank(app) -
                                                                     Question.key == "sama")) for bank in (a, b)}
         assert QuestionStats(same["bank-a"], []).ref(quiz) == "sama"
         assert QuestionStats(same["bank-b"], []).ref(quiz) == "bank-b/sama"
+
+
+def test_a_tampered_form_never_reaches_another_instansis_bank(app, client, login_as, make_user) -> None:
+    """Security probe: an author of instansi A posting B's bank (next to A's own, on a new quiz and
+    on an edit) with a draw rule naming B's question as ``bank/id``: B's bank is never a bank of the
+    quiz, the rule is refused, and a draw gives only A's questions. The superadmin, who sees every
+    bank, may not add B's bank to A's quiz either."""
+    trainer = make_user(Role.PELATIH)
+    stranger = make_user(Role.PELATIH)
+    superadmin = make_user(Role.SUPERADMIN)
+    with app.app_context():
+        two_banks(stranger.instansi_id)  # bank-a, bank-b of instansi B
+        own = get_or_create_bank("bank-sendiri", "Bank sendiri", db.session.get(Instansi, trainer.instansi_id))
+        upsert_question(own, question("o1", ["tag-x"]), position=0)
+        upsert_question(own, question("o2", ["tag-z"]), position=1)
+        db.session.commit()
+    login_as(trainer)
+    tampered = {**FORM, "banks": ["bank-sendiri", "bank-b"], "draw-0-count": "1", "draw-1-values": "bank-b/b1"}
+    page = client.post("/penyusunan/kuis/baru", data=tampered).get_data(as_text=True)
+    assert "Bank ini tidak punya soal" in page and "Situasi b1" not in page
+    with app.app_context():
+        assert db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-gabungan")) is None
+    honest = {**FORM, "banks": ["bank-sendiri"], "draw-0-count": "1", "draw-1-values": "o2"}
+    assert client.post("/penyusunan/kuis/baru", data=honest).status_code == 302
+    page = client.post("/penyusunan/kuis/kuis-gabungan/ubah", data=tampered).get_data(as_text=True)
+    assert "Bank ini tidak punya soal" in page
+    client.post("/keluar")
+    login_as(superadmin)
+    page = client.post("/penyusunan/kuis/kuis-gabungan/ubah",
+                       data={**tampered, "draw-1-values": "bank-sendiri/o2"}).get_data(as_text=True)
+    assert "hanya boleh memakai bank bawaan dan bank milik instansinya sendiri" in page
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-gabungan"))
+        assert [b.slug for b in quiz.banks] == ["bank-sendiri"]
+        for seed in range(5):
+            assert {bank for bank, _key in drawn(quiz, seed)} == {"bank-sendiri"}

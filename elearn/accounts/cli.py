@@ -65,15 +65,24 @@ def create(number: str, name: str, role: str, instansi_slug: str | None, unit_id
 @account_cli.command("reset")
 @click.argument("number")
 def reset(number: str) -> None:
-    """Reset the account NUMBER: the password stops working and a new activation code is printed."""
+    """Reset the account NUMBER: the password stops working and a new activation code is printed.
+    An account never activated just gets a new activation code (nothing to reset)."""
     from . import services
 
     user = services.find_account(number)
     if user is None:
         raise click.ClickException(f"Akun {number} tidak ditemukan.")
-    code = services.reset(None, user)
+    activated = user.is_activated
+    try:
+        code = services.reset(None, user) if activated else services.issue_slip(None, user)
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
     db.session.commit()
-    click.echo(f"Akun {user.employee_number} ({user.name}) diatur ulang.")
+    if activated:
+        click.echo(f"Akun {user.employee_number} ({user.name}) diatur ulang.")
+    else:
+        click.echo(f"Akun {user.employee_number} ({user.name}) belum pernah diaktifkan: kode aktivasi baru diterbitkan.")
     click.echo(f"Kode aktivasi: {code}")
 
 

@@ -108,10 +108,19 @@ class ConfirmForm(FlaskForm):
     """A POST with nothing but the CSRF token (reset)."""
 
 
-class SlipForm(FlaskForm):
-    """The SKPD comes from ``skpd`` in the query or form and is authorized by the view."""
+SLIP_SCOPE_LABELS = {
+    "baru": _l("Hanya pegawai baru: belum aktivasi dan belum punya kode yang berlaku. Slip yang sudah "
+               "dibagikan tetap berlaku."),
+    "semua": _l("Semua pegawai yang belum aktivasi: kode baru untuk semua, slip yang pernah dicetak "
+                "tidak berlaku lagi."),
+}
 
-    only_pending = BooleanField(_l("Hanya pegawai yang belum aktivasi"), default=True)
+
+class SlipForm(FlaskForm):
+    """The SKPD comes from ``skpd`` in the query or form and is authorized by the view. A POST
+    without ``scope`` gets the default: new arrivals only, nothing handed out is cancelled."""
+
+    scope = RadioField(_l("Siapa yang mendapat slip"), choices=options(SLIP_SCOPE_LABELS.items()), default="baru")
     fmt = RadioField(
         _l("Format"),
         choices=options([("pdf", _l("PDF untuk dicetak (8 slip per halaman A4)")), ("csv", _l("CSV (untuk Excel)"))]),

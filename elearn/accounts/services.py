@@ -1,4 +1,5 @@
-"""HR work on people: the scoped list, edits, resets, role changes, (de)activation, new accounts.
+"""HR work on people: the scoped list, edits, first activation codes (slips) and resets, role
+changes, (de)activation, new accounts.
 
 Services take plain values, flush and record an audit event; the view or CLI command commits.
 Authorization is the caller's job (``authz``); these functions enforce domain rules only.
@@ -97,6 +98,15 @@ def _prefix_range(column: Any, prefix: str) -> Any:
     return and_(column >= prefix, column < upper)
 
 
+def code_works(now: dt.datetime) -> Any:
+    """SQL: the person holds an activation code that still works (a slip handed out, not yet
+    expired; a code voided by wrong guesses is gone). ``activation_state`` in Python."""
+    return and_(
+        User.activation_code_hash.is_not(None),
+        or_(User.activation_expires_at.is_(None), User.activation_expires_at > now),
+    )
+
+
 def people_query(viewer: User, f: PeopleFilter, *, now: dt.datetime | None = None) -> Select[Any]:
     """People the viewer may see as HR, filtered, with the name of each person's SKPD.
 
@@ -132,10 +142,7 @@ def people_query(viewer: User, f: PeopleFilter, *, now: dt.datetime | None = Non
         stmt = stmt.where(User.role == f.role)
     if f.active is not None:
         stmt = stmt.where(User.active.is_(f.active))
-    code_valid = and_(
-        User.activation_code_hash.is_not(None),
-        or_(User.activation_expires_at.is_(None), User.activation_expires_at > now),
-    )
+    code_valid = code_works(now)
     if f.activation == ActivationFilter.ACTIVATED:
         stmt = stmt.where(User.password_hash.is_not(None))
     elif f.activation == ActivationFilter.PENDING:
@@ -293,9 +300,43 @@ def set_active(actor: User | None, person: User, active: bool) -> bool:
     return True
 
 
-def reset(actor: User | None, person: User) -> str:
-    """HR reset (password void, sessions end, fresh activation code); returns the code."""
+def has_valid_code(person: User, now: dt.datetime | None = None) -> bool:
+    """Whether the person holds an activation code that still works (issued, not expired, not
+    voided by wrong guesses): a slip already handed out."""
+    return activation_state(person, now) == ActivationFilter.CODE_ISSUED
+
+
+def issue_slip(actor: User | None, person: User, *, now: dt.datetime | None = None) -> str:
+    """A slip for one person not yet activated: a fresh activation code (an earlier one stops
+    working); returns the code. Not a reset: nothing of an activated account is touched, and an
+    activated account is refused (``reset`` is the way there). Audited as
+    ``account.activation_code``."""
     _check_may_administer(actor, person)
+    if person.is_activated:
+        raise ServiceError(
+            _("%(name)s sudah aktivasi. Untuk memberi kode baru, atur ulang akunnya.", name=person.name),
+            "already_activated",
+        )
+    if not person.active:
+        raise ServiceError(_("Akun ini nonaktif. Aktifkan kembali dahulu sebelum mencetak slip."), "inactive")
+    replaced = has_valid_code(person, now)
+    code = auth_services.issue_activation_code(person, now=now)
+    record("account.activation_code", actor=actor, instansi_id=person.instansi_id, target=person,
+           details={"name": person.name, "replaced": replaced})
+    db.session.flush()
+    return code
+
+
+def reset(actor: User | None, person: User) -> str:
+    """HR reset of an activated account (password void, sessions end, fresh activation code);
+    returns the code. A person who never activated gets a slip instead (``issue_slip``)."""
+    _check_may_administer(actor, person)
+    if not person.is_activated:
+        raise ServiceError(
+            _("%(name)s belum aktivasi, jadi tidak ada yang perlu diatur ulang. Cetak slip aktivasi.",
+              name=person.name),
+            "not_activated",
+        )
     code = auth_services.reset_account(person)
     record("account.reset", actor=actor, instansi_id=person.instansi_id, target=person,
            details={"name": person.name})

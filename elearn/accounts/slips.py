@@ -1,4 +1,12 @@
-"""Activation slips per perangkat daerah: fresh one-time codes, printed as a PDF or a CSV.
+"""Activation slips per perangkat daerah: one-time activation codes, printed as a PDF or a CSV.
+
+Two scopes (``SlipScope``): by default only the people who are not yet activated and hold no
+working code (new arrivals) get one, so slips already handed out keep working; explicitly, everyone
+not yet activated gets a new code and earlier slips stop working. Activated accounts never get a
+slip: giving them a new code is a reset (``services.reset``). Each slip names the person's unit
+kerja and carries a QR code of the activation page with the NIP in the fragment
+(``<base>/aktivasi#nip=<NIP>``), never the code: a photographed QR must not activate the account.
+Slips are sorted by unit (``Unit.sort_key``, natural order) and then name.
 
 Issuing codes for a whole SKPD is one SELECT of the people (units and instansi joined, no
 per-row queries) and one batched UPDATE at flush; the codes are stored as SHA-256 hashes
@@ -7,19 +15,27 @@ per-row queries) and one batched UPDATE at flush; the codes are stored as SHA-25
 Measured on this 2-core machine (busy with other test runs at the time, so figures vary by
 about 2x) for one SKPD of 3,000 people in 30 sub-units: issuing the codes (one SELECT, 3,000
 SHA-256 hashes, one batched UPDATE at flush) 0.7–1.5 s on SQLite and 1.0–1.2 s on PostgreSQL 15;
-the 375-page PDF 1.4–3 s (reportlab's pure-Python number formatting dominates); the CSV
-≈20 ms. How: see the note at the end of this module.
+the 375-page PDF 1.4–3 s without QR codes (reportlab's pure-Python number formatting
+dominates); the CSV ≈20 ms. The QR codes (issue 16, point 4) add about 2 ms a slip: the 3,000-slip
+PDF took 6–8 s against 0.7–1.1 s without them, measured in the same run with a load average of 4-5
+(segno's encoding ≈0.9 ms a code with a fixed mask, ``QR_MASK``, 4 ms letting it choose; the
+squares ≈0.7 ms, written as one literal of path operators). How: see the note at the end of this
+module.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import enum
 import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
+
+import segno
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -33,6 +49,14 @@ from ..org.models import Unit
 from ..spreadsheets import safe_cell
 from .models import User
 from .nip import format_nip
+from .services import code_works
+
+
+class SlipScope(enum.StrEnum):
+    #: not yet activated and no working code: new arrivals; cancels nothing already handed out
+    NEW = "baru"
+    #: everyone not yet activated: new codes for all, earlier slips stop working
+    ALL_PENDING = "semua"
 
 
 @dataclass
@@ -41,6 +65,8 @@ class Slip:
     number: str
     unit_name: str
     code: str
+    #: what the QR code encodes: the activation page with the NIP in the fragment, never the code
+    qr_url: str = ""
 
 
 @dataclass
@@ -59,10 +85,16 @@ class SlipBatch:
         return self.expires_at.astimezone(ZoneInfo(self.tz_iana)).date()
 
 
-def _candidates(skpd: Unit, only_pending: bool, actor: User | None) -> Select[Any]:
-    """Active people of the SKPD (not yet activated, when ``only_pending``) whose account
-    ``actor`` may administer (``authz.can_administer_account``: a slip hands over the account);
-    ``actor`` None (the command line): everyone."""
+def activation_link(activation_url: str, employee_number: str) -> str:
+    """``<activation page>#nip=<NIP>``: the page fills the NIP in from the fragment (a fragment
+    never reaches the server's logs). The activation code is never part of it."""
+    return f"{activation_url}#nip={quote(employee_number, safe='')}"
+
+
+def _candidates(skpd: Unit, scope: SlipScope, actor: User | None, now: dt.datetime) -> Select[Any]:
+    """Active people of the SKPD not yet activated (and, for ``SlipScope.NEW``, without a working
+    code) whose account ``actor`` may administer (``authz.can_administer_account``: a slip hands
+    over the account); ``actor`` None (the command line): everyone."""
     stmt = (
         select(User)
         .join(Unit, Unit.id == User.unit_id)
@@ -71,17 +103,18 @@ def _candidates(skpd: Unit, only_pending: bool, actor: User | None) -> Select[An
             Unit.instansi_id == skpd.instansi_id,
             Unit.skpd_id == skpd.id,
             User.active.is_(True),
+            User.password_hash.is_(None),
         )
     )
-    if only_pending:
-        stmt = stmt.where(User.password_hash.is_(None))
+    if scope == SlipScope.NEW:
+        stmt = stmt.where(~code_works(now))
     if actor is not None:
         stmt = stmt.where(User.role.in_(authz.administrable_roles(actor)), User.id != actor.id)
     return stmt
 
 
-def count_candidates(skpd: Unit, only_pending: bool, actor: User | None) -> int:
-    stmt = _candidates(skpd, only_pending, actor).with_only_columns(func.count(User.id))
+def count_candidates(skpd: Unit, scope: SlipScope, actor: User | None, now: dt.datetime | None = None) -> int:
+    stmt = _candidates(skpd, scope, actor, now or utcnow()).with_only_columns(func.count(User.id))
     return db.session.scalar(stmt) or 0
 
 
@@ -89,28 +122,35 @@ def issue_slips(
     actor: User | None,
     skpd: Unit,
     *,
-    only_pending: bool,
+    scope: SlipScope = SlipScope.NEW,
     activation_url: str,
     now: dt.datetime | None = None,
 ) -> SlipBatch:
-    """Give every (not yet activated, when ``only_pending``) active person of the SKPD whose
-    account ``actor`` may administer a fresh code; earlier codes stop working. Flushes and records ``account.slips``."""
+    """Give the people of the SKPD in ``scope`` whose account ``actor`` may administer a fresh
+    code (with ``SlipScope.ALL_PENDING`` earlier codes stop working; ``SlipScope.NEW`` only reaches
+    people without one). One SELECT of the people with their units, sorted by unit then name; the
+    codes go out in one batched UPDATE at the flush. Records ``account.slips``."""
     now = now or utcnow()
     people = list(
-        db.session.execute(_candidates(skpd, only_pending, actor).add_columns(Unit.name).order_by(Unit.sort_key, User.name, User.id))
+        db.session.execute(
+            _candidates(skpd, scope, actor, now)
+            .add_columns(Unit.name)
+            .order_by(Unit.sort_key, User.name, User.id)
+        )
     )
     slips: list[Slip] = []
     expires_at: dt.datetime | None = None
     for person, unit_name in people:
         code = issue_activation_code(person, now=now)
         expires_at = person.activation_expires_at
-        slips.append(Slip(name=person.name, number=format_nip(person.employee_number), unit_name=unit_name, code=code))
+        slips.append(Slip(name=person.name, number=format_nip(person.employee_number), unit_name=unit_name,
+                          code=code, qr_url=activation_link(activation_url, person.employee_number)))
     record(
         "account.slips",
         actor=actor,
         instansi_id=skpd.instansi_id,
         target=skpd,
-        details={"skpd": skpd.name, "count": len(slips), "only_pending": only_pending},
+        details={"skpd": skpd.name, "count": len(slips), "new_only": scope == SlipScope.NEW},
     )
     db.session.flush()
     instansi = skpd.instansi
@@ -122,6 +162,32 @@ def issue_slips(
         tz_iana=instansi.timezone.iana,
         slips=slips,
     )
+
+
+def unit_line(slip: Slip, skpd_name: str) -> str:
+    """"Unit kerja: SD Negeri 1 (Dinas Pendidikan)"; the SKPD alone when the person sits in it."""
+    if slip.unit_name == skpd_name:
+        return _("Unit kerja: %(unit)s", unit=slip.unit_name)
+    return _("Unit kerja: %(unit)s (%(skpd)s)", unit=slip.unit_name, skpd=skpd_name)
+
+
+#: the mask pattern of the slips' QR codes in the PDF: a fixed one (any of 0-7 scans) instead of
+#: segno choosing the lowest-penalty one for each code, which costs about 4 ms a code here, i.e.
+#: most of the time of a 3,000-slip PDF; the one-person slip (one code) lets segno choose
+QR_MASK = 0
+
+
+def qr_matrix(url: str) -> list[bytes]:
+    """The QR code of ``url`` (error correction M, mask ``QR_MASK``) as rows of 0/1 bytes, with a
+    2-module quiet zone."""
+    matrix = segno.make(url, error="m", micro=False, mask=QR_MASK).matrix  # rows of 0/1, no quiet zone
+    blank = bytes(len(matrix[0]) + 4)
+    return [blank, blank, *(b"\0\0" + bytes(row) + b"\0\0" for row in matrix), blank, blank]
+
+
+def qr_svg_data_uri(url: str) -> str:
+    """The QR code of ``url`` as an SVG ``data:`` URI for an ``<img>`` (the CSP allows data: images)."""
+    return str(segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=2))
 
 
 def filename(batch: SlipBatch, ext: str, today: dt.date | None = None) -> str:
@@ -155,6 +221,7 @@ def render_csv(batch: SlipBatch) -> bytes:
 
 COLUMNS = 2
 ROWS = 4
+_DARK_RUN = re.compile(rb"\x01+")
 SLIPS_PER_PAGE = COLUMNS * ROWS
 
 
@@ -192,21 +259,40 @@ def render_pdf(batch: SlipBatch) -> bytes:
         "code": pdf_text(_("Kode aktivasi")),
         "expires": pdf_text(_("Berlaku sampai %(date)s", date=expires)),
         "url": pdf_text(batch.activation_url),
-        "open": pdf_text(_("Buka alamat ini di peramban:")),
+        "open": pdf_text(_("Buka alamat ini di peramban, atau pindai kode QR:")),
         "steps": [
-            pdf_text(_("1. Masukkan NIP dan kode aktivasi di atas.")),
+            pdf_text(_("1. Masukkan NIP dan kode aktivasi di atas (kode tidak ada di QR).")),
             pdf_text(_("2. Buat kata sandi baru, minimal 10 karakter.")),
             pdf_text(_("3. Kode hanya sekali pakai. Jangan berikan kepada siapa pun.")),
         ],
     }
     width = slip_w - 2 * pad
+    qr_size = 78.0
+    narrow = width - qr_size - 6  # the lines beside the QR code
 
-    def fit(text: str, font: str, size: float, min_size: float = 6.0) -> tuple[str, float]:
-        while size > min_size and stringWidth(text, font, size) > width:
+    def fit(text: str, font: str, size: float, min_size: float = 6.0, room: float = width) -> tuple[str, float]:
+        while size > min_size and stringWidth(text, font, size) > room:
             size -= 0.5
-        while stringWidth(text, font, size) > width and len(text) > 1:
+        while stringWidth(text, font, size) > room and len(text) > 1:
             text = text[:-2] + "…"
         return text, size
+
+    def draw_qr(x: float, y: float, url: str) -> None:
+        """Vector squares, one rectangle per run of dark modules in a row (written as PDF path
+        operators in one literal: reportlab's path API formats each number in Python, twice as
+        slow for 3,000 codes), and a link to ``url``."""
+        matrix = qr_matrix(url)
+        module = qr_size / len(matrix)
+        side = module + 0.05  # a hair larger than the module so neighbouring squares leave no seams
+        ops = ["q 0 g"]
+        for r, row in enumerate(matrix):
+            top = y + qr_size - (r + 1) * module
+            for run in _DARK_RUN.finditer(row):
+                ops.append(f"{x + run.start() * module:.2f} {top:.2f} "
+                           f"{(run.end() - run.start()) * module + 0.05:.2f} {side:.2f} re")
+        ops.append("f Q")
+        canvas.addLiteral("\n".join(ops))
+        canvas.linkURL(url, (x, y, x + qr_size, y + qr_size), relative=0)
 
     def draw(x0: float, y0: float, slip: Slip) -> None:
         y = y0 + slip_h - pad - 8
@@ -214,17 +300,18 @@ def render_pdf(batch: SlipBatch) -> bytes:
         canvas.setFont("Helvetica-Bold", size)
         canvas.drawString(x0 + pad, y, text)
         y -= 11
-        unit_line = texts["skpd"] if slip.unit_name == batch.skpd_name else f"{texts['skpd']} / {pdf_text(slip.unit_name)}"
-        text, size = fit(unit_line, "Helvetica", 8)
+        text, size = fit(pdf_text(unit_line(slip, batch.skpd_name)), "Helvetica", 8)
         canvas.setFont("Helvetica", size)
         canvas.drawString(x0 + pad, y, text)
+        draw_qr(x0 + slip_w - pad - qr_size, y - 6 - qr_size, slip.qr_url)
         y -= 18
-        text, size = fit(pdf_text(slip.name), "Helvetica-Bold", 12)
+        text, size = fit(pdf_text(slip.name), "Helvetica-Bold", 12, room=narrow)
         canvas.setFont("Helvetica-Bold", size)
         canvas.drawString(x0 + pad, y, text)
         y -= 13
-        canvas.setFont("Helvetica", 9)
-        canvas.drawString(x0 + pad, y, f"{texts['nip']}: {pdf_text(slip.number)}")
+        text, size = fit(f"{texts['nip']}: {pdf_text(slip.number)}", "Helvetica", 9, room=narrow)
+        canvas.setFont("Helvetica", size)
+        canvas.drawString(x0 + pad, y, text)
         y -= 16
         canvas.setFont("Helvetica", 8)
         canvas.drawString(x0 + pad, y, texts["code"])
@@ -232,16 +319,17 @@ def render_pdf(batch: SlipBatch) -> bytes:
         canvas.setFont("Courier-Bold", 19)
         canvas.drawString(x0 + pad, y, slip.code)
         y -= 13
-        canvas.setFont("Helvetica", 8)
-        canvas.drawString(x0 + pad, y, texts["expires"])
+        text, size = fit(texts["expires"], "Helvetica", 8, room=narrow)
+        canvas.setFont("Helvetica", size)
+        canvas.drawString(x0 + pad, y, text)
         y -= 14
+        canvas.setFont("Helvetica", 8)
         canvas.drawString(x0 + pad, y, texts["open"])
         y -= 10
         text, size = fit(texts["url"], "Helvetica-Bold", 8.5)
         canvas.setFont("Helvetica-Bold", size)
         canvas.drawString(x0 + pad, y, text)
         y -= 12
-        canvas.setFont("Helvetica", 7.5)
         for step in texts["steps"]:
             text, size = fit(step, "Helvetica", 7.5)
             canvas.setFont("Helvetica", size)
@@ -276,5 +364,7 @@ def render_pdf(batch: SlipBatch) -> bytes:
 # How the figures in the module docstring were measured (by hand, not in the test suite): a
 # throw-away script created the schema in a fresh SQLite file / PostgreSQL database, one SKPD
 # with 30 sub-units and 3,000 people (Core insert), then timed with time.perf_counter():
-#   batch = issue_slips(None, skpd, only_pending=True, activation_url=url); db.session.flush()
+#   batch = issue_slips(None, skpd, scope=SlipScope.ALL_PENDING, activation_url=url); db.session.flush()
 #   render_pdf(batch); render_csv(batch)
+# The QR figures: render_pdf of a SlipBatch of 3,000 Slips (18-digit NIPs in the links) built in
+# memory, timed in one run against the same batch rendered by the code before the QR codes.

@@ -1,5 +1,5 @@
-"""HR views over people: the scoped list, detail, edit, reset, role change, (de)activation,
-and activation slips per SKPD. Order in every view: load, authorize, validate, service, respond."""
+"""HR views over people: the scoped list, detail, edit, a slip for one person or a reset, role
+change, (de)activation, and activation slips per SKPD. Order in every view: load, authorize, validate, service, respond."""
 from __future__ import annotations
 
 from typing import Any
@@ -214,25 +214,63 @@ def edit(person_id: int):  # type: ignore[no-untyped-def]
                            golongan_pns=services.PNS_GOLONGAN, golongan_pppk=services.PPPK_GOLONGAN)
 
 
+def _slip_response(template: str, person: User, code: str) -> Response:
+    """The one-person slip (after a reset or a first code): shown once, never cached."""
+    activation_url = public_url("auth.activate")
+    qr_url = slips.activation_link(activation_url, person.employee_number)
+    response = Response(render_template(
+        template,
+        person=person,
+        code=code,
+        path=services.unit_path(person.unit),
+        activation_url=activation_url,
+        qr_url=qr_url,
+        qr_data_uri=slips.qr_svg_data_uri(qr_url),
+    ))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/<int:person_id>/reset", methods=["GET", "POST"])
 @login_required
 @authz.require(authz.is_hr)
 def reset(person_id: int):  # type: ignore[no-untyped-def]
+    """Reset an activated account. Someone who never activated has nothing to reset: back to
+    their page, where the slip button is."""
     person = _manageable_person(person_id)
+    if not person.is_activated:
+        flash(_("%(name)s belum aktivasi, jadi tidak ada yang perlu diatur ulang. Cetak slip aktivasi.",
+                name=person.name), "info")
+        return redirect(url_for("accounts.detail", person_id=person.id))
     form = ConfirmForm()
     if form.validate_on_submit():
         code = services.reset(current_user, person)
         db.session.commit()
-        response = Response(render_template(
-            "accounts/reset_done.html",
-            person=person,
-            code=code,
-            path=services.unit_path(person.unit),
-            activation_url=public_url("auth.activate"),
-        ))
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return _slip_response("accounts/reset_done.html", person, code)
     return render_template("accounts/reset_confirm.html", person=person, form=form)
+
+
+@bp.route("/<int:person_id>/slip", methods=["POST"])
+@login_required
+@authz.require(authz.is_hr)
+def person_slip(person_id: int):  # type: ignore[no-untyped-def]
+    """A slip for one person not yet activated (a new arrival, a lost slip). An activated
+    account goes to the reset instead: that is what a new code for it is."""
+    person = _manageable_person(person_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if person.is_activated:
+        flash(_("%(name)s sudah aktivasi. Untuk memberi kode baru, atur ulang akunnya.", name=person.name), "info")
+        return redirect(url_for("accounts.reset", person_id=person.id))
+    try:
+        code = services.issue_slip(current_user, person)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("accounts.detail", person_id=person.id))
+    db.session.commit()
+    return _slip_response("accounts/slip_done.html", person, code)
 
 
 @bp.route("/<int:person_id>/peran", methods=["POST"])
@@ -296,7 +334,7 @@ def slips_page():  # type: ignore[no-untyped-def]
         if skpd is None or not form.validate_on_submit():
             abort(400)
         batch = slips.issue_slips(
-            user, skpd, only_pending=form.only_pending.data,
+            user, skpd, scope=slips.SlipScope(form.scope.data),
             activation_url=public_url("auth.activate"),
         )
         db.session.commit()
@@ -309,15 +347,15 @@ def slips_page():  # type: ignore[no-untyped-def]
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Slip-Count"] = str(len(batch.slips))
         return response
-    only_pending = request.args.get("semua") != "1"
-    form.only_pending.data = only_pending
+    counts = {}
+    if skpd is not None:
+        counts = {scope.value: slips.count_candidates(skpd, scope, user) for scope in slips.SlipScope}
     instansi_id = user.instansi_id if not authz.is_superadmin(user) else None
     return render_template(
         "accounts/slips.html",
         form=form,
         skpd=skpd,
         skpds=_skpd_choices(instansi_id),
-        count=slips.count_candidates(skpd, only_pending, user) if skpd is not None else None,
-        only_pending=only_pending,
+        counts=counts,
         show_instansi=authz.is_superadmin(user),
     )

@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, Any] = {
     "account.create": _l("Akun dibuat"),
     "account.update": _l("Data pegawai diubah"),
     "account.reset": _l("Akun diatur ulang (kode aktivasi baru)"),
+    "account.activation_code": _l("Kode aktivasi diterbitkan (slip satu orang)"),
     "account.role": _l("Peran diubah"),
     "account.deactivate": _l("Akun dinonaktifkan"),
     "account.reactivate": _l("Akun diaktifkan kembali"),
@@ -81,6 +82,10 @@ DETAIL_LABELS: dict[str, Any] = {
     "codes": _l("kode aktivasi untuk"),
     "skpd": _l("perangkat daerah"),
     "only_pending": _l("hanya yang belum aktivasi"),
+    # account.slips: new arrivals only (SlipScope.NEW) or everyone not yet activated
+    "new_only": _l("hanya pegawai baru (slip lama tetap berlaku)"),
+    # account.activation_code: whether a still-working code was replaced
+    "replaced": _l("menggantikan kode yang masih berlaku"),
     "kind": _l("jenis"),
     "old_kind": _l("jenis lama"),
     "parent": _l("induk"),

@@ -343,15 +343,18 @@ class ActivationRefused(ServiceError):
     """Every reason an activation was refused, at once. ``problems``: (field, message, code), field
     one of ``nip``, ``code``, ``password``, ``confirm`` or None (the account as a whole);
     ``message``/``code`` are the first problem's. ``guessed``: a wrong or void code was typed
-    (counted against the code once; the per-IP limit counts it too)."""
+    (counted against the code once; the per-IP limit counts it too). ``counted``: the per-IP limit
+    counts this refusal: a guess, or a typed new password judged without a right code (the
+    strength estimate costs tens of milliseconds: nobody may ask for it without end)."""
 
     ORDER = (None, "nip", "code", "password", "confirm")
 
-    def __init__(self, problems: list[tuple[str | None, str, str]]) -> None:
+    def __init__(self, problems: list[tuple[str | None, str, str]], *, judged_blind: bool = False) -> None:
         problems = sorted(problems, key=lambda p: self.ORDER.index(p[0]))  # in the order of the form
         super().__init__(problems[0][1], problems[0][2])
         self.problems = problems
         self.guessed = any(code == "bad_code" for _field, _message, code in problems)
+        self.counted = self.guessed or judged_blind
 
     def messages(self, field: str | None) -> list[str]:
         return [message for f, message, _code in self.problems if f == field]
@@ -396,7 +399,7 @@ def activate(raw_number: str, code: str, password: str, confirm: str, *, now: dt
     if password:  # (an empty confirmation is reported above, not as a mismatch)
         problems.extend(new_password_problems(password, confirm or password, user, employee_number=number))
     if problems or user is None:
-        raise ActivationRefused(problems)
+        raise ActivationRefused(problems, judged_blind=bool(password) and user is None)
     password_hash = hash_password(password)
     end_read_before_write()
     set_password(user, password, password_hash=password_hash)

@@ -123,8 +123,8 @@ def activate():  # type: ignore[no-untyped-def]
             user = services.activate(values["nip"], values["code"], values["password"], values["confirm"])
         except services.ActivationRefused as exc:
             db.session.commit()  # keep the failure count
-            if exc.guessed:  # a wrong code (not a new password the policy refused)
-                mark_password_refused()
+            if exc.counted:  # a wrong code, or a password judged without a right code (not a
+                mark_password_refused()  # new password the policy refused after a right code)
             for name in values:
                 field = form[name]
                 field.errors = [*field.errors, *(m for m in exc.messages(name) if m not in field.errors)]

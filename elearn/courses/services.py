@@ -351,15 +351,30 @@ def publish(course: Course, actor: User) -> CourseVersion:
 COPY_SUFFIX = " (salinan)"
 
 
-def copy_slug(base: str, taken: Any) -> str:
-    """``base`` cut to a valid code of at most 64 characters, made unique with -2, -3, ...
-    (``taken(slug)`` tells whether a code is used)."""
+def copy_slug(base: str, column: Any) -> str:
+    """``base`` cut to a valid code of at most 64 characters, made unique with -2, -3, ... against the
+    codes already in ``column`` (e.g. ``Course.slug``), read in one statement whatever the number of
+    earlier copies."""
     base = base[:64].strip("-")
+    stem = base[:56]  # every candidate below starts with it (a suffix takes at most 8 characters)
+    taken = set(db.session.scalars(select(column).where(column.startswith(stem, autoescape=True))))
     slug, n = base, 2
-    while taken(slug):
+    while slug in taken:
         suffix = f"-{n}"
         slug, n = base[:64 - len(suffix)].strip("-") + suffix, n + 1
     return slug
+
+
+def add_copy(row: Any) -> None:
+    """Insert the new course or bank of a copy. Two copies requested at the same moment may pick the
+    same code: the second is refused with a message to try again instead of failing the request."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise ServiceError(_("Salinan lain sedang dibuat pada saat yang sama. Muat ulang halaman, lalu coba "
+                             "lagi."), "copy_race") from None
 
 
 def copy_course(actor: User, source: Course, instansi: Instansi) -> CourseVersion:
@@ -372,11 +387,8 @@ def copy_course(actor: User, source: Course, instansi: Instansi) -> CourseVersio
     version = source.published_version
     if version is None:
         raise ServiceError(_("Kursus bawaan ini belum terbit, jadi belum ada isi yang dapat disalin."), "no_version")
-    slug = copy_slug(f"{source.slug}-{instansi.slug}",
-                     lambda s: db.session.scalar(select(Course.id).where(Course.slug == s)) is not None)
-    course = Course(slug=slug, instansi_id=instansi.id)
-    db.session.add(course)
-    db.session.flush()
+    course = Course(slug=copy_slug(f"{source.slug}-{instansi.slug}", Course.slug), instansi_id=instansi.id)
+    add_copy(course)
     assets = db.session.scalars(select(CourseAsset).where(CourseAsset.course_id == source.id)
                                 .order_by(CourseAsset.id).options(undefer(CourseAsset.data)))
     for asset in assets:
@@ -406,5 +418,5 @@ def copy_course(actor: User, source: Course, instansi: Instansi) -> CourseVersio
     db.session.add(draft)
     _refresh(draft, course, manifest=True)
     record("course.copy", actor=actor, instansi_id=instansi.id, target=course,
-           details={"course": slug, "source": source.slug, "version": version.number, "title": title})
+           details={"course": course.slug, "source": source.slug, "version": version.number, "title": title})
     return draft

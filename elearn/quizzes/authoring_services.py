@@ -63,16 +63,14 @@ def copy_bank(actor: User, source: QuestionBank, instansi: Instansi) -> Question
     version 1 with the content of the source's current version (tags, file and place kept), so that
     editing the copy never touches the shipped bank. The shipped bank's quizzes are not copied: a
     quiz of the instansi may draw from the copy. Flushes."""
-    from ..courses.services import COPY_SUFFIX, copy_slug
+    from ..courses.services import COPY_SUFFIX, add_copy, copy_slug
 
     if source.instansi_id is not None:
         raise ServiceError(_("Hanya bank soal bawaan yang dapat disalin."), "not_shipped")
-    slug = copy_slug(f"{source.slug}-{instansi.slug}",
-                     lambda s: db.session.scalar(select(QuestionBank.id).where(QuestionBank.slug == s)) is not None)
-    bank = QuestionBank(slug=slug, title=source.title[:200 - len(COPY_SUFFIX)] + COPY_SUFFIX,
+    bank = QuestionBank(slug=copy_slug(f"{source.slug}-{instansi.slug}", QuestionBank.slug),
+                        title=source.title[:200 - len(COPY_SUFFIX)] + COPY_SUFFIX,
                         description=source.description, language=source.language, instansi_id=instansi.id)
-    db.session.add(bank)
-    db.session.flush()
+    add_copy(bank)
     rows = db.session.execute(
         select(Question, QuestionVersion)
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
@@ -83,7 +81,7 @@ def copy_bank(actor: User, source: QuestionBank, instansi: Instansi) -> Question
         upsert_question(bank, version.data, actor, source_file=question.source_file, position=question.position,
                         import_source=question.import_source)
     record("quiz.bank_copy", actor=actor, instansi_id=instansi.id, target=bank,
-           details={"bank": slug, "source": source.slug, "count": len(rows), "title": bank.title})
+           details={"bank": bank.slug, "source": source.slug, "count": len(rows), "title": bank.title})
     return bank
 
 

@@ -1,7 +1,10 @@
 """Access rows for HR work on people and activation slips (``Row`` is injected).
 
 Scenario objects (see ``extend_scenario``): ``pelatih_same``, ``operator_same`` and ``admin_same``,
-accounts of those roles in the operator's own SKPD (sub-unit x1). An operator SKPD sees them (200)
+accounts of those roles (not yet activated) in the operator's own SKPD (sub-unit x1), and
+``activated_same``, a peserta there who has activated. The ``person_*`` objects have not activated:
+for them the action is a slip (``/slip``), and a reset just leads back to their page (302); for an
+activated account it is the reset, and ``/slip`` leads to the reset (302). An operator SKPD sees them (200)
 but may administer (edit, reset, (de)activate) only accounts of a role they could grant, i.e.
 peserta: 403 on the others (a reset shows the new activation code, handing over the account);
 the admin BKPSDM and the superadmin may.
@@ -41,9 +44,14 @@ ROWS = [
     Row("GET", "/pegawai/slip?skpd={skpd_other_instansi}", OTHER_INSTANSI),  # noqa: F821
     # slips are per perangkat daerah: a sub-unit is not one
     Row("GET", "/pegawai/slip?skpd={unit_same}", {**HR_ONLY, "operator_skpd": 404, "admin_bkpsdm": 404, "superadmin": 404}),  # noqa: F821
-    Row("POST", "/pegawai/slip?skpd={skpd_same}", SAME, data={"fmt": "csv", "only_pending": "y"}),  # noqa: F821
-    Row("POST", "/pegawai/slip?skpd={skpd_other}", OTHER_SKPD, data={"fmt": "csv", "only_pending": "y"}),  # noqa: F821
-    Row("POST", "/pegawai/slip?skpd={skpd_other_instansi}", OTHER_INSTANSI, data={"fmt": "pdf", "only_pending": "y"}),  # noqa: F821
+    Row("POST", "/pegawai/slip?skpd={skpd_same}", SAME, data={"fmt": "csv"}),  # noqa: F821
+    Row("POST", "/pegawai/slip?skpd={skpd_same}", SAME, data={"fmt": "pdf", "scope": "semua"}),  # noqa: F821
+    Row("POST", "/pegawai/slip?skpd={skpd_other}", OTHER_SKPD, data={"fmt": "csv", "scope": "baru"}),  # noqa: F821
+    Row("POST", "/pegawai/slip?skpd={skpd_other_instansi}", OTHER_INSTANSI, data={"fmt": "pdf", "scope": "semua"}),  # noqa: F821
+    # an activated peserta of the operator's SKPD: reset, and a slip request leads there
+    Row("GET", "/pegawai/{activated_same}/reset", SAME),  # noqa: F821
+    Row("POST", "/pegawai/{activated_same}/reset", SAME),  # noqa: F821
+    Row("POST", "/pegawai/{activated_same}/slip", redirect(SAME)),  # noqa: F821
 ]
 for person, expect in PEOPLE:
     ROWS += [
@@ -51,8 +59,10 @@ for person, expect in PEOPLE:
         Row("GET", f"/pegawai/{person}/ubah", expect),  # noqa: F821
         # invalid input re-renders the form (200) for whoever may edit
         Row("POST", f"/pegawai/{person}/ubah", expect, data=BAD_EDIT),  # noqa: F821
-        Row("GET", f"/pegawai/{person}/reset", expect),  # noqa: F821
-        Row("POST", f"/pegawai/{person}/reset", expect),  # noqa: F821
+        # not yet activated: nothing to reset (back to their page); the slip is the action
+        Row("GET", f"/pegawai/{person}/reset", redirect(expect)),  # noqa: F821
+        Row("POST", f"/pegawai/{person}/reset", redirect(expect)),  # noqa: F821
+        Row("POST", f"/pegawai/{person}/slip", expect),  # noqa: F821
         Row("POST", f"/pegawai/{person}/status", redirect(expect), data={"active": "0"}),  # noqa: F821
         Row("POST", f"/pegawai/{person}/peran", only_admins(redirect(expect)), data={"role": "pelatih"}),  # noqa: F821
     ]
@@ -63,8 +73,9 @@ for person in ("{pelatih_same}", "{operator_same}", "{admin_same}"):
         Row("GET", f"/pegawai/{person}", SAME),  # noqa: F821
         Row("GET", f"/pegawai/{person}/ubah", operator_refused(SAME)),  # noqa: F821
         Row("POST", f"/pegawai/{person}/ubah", operator_refused(SAME), data=BAD_EDIT),  # noqa: F821
-        Row("GET", f"/pegawai/{person}/reset", operator_refused(SAME)),  # noqa: F821
-        Row("POST", f"/pegawai/{person}/reset", operator_refused(SAME)),  # noqa: F821
+        Row("GET", f"/pegawai/{person}/reset", operator_refused(redirect(SAME))),  # noqa: F821
+        Row("POST", f"/pegawai/{person}/reset", operator_refused(redirect(SAME))),  # noqa: F821
+        Row("POST", f"/pegawai/{person}/slip", operator_refused(SAME)),  # noqa: F821
         Row("POST", f"/pegawai/{person}/status", operator_refused(redirect(SAME)), data={"active": "0"}),  # noqa: F821
         Row("POST", f"/pegawai/{person}/peran", only_admins(redirect(SAME)), data={"role": "peserta"}),  # noqa: F821
     ]
@@ -79,7 +90,9 @@ def extend_scenario(app, ids, users):  # type: ignore[no-untyped-def]
     with app.app_context():
         x1 = db.session.get(Unit, ids["unit_same"])
         db.session.expunge(x1)
-    return {
+    objects = {
         f"{role.value.split('_')[0]}_same": new_user(app, role, x1, password=None).id
         for role in (Role.PELATIH, Role.OPERATOR_SKPD, Role.ADMIN_BKPSDM)
     }
+    objects["activated_same"] = new_user(app, Role.PESERTA, x1).id
+    return objects
