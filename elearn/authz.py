@@ -13,6 +13,7 @@ Scopes:
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -406,6 +407,43 @@ def can_take_quiz(user: User, quiz: Any) -> bool:
     if not user.is_authenticated or quiz.status != QuizStatus.PUBLISHED:
         return False
     return quiz.instansi_id is None or user.role == Role.SUPERADMIN or quiz.instansi_id == user.instansi_id
+
+
+#: a jabatan naming a head: "Kepala SD Negeri 1 ...", "Kepala Puskesmas ...", also as Plt./Plh.
+_HEAD_JABATAN = re.compile(r"^\s*(?:(?:plt|plh)\.?\s+)?kepala\s", re.IGNORECASE)
+
+
+def is_leader(user: Any) -> bool:
+    """A leader (pimpinan) for the quizzes written for leaders: a managerial jabatan (JPT, administrator,
+    pengawas: ``JenisJabatan.is_manajerial``), a kepala wilayah (camat, lurah), or a head whose
+    jabatan is fungsional with a tugas tambahan, recognised by the jabatan's name ("Kepala SD Negeri
+    3 ...", "Kepala Puskesmas ...", "Plt. Kepala ..."): the roster has no other mark of it.
+    quizzes/README.md explains the rule."""
+    jenis = getattr(user, "jenis_jabatan", None)
+    if jenis is not None and jenis.is_manajerial:
+        return True
+    if getattr(user, "is_kepala_wilayah", False):
+        return True
+    return bool(_HEAD_JABATAN.match(getattr(user, "jabatan", None) or ""))
+
+
+def quiz_audiences(user: Any) -> frozenset[str]:
+    """The audiences (``QuizAudience`` values) ``user`` belongs to; the superadmin belongs to all."""
+    from .quizzes.models import QuizAudience
+
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if user.role == Role.SUPERADMIN:
+        return frozenset(QuizAudience)
+    return frozenset({QuizAudience.PIMPINAN.value} if is_leader(user) else ())
+
+
+def in_quiz_audience(user: Any, quiz: Any) -> bool:
+    """The quiz is for ``user``: it has no audience, or ``user`` belongs to it. The learner's quiz
+    list shows only such quizzes (``quizzes.attempts.my_quizzes``, in SQL from ``quiz_audiences``);
+    starting and answering another quiz answers 404. Authors and HR see every quiz in authoring
+    and analysis (this rule is about taking it)."""
+    return quiz.audience is None or quiz.audience in quiz_audiences(user)
 
 
 def can_view_attempt(user: User, attempt: Any) -> bool:

@@ -1,9 +1,11 @@
 """Jinja filters and globals shared by every template."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import threading
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from babel import numbers
 from flask import Flask, render_template, request
@@ -20,6 +22,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     install_template_gettext(app)
     app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["nip"] = format_nip
     app.jinja_env.filters["masked_nip"] = mask_employee_number
     app.jinja_env.filters["full_stop"] = full_stop
@@ -30,6 +33,32 @@ def register_template_helpers(app: Flask) -> None:
     # formats hundreds of percentages per page with Babel (tens of microseconds each)
     app.jinja_env.filters["percentformat"] = percent_format
     app.jinja_env.filters["decimalformat"] = decimal_format
+
+
+#: the zones' abbreviations after a time of day
+_ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def long_date(value: dt.date | dt.datetime | None, tz_iana: str | None = None, time: bool = False) -> str:
+    """The one date format of the learner's pages (issue 16): "4 Desember 2026", "4 December 2026" in
+    English (babel's ``format_date`` in the current language). A timestamp (UTC) is shown on its day
+    in ``tz_iana`` (default: the person's instansi's zone); ``time`` adds the time of day and the
+    zone: "4 Desember 2026 14.05 WIB" ("4 December 2026 14:05 WIB")."""
+    from .i18n import select_timezone
+    from .pledges.services import long_date as format_long
+
+    if value is None:
+        return ""
+    language = str(get_locale() or "id")
+    if not isinstance(value, dt.datetime):
+        return format_long(value, language)
+    zone = tz_iana or select_timezone()
+    local = value.astimezone(ZoneInfo(zone))
+    text = format_long(local.date(), language)
+    if time:
+        clock = f"{local:%H.%M}" if language == "id" else f"{local:%H:%M}"
+        text = f"{text} {clock} {_ZONE_NAMES.get(zone, zone)}"
+    return text
 
 
 def full_stop(text: str) -> str:

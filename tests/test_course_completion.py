@@ -68,7 +68,8 @@ def test_completion_waits_for_a_signature_of_that_pakta(app: Flask, make_course,
         _read_everything(person.id, version.course)
         view = _view(person.id, version.course)
         assert view.modules_completed and view.pledge_needed and not view.pledge_signed
-        assert not view.completed and view.percent == 99
+        # 2 modules + the pakta: 2 of 3 steps done, rounded down
+        assert not view.completed and view.percent == 66 and view.next_step.kind == "pledge"
 
         # another pakta does not count
         sign_as(make_campaign(person.instansi_id, other_pakta), db.session.get(User, person.id))
@@ -132,13 +133,14 @@ def test_course_page_and_my_courses_tell_to_sign_with_a_link(app: Flask, client,
     card = _pledge_card(client.get(f"/kursus/{slug}").get_data(as_text=True))
     assert card is not None
     assert "Kursus ini baru selesai setelah Anda menandatangani pakta integritas." in card
-    assert 'href="/pakta/">Tanda tangani pakta integritas</a>' in card
+    assert 'href="/pakta/">Buka Pakta integritas</a>' in card
 
     client.post(f"/kursus/{slug}/modul/{module}/kemajuan", data={"reached": "0", "complete": "1"})
     html = client.get(f"/kursus/{slug}").get_data(as_text=True)
     assert "Anda telah membaca seluruh modul kursus ini." in html and "Kursus ini sudah selesai." not in html
-    assert "99% selesai" in html
-    assert 'class="button primary" href="/pakta/"' in _pledge_card(html)  # the next step
+    assert "50% selesai" in html  # the module and the pakta: 1 of 2 steps
+    # the next step: the open campaign of the person's instansi
+    assert f'class="button primary" href="/pakta/{campaign_id}/tandatangani">Tanda tangani pakta</a>' in html
     listing = client.get("/kursus/").get_data(as_text=True)
     assert "Kursus ini juga meminta Anda menandatangani pakta integritas." in listing
     assert '<a href="/pakta/">Buka Pakta integritas</a>' in listing
@@ -173,7 +175,8 @@ def test_quiz_and_pakta_together(app: Flask, client, make_course, make_user, log
             "integritas.") in html
     # the quiz is the next step; the pakta button is not highlighted before it
     assert 'class="button primary" href="/kuis/kuis-kursus"' in html
-    assert 'class="button" href="/pakta/"' in _pledge_card(html)
+    assert '<a href="/pakta/">Buka Pakta integritas</a>' in _pledge_card(html)
+    assert html.count('class="button primary"') == 1
     listing = client.get("/kursus/").get_data(as_text=True)
     assert "Kursus ini juga meminta Anda lulus kuisnya." in listing
     assert "Kursus ini juga meminta Anda menandatangani pakta integritas." in listing
@@ -260,4 +263,86 @@ def test_assignment_figures_count_with_the_course_page_rule(app: Flask, make_cou
             )
         assert coverage[ids[0]].completed == 1 and coverage[ids[0]].read == 4
         assert coverage[ids[1]].completed == 4
+        db.session.rollback()
+
+
+# --- issue 16: step-based progress and the next step ---------------------------------------------------
+
+
+def test_progress_and_next_step_walk_modules_quiz_pakta_certificate(app: Flask, make_course, make_user) -> None:
+    """3 modules + a required quiz + a required pakta = 5 steps. Reading every module is 60 %, not 99 %,
+    and the next step is the quiz (not module 1 again); then the pakta; then done at 100 %."""
+    from elearn.courses.progress import NextStep
+    from quiz_support import make_quiz
+
+    cv = make_course(modules=3, sections=2)
+    person = make_user()
+    with app.app_context():
+        quiz = make_quiz("kuis-langkah")
+        pakta = make_pledge_version()
+        version = _require(cv.id, {"quiz": "kuis-langkah", "pledge": pakta.pledge_text.slug},
+                           {"modules": "all", "quiz_pass": True, "pledge_signed": True})
+        course = version.course
+        view = _view(person.id, course)
+        assert view.steps == 5 and view.percent == 0
+        assert view.next_step.kind == NextStep.MODULE and view.next_step.module.position == 0
+
+        learner = db.session.get(User, person.id)
+        enrollment = enroll(learner, course)
+        record_progress(learner, enrollment, version.modules[0].module, 0, True)
+        record_progress(learner, enrollment, version.modules[1].module, 1, False)  # half of module 2
+        view = _view(person.id, course)
+        assert view.percent == 30  # (1 + 0.5) of 5
+        assert view.next_step.kind == NextStep.MODULE and view.next_step.module.position == 1
+
+        record_progress(learner, enrollment, version.modules[1].module, 1, True)
+        record_progress(learner, enrollment, version.modules[2].module, 1, True)
+        view = _view(person.id, course)
+        assert view.modules_completed and not view.completed
+        assert view.percent == 60 and view.next_step == NextStep(NextStep.QUIZ)
+
+        _passed_attempt(quiz.id, person.id, passed=False)  # a failed attempt changes nothing
+        assert _view(person.id, course).next_step.kind == NextStep.QUIZ
+        db.session.execute(Attempt.__table__.update().where(Attempt.user_id == person.id).values(passed=True))
+        view = _view(person.id, course)
+        assert view.percent == 80 and view.next_step.kind == NextStep.PLEDGE
+
+        sign_as(make_campaign(person.instansi_id, pakta), learner)
+        view = _view(person.id, course)
+        assert view.completed and view.percent == 100 and view.next_step.kind == NextStep.DONE
+        db.session.rollback()
+
+
+def test_percent_rounds_down_and_reaches_100_only_when_complete(app: Flask, make_course, make_user) -> None:
+    cv = make_course(modules=2, sections=3)
+    person = make_user()
+    with app.app_context():
+        version = _require(cv.id, {}, {"modules": "all"})
+        learner = db.session.get(User, person.id)
+        enrollment = enroll(learner, version.course)
+        record_progress(learner, enrollment, version.modules[0].module, 1, False)  # 1 of 3 sections
+        assert _view(person.id, version.course).percent == 16  # 1/6 = 16.7 %, rounded down
+        _read_everything(person.id, version.course)
+        view = _view(person.id, version.course)
+        assert view.completed and view.percent == 100 and view.next_step.kind == "done"
+        db.session.rollback()
+
+
+def test_pledge_campaign_for_finds_the_open_campaign_of_the_persons_instansi(app: Flask, make_user) -> None:
+    import datetime as dt
+
+    from elearn.pledges.signed import pledge_campaign_for
+
+    person = make_user()
+    with app.app_context():
+        pakta, other = make_pledge_version(), make_pledge_version()
+        learner = db.session.get(User, person.id)
+        assert pledge_campaign_for(learner, pakta.pledge_text.slug) is None
+        make_campaign(person.instansi_id, other)  # another text
+        today = dt.date.today()
+        make_campaign(person.instansi_id, pakta, opens_on=today + dt.timedelta(days=30))  # not open yet
+        assert pledge_campaign_for(learner, pakta.pledge_text.slug) is None
+        open_one = make_campaign(person.instansi_id, pakta)
+        assert pledge_campaign_for(learner, pakta.pledge_text.slug).id == open_one.id
+        assert pledge_campaign_for(learner, None) is None
         db.session.rollback()

@@ -672,3 +672,25 @@ def test_a_trainer_builds_a_quiz_on_the_shipped_bank_but_cannot_edit_shipped_qui
     login(client, people["pelatih_b"])
     assert client.get("/penyusunan/kuis/kuis-netral").status_code == 404
     assert "kuis-netral" not in client.get("/penyusunan/kuis/").get_data(as_text=True)
+
+
+def test_the_quiz_form_sets_the_audience(app, client, people, bank) -> None:
+    """Issue 16: a quiz for leaders only is set in the form (and refused when the value is unknown)."""
+    login(client, people["pelatih"])
+    _filled_bank(client, bank)
+    page = client.post("/penyusunan/kuis/baru", data={**QUIZ, "audience": "guru"}).get_data(as_text=True)
+    assert 'name="audience"' in page and "Pimpinan saja" in page
+    with app.app_context():
+        assert db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-guru")) is None
+    assert client.post("/penyusunan/kuis/baru", data={**QUIZ, "audience": "pimpinan"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Quiz.audience).where(Quiz.slug == "kuis-guru")) == "pimpinan"
+    page = client.get("/penyusunan/kuis/kuis-guru").get_data(as_text=True)
+    assert "Pimpinan saja" in page
+    url = "/penyusunan/kuis/kuis-guru/ubah"
+    form = read_form(client.get(url).get_data(as_text=True))
+    assert form["audience"] == "pimpinan"
+    form["audience"], form["action"] = "", "save"
+    assert client.post(url, data=form).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Quiz.audience).where(Quiz.slug == "kuis-guru")) is None

@@ -198,8 +198,8 @@ def test_quiz_fields_validation() -> None:
             "shuffle_options": "ya", "bonus": 1,
             "draw": [{"count": 1, "tags": ["x"], "questions": ["a"]}, {"count": 0}, "semua"]}
     assert validate_quiz(data, pool) == [
-        "unknown key 'bonus' (allowed: slug, title, description, pass_mark, attempt_limit, time_limit_minutes, "
-        "shuffle_questions, shuffle_options, bank, banks, draw)",
+        "unknown key 'bonus' (allowed: slug, title, description, audience, pass_mark, attempt_limit, "
+        "time_limit_minutes, shuffle_questions, shuffle_options, bank, banks, draw)",
         "attempt_limit must be a whole number, 1 or more (leave it out for unlimited)",
         "time_limit_minutes must be a whole number from 1 to 600 (leave it out for no limit)",
         "shuffle_options must be true or false",
@@ -207,6 +207,10 @@ def test_quiz_fields_validation() -> None:
         "draw item 2: count must be a whole number, 1 or more",
         "draw item 3 must be a mapping like {count: 3, tags: [media-sosial]}",
     ]
+    assert validate_quiz({"slug": "k", "title": "K", "pass_mark": 50, "audience": "guru", "draw": [{"count": 1}]},
+                         pool) == ["audience must be one of: pimpinan (leave it out for everyone)"]
+    assert validate_quiz({"slug": "k", "title": "K", "pass_mark": 50, "audience": "pimpinan",
+                          "draw": [{"count": 1}]}, pool) == []
     assert validate_quiz({"slug": "k", "title": "K", "pass_mark": 0, "draw": []}, pool) == [
         "draw must be a non-empty list of rules like {count: 3, tags: [media-sosial]}"]
 
@@ -524,3 +528,33 @@ def test_the_shipped_banks_round_trip(tmp_path: Path) -> None:
     report = sync_quizzes(tmp_path)
     assert set(report.questions.values()) <= {"unchanged"}
     assert set(report.quizzes.values()) <= {"unchanged"}
+
+
+def test_a_quiz_audience_is_synced_validated_and_exported(tree: Path, tmp_path: Path) -> None:
+    """Issue 16: ``audience: pimpinan`` reaches the quiz; removing it clears it; an unknown value is
+    refused with its line; a quiz without one keeps its hash (no key in the canonical dict)."""
+    file = bank_dir(tree) / "quizzes" / "kuis-contoh.yaml"
+    sync_quizzes(tree)
+    quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "kuis-contoh"))
+    assert quiz is not None and quiz.audience is None
+    assert "audience" not in canonical_quiz(yaml.safe_load(file.read_text()))
+    replace(file, "pass_mark: 70", "audience: pimpinan\npass_mark: 70")
+    assert sync_quizzes(tree).quizzes == {"kuis-contoh": "updated"}
+    assert db.session.scalar(select(Quiz.audience).where(Quiz.slug == "kuis-contoh")) == "pimpinan"
+    out = tmp_path / "ekspor"
+    export_quizzes(out)
+    assert "audience: pimpinan" in (out / "contoh" / "quizzes" / "kuis-contoh.yaml").read_text()
+    replace(file, "audience: pimpinan", "audience: guru")
+    with pytest.raises(ContentInvalid) as exc:
+        sync_quizzes(tree)
+    assert any("audience must be one of: pimpinan" in m for m in messages(exc.value.errors))
+    replace(file, "audience: guru\n", "")
+    assert sync_quizzes(tree).quizzes == {"kuis-contoh": "updated"}
+    assert db.session.scalar(select(Quiz.audience).where(Quiz.slug == "kuis-contoh")) is None
+
+
+def test_the_shipped_leaders_quiz_is_for_leaders() -> None:
+    doc = yaml.safe_load((REPO_QUIZZES / "netralitas" / "quizzes" / "netralitas-pimpinan.yaml").read_text())
+    assert doc["audience"] == "pimpinan"
+    basic = yaml.safe_load((REPO_QUIZZES / "netralitas" / "quizzes" / "netralitas-dasar.yaml").read_text())
+    assert "audience" not in basic

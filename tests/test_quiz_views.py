@@ -322,7 +322,8 @@ def test_course_page_links_the_required_quiz_and_completes_after_passing(app: Fl
     html = page(client, f"/kursus/{slug}")
     assert "Anda telah membaca seluruh modul kursus ini." in html
     assert "Kursus ini selesai setelah Anda membaca semua modul dan lulus kuisnya." in html
-    assert "99% selesai" in html
+    assert "50% selesai" in html  # the module and the quiz: 1 of 2 steps
+    assert '<a class="button primary" href="/kuis/kuis-kursus">Kerjakan kuis</a>' in html  # the next step
     start(client, "kuis-kursus")
     attempt = attempt_of(app, person.id)
     base = f"/kuis/kuis-kursus/percobaan/{attempt.id}"
@@ -331,6 +332,8 @@ def test_course_page_links_the_required_quiz_and_completes_after_passing(app: Fl
     html = page(client, f"/kursus/{slug}")
     assert "Kursus ini sudah selesai." in html and "Anda sudah lulus kuis kursus ini." in html
     assert "100% selesai" in html
+    # a finished course offers the quiz's results, not the quiz again
+    assert "Kerjakan kuis" not in html and '<a href="/kuis/kuis-kursus">Lihat hasil kuis</a>' in html
 
 
 def test_home_page_shows_the_quiz_box(app: Flask, client, make_user, login_as, quiz: str) -> None:
@@ -441,3 +444,50 @@ def test_quiz_pages_stay_under_the_page_weight_budget(app: Flask, client, make_u
         assert weight.first_visit_raw < page_weight.BUDGET, (weight.url, weight.first_visit_raw)
     assert any(re.fullmatch(r"/static/js/quiz\.[0-9a-f]{10}\.js", ref) for w in weights for ref in w.static)
     assert all(any(re.fullmatch(r"/static/css/quiz\.[0-9a-f]{10}\.css", ref) for ref in w.static) for w in weights)
+
+
+def test_review_folds_each_question_and_ends_with_the_courses_next_step(app: Flask, client, make_user,
+                                                                        login_as, make_course) -> None:
+    """Issue 16: the review was 26,200 px tall on a phone. Each question is folded in a <details>
+    (its title and mark in the summary), and the page ends with the course's next step: after passing
+    the quiz of a course that also asks for the pakta, "Tanda tangani pakta" to the open campaign."""
+    from pledge_support import make_campaign, make_pledge_version
+
+    cv = make_course(modules=1, sections=1)
+    person = make_user()
+    with app.app_context():
+        make_quiz("kuis-kursus")
+        pakta = make_pledge_version()
+        campaign_id = make_campaign(person.instansi_id, pakta).id
+        version = db.session.get(CourseVersion, cv.id)
+        version.requires = {"quiz": "kuis-kursus", "pledge": pakta.pledge_text.slug}
+        version.completion = {"modules": "all", "quiz_pass": True, "pledge_signed": True}
+        db.session.commit()
+        slug, module = version.course.slug, version.modules[0].module.slug
+    login_as(person)
+    client.post(f"/kursus/{slug}/modul/{module}/kemajuan", data={"reached": "0", "complete": "1"})
+    start(client, "kuis-kursus")
+    attempt = attempt_of(app, person.id)
+    base = f"/kuis/kuis-kursus/percobaan/{attempt.id}"
+    answer_everything(client, base)
+    client.post(f"{base}/kirim")
+    html = page(client, f"{base}/ulasan")
+    folded = re.findall(r'<details class="card review-item" id="soal-(\d+)">\s*<summary>', html)
+    assert folded and folded == [str(n) for n in range(1, len(folded) + 1)]
+    assert "<details class=\"card review-item\" id=\"soal-1\" open" not in html
+    tail = html[html.index('id="next-step-title"'):]
+    assert f'<a class="button primary" href="/pakta/{campaign_id}/tandatangani">Tanda tangani pakta</a>' in tail
+    assert "review-item" not in tail  # the next step comes after every question
+
+
+def test_review_without_a_course_offers_the_quiz_page(app: Flask, client, make_user, login_as, quiz: str) -> None:
+    person = make_user()
+    login_as(person)
+    start(client)
+    attempt = attempt_of(app, person.id)
+    base = f"/kuis/{quiz}/percobaan/{attempt.id}"
+    answer_everything(client, base)
+    client.post(f"{base}/kirim")
+    html = page(client, f"{base}/ulasan")
+    tail = html[html.index('id="next-step-title"'):]
+    assert "Tanda tangani pakta" not in tail and f'href="/kuis/{quiz}">Kembali ke halaman kuis' in tail

@@ -279,3 +279,20 @@ def test_superadmin_reads_shipped_courses(app: Flask, client, make_course, make_
     login_as(make_user(Role.SUPERADMIN, None))
     assert client.get(f"/kursus/{cv.course.slug}").status_code == 200
     assert cv.title in text(client.get("/kursus/"))
+
+
+def test_home_and_my_courses_open_the_reader_at_the_next_module(app: Flask, client, make_course, make_user,
+                                                                 login_as) -> None:
+    """Issue 16: "Mulai" on the home page opened the course page; it opens the reader at the first
+    module, and "Lanjutkan" where the learner is (here: module 2, after module 1 was finished)."""
+    cv = make_course(modules=2, sections=2)
+    person = make_user()
+    assign(app, cv.course_id, person.instansi_id, dt.date(2099, 1, 31), unit_id=person.unit_id)
+    login_as(person)
+    slug = cv.course.slug
+    home = client.get("/").get_data(as_text=True)
+    assert f'<a class="button primary" href="/kursus/{slug}/modul/01-modul?bagian=1">Mulai' in home
+    client.post(f"/kursus/{slug}/modul/01-modul/kemajuan", data={"reached": "1", "complete": "1"})
+    for url in ("/", "/kursus/"):
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(rf'href="/kursus/{slug}/modul/02-modul\?bagian=1">Lanjutkan', page), url

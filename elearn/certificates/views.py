@@ -107,7 +107,7 @@ def index():  # type: ignore[no-untyped-def]
     certificates = list(db.session.scalars(_my_certificates(), {"user_id": current_user.id}))
     return render_template(
         "certificates/index.html", certificates=certificates, state_labels=state_labels(),
-        verify_urls={c.id: verify_url(c) for c in certificates}, long_date=long_date,
+        verify_urls={c.id: verify_url(c) for c in certificates},
     )
 
 

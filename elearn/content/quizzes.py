@@ -25,7 +25,8 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..db import analyze, db
 from ..org.models import Instansi
-from ..quizzes.models import Question, QuestionBank, QuestionTag, QuestionVersion, Quiz, QuizBank, QuizStatus, Tag
+from ..quizzes.models import (Question, QuestionBank, QuestionTag, QuestionVersion, Quiz, QuizAudience, QuizBank,
+                              QuizStatus, Tag)
 from ..quizzes.types import SLUG, Problem, canonical_question, is_draft, validate_question
 from .courses import ContentError, ContentInvalid, sha256
 from .markdown import render, sanitize
@@ -40,9 +41,11 @@ __all__ = [
 BANK_KEYS = ("slug", "title", "description", "language")
 BANK_REQUIRED = ("slug", "title")
 LANGUAGES = ("id", "en")
-QUIZ_KEYS = ("slug", "title", "description", "pass_mark", "attempt_limit", "time_limit_minutes",
+QUIZ_KEYS = ("slug", "title", "description", "audience", "pass_mark", "attempt_limit", "time_limit_minutes",
              "shuffle_questions", "shuffle_options", "bank", "banks", "draw")
 QUIZ_REQUIRED = ("slug", "title", "pass_mark", "draw")
+#: the values of a quiz's ``audience`` (none: everyone)
+QUIZ_AUDIENCES = tuple(a.value for a in QuizAudience)
 DRAW_KEYS = ("count", "tags", "questions")
 MAX_TIME_LIMIT = 600
 
@@ -439,6 +442,9 @@ def validate_quiz(data: Any, pool: Mapping[str, Iterable[str]], drafts: Iterable
         problems.append(Problem("title must be non-empty text (at most 200 characters)", ("title",)))
     if "description" in data and not isinstance(data["description"], str):
         problems.append(Problem("description must be text", ("description",)))
+    if data.get("audience") is not None and data["audience"] not in QUIZ_AUDIENCES:
+        problems.append(Problem(f"audience must be one of: {', '.join(QUIZ_AUDIENCES)} (leave it out for everyone)",
+                                ("audience",)))
     if "pass_mark" in data and (not _is_int(data["pass_mark"]) or not 0 <= data["pass_mark"] <= 100):
         problems.append(Problem("pass_mark must be a whole number from 0 to 100 (percent)", ("pass_mark",)))
     if data.get("attempt_limit") is not None and (not _is_int(data["attempt_limit"]) or data["attempt_limit"] < 1):
@@ -551,10 +557,15 @@ def canonical_quiz(data: Mapping[str, Any]) -> dict[str, Any]:
             if key in rule:
                 canonical[key] = list(rule[key])
         rules.append(canonical)
-    return {
+    canonical = {
         "slug": data.get("slug"),
         "title": data.get("title"),
         "description": data.get("description") or "",
+    }
+    if data.get("audience"):  # (only when set: the quizzes without one keep their hash)
+        canonical["audience"] = str(data["audience"])
+    return {
+        **canonical,
         "pass_mark": data.get("pass_mark"),
         "attempt_limit": data.get("attempt_limit"),
         "time_limit_minutes": data.get("time_limit_minutes"),
@@ -571,7 +582,8 @@ def _json_hash(value: Any) -> str:
 
 def quiz_data(quiz: Quiz) -> dict[str, Any]:
     return canonical_quiz({
-        "slug": quiz.slug, "title": quiz.title, "description": quiz.description, "pass_mark": quiz.pass_mark,
+        "slug": quiz.slug, "title": quiz.title, "description": quiz.description, "audience": quiz.audience,
+        "pass_mark": quiz.pass_mark,
         "attempt_limit": quiz.attempt_limit, "time_limit_minutes": quiz.time_limit_minutes,
         "shuffle_questions": quiz.shuffle_questions, "shuffle_options": quiz.shuffle_options,
         "banks": [bank.slug for bank in quiz.banks], "draw": quiz.draw,
@@ -618,6 +630,7 @@ def upsert_quiz(bank: QuestionBank, data: Mapping[str, Any], *, source_text: str
     changed = created or quiz.content_hash != digest or quiz.status != status
     quiz.title = canonical["title"]
     quiz.description = canonical["description"]
+    quiz.audience = canonical.get("audience")
     quiz.pass_mark = canonical["pass_mark"]
     quiz.attempt_limit = canonical["attempt_limit"]
     quiz.time_limit_minutes = canonical["time_limit_minutes"]

@@ -285,6 +285,20 @@ def minutes_for(module: ModuleVersion, from_section: int) -> int:
     return math.ceil(module.minutes * left / total)
 
 
+class NextStep(NamedTuple):
+    """The learner's next step in a course (``CourseView.next_step``)."""
+
+    kind: str
+    #: the module to read, for ``MODULE``
+    module: ModuleView | None = None
+
+    MODULE = "module"
+    QUIZ = "quiz"
+    PLEDGE = "pledge"
+    ATTENDANCE = "attendance"
+    DONE = "done"
+
+
 @dataclass
 class CourseView:
     """A learner's state in one course version."""
@@ -305,13 +319,49 @@ class CourseView:
         return sum(m.sections for m in self.modules)
 
     @property
+    def steps(self) -> int:
+        """What finishing the course takes, in steps: one per module, plus the quiz, the pakta
+        integritas and the attendance its completion rule asks for (issue 16: reading every module
+        of a course that also asks for its quiz is not 99 %)."""
+        rule = self.rule
+        return (len(self.modules) + (rule.quiz is not None) + (rule.pledge is not None)
+                + (rule.attendance is not None))
+
+    @property
+    def steps_done(self) -> float:
+        """The steps done; a module being read counts for the share of its sections read (so the
+        bar moves while reading), a done module, quiz passed, pakta signed or event attended for one."""
+        rule = self.rule
+        read = sum(m.sections_read / m.sections for m in self.modules)
+        return (read + (rule.quiz is not None and self.quiz_passed)
+                + (rule.pledge is not None and self.pledge_signed)
+                + (rule.attendance is not None and self.attended))
+
+    @property
     def percent(self) -> int:
+        """Steps done out of ``steps``, rounded down; 100 only when the completion rule is met."""
         if self.completed:
             return 100
-        total = self.total_sections
-        read = sum(m.sections_read for m in self.modules)
-        # 100 only when every module is marked done
-        return min(math.floor(100 * read / total), 99) if total else 0
+        total = self.steps
+        return min(math.floor(100 * self.steps_done / total + 1e-9), 99) if total else 0
+
+    @property
+    def next_step(self) -> NextStep:
+        """What the learner does next, in the order the course asks for it: read the first module
+        not done (the one last opened when it is not done), then pass the required quiz, then sign
+        the required pakta integritas, then attend the required event; once the completion rule is
+        met: the certificate (or reading again)."""
+        if not self.modules_completed:
+            resume = self.resume
+            if resume is not None:
+                return NextStep(NextStep.MODULE, resume)
+        if self.rule.quiz is not None and not self.quiz_passed:
+            return NextStep(NextStep.QUIZ)
+        if self.rule.pledge is not None and not self.pledge_signed:
+            return NextStep(NextStep.PLEDGE)
+        if self.rule.attendance is not None and not self.attended:
+            return NextStep(NextStep.ATTENDANCE)
+        return NextStep(NextStep.DONE)
 
     @property
     def modules_completed(self) -> bool:

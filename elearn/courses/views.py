@@ -21,6 +21,7 @@ from . import published
 from .models import Course, CourseAsset, CourseVersion, Enrollment, VersionStatus
 from .progress import (
     CourseView,
+    NextStep,
     course_view,
     course_views,
     enroll,
@@ -107,6 +108,14 @@ def my_learning() -> dict[str, Any] | None:
     return learning_box(my_courses(current_user))
 
 
+def course_asking_for_quiz(user: Any, quiz_slug: str) -> CourseView | None:
+    """The learner's course that asks for the quiz ``quiz_slug`` (``requires.quiz``): the first one
+    not finished (assigned ones first), else the first; None when no course of theirs asks for it.
+    The quiz review ends with that course's next step."""
+    views = [item["view"] for item in my_courses(user) if item["view"].required_quiz == quiz_slug]
+    return next((v for v in views if not v.completed), views[0] if views else None)
+
+
 def learning_box(items: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The home page's course box from ``my_courses``: the first course not done (assigned ones come
     first), else the first, with how many there are."""
@@ -131,6 +140,26 @@ def _course_by_slug() -> Any:
 
 def _reader_url(view: CourseView, module_slug: str, section: int) -> str:
     return url_for("courses.reader", slug=view.course.slug, module_slug=module_slug, bagian=section + 1)
+
+
+@bp.app_template_global("next_step_url")
+def next_step_url(view: CourseView, campaign: Any = None) -> str:
+    """Where the learner's next step in the course is (``CourseView.next_step``): the reader at the
+    module to read, the required quiz, the pakta (``campaign``: the open campaign to sign, when the
+    page looked it up; else the list of campaigns), the certificate once done. No query: the list
+    pages call it for every course."""
+    step = view.next_step
+    if step.kind == NextStep.MODULE and step.module is not None:
+        return _reader_url(view, step.module.module.slug, step.module.resume_section)
+    if step.kind == NextStep.QUIZ and view.rule.quiz:
+        return url_for("quizzes.quiz", slug=view.rule.quiz)
+    if step.kind == NextStep.PLEDGE:
+        if campaign is not None:
+            return url_for("pledges.sign", campaign_id=campaign.id)
+        return url_for("pledges.index")
+    if step.kind == NextStep.DONE and view.version.certificate is not None:
+        return url_for("certificates.index")
+    return url_for("courses.course", slug=view.course.slug)
 
 
 @bp.route("/")
@@ -159,10 +188,16 @@ def course(slug: str):  # type: ignore[no-untyped-def]
         issued = issue_due(current_user.id, course_ids=[course.id])
         db.session.commit()
         certificate = issued[0] if issued else None
-    resume = view.resume
+    campaign = None
+    if view.next_step.kind == NextStep.PLEDGE:
+        from ..pledges.signed import pledge_campaign_for
+
+        campaign = pledge_campaign_for(current_user, view.rule.pledge)
+    first = view.modules[0] if view.modules else None
     return render_template(
         "courses/course.html", view=view, newer=newer_version_available(course, enrollment),
-        resume_url=_reader_url(view, resume.module.slug, resume.resume_section) if resume else None,
+        next_url=next_step_url(view, campaign), campaign=campaign,
+        reread_url=_reader_url(view, first.module.slug, 0) if first else None,
         quiz_url=_quiz_url(view), certificate=certificate,
     )
 
@@ -172,7 +207,7 @@ def _quiz_url(view: CourseView) -> str | None:
     from ..quizzes.attempts import find_quiz
 
     quiz = find_quiz(view.required_quiz) if view.required_quiz else None
-    if quiz is None or not authz.can_take_quiz(current_user, quiz):
+    if quiz is None or not authz.can_take_quiz(current_user, quiz) or not authz.in_quiz_audience(current_user, quiz):
         return None
     return url_for("quizzes.quiz", slug=quiz.slug)
 

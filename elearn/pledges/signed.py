@@ -3,7 +3,9 @@ slug), in any campaign. What a course's ``completion.pledge_signed`` asks for (`
 Read-only queries."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Select, select
 
@@ -28,3 +30,23 @@ def signed_pledge_slugs(user_id: int, slugs: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     return set(db.session.scalars(signed_pledges(user_id, wanted).distinct()))
+
+
+def pledge_campaign_for(user: Any, slug: str | None, now: dt.datetime | None = None) -> Any:
+    """The campaign where ``user`` signs the pakta integritas ``slug`` (a course's ``requires.pledge``)
+    now: an open campaign of the person's instansi over any version of that text (the one that opened
+    last), or None (no campaign open yet: the person waits for their instansi). One query."""
+    from .. import authz
+    from .models import Campaign
+    from .services import campaign_state
+
+    if not slug or not getattr(user, "is_authenticated", False):
+        return None
+    campaigns = db.session.scalars(
+        authz.scope_signable_campaigns(select(Campaign), user)
+        .join(PledgeTextVersion, PledgeTextVersion.id == Campaign.pledge_version_id)
+        .join(PledgeText, PledgeText.id == PledgeTextVersion.pledge_text_id)
+        .where(PledgeText.slug == slug)
+        .order_by(Campaign.opens_on.desc(), Campaign.id.desc())
+    ).unique().all()
+    return next((c for c in campaigns if campaign_state(c, now) == "open"), None)

@@ -130,8 +130,7 @@ def my_open_pledges() -> list[Campaign]:
 @bp.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    return render_template("pledges/index.html", entries=my_campaigns(current_user),
-                           long_date=services.long_date)
+    return render_template("pledges/index.html", entries=my_campaigns(current_user))
 
 
 # --- signing ----------------------------------------------------------------------------------------
@@ -179,7 +178,7 @@ def _render_sign(campaign: Campaign, form: SignForm, problems: list[ServiceError
         "pledges/sign.html", campaign=campaign, form=form, text_html=text_html, error=" ".join(general) or None,
         drawn_error=" ".join(drawn_errors) or None, state=services.campaign_state(campaign),
         password_proved_until=None if password_refused else _password_proved_until(campaign),
-        long_date=services.long_date, method=form.method.data or "",
+        method=form.method.data or "",
     ), status
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -135,8 +135,8 @@ def my_quizzes(user: User, now: dt.datetime | None = None, *, finalise: bool = T
     # the quizzes with the person's attempts at them, in one query (issue 14: the home page's budget)
     quizzes: dict[int, Quiz] = {}
     attempts: dict[int, list[Attempt]] = {}
-    for quiz, attempt in db.session.execute(_quizzes_statement(user.role == Role.SUPERADMIN),
-                                            {"instansi_id": user.instansi_id, "user_id": user.id}):
+    params = {"instansi_id": user.instansi_id, "user_id": user.id, "audiences": sorted(authz.quiz_audiences(user))}
+    for quiz, attempt in db.session.execute(_quizzes_statement(user.role == Role.SUPERADMIN), params):
         quizzes.setdefault(quiz.id, quiz)
         if attempt is not None:
             attempts.setdefault(quiz.id, []).append(attempt)
@@ -158,10 +158,16 @@ def _quizzes_statement(superadmin: bool) -> Select[tuple[Quiz, Attempt]]:
     from the one access rule."""
     person = authz.ParametricPerson(Role.SUPERADMIN if superadmin else Role.PESERTA)
     mine = and_(Attempt.quiz_id == Quiz.id, Attempt.user_id == bindparam("user_id"))
-    return (authz.scope_quizzes(select(Quiz, Attempt), person)  # type: ignore[arg-type]
+    stmt = (authz.scope_quizzes(select(Quiz, Attempt), person)  # type: ignore[arg-type]
             .outerjoin(Attempt, mine)
             .options(lazyload(Attempt.items), lazyload(Attempt.quiz))
             .order_by(Quiz.title, Quiz.id, Attempt.number))
+    if superadmin:
+        return stmt
+    # only the quizzes for the person (authz.in_quiz_audience: ``:audiences`` are theirs); a quiz they
+    # have attempts at stays listed (their attempts and reviews)
+    return stmt.where(or_(Quiz.audience.is_(None), Quiz.audience.in_(bindparam("audiences", expanding=True)),
+                          Attempt.id.is_not(None)))
 
 
 @functools.cache

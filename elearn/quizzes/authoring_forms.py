@@ -761,6 +761,9 @@ class QuizForm(FlaskForm):
     banks = CheckboxesField(_l("Bank soal"), choices=[], validate_choice=False)
     title = StringField(_l("Judul"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Keterangan"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    #: who the quiz is for (authz.in_quiz_audience): everyone, or leaders only
+    audience = SelectField(_l("Untuk siapa"), default="",
+                           choices=choice_options([("", _l("Semua peserta")), ("pimpinan", _l("Pimpinan saja"))]))
     pass_mark = IntegerField(_l("Batas lulus (persen)"), validators=[DataRequired(), NumberRange(min=0, max=100)],
                              default=70)
     attempt_limit = IntegerField(_l("Batas percobaan (kosong: tidak terbatas)"),
@@ -803,8 +806,8 @@ class QuizForm(FlaskForm):
     def quiz_data(self, slug: str) -> dict[str, Any]:
         return {
             "slug": slug, "title": (self.title.data or "").strip(), "description": norm_text(self.description.data),
-            "pass_mark": self.pass_mark.data, "attempt_limit": self.attempt_limit.data,
-            "time_limit_minutes": self.time_limit_minutes.data,
+            "audience": self.audience.data or None, "pass_mark": self.pass_mark.data,
+            "attempt_limit": self.attempt_limit.data, "time_limit_minutes": self.time_limit_minutes.data,
             "shuffle_questions": bool(self.shuffle_questions.data), "shuffle_options": bool(self.shuffle_options.data),
             "draw": self.draw_rules(),
         }
@@ -812,6 +815,7 @@ class QuizForm(FlaskForm):
     def fill(self, quiz: Any) -> None:
         self.title.data = quiz.title
         self.description.data = quiz.description
+        self.audience.data = quiz.audience or ""
         self.pass_mark.data = quiz.pass_mark
         self.attempt_limit.data = quiz.attempt_limit
         self.time_limit_minutes.data = quiz.time_limit_minutes
@@ -837,7 +841,7 @@ class QuizForm(FlaskForm):
                 field = row.count if len(path) > 2 and path[2] == "count" else row.values
                 if message not in field.errors:
                     add_error(field, message)
-            elif path and path[0] in ("pass_mark", "attempt_limit", "time_limit_minutes", "title"):
+            elif path and path[0] in ("pass_mark", "attempt_limit", "time_limit_minutes", "title", "audience"):
                 add_error(getattr(self, str(path[0])), message)
             else:
                 self.general_errors.append(message)

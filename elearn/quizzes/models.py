@@ -34,6 +34,14 @@ class QuizStatus(enum.StrEnum):
     PUBLISHED = "published"
 
 
+class QuizAudience(enum.StrEnum):
+    """Who a quiz is for besides everyone (``Quiz.audience``; the rule is ``authz.in_quiz_audience``)."""
+
+    #: leaders: a managerial jabatan (JPT, administrator, pengawas), a kepala wilayah, or a head whose
+    #: jabatan is fungsional with a tugas tambahan (kepala sekolah, kepala puskesmas): quizzes/README.md
+    PIMPINAN = "pimpinan"
+
+
 class AttemptStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
@@ -164,6 +172,8 @@ class Quiz(Base):
     time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
     shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=True)
     shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: who the quiz is for (a QuizAudience value); None: everyone who may take quizzes
+    audience: Mapped[str | None] = mapped_column(String(32))
     #: the draw rules in order: [{"count": 3, "tags": [...]}, {"count": 2, "questions": [...]}, {"count": 5}]
     draw: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     status: Mapped[QuizStatus] = mapped_column(enum_column(QuizStatus, 16), default=QuizStatus.DRAFT)

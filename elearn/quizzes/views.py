@@ -24,8 +24,15 @@ from .models import Attempt, AttemptStatus, Quiz
 bp = Blueprint("quizzes", __name__, url_prefix="/kuis")
 
 
-def _load_quiz(slug: str) -> Quiz:
-    return authz.get_or_404(svc.find_quiz(slug), authz.can_take_quiz)
+def _load_quiz(slug: str, *, attempted_may: bool = False) -> Quiz:
+    """The quiz the learner may take, else 404. Outside its audience (``authz.in_quiz_audience``)
+    also 404, unless ``attempted_may`` and the person has attempts at it (their results and reviews
+    stay theirs)."""
+    quiz = authz.get_or_404(svc.find_quiz(slug), authz.can_take_quiz)
+    if not authz.in_quiz_audience(current_user, quiz):
+        if not attempted_may or not svc.user_attempts(current_user, quiz):
+            abort(404)
+    return quiz
 
 
 def _load_attempt(quiz: Quiz, attempt_id: int, lock: bool = False) -> Attempt:
@@ -69,7 +76,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/<slug>")
 @login_required
 def quiz(slug: str):  # type: ignore[no-untyped-def]
-    quiz = _load_quiz(slug)
+    quiz = _load_quiz(slug, attempted_may=True)
     entry = svc.quiz_entry(current_user, quiz)
     db.session.commit()
     return render_template("quizzes/quiz.html", quiz=quiz, entry=entry, form=StartForm(), today=local_today(),
@@ -190,7 +197,7 @@ def answer(slug: str, attempt_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<slug>/percobaan/<int:attempt_id>/kirim", methods=["POST"])
 @login_required
 def submit(slug: str, attempt_id: int):  # type: ignore[no-untyped-def]
-    quiz = _load_quiz(slug)
+    quiz = _load_quiz(slug, attempted_may=True)
     attempt = _load_attempt(quiz, attempt_id, lock=True)
     if not SubmitForm().validate_on_submit():
         abort(400)
@@ -226,13 +233,22 @@ def _flash_new_certificates(attempt: Attempt) -> None:
 @bp.route("/<slug>/percobaan/<int:attempt_id>/ulasan")
 @login_required
 def review(slug: str, attempt_id: int):  # type: ignore[no-untyped-def]
-    quiz = _load_quiz(slug)
+    quiz = _load_quiz(slug, attempted_may=True)
     attempt = _load_attempt(quiz, attempt_id)
     if svc.touch(attempt):
         db.session.commit()
     if not svc.is_finished(attempt):
         return redirect(_take_url(attempt))
     used = len(svc.user_attempts(current_user, quiz))
+    # the page ends with the next step of the course that asks for this quiz (issue 16)
+    from ..courses.progress import NextStep
+    from ..courses.views import course_asking_for_quiz
+    from ..pledges.signed import pledge_campaign_for
+
+    course_view = course_asking_for_quiz(current_user, quiz.slug)
+    campaign = (pledge_campaign_for(current_user, course_view.rule.pledge)
+                if course_view is not None and course_view.next_step.kind == NextStep.PLEDGE else None)
     return render_template("quizzes/review.html", attempt=attempt, quiz=quiz,
                            items=[display.review(item) for item in attempt.items],
-                           attempts_left=svc.attempts_left(quiz, used), form=StartForm())
+                           attempts_left=svc.attempts_left(quiz, used), form=StartForm(),
+                           course_view=course_view, campaign=campaign)

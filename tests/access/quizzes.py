@@ -6,6 +6,11 @@ B's), ``quiz_draft`` (not published). Attempts at ``quiz_shipped``: ``attempt_ow
 ``attempt_own_done`` (submitted) of the scenario's peserta, ``attempt_same_unit`` and
 ``attempt_same_unit_done`` of another person in the peserta's unit. Attempts are private: only
 their owner opens them; everybody else (HR and superadmin included) gets 404.
+
+``quiz_leaders`` is for leaders (``audience: pimpinan``); nobody of the scenario has a jabatan, so
+only the superadmin is in its audience (authz.in_quiz_audience). The peserta has a submitted
+attempt (``attempt_leaders_done``) and one in progress (``attempt_leaders``) from before the
+audience was set: they keep the quiz page and their review, but no question page nor a new start.
 """
 
 SIGNED_IN = ("peserta", "pelatih", "operator_skpd", "admin_bkpsdm", "superadmin")
@@ -23,6 +28,12 @@ def other_instansi(status=200):
 def owner_only(status=200):
     """The peserta's own attempt: theirs only."""
     return {"anon": 302, **{role: 404 for role in SIGNED_IN}, "peserta": status}
+
+
+def leaders_only(status=200, peserta=404):
+    """The leaders' quiz: 404 for everyone of the scenario (no leader among them) but the superadmin;
+    ``peserta``: for the peserta, who has attempts at it."""
+    return {"anon": 302, **{role: 404 for role in SIGNED_IN}, "superadmin": status, "peserta": peserta}
 
 
 NOBODY = everyone(404)
@@ -58,9 +69,10 @@ def extend_scenario(app, ids, users):  # type: ignore[no-untyped-def]
         db.session.flush()
         question.current_version_id = version.id
 
-        def quiz(slug, instansi_id=None, status=QuizStatus.PUBLISHED):  # type: ignore[no-untyped-def]
+        def quiz(slug, instansi_id=None, status=QuizStatus.PUBLISHED, audience=None):  # type: ignore[no-untyped-def]
             row = Quiz(slug=slug, bank_id=bank.id, instansi_id=instansi_id, title=slug, pass_mark=70,
-                       draw=[{"count": 1}], status=status, shuffle_questions=False, shuffle_options=False)
+                       draw=[{"count": 1}], status=status, shuffle_questions=False, shuffle_options=False,
+                       audience=audience)
             db.session.add(row)
             db.session.flush()
             return row
@@ -69,10 +81,11 @@ def extend_scenario(app, ids, users):  # type: ignore[no-untyped-def]
         shipped_2 = quiz("akses-kuis-umum-2")
         other = quiz("akses-kuis-kota-b", get_instansi(ids["instansi_other"]).id)
         draft = quiz("akses-kuis-draf", status=QuizStatus.DRAFT)
+        leaders = quiz("akses-kuis-pimpinan", audience="pimpinan")
         now = utcnow()
 
-        def attempt(user_id, number, done):  # type: ignore[no-untyped-def]
-            row = Attempt(quiz_id=shipped.id, user_id=user_id, number=number, pass_mark=70, started_at=now,
+        def attempt(user_id, number, done, of=shipped):  # type: ignore[no-untyped-def]
+            row = Attempt(quiz_id=of.id, user_id=user_id, number=number, pass_mark=70, started_at=now,
                           status=AttemptStatus.SUBMITTED if done else AttemptStatus.IN_PROGRESS)
             item = AttemptItem(position=1, question_version_id=version.id, updated_at=now)
             if done:
@@ -85,7 +98,9 @@ def extend_scenario(app, ids, users):  # type: ignore[no-untyped-def]
 
         result = {
             "quiz_shipped": shipped.slug, "quiz_shipped_2": shipped_2.slug, "quiz_other_instansi": other.slug,
-            "quiz_draft": draft.slug,
+            "quiz_draft": draft.slug, "quiz_leaders": leaders.slug,
+            "attempt_leaders_done": attempt(users["peserta"].id, 1, True, leaders),
+            "attempt_leaders": attempt(users["peserta"].id, 2, False, leaders),
             "attempt_own_done": attempt(users["peserta"].id, 1, True),
             "attempt_own": attempt(users["peserta"].id, 2, False),
             "attempt_same_unit_done": attempt(ids["person_same"], 1, True),
@@ -126,4 +141,11 @@ ROWS = [
     Row("POST", TAKE + "/{attempt_same_unit}/kirim", NOBODY),  # noqa: F821
     Row("GET", TAKE + "/{attempt_same_unit_done}/ulasan", NOBODY),  # noqa: F821
     Row("GET", TAKE + "/99999999/ulasan", NOBODY),  # noqa: F821
+    # the leaders' quiz (audience: pimpinan): the peserta (not a leader) keeps the quiz page with
+    # their results and their review, but starts nothing and opens no question
+    Row("GET", "/kuis/{quiz_leaders}", leaders_only(peserta=200)),  # noqa: F821
+    Row("POST", "/kuis/{quiz_leaders}/mulai", leaders_only(302)),  # noqa: F821
+    Row("GET", "/kuis/{quiz_leaders}/percobaan/{attempt_leaders_done}/ulasan", owner_only()),  # noqa: F821
+    Row("GET", "/kuis/{quiz_leaders}/percobaan/{attempt_leaders}?no=1", NOBODY),  # noqa: F821
+    Row("POST", "/kuis/{quiz_leaders}/percobaan/{attempt_leaders}?no=1", NOBODY, data=ANSWER),  # noqa: F821
 ]

@@ -118,6 +118,11 @@ def test_take_a_quiz_on_a_phone(page: Page, app: Flask, base_url, demo, sign_in,
     expect(main).to_contain_text("Jawaban Anda sudah dikirim dan dinilai.")
     expect(page.locator(".result")).to_contain_text("100%")
     expect(page.locator(".result")).to_contain_text("Lulus")
+    # each question is folded (issue 16): open them all to read the feedback
+    questions = page.locator("details.review-item")
+    expect(questions).to_have_count(3)
+    for n in range(3):
+        questions.nth(n).locator("> summary").click()
     for text in ("Tepat. Like adalah bentuk dukungan di ruang publik.", "Membagikan memperluas kampanye.",
                  "Like adalah dukungan.", "Mengikuti akun pemenangan dilarang.",
                  "Penerima tidak hadir, menyimpan bukti dan melapor.",

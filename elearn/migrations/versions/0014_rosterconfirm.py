@@ -6,7 +6,7 @@ confirmed, and, when the apply found other people to switch off than those confi
 changed meanwhile), how many it found (it then deactivates nobody).
 
 Revision ID: 0014_rosterconfirm
-Revises: 0013_quizbanks
+Revises: 0013_quizaudience
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "0014_rosterconfirm"
-down_revision = "0013_quizbanks"
+down_revision = "0013_quizaudience"
 branch_labels = None
 depends_on = None
 

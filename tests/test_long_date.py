@@ -1,0 +1,63 @@
+"""Issue 16: one date format on the learner's pages: the ``long_date`` filter ("4 Desember 2026", "4
+December 2026" in English; a timestamp on its local day, optionally with the time and zone), used by
+the course list's due dates, the quiz pages, the pakta list and the certificates."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import Flask, render_template_string
+
+from elearn.courses.models import CourseAssignment
+from elearn.db import db
+from elearn.templating import long_date
+
+DAY = dt.date(2026, 12, 4)
+
+
+def test_long_date_in_both_languages(app: Flask) -> None:
+    with app.test_request_context():
+        assert long_date(DAY) == "4 Desember 2026"
+        assert long_date(None) == ""
+        # 4 December 2026 23:30 UTC is the 5th in Jakarta (UTC+7) and still the 4th nowhere west of it
+        late = dt.datetime(2026, 12, 4, 23, 30, tzinfo=dt.UTC)
+        assert long_date(late, "Asia/Jakarta") == "5 Desember 2026"
+        assert long_date(late, "Asia/Jayapura", time=True) == "5 Desember 2026 08.30 WIT"
+        assert render_template_string("{{ d|long_date }}", d=DAY) == "4 Desember 2026"
+    with app.test_request_context(headers={"Cookie": "elearn_lang=en"}):
+        assert long_date(DAY) == "4 December 2026"
+        assert long_date(dt.datetime(2026, 8, 17, 3, 5, tzinfo=dt.UTC), "Asia/Makassar", time=True) == \
+            "17 August 2026 11:05 WITA"
+        assert render_template_string("{{ d|long_date }}", d=DAY) == "4 December 2026"
+
+
+def test_the_course_list_prints_due_dates_in_the_one_format(app: Flask, client, make_course, make_user,
+                                                            login_as) -> None:
+    cv = make_course(modules=1, sections=1)
+    person = make_user()
+    with app.app_context():
+        db.session.add(CourseAssignment(course_id=cv.course_id, instansi_id=person.instansi_id,
+                                        unit_id=person.unit_id, due_date=dt.date(2099, 12, 4)))
+        db.session.commit()
+    login_as(person)
+    for url in ("/kursus/", "/"):
+        page = client.get(url).get_data(as_text=True)
+        assert "4 Desember 2099" in page, url
+    client.set_cookie("elearn_lang", "en")
+    for url in ("/kursus/", "/"):
+        page = client.get(url).get_data(as_text=True)
+        assert "4 December 2099" in page and "Desember" not in page, url
+
+
+def test_no_learner_template_formats_dates_its_own_way() -> None:
+    """The learner's templates print dates with ``long_date`` only (no dateformat/local_dt/strftime)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "elearn" / "templates"
+    learner = [*root.glob("courses/*.html"), *root.glob("quizzes/*.html"), root / "pledges" / "index.html",
+               root / "pledges" / "sign.html", root / "certificates" / "index.html",
+               root / "core" / "home_peserta.html"]
+    own_way = re.compile(r"\|\s*(dateformat|datetimeformat|local_dt)\b|strftime|isoformat|(?<![|\w])long_date\(")
+    offenders = [f"{path.relative_to(root)}: {m.group(0)}" for path in learner
+                 for m in own_way.finditer(path.read_text())]
+    assert offenders == []
