@@ -141,3 +141,25 @@ def test_the_quiz_list_statement_count_does_not_grow_with_quizzes(app: Flask, cl
             make_quiz(f"kuis-semua-{n}", title=f"Kuis Semua {n}")
         db.session.commit()
     assert count() == before
+
+
+def test_a_course_may_not_require_a_quiz_written_for_one_audience(app: Flask, tmp_path) -> None:
+    """content validate: a course requiring the leaders' quiz would leave every other learner with a step
+    they can never take (the quiz answers 404 outside its audience), so it is an error; the shipped
+    course (requiring the quiz for everyone) passes."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "courses", tmp_path / "courses")
+    shutil.copytree(root / "quizzes", tmp_path / "quizzes")
+    runner = app.test_cli_runner()
+    args = ["content", "validate", "--root", str(tmp_path / "courses"), "--quizzes-root", str(tmp_path / "quizzes")]
+    ok = runner.invoke(args=args)
+    assert ok.exit_code == 0, ok.output
+    manifest = tmp_path / "courses" / "netralitas-asn" / "course.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("quiz: netralitas-dasar",
+                                                                     "quiz: netralitas-pimpinan"), encoding="utf-8")
+    refused = runner.invoke(args=args)
+    assert refused.exit_code != 0
+    assert "course.yaml:24: requires.quiz netralitas-pimpinan is only for audience 'pimpinan'" in refused.output

@@ -89,6 +89,9 @@ def validate(root: str | None, quizzes_root: str | None, pledges_root: str | Non
                              f"{len(docs)} bank(s), {sum(len(d.questions) for d in docs)} question(s), "
                              f"{sum(len(d.quizzes) for d in docs)} quiz(zes)"))
         failed.append(_bias(quiz_root, strict))
+        if course_root is not None:
+            problems = required_quiz_problems(course_root, docs)
+            failed.append(_check(course_root, problems, "required quizzes") if problems else None)
     if pledge_root is not None:
         failed.append(_check(pledge_root, pledges.validate_pledge_tree(pledge_root),
                              f"{len(pledges.pledge_files(pledge_root))} pledge text(s)"))
@@ -97,6 +100,34 @@ def validate(root: str | None, quizzes_root: str | None, pledges_root: str | Non
                              f"{len(certificates.template_dirs(template_root))} certificate template(s)"))
     if any(failed):
         raise click.ClickException("; ".join(f for f in failed if f))
+
+
+def required_quiz_problems(course_root: Path, banks: list[quizzes.BankDoc]) -> list[courses.ContentError]:
+    """A course whose completion rule requires a quiz written for one audience (``audience:``, e.g. the
+    leaders' quiz) would leave everyone else of the course with a step they can never take: an error.
+    (A quiz not found among ``banks`` may be an instansi's own; it is not judged here.)"""
+    import yaml
+
+    audience = {doc.data.get("slug"): (doc.data.get("audience"), doc.file)
+                for bank in banks for doc in bank.quizzes if doc.data.get("audience")}
+    problems: list[courses.ContentError] = []
+    for path in courses.course_dirs(course_root):
+        manifest_path = path / "course.yaml"
+        try:
+            manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            continue  # reported by the course's own check
+        requires = manifest.get("requires") if isinstance(manifest, dict) else None
+        slug = requires.get("quiz") if isinstance(requires, dict) else None
+        if slug in audience:
+            lines = manifest_path.read_text(encoding="utf-8").splitlines()
+            line = next((i for i, text in enumerate(lines, 1) if text.strip().startswith("quiz:")), 1)
+            who, quiz_file = audience[slug]
+            problems.append(courses.ContentError(
+                str(manifest_path), line,
+                f"requires.quiz {slug} is only for audience '{who}' ({quiz_file}): learners outside it could "
+                "never finish the course; require a quiz for everyone"))
+    return problems
 
 
 def _bias(root: Path, strict: bool) -> str | None:
