@@ -23,6 +23,8 @@ def register_template_helpers(app: Flask) -> None:
     install_template_gettext(app)
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["clock"] = clock
+    app.jinja_env.filters["long_range"] = long_range
     app.jinja_env.filters["nip"] = format_nip
     app.jinja_env.filters["masked_nip"] = mask_employee_number
     app.jinja_env.filters["full_stop"] = full_stop
@@ -56,9 +58,34 @@ def long_date(value: dt.date | dt.datetime | None, tz_iana: str | None = None, t
     local = value.astimezone(ZoneInfo(zone))
     text = format_long(local.date(), language)
     if time:
-        clock = f"{local:%H.%M}" if language == "id" else f"{local:%H:%M}"
-        text = f"{text} {clock} {_ZONE_NAMES.get(zone, zone)}"
+        text = f"{text} {clock(value, zone)}"
     return text
+
+
+def clock(value: dt.datetime | None, tz_iana: str | None = None) -> str:
+    """The time of day of a timestamp (UTC) in ``tz_iana`` (default: the person's instansi's zone),
+    as ``long_date(time=True)`` writes it: "14.05 WIB" ("14:05 WIB" in English)."""
+    from .i18n import select_timezone
+
+    if value is None:
+        return ""
+    zone = tz_iana or select_timezone()
+    local = value.astimezone(ZoneInfo(zone))
+    text = f"{local:%H.%M}" if str(get_locale() or "id") == "id" else f"{local:%H:%M}"
+    return f"{text} {_ZONE_NAMES.get(zone, zone)}"
+
+
+def long_range(start: dt.datetime, end: dt.datetime | None, tz_iana: str | None = None) -> str:
+    """A span of time in the one format: "30 November 2026 07.30 WIB – 08.30 WIB"; the end's
+    date is written only when it falls on another day."""
+    from .i18n import select_timezone
+
+    text = long_date(start, tz_iana, time=True)
+    if end is None:
+        return text
+    zone = tz_iana or select_timezone()
+    same_day = start.astimezone(ZoneInfo(zone)).date() == end.astimezone(ZoneInfo(zone)).date()
+    return f"{text} – {clock(end, zone) if same_day else long_date(end, zone, time=True)}"
 
 
 def full_stop(text: str) -> str:

@@ -41,8 +41,6 @@ from .models import Event, LivePhase
 
 bp = Blueprint("events_live", __name__, url_prefix="/acara")
 
-#: the event's start on the presenter view and the phone (as on the projector's check-in screen)
-LABEL_FORMAT = "EEEE, d MMMM y HH:mm"
 #: the phones poll this often (milliseconds; the page adds jitter so 1,000 phones spread out)
 POLL_MS = 2000
 
@@ -70,11 +68,11 @@ def signing_url(campaign_id: int) -> str:
 
 
 def _label(event: Event) -> dict[str, Any]:
-    from ..i18n import local_datetime
+    from ..templating import long_date
 
-    # (the projector's check-in screen's format: the same label on the wall and on the phone, no seconds)
+    # (the one date format of every page, as on the projector's check-in screen: no seconds)
     return {"title": event.title, "place": event.place,
-            "starts": local_datetime(event.starts_at, event.instansi.timezone.iana, LABEL_FORMAT)}
+            "starts": long_date(event.starts_at, event.instansi.timezone.iana, time=True)}
 
 
 # --- presenter -------------------------------------------------------------------------------------

@@ -41,10 +41,11 @@ from ..auth import services as auth_services
 from ..db import db, utcnow
 from ..errors import ServiceError
 from ..extensions import mark_password_refused, rate_limit, refused_password_limit
+from ..templating import long_date
 from . import chain, services, text
 from .forms import MAX_STROKES, SignForm
 from .models import Campaign, PledgeSignature, PledgeText, PledgeTextVersion, SigningMethod
-from .pdf import pdf_filename, signature_pdf, signed_at_label, verification_url
+from .pdf import pdf_filename, signature_pdf, verification_url
 
 bp = Blueprint("pledges", __name__, url_prefix="/pakta")
 verify_bp = Blueprint("pledge_verify", __name__)
@@ -276,7 +277,7 @@ def receipt(campaign_id: int):  # type: ignore[no-untyped-def]
         png = base64.b64encode(signature.signature_png).decode()
     return render_template(
         "pledges/receipt.html", campaign=campaign, signature=signature, signature_png=png, drawable=drawable,
-        signed_at=signed_at_label(signature),
+        signed_at=long_date(signature.signed_at, campaign.instansi.timezone.iana, time=True),
         text_html=text.to_html(signature.rendered_text),
         verify_url=verification_url(signature),
     )

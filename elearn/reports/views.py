@@ -29,6 +29,7 @@ from ..courses.assignments import available_courses
 from ..courses.models import Course
 from ..db import db, utcnow
 from ..i18n import local_datetime
+from ..templating import clock
 from ..http_guards import optional_id
 from ..org.forms import options
 from ..org.models import Instansi, Unit, natural_key
@@ -278,7 +279,7 @@ def index():  # type: ignore[no-untyped-def]
     ordered, sort, direction = sort_rows(rows, loaded.messages)
     args = selection_args(loaded)
     chart = charts_svg(ordered, lambda row: url_for("reports.skpd", skpd_id=row.key, **args))
-    counted_at = local_datetime(figures.computed_at, sel.instansi.timezone.iana, "HH:mm")
+    counted_at = clock(figures.computed_at, sel.instansi.timezone.iana)
     return render_template("reports/index.html", **_context(
         loaded, rows=ordered, heads=heads, total=total, sort=sort, direction=direction, chart=chart,
         picture=progress_picture(sel, own_skpd(), figures.progress), figures=figures, counted_at=counted_at,
