@@ -61,3 +61,77 @@ def test_no_learner_template_formats_dates_its_own_way() -> None:
     offenders = [f"{path.relative_to(root)}: {m.group(0)}" for path in learner
                  for m in own_way.finditer(path.read_text())]
     assert offenders == []
+
+
+def test_clock_and_long_range(app: Flask) -> None:
+    """Times of day and spans in the same format as ``long_date(time=True)`` (the events' pages,
+    the rekap's "Dihitung pukul", check-in messages; found by the issue 16 walk)."""
+    from elearn.templating import clock, long_range
+
+    start = dt.datetime(2026, 11, 30, 0, 30, tzinfo=dt.UTC)  # 07.30 in Jakarta
+    with app.test_request_context():
+        assert clock(start, "Asia/Jakarta") == "07.30 WIB"
+        assert clock(None) == ""
+        assert long_range(start, start + dt.timedelta(hours=1), "Asia/Jakarta") == \
+            "30 November 2026 07.30 WIB – 08.30 WIB"
+        # an end on another local day is written with its date
+        assert long_range(start, start + dt.timedelta(hours=20), "Asia/Jakarta") == \
+            "30 November 2026 07.30 WIB – 1 Desember 2026 03.30 WIB"
+        assert long_range(start, None, "Asia/Jakarta") == "30 November 2026 07.30 WIB"
+    with app.test_request_context(headers={"Cookie": "elearn_lang=en"}):
+        assert clock(start, "Asia/Makassar") == "08:30 WITA"
+        assert render_template_string("{{ s|long_range(e, 'Asia/Jakarta') }}", s=start,
+                                      e=start + dt.timedelta(minutes=45)) == "30 November 2026 07:30 WIB – 08:15 WIB"
+
+
+def test_no_template_formats_dates_its_own_way() -> None:
+    """Issue 16 asked for one date format everywhere, not only on the learner's pages: the walk found
+    "Dec 5, 2026, 4:27:41 AM WIB until 12/5/26, 6:27 AM WIB" on the events list, "4 Jan 2027
+    04.25.00 WIB" on a one-person slip, "24 Oktober 2026" next to "5 Des 2026" on HR pages. Only the
+    audit log keeps its seconds (``local_dt``): it is a record, read to the second."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "elearn" / "templates"
+    own_way = re.compile(r"\|\s*(dateformat|datetimeformat|timeformat|local_dt)\b|strftime|isoformat")
+    offenders = [f"{path.relative_to(root)}: {m.group(0)}" for path in sorted(root.rglob("*.html"))
+                 if path.relative_to(root).as_posix() != "audit/log.html"
+                 for m in own_way.finditer(path.read_text())]
+    assert offenders == []
+
+
+def test_the_event_pages_and_messages_use_the_one_format(app: Flask) -> None:
+    """The check-in refusals and the event report's heading (Python-side texts)."""
+    from types import SimpleNamespace
+
+    from elearn.events import checkin
+    from elearn.events.report_views import _when
+
+    zone = SimpleNamespace(iana="Asia/Jakarta")
+    start = dt.datetime(2026, 11, 30, 0, 30, tzinfo=dt.UTC)
+    event = SimpleNamespace(cancelled=False, instansi=SimpleNamespace(timezone=zone), starts_at=start,
+                            ends_at=start + dt.timedelta(hours=1),
+                            checkin_window=lambda: (start - dt.timedelta(minutes=30), start + dt.timedelta(minutes=15)))
+    with app.test_request_context():
+        early = checkin.window_error(event, start - dt.timedelta(hours=2))
+        late = checkin.window_error(event, start + dt.timedelta(hours=2))
+        assert early is not None and "Dibuka 30 November 2026 07.00 WIB." in early.message
+        assert late is not None and "(pukul 07.45 WIB)" in late.message
+        assert _when(event) == "30 November 2026 07.30 WIB – 08.30 WIB"
+
+
+def test_a_slip_file_is_named_after_the_instansi_s_day(monkeypatch) -> None:
+    """At 23:30 UTC it is already the next day in Jayapura (UTC+9): the slips printed there are dated
+    that day, not the server's."""
+    from elearn.accounts import slips
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            return dt.datetime(2026, 12, 4, 23, 30, tzinfo=dt.UTC).astimezone(tz)
+
+    monkeypatch.setattr(slips.dt, "datetime", Clock)
+    batch = slips.SlipBatch(instansi_name="Pemerintah Kota Jayapura", skpd_name="Dinas Pendidikan",
+                            activation_url="https://elearn.example/aktivasi", expires_at=None,
+                            tz_iana="Asia/Jayapura", slips=[])
+    assert slips.filename(batch, "pdf") == "slip-aktivasi-dinas-pendidikan-20261205.pdf"
+    assert slips.filename(batch, "csv", dt.date(2026, 1, 2)) == "slip-aktivasi-dinas-pendidikan-20260102.csv"
