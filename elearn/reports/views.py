@@ -51,7 +51,7 @@ SORTS = {
     "berjalan": "in_progress_share", "belum": "not_started_share",
 }
 DEFAULT_SORT = "selesai"
-#: done share below LOW: behind (red); below HIGH: on the way (amber); else ahead (green)
+#: done share below LOW: behind (red); below HIGH: on the way (amber); else ahead (green); 100 %: done
 LOW, HIGH = 0.5, 0.8
 
 
@@ -208,11 +208,14 @@ def sort_rows(rows: list[services.RekapRow], messages: list[str]) -> tuple[list[
 def level(share: float | None) -> str:
     if share is None:
         return "none"
+    if share >= 1:  # everyone: "tuntas", not "hampir tuntas" (found by the issue 16 walk)
+        return "done"
     return "low" if share < LOW else "mid" if share < HIGH else "high"
 
 
 def level_labels() -> dict[str, str]:
-    return {"low": _("tertinggal"), "mid": _("berjalan"), "high": _("hampir tuntas"), "none": _("tanpa pegawai")}
+    return {"low": _("tertinggal"), "mid": _("berjalan"), "high": _("hampir tuntas"), "done": _("tuntas"),
+            "none": _("tanpa pegawai")}
 
 
 def charts_svg(rows: list[services.RekapRow], href: Any = None, chart_id: str = "rekap-bars") -> Any:
