@@ -275,8 +275,13 @@ def receipt(campaign_id: int):  # type: ignore[no-untyped-def]
     drawable = not signature.signature_png or services.stored_signature_problem(signature.signature_png) is None
     if signature.signature_png and drawable:
         png = base64.b64encode(signature.signature_png).decode()
+    # the page ends with the next step of the course that asks for this pakta (issue 16 walk)
+    from ..courses.views import course_asking_for_pledge
+
+    course_view = course_asking_for_pledge(current_user, campaign.pledge_version.pledge_text.slug)
     return render_template(
         "pledges/receipt.html", campaign=campaign, signature=signature, signature_png=png, drawable=drawable,
+        course_view=course_view,
         signed_at=long_date(signature.signed_at, campaign.instansi.timezone.iana, time=True),
         text_html=text.to_html(signature.rendered_text),
         verify_url=verification_url(signature),

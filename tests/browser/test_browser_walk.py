@@ -3,7 +3,8 @@
 - a learner who has passed the quiz but not yet signed the pakta opened the quiz page and saw "Mulai
   percobaan baru" as the only (primary) action, with no word of the next step; the attempts table cut
   off its "Ulasan" link in English;
-- an empty typed name on the signing form was called "not the same as your name";
+- an empty typed name on the signing form was called "not the same as your name"; the receipt of a
+  signed pakta had no word of the course's next step (the quiz, or the certificate);
 - dates in a dozen formats outside the learner's pages ("Dec 5, 2026, 4:27:41 AM WIB until 12/5/26,
   6:27 AM WIB" on the events list);
 - the campaign page's facts squeezed into a 62 px column on a phone (the longest label set the width);
@@ -50,7 +51,7 @@ def passed_not_signed(app: Flask, demo) -> dict[str, str]:  # type: ignore[no-un
         user.password_hash = auth_services.hash_password(PASSWORD)
         assert db.session.scalar(select(Campaign.id).where(Campaign.instansi_id == user.instansi_id)) is not None
         db.session.commit()
-        result = {"nip": user.employee_number}
+        result = {"nip": user.employee_number, "name": user.name}
         db.session.remove()
         return result
 
@@ -93,6 +94,17 @@ def test_a_passed_quiz_leads_to_the_pakta(page: Page, passed_not_signed, sign_in
     expect(summary).not_to_contain_text("tidak sama")
     expect(summary).to_contain_text("Centang pernyataan ini")
     check_page("jalan-pakta-nama-kosong")
+
+    # signed: the receipt ends with the course's next step (here its last: the certificate)
+    page.get_by_label("Ketik nama lengkap", exact=True).check()
+    page.locator("#typed_name").fill(passed_not_signed["name"])
+    page.locator("#consent").check()
+    page.get_by_role("button", name="Tanda tangani pakta").click()
+    page.wait_for_url("**/bukti")
+    step = page.locator("section.next-step")
+    expect(step).to_contain_text("Netralitas ASN dalam Pilkada dan Pemilu")
+    expect(step.get_by_role("link", name="Lihat sertifikat")).to_have_attribute("href", "/sertifikat/")
+    check_page("jalan-pakta-bukti")
 
 
 def test_hr_pages_in_the_one_date_format(page: Page, demo, sign_in, check_page) -> None:  # type: ignore[no-untyped-def]
