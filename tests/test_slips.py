@@ -506,3 +506,25 @@ def test_pdf_draws_exactly_the_qr_code_of_the_activation_link(app):
         for c in range(start, start + round((w - 0.05) / module)):
             drawn[row][c] = 1
     assert [bytes(r) for r in drawn] == matrix
+
+
+def test_a_slip_file_that_fails_to_be_made_issues_no_code(client, skpd, app, monkeypatch):
+    """The PDF is made before the codes are committed: when making it fails (or the worker is stopped),
+    nobody holds a code nobody printed, and the default scope finds the same people on the next try."""
+    from elearn.accounts import slips  # noqa: PLC0415
+
+    login(client, skpd["operator"])
+    with app.app_context():
+        before = dict(db.session.execute(select(User.id, User.activation_code_hash)).all())
+
+    def broken(batch):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the PDF could not be drawn")
+
+    monkeypatch.setattr(slips, "render_pdf", broken)
+    with pytest.raises(RuntimeError):
+        client.post("/pegawai/slip", data={"fmt": "pdf"})
+    with app.app_context():
+        assert dict(db.session.execute(select(User.id, User.activation_code_hash)).all()) == before
+    monkeypatch.undo()
+    again = client.post("/pegawai/slip", data={"fmt": "pdf"})
+    assert again.status_code == 200 and again.headers["X-Slip-Count"] == "12"

@@ -337,11 +337,14 @@ def slips_page():  # type: ignore[no-untyped-def]
             user, skpd, scope=slips.SlipScope(form.scope.data),
             activation_url=public_url("auth.activate"),
         )
-        db.session.commit()
+        # the file is made before the codes are committed: if making it fails (or the worker is stopped
+        # mid-way), no code is issued, so the default scope ("only new arrivals") still finds the same
+        # people on the next try instead of people whose slips were never printed
         if form.fmt.data == "csv":
             body, mimetype, ext = slips.render_csv(batch), "text/csv; charset=utf-8", "csv"
         else:
             body, mimetype, ext = slips.render_pdf(batch), "application/pdf", "pdf"
+        db.session.commit()
         response = Response(body, mimetype=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{slips.filename(batch, ext)}"'
         response.headers["Cache-Control"] = "no-store"
