@@ -76,6 +76,9 @@ class DefaultConfig:
     PLEDGE_REAUTH_SECONDS = 300
     LOGIN_LOCK_MINUTES = 15
     ACTIVATION_CODE_DAYS = 30
+    #: the most slips one PDF may hold (each slip draws a QR code: about 2-3 ms a slip on a small
+    #: server, so 2,000 slips take a few seconds); a larger SKPD prints its slips unit by unit
+    SLIPS_PDF_MAX = 2000
     #: wrong activation codes typed for one account before its code stops working (HR issues a new
     #: one); the sign-in is not locked by them
     ACTIVATION_MAX_FAILURES = 10

@@ -528,3 +528,32 @@ def test_a_slip_file_that_fails_to_be_made_issues_no_code(client, skpd, app, mon
     monkeypatch.undo()
     again = client.post("/pegawai/slip", data={"fmt": "pdf"})
     assert again.status_code == 200 and again.headers["X-Slip-Count"] == "12"
+
+
+def test_a_large_skpd_prints_unit_by_unit_and_a_pdf_has_a_ceiling(client, skpd, app):
+    """Every slip draws a QR code, so one PDF holds at most SLIPS_PDF_MAX slips: above it nothing is issued
+    and the page says to choose a unit kerja (or take the CSV); a unit's slips cover it and the units
+    under it only."""
+    app.config["SLIPS_PDF_MAX"] = 10
+    login(client, skpd["admin"])
+    x, x1 = skpd["x"].id, skpd["x1"].id
+    with app.app_context():
+        before = dict(db.session.execute(select(User.id, User.activation_code_hash)).all())
+    page = client.get(f"/pegawai/slip?skpd={x}&unit={x1}").get_data(as_text=True)
+    assert 'name="unit"' in page and "(6 orang)" in page  # SD Negeri 1's six people
+    assert "Satu PDF memuat paling banyak" not in page
+    assert "Satu PDF memuat paling banyak 10 slip" in client.get(f"/pegawai/slip?skpd={x}").get_data(as_text=True)
+
+    refused = client.post(f"/pegawai/slip?skpd={x}", data={"fmt": "pdf", "scope": "baru"})
+    assert refused.status_code == 302 and f"skpd={x}" in refused.headers["Location"]
+    assert "terlalu banyak untuk satu PDF" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert dict(db.session.execute(select(User.id, User.activation_code_hash)).all()) == before
+
+    one_unit = client.post(f"/pegawai/slip?skpd={x}", data={"fmt": "pdf", "scope": "baru", "unit": str(x1)})
+    assert one_unit.status_code == 200 and one_unit.headers["X-Slip-Count"] == "6"
+    rest = client.post(f"/pegawai/slip?skpd={x}", data={"fmt": "csv", "scope": "baru"})  # CSV: no ceiling
+    assert {row[2] for row in _csv_rows(rest)[1:]} == {"Dinas Pendidikan"}  # SD Negeri 1 holds working codes
+    # a unit of another SKPD is refused, nothing issued
+    other = client.post(f"/pegawai/slip?skpd={x}", data={"fmt": "csv", "scope": "semua", "unit": str(skpd["y"].id)})
+    assert other.status_code == 404
