@@ -557,3 +557,22 @@ def test_a_large_skpd_prints_unit_by_unit_and_a_pdf_has_a_ceiling(client, skpd, 
     # a unit of another SKPD is refused, nothing issued
     other = client.post(f"/pegawai/slip?skpd={x}", data={"fmt": "csv", "scope": "semua", "unit": str(skpd["y"].id)})
     assert other.status_code == 404
+
+
+def test_names_on_the_one_person_slip_are_escaped(client, skpd, app, make_unit, make_user):
+    """A unit or a person named like markup (roster files and HR forms accept any text) is shown as
+    text on the one-person slip page and in the flash messages around it, never as HTML."""
+    evil_unit = make_unit('<img src=x onerror="alert(1)">', parent=skpd["x"])
+    person = make_user(Role.PESERTA, evil_unit, password=None, name="<script>alert(2)</script>")
+    login(client, skpd["operator"])
+    html = client.post(f"/pegawai/{person.id}/slip").get_data(as_text=True)
+    assert "Kode aktivasi diterbitkan" in html
+    assert "<script>alert(2)" not in html and "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=" in html
+    # activated meanwhile: the refusal names the person in a flash message, escaped as well
+    with app.app_context():
+        db.session.get(User, person.id).password_hash = "x"
+        db.session.commit()
+    client.post(f"/pegawai/{person.id}/slip")
+    flashed = client.get(f"/pegawai/{person.id}/reset").get_data(as_text=True)
+    assert "sudah aktivasi" in flashed and "<script>alert(2)" not in flashed
