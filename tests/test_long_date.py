@@ -61,3 +61,35 @@ def test_no_learner_template_formats_dates_its_own_way() -> None:
     offenders = [f"{path.relative_to(root)}: {m.group(0)}" for path in learner
                  for m in own_way.finditer(path.read_text())]
     assert offenders == []
+
+
+def test_timestamps_on_every_page_use_the_one_format(app: Flask) -> None:
+    """HR, authoring and event pages print timestamps with ``local_dt``, which is ``long_date`` with the time:
+    one format everywhere (issue 16), not Babel's "medium"/"short" date styles."""
+    import datetime as dt  # noqa: PLC0415
+
+    from elearn.templating import local_dt  # noqa: PLC0415
+
+    moment = dt.datetime(2026, 12, 4, 7, 5, 30, tzinfo=dt.timezone.utc)  # 14.05 WIB, a Friday
+    with app.test_request_context("/"):
+        assert local_dt(moment, "Asia/Jakarta") == "4 Desember 2026 14.05 WIB"
+        assert local_dt(moment, "Asia/Makassar", "time") == "15.05 WITA"
+        assert local_dt(moment, "Asia/Jakarta", "weekday") == "Jumat, 4 Desember 2026 14.05 WIB"
+    with app.test_request_context("/", headers={"Cookie": "elearn_lang=en"}):
+        assert local_dt(moment, "Asia/Jakarta") == "4 December 2026 14:05 WIB"
+        assert local_dt(moment, "Asia/Jakarta", "weekday") == "Friday, 4 December 2026 14:05 WIB"
+
+
+def test_no_template_formats_dates_its_own_way() -> None:
+    """Every template: no strftime/isoformat/dateformat, and ``local_dt`` only in its three forms."""
+    from pathlib import Path  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parent.parent / "elearn" / "templates"
+    own_way = re.compile(r"\|\s*(dateformat|datetimeformat)\b|strftime|isoformat")
+    offenders = [f"{path.relative_to(root)}: {m.group(0)}" for path in root.rglob("*.html")
+                 for m in own_way.finditer(path.read_text())]
+    for path in root.rglob("*.html"):
+        for args in re.findall(r"local_dt\(([^)]*)\)", path.read_text()):
+            offenders += [f"{path.relative_to(root)}: local_dt({args})" for literal in re.findall(r",\s*'([^']*)'\s*$", args)
+                          if literal not in ("time", "weekday")]
+    assert offenders == []
