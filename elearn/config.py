@@ -33,6 +33,7 @@ ENV_KEYS = {
     "ELEARN_ROSTER_MAX_ROWS": "ROSTER_MAX_ROWS",
     "ELEARN_ROSTER_MAX_BYTES": "ROSTER_MAX_BYTES",
     "ELEARN_ROSTER_UPLOAD_RETENTION_HOURS": "ROSTER_UPLOAD_RETENTION_HOURS",
+    "ELEARN_SLIPS_PDF_MAX": "SLIPS_PDF_MAX",
     "ELEARN_CERTIFICATE_SIGNING_DIR": "CERTIFICATE_SIGNING_DIR",
     "ELEARN_REKAP_SUMMARY_MAX_AGE_MINUTES": "REKAP_SUMMARY_MAX_AGE_MINUTES",
     "ELEARN_REKAP_SNAPSHOT_MAX_AGE_SECONDS": "REKAP_SNAPSHOT_MAX_AGE_SECONDS",
@@ -76,6 +77,9 @@ class DefaultConfig:
     PLEDGE_REAUTH_SECONDS = 300
     LOGIN_LOCK_MINUTES = 15
     ACTIVATION_CODE_DAYS = 30
+    #: the most slips one PDF may hold (each slip draws a QR code: about 2-3 ms a slip on a small
+    #: server, so 2,000 slips take a few seconds); a larger SKPD prints its slips unit by unit
+    SLIPS_PDF_MAX = 2000
     #: wrong activation codes typed for one account before its code stops working (HR issues a new
     #: one); the sign-in is not locked by them
     ACTIVATION_MAX_FAILURES = 10
@@ -201,7 +205,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config["LIVE_STATE_CACHE_SECONDS"] = max(0.0, min(5.0, float(app.config["LIVE_STATE_CACHE_SECONDS"])))
     except (TypeError, ValueError):
         raise RuntimeError("ELEARN_LIVE_STATE_CACHE_SECONDS must be a number of seconds (0 to 5)") from None
-    for key, least in (("REKAP_SNAPSHOT_MAX_AGE_SECONDS", 0), ("ROSTER_MAX_ROWS", 1), ("ROSTER_MAX_BYTES", 1024), ("ROSTER_UPLOAD_RETENTION_HOURS", 0)):
+    for key, least in (("REKAP_SNAPSHOT_MAX_AGE_SECONDS", 0), ("ROSTER_MAX_ROWS", 1), ("ROSTER_MAX_BYTES", 1024), ("ROSTER_UPLOAD_RETENTION_HOURS", 0),
+                       ("SLIPS_PDF_MAX", 1)):
         try:
             app.config[key] = int(app.config[key])
             if app.config[key] < least:

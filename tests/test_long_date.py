@@ -63,40 +63,49 @@ def test_no_learner_template_formats_dates_its_own_way() -> None:
     assert offenders == []
 
 
-def test_clock_and_long_range(app: Flask) -> None:
-    """Times of day and spans in the same format as ``long_date(time=True)`` (the events' pages,
-    the rekap's "Dihitung pukul", check-in messages; found by the issue 16 walk)."""
-    from elearn.templating import clock, long_range
+def test_timestamps_on_every_page_use_the_one_format(app: Flask) -> None:
+    """HR, authoring and event pages print timestamps with ``local_dt``, which is ``long_date`` with the time:
+    one format everywhere (issue 16), not Babel's "medium"/"short" date styles."""
+    import datetime as dt  # noqa: PLC0415
+
+    from elearn.templating import local_dt  # noqa: PLC0415
+
+    moment = dt.datetime(2026, 12, 4, 7, 5, 30, tzinfo=dt.timezone.utc)  # 14.05 WIB, a Friday
+    with app.test_request_context("/"):
+        assert local_dt(moment, "Asia/Jakarta") == "4 Desember 2026 14.05 WIB"
+        assert local_dt(moment, "Asia/Makassar", "time") == "15.05 WITA"
+        assert local_dt(moment, "Asia/Jakarta", "weekday") == "Jumat, 4 Desember 2026 14.05 WIB"
+    with app.test_request_context("/", headers={"Cookie": "elearn_lang=en"}):
+        assert local_dt(moment, "Asia/Jakarta") == "4 December 2026 14:05 WIB"
+        assert local_dt(moment, "Asia/Jakarta", "weekday") == "Friday, 4 December 2026 14:05 WIB"
+
+
+def test_no_template_formats_dates_its_own_way() -> None:
+    """Every template: no strftime/isoformat/dateformat, and ``local_dt`` only in its three forms."""
+    from pathlib import Path  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parent.parent / "elearn" / "templates"
+    own_way = re.compile(r"\|\s*(dateformat|datetimeformat)\b|strftime|isoformat")
+    offenders = [f"{path.relative_to(root)}: {m.group(0)}" for path in root.rglob("*.html")
+                 for m in own_way.finditer(path.read_text())]
+    for path in root.rglob("*.html"):
+        for args in re.findall(r"local_dt\(([^)]*)\)", path.read_text()):
+            offenders += [f"{path.relative_to(root)}: local_dt({args})" for literal in re.findall(r",\s*'([^']*)'\s*$", args)
+                          if literal not in ("time", "weekday")]
+    assert offenders == []
+
+
+def test_clock(app: Flask) -> None:
+    """Times of day in the format of ``long_date(time=True)`` (the rekap's "Dihitung pukul", check-in
+    messages, the event report; found by the issue 16 walk); nothing for no timestamp."""
+    from elearn.templating import clock
 
     start = dt.datetime(2026, 11, 30, 0, 30, tzinfo=dt.UTC)  # 07.30 in Jakarta
     with app.test_request_context():
         assert clock(start, "Asia/Jakarta") == "07.30 WIB"
         assert clock(None) == ""
-        assert long_range(start, start + dt.timedelta(hours=1), "Asia/Jakarta") == \
-            "30 November 2026 07.30 WIB – 08.30 WIB"
-        # an end on another local day is written with its date
-        assert long_range(start, start + dt.timedelta(hours=20), "Asia/Jakarta") == \
-            "30 November 2026 07.30 WIB – 1 Desember 2026 03.30 WIB"
-        assert long_range(start, None, "Asia/Jakarta") == "30 November 2026 07.30 WIB"
     with app.test_request_context(headers={"Cookie": "elearn_lang=en"}):
         assert clock(start, "Asia/Makassar") == "08:30 WITA"
-        assert render_template_string("{{ s|long_range(e, 'Asia/Jakarta') }}", s=start,
-                                      e=start + dt.timedelta(minutes=45)) == "30 November 2026 07:30 WIB – 08:15 WIB"
-
-
-def test_no_template_formats_dates_its_own_way() -> None:
-    """Issue 16 asked for one date format everywhere, not only on the learner's pages: the walk found
-    "Dec 5, 2026, 4:27:41 AM WIB until 12/5/26, 6:27 AM WIB" on the events list, "4 Jan 2027
-    04.25.00 WIB" on a one-person slip, "24 Oktober 2026" next to "5 Des 2026" on HR pages. Only the
-    audit log keeps its seconds (``local_dt``): it is a record, read to the second."""
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent / "elearn" / "templates"
-    own_way = re.compile(r"\|\s*(dateformat|datetimeformat|timeformat|local_dt)\b|strftime|isoformat")
-    offenders = [f"{path.relative_to(root)}: {m.group(0)}" for path in sorted(root.rglob("*.html"))
-                 if path.relative_to(root).as_posix() != "audit/log.html"
-                 for m in own_way.finditer(path.read_text())]
-    assert offenders == []
 
 
 def test_the_event_pages_and_messages_use_the_one_format(app: Flask) -> None:
@@ -116,7 +125,7 @@ def test_the_event_pages_and_messages_use_the_one_format(app: Flask) -> None:
         late = checkin.window_error(event, start + dt.timedelta(hours=2))
         assert early is not None and "Dibuka 30 November 2026 07.00 WIB." in early.message
         assert late is not None and "(pukul 07.45 WIB)" in late.message
-        assert _when(event) == "30 November 2026 07.30 WIB – 08.30 WIB"
+        assert _when(event) == "Senin, 30 November 2026 07.30 WIB – 08.30 WIB"
 
 
 def test_a_slip_file_is_named_after_the_instansi_s_day(monkeypatch) -> None:

@@ -691,3 +691,23 @@ def test_nobody_to_switch_off_needs_no_number(app, client, make_instansi, make_u
     imp = get_import(app, iid)
     assert imp.created == 3 and imp.deactivated == 0 and imp.deactivate_confirmed == 0
     assert imp.deactivate_refused is None
+
+
+def test_odd_digits_typed_get_a_message_never_an_error_page(app, client, big_unit, login_as):
+    """A superscript ("3²": str.isdigit() says yes, int() refuses) or thousands of digits (beyond
+    Python's int() limit for text) is a wrong number, said so on the preview, nothing queued; other
+    scripts' decimal digits (Arabic-Indic, full-width) are the same number and confirm it."""
+    login_as(big_unit["admin"])
+    iid = checked(app, upload(client, three_rows("Dinas Pendidikan")))
+    before = jobs_queued(app)
+    for typed in ("3²", "²", "9" * 5000, "3\u00b2", "٣ ²"):
+        response = client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, typed))
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200, typed
+        assert "tidak sama dengan jumlah pegawai yang akan dinonaktifkan" in text and "(32)" in text
+    assert jobs_queued(app) == before and get_import(app, iid).status == ImportStatus.CHECKED
+    assert active_ids(app, big_unit["people"]) == set(big_unit["people"])
+    # "٣٢" (Arabic-Indic) and "３２" (full-width) are 32
+    assert client.post(f"/impor/{iid}/terapkan", data=confirmation(client, iid, "３２")).status_code == 302
+    run_jobs(app)
+    assert get_import(app, iid).deactivated == 32

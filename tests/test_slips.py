@@ -506,3 +506,73 @@ def test_pdf_draws_exactly_the_qr_code_of_the_activation_link(app):
         for c in range(start, start + round((w - 0.05) / module)):
             drawn[row][c] = 1
     assert [bytes(r) for r in drawn] == matrix
+
+
+def test_a_slip_file_that_fails_to_be_made_issues_no_code(client, skpd, app, monkeypatch):
+    """The PDF is made before the codes are committed: when making it fails (or the worker is stopped),
+    nobody holds a code nobody printed, and the default scope finds the same people on the next try."""
+    from elearn.accounts import slips  # noqa: PLC0415
+
+    login(client, skpd["operator"])
+    with app.app_context():
+        before = dict(db.session.execute(select(User.id, User.activation_code_hash)).all())
+
+    def broken(batch):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the PDF could not be drawn")
+
+    monkeypatch.setattr(slips, "render_pdf", broken)
+    with pytest.raises(RuntimeError):
+        client.post("/pegawai/slip", data={"fmt": "pdf"})
+    with app.app_context():
+        assert dict(db.session.execute(select(User.id, User.activation_code_hash)).all()) == before
+    monkeypatch.undo()
+    again = client.post("/pegawai/slip", data={"fmt": "pdf"})
+    assert again.status_code == 200 and again.headers["X-Slip-Count"] == "12"
+
+
+def test_a_large_skpd_prints_unit_by_unit_and_a_pdf_has_a_ceiling(client, skpd, app):
+    """Every slip draws a QR code, so one PDF holds at most SLIPS_PDF_MAX slips: above it nothing is issued
+    and the page says to choose a unit kerja (or take the CSV); a unit's slips cover it and the units
+    under it only."""
+    app.config["SLIPS_PDF_MAX"] = 10
+    login(client, skpd["admin"])
+    x, x1 = skpd["x"].id, skpd["x1"].id
+    with app.app_context():
+        before = dict(db.session.execute(select(User.id, User.activation_code_hash)).all())
+    page = client.get(f"/pegawai/slip?skpd={x}&unit={x1}").get_data(as_text=True)
+    assert 'name="unit"' in page and "(6 orang)" in page  # SD Negeri 1's six people
+    assert "Satu PDF memuat paling banyak" not in page
+    assert "Satu PDF memuat paling banyak 10 slip" in client.get(f"/pegawai/slip?skpd={x}").get_data(as_text=True)
+
+    refused = client.post(f"/pegawai/slip?skpd={x}", data={"fmt": "pdf", "scope": "baru"})
+    assert refused.status_code == 302 and f"skpd={x}" in refused.headers["Location"]
+    assert "terlalu banyak untuk satu PDF" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert dict(db.session.execute(select(User.id, User.activation_code_hash)).all()) == before
+
+    one_unit = client.post(f"/pegawai/slip?skpd={x}", data={"fmt": "pdf", "scope": "baru", "unit": str(x1)})
+    assert one_unit.status_code == 200 and one_unit.headers["X-Slip-Count"] == "6"
+    rest = client.post(f"/pegawai/slip?skpd={x}", data={"fmt": "csv", "scope": "baru"})  # CSV: no ceiling
+    assert {row[2] for row in _csv_rows(rest)[1:]} == {"Dinas Pendidikan"}  # SD Negeri 1 holds working codes
+    # a unit of another SKPD is refused, nothing issued
+    other = client.post(f"/pegawai/slip?skpd={x}", data={"fmt": "csv", "scope": "semua", "unit": str(skpd["y"].id)})
+    assert other.status_code == 404
+
+
+def test_names_on_the_one_person_slip_are_escaped(client, skpd, app, make_unit, make_user):
+    """A unit or a person named like markup (roster files and HR forms accept any text) is shown as
+    text on the one-person slip page and in the flash messages around it, never as HTML."""
+    evil_unit = make_unit('<img src=x onerror="alert(1)">', parent=skpd["x"])
+    person = make_user(Role.PESERTA, evil_unit, password=None, name="<script>alert(2)</script>")
+    login(client, skpd["operator"])
+    html = client.post(f"/pegawai/{person.id}/slip").get_data(as_text=True)
+    assert "Kode aktivasi diterbitkan" in html
+    assert "<script>alert(2)" not in html and "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=" in html
+    # activated meanwhile: the refusal names the person in a flash message, escaped as well
+    with app.app_context():
+        db.session.get(User, person.id).password_hash = "x"
+        db.session.commit()
+    client.post(f"/pegawai/{person.id}/slip")
+    flashed = client.get(f"/pegawai/{person.id}/reset").get_data(as_text=True)
+    assert "sudah aktivasi" in flashed and "<script>alert(2)" not in flashed

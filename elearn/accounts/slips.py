@@ -91,10 +91,12 @@ def activation_link(activation_url: str, employee_number: str) -> str:
     return f"{activation_url}#nip={quote(employee_number, safe='')}"
 
 
-def _candidates(skpd: Unit, scope: SlipScope, actor: User | None, now: dt.datetime) -> Select[Any]:
-    """Active people of the SKPD not yet activated (and, for ``SlipScope.NEW``, without a working
-    code) whose account ``actor`` may administer (``authz.can_administer_account``: a slip hands
-    over the account); ``actor`` None (the command line): everyone."""
+def _candidates(skpd: Unit, scope: SlipScope, actor: User | None, now: dt.datetime,
+                unit: Unit | None = None) -> Select[Any]:
+    """Active people of the SKPD (of ``unit`` and the units under it, when given: a large SKPD prints
+    its slips unit by unit) not yet activated (and, for ``SlipScope.NEW``, without a working code)
+    whose account ``actor`` may administer (``authz.can_administer_account``: a slip hands over the
+    account); ``actor`` None (the command line): everyone."""
     stmt = (
         select(User)
         .join(Unit, Unit.id == User.unit_id)
@@ -106,6 +108,8 @@ def _candidates(skpd: Unit, scope: SlipScope, actor: User | None, now: dt.dateti
             User.password_hash.is_(None),
         )
     )
+    if unit is not None:
+        stmt = stmt.where(Unit.path.startswith(unit.path, autoescape=True))
     if scope == SlipScope.NEW:
         stmt = stmt.where(~code_works(now))
     if actor is not None:
@@ -113,8 +117,9 @@ def _candidates(skpd: Unit, scope: SlipScope, actor: User | None, now: dt.dateti
     return stmt
 
 
-def count_candidates(skpd: Unit, scope: SlipScope, actor: User | None, now: dt.datetime | None = None) -> int:
-    stmt = _candidates(skpd, scope, actor, now or utcnow()).with_only_columns(func.count(User.id))
+def count_candidates(skpd: Unit, scope: SlipScope, actor: User | None, now: dt.datetime | None = None,
+                     unit: Unit | None = None) -> int:
+    stmt = _candidates(skpd, scope, actor, now or utcnow(), unit).with_only_columns(func.count(User.id))
     return db.session.scalar(stmt) or 0
 
 
@@ -125,6 +130,7 @@ def issue_slips(
     scope: SlipScope = SlipScope.NEW,
     activation_url: str,
     now: dt.datetime | None = None,
+    unit: Unit | None = None,
 ) -> SlipBatch:
     """Give the people of the SKPD in ``scope`` whose account ``actor`` may administer a fresh
     code (with ``SlipScope.ALL_PENDING`` earlier codes stop working; ``SlipScope.NEW`` only reaches
@@ -133,7 +139,7 @@ def issue_slips(
     now = now or utcnow()
     people = list(
         db.session.execute(
-            _candidates(skpd, scope, actor, now)
+            _candidates(skpd, scope, actor, now, unit)
             .add_columns(Unit.name)
             .order_by(Unit.sort_key, User.name, User.id)
         )
@@ -150,7 +156,8 @@ def issue_slips(
         actor=actor,
         instansi_id=skpd.instansi_id,
         target=skpd,
-        details={"skpd": skpd.name, "count": len(slips), "new_only": scope == SlipScope.NEW},
+        details={"skpd": skpd.name, "count": len(slips), "new_only": scope == SlipScope.NEW,
+                 **({"unit": unit.name} if unit is not None and unit.id != skpd.id else {})},
     )
     db.session.flush()
     instansi = skpd.instansi

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_number, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -329,33 +329,56 @@ def slips_page():  # type: ignore[no-untyped-def]
         skpd = authz.get_or_404(db.session.get(Unit, optional_id(raw_skpd)), authz.can_issue_slips)
     elif user.role == Role.OPERATOR_SKPD and user.skpd_id is not None:
         skpd = db.session.get(Unit, user.skpd_id)
+    unit: Unit | None = None
+    raw_unit = request.values.get("unit")
+    if skpd is not None and raw_unit:
+        unit = db.session.get(Unit, optional_id(raw_unit))
+        if unit is None or unit.skpd_id != skpd.id:
+            if request.method == "POST":
+                abort(404)
+            unit = None  # a unit of the SKPD chosen before: the new SKPD's page, all its units
     form = SlipForm()
     if request.method == "POST":
         if skpd is None or not form.validate_on_submit():
             abort(400)
+        scope = slips.SlipScope(form.scope.data)
+        limit = current_app.config["SLIPS_PDF_MAX"]
+        if form.fmt.data == "pdf" and (count := slips.count_candidates(skpd, scope, user, unit=unit)) > limit:
+            flash(_("Slip untuk %(n)s pegawai terlalu banyak untuk satu PDF (paling banyak %(max)s). Pilih satu "
+                    "unit kerja, atau unduh CSV. Belum ada kode yang diterbitkan.",
+                    n=format_number(count), max=format_number(limit)), "error")
+            return redirect(url_for(".slips_page", skpd=skpd.id, unit=unit.id if unit else None))
         batch = slips.issue_slips(
-            user, skpd, scope=slips.SlipScope(form.scope.data),
-            activation_url=public_url("auth.activate"),
+            user, skpd, scope=scope, activation_url=public_url("auth.activate"), unit=unit,
         )
-        db.session.commit()
+        # the file is made before the codes are committed: if making it fails (or the worker is stopped
+        # mid-way), no code is issued, so the default scope ("only new arrivals") still finds the same
+        # people on the next try instead of people whose slips were never printed
         if form.fmt.data == "csv":
             body, mimetype, ext = slips.render_csv(batch), "text/csv; charset=utf-8", "csv"
         else:
             body, mimetype, ext = slips.render_pdf(batch), "application/pdf", "pdf"
+        db.session.commit()
         response = Response(body, mimetype=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{slips.filename(batch, ext)}"'
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Slip-Count"] = str(len(batch.slips))
         return response
     counts = {}
+    units: list[Unit] = []
     if skpd is not None:
-        counts = {scope.value: slips.count_candidates(skpd, scope, user) for scope in slips.SlipScope}
+        counts = {scope.value: slips.count_candidates(skpd, scope, user, unit=unit) for scope in slips.SlipScope}
+        units = list(db.session.scalars(select(Unit).where(Unit.skpd_id == skpd.id)
+                                        .order_by(Unit.sort_key, Unit.id)))
     instansi_id = user.instansi_id if not authz.is_superadmin(user) else None
     return render_template(
         "accounts/slips.html",
         form=form,
         skpd=skpd,
         skpds=_skpd_choices(instansi_id),
+        unit=unit,
+        units=units,
+        pdf_max=current_app.config["SLIPS_PDF_MAX"],
         counts=counts,
         show_instansi=authz.is_superadmin(user),
     )

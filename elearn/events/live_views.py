@@ -41,6 +41,9 @@ from .models import Event, LivePhase
 
 bp = Blueprint("events_live", __name__, url_prefix="/acara")
 
+#: the event's start on the presenter view and the phone (as on the projector's check-in screen):
+#: the day's name, then the one date format with the time (templating.local_dt)
+LABEL_FORMAT = "weekday"
 #: the phones poll this often (milliseconds; the page adds jitter so 1,000 phones spread out)
 POLL_MS = 2000
 
@@ -68,11 +71,11 @@ def signing_url(campaign_id: int) -> str:
 
 
 def _label(event: Event) -> dict[str, Any]:
-    from ..templating import long_date
+    from ..templating import local_dt
 
-    # (the one date format of every page, as on the projector's check-in screen: no seconds)
+    # (the projector's check-in screen's format: the same label on the wall and on the phone, no seconds)
     return {"title": event.title, "place": event.place,
-            "starts": long_date(event.starts_at, event.instansi.timezone.iana, time=True)}
+            "starts": local_dt(event.starts_at, event.instansi.timezone.iana, LABEL_FORMAT)}
 
 
 # --- presenter -------------------------------------------------------------------------------------

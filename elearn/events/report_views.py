@@ -25,8 +25,8 @@ from ..accounts.models import User
 from ..accounts.nip import format_nip
 from ..db import db
 from ..i18n import local_datetime
-from ..templating import clock, long_range
 from ..spreadsheets import safe_cell
+from ..templating import clock, local_dt
 from . import reports
 from .models import Event
 
@@ -42,7 +42,9 @@ def kind_labels() -> dict[str, str]:
 
 
 def _when(event: Event) -> str:
-    return long_range(event.starts_at, event.ends_at, event.instansi.timezone.iana)
+    # as the event's page heads it (templating.local_dt "weekday", then the end's time)
+    zone = event.instansi.timezone.iana
+    return f"{local_dt(event.starts_at, zone, 'weekday')} – {clock(event.ends_at, zone)}"
 
 
 def _report(event: Event) -> dict[str, Any]:

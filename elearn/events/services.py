@@ -69,12 +69,14 @@ def course_choices(instansi_id: int) -> list[tuple[int, str]]:
 
 
 def quiz_choices(instansi_id: int) -> list[tuple[int, str]]:
+    """Published quizzes an event may play. One written for an audience (the leaders' quiz) is labelled:
+    played live, everyone present answers it, so the organiser chooses it for a gathering of leaders."""
     rows = db.session.execute(
-        select(Quiz.id, Quiz.title)
+        select(Quiz.id, Quiz.title, Quiz.audience)
         .where(or_(Quiz.instansi_id == instansi_id, Quiz.instansi_id.is_(None)), Quiz.status == QuizStatus.PUBLISHED)
         .order_by(Quiz.title)
     )
-    return [(r.id, r.title) for r in rows]
+    return [(r.id, f"{r.title} ({_('untuk pimpinan')})" if r.audience else r.title) for r in rows]
 
 
 def campaign_choices(instansi_id: int) -> list[tuple[int, str]]:

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from .models import RosterImport
 
 
+#: the most digits a typed count may have (anything longer is a wrong number, not a number to parse)
+MAX_COUNT_DIGITS = 12
+
+
 class UploadForm(FlaskForm):
     file = FileField(_l("Berkas data pegawai (.xlsx atau .csv)"),
                      validators=[FileRequired(_l("Pilih berkas yang akan diunggah."))],
@@ -59,9 +63,11 @@ class ApplyForm(FlaskForm):
                 "Ketik angka %(n)s untuk mengonfirmasi penonaktifan, atau hapus centang penonaktifan untuk "
                 "mengimpor tanpa menonaktifkan siapa pun.", n=n)]
             return False
-        # "1.159", "1,159" and "1 159" are the same number
+        # "1.159", "1,159" and "1 159" are the same number; decimal digits of any script are what
+        # int() reads (str.isdigit() also passes superscripts, which int() refuses), and no count
+        # has more than a dozen of them (int() refuses a text of thousands)
         digits = re.sub(r"[\s.,]", "", typed)
-        if not digits.isdigit() or int(digits) != n:
+        if not digits.isdecimal() or len(digits) > MAX_COUNT_DIGITS or int(digits) != n:
             self.confirm_count.errors = [_(
                 "Angka yang Anda ketik (%(typed)s) tidak sama dengan jumlah pegawai yang akan dinonaktifkan "
                 "(%(n)s). Tidak ada data yang diubah; periksa daftar di atas lalu ketik %(n)s.",

@@ -45,6 +45,11 @@ ROWS = [
     # slips are per perangkat daerah: a sub-unit is not one
     Row("GET", "/pegawai/slip?skpd={unit_same}", {**HR_ONLY, "operator_skpd": 404, "admin_bkpsdm": 404, "superadmin": 404}),  # noqa: F821
     Row("POST", "/pegawai/slip?skpd={skpd_same}", SAME, data={"fmt": "csv"}),  # noqa: F821
+    # one unit kerja of the SKPD (a large SKPD prints unit by unit); a unit of another SKPD is not one of its units
+    Row("GET", "/pegawai/slip?skpd={skpd_same}&unit={unit_same}", SAME),  # noqa: F821
+    Row("POST", "/pegawai/slip?skpd={skpd_same}", SAME, data={"fmt": "csv", "unit": "{unit_same}"}),  # noqa: F821
+    Row("POST", "/pegawai/slip?skpd={skpd_same}", {**HR_ONLY, "operator_skpd": 404, "admin_bkpsdm": 404,  # noqa: F821
+                                                   "superadmin": 404}, data={"fmt": "csv", "unit": "{skpd_other}"}),
     Row("POST", "/pegawai/slip?skpd={skpd_same}", SAME, data={"fmt": "pdf", "scope": "semua"}),  # noqa: F821
     Row("POST", "/pegawai/slip?skpd={skpd_other}", OTHER_SKPD, data={"fmt": "csv", "scope": "baru"}),  # noqa: F821
     Row("POST", "/pegawai/slip?skpd={skpd_other_instansi}", OTHER_INSTANSI, data={"fmt": "pdf", "scope": "semua"}),  # noqa: F821
