@@ -61,10 +61,12 @@ def long_date(value: dt.date | dt.datetime | None, tz_iana: str | None = None, t
     return text
 
 
-def clock(value: dt.datetime, tz_iana: str | None = None) -> str:
+def clock(value: dt.datetime | None, tz_iana: str | None = None) -> str:
     """The time of day of a UTC timestamp in ``tz_iana`` with its zone: "14.05 WIB" ("14:05 WIB")."""
     from .i18n import select_timezone
 
+    if value is None:
+        return ""
     zone = tz_iana or select_timezone()
     local = value.astimezone(ZoneInfo(zone))
     text = f"{local:%H.%M}" if str(get_locale() or "id") == "id" else f"{local:%H:%M}"

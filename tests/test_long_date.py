@@ -93,3 +93,54 @@ def test_no_template_formats_dates_its_own_way() -> None:
             offenders += [f"{path.relative_to(root)}: local_dt({args})" for literal in re.findall(r",\s*'([^']*)'\s*$", args)
                           if literal not in ("time", "weekday")]
     assert offenders == []
+
+
+def test_clock(app: Flask) -> None:
+    """Times of day in the format of ``long_date(time=True)`` (the rekap's "Dihitung pukul", check-in
+    messages, the event report; found by the issue 16 walk); nothing for no timestamp."""
+    from elearn.templating import clock
+
+    start = dt.datetime(2026, 11, 30, 0, 30, tzinfo=dt.UTC)  # 07.30 in Jakarta
+    with app.test_request_context():
+        assert clock(start, "Asia/Jakarta") == "07.30 WIB"
+        assert clock(None) == ""
+    with app.test_request_context(headers={"Cookie": "elearn_lang=en"}):
+        assert clock(start, "Asia/Makassar") == "08:30 WITA"
+
+
+def test_the_event_pages_and_messages_use_the_one_format(app: Flask) -> None:
+    """The check-in refusals and the event report's heading (Python-side texts)."""
+    from types import SimpleNamespace
+
+    from elearn.events import checkin
+    from elearn.events.report_views import _when
+
+    zone = SimpleNamespace(iana="Asia/Jakarta")
+    start = dt.datetime(2026, 11, 30, 0, 30, tzinfo=dt.UTC)
+    event = SimpleNamespace(cancelled=False, instansi=SimpleNamespace(timezone=zone), starts_at=start,
+                            ends_at=start + dt.timedelta(hours=1),
+                            checkin_window=lambda: (start - dt.timedelta(minutes=30), start + dt.timedelta(minutes=15)))
+    with app.test_request_context():
+        early = checkin.window_error(event, start - dt.timedelta(hours=2))
+        late = checkin.window_error(event, start + dt.timedelta(hours=2))
+        assert early is not None and "Dibuka 30 November 2026 07.00 WIB." in early.message
+        assert late is not None and "(pukul 07.45 WIB)" in late.message
+        assert _when(event) == "Senin, 30 November 2026 07.30 WIB – 08.30 WIB"
+
+
+def test_a_slip_file_is_named_after_the_instansi_s_day(monkeypatch) -> None:
+    """At 23:30 UTC it is already the next day in Jayapura (UTC+9): the slips printed there are dated
+    that day, not the server's."""
+    from elearn.accounts import slips
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            return dt.datetime(2026, 12, 4, 23, 30, tzinfo=dt.UTC).astimezone(tz)
+
+    monkeypatch.setattr(slips.dt, "datetime", Clock)
+    batch = slips.SlipBatch(instansi_name="Pemerintah Kota Jayapura", skpd_name="Dinas Pendidikan",
+                            activation_url="https://elearn.example/aktivasi", expires_at=None,
+                            tz_iana="Asia/Jayapura", slips=[])
+    assert slips.filename(batch, "pdf") == "slip-aktivasi-dinas-pendidikan-20261205.pdf"
+    assert slips.filename(batch, "csv", dt.date(2026, 1, 2)) == "slip-aktivasi-dinas-pendidikan-20260102.csv"

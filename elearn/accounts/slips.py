@@ -198,7 +198,8 @@ def qr_svg_data_uri(url: str) -> str:
 
 
 def filename(batch: SlipBatch, ext: str, today: dt.date | None = None) -> str:
-    today = today or dt.date.today()
+    """``slip-aktivasi-<skpd>-<YYYYMMDD>.<ext>``: the day in the instansi's zone, not the server's (UTC)."""
+    today = today or dt.datetime.now(ZoneInfo(batch.tz_iana)).date()
     ascii_name = unicodedata.normalize("NFKD", batch.skpd_name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60] or "skpd"
     return f"slip-aktivasi-{slug}-{today:%Y%m%d}.{ext}"

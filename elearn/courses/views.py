@@ -116,6 +116,13 @@ def course_asking_for_quiz(user: Any, quiz_slug: str) -> CourseView | None:
     return next((v for v in views if not v.completed), views[0] if views else None)
 
 
+def course_asking_for_pledge(user: Any, pledge_slug: str) -> CourseView | None:
+    """The learner's course that asks for the pakta ``pledge_slug`` (``requires.pledge``), chosen as
+    ``course_asking_for_quiz`` does. The pakta receipt ends with that course's next step."""
+    views = [item["view"] for item in my_courses(user) if item["view"].rule.pledge == pledge_slug]
+    return next((v for v in views if not v.completed), views[0] if views else None)
+
+
 def learning_box(items: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The home page's course box from ``my_courses``: the first course not done (assigned ones come
     first), else the first, with how many there are."""

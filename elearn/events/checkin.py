@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from ..accounts.models import User
 from ..db import begin_write, db, utcnow
 from ..errors import ServiceError
-from ..i18n import local_datetime
+from ..templating import clock, long_date
 from . import codes
 from .models import Attendance, CheckinMethod, Event
 from .services import check_in
@@ -48,10 +48,10 @@ def window_error(event: Event, now: dt.datetime) -> ServiceError | None:
     opens, closes = event.checkin_window()
     zone = event.instansi.timezone.iana
     if now < opens:
-        return ServiceError(_("Check-in belum dibuka. Dibuka %(when)s.", when=local_datetime(opens, zone, "short")),
+        return ServiceError(_("Check-in belum dibuka. Dibuka %(when)s.", when=long_date(opens, zone, time=True)),
                             "not_open")
     if now > closes:
-        return ServiceError(_("Check-in sudah ditutup (pukul %(when)s).", when=local_datetime(closes, zone, "short")),
+        return ServiceError(_("Check-in sudah ditutup (pukul %(when)s).", when=clock(closes, zone)),
                             "closed")
     return None
 

@@ -50,7 +50,8 @@ class EventForm(FlaskForm):
     unit_ids = SelectMultipleField(_l("Atau pilih SKPD/unit peserta"), coerce=_ids, choices=[], validate_choice=False)
     outsiders_allowed = BooleanField(_l("Pegawai di luar peserta boleh hadir (dicatat sebagai di luar undangan)"),
                                      default=True)
-    speakers = FieldList(FormField(SpeakerForm), min_entries=SPEAKER_ROWS, max_entries=MAX_SPEAKERS)
+    speakers = FieldList(FormField(SpeakerForm), _l("Narasumber"), min_entries=SPEAKER_ROWS,
+                         max_entries=MAX_SPEAKERS)
     course_id = SelectField(_l("Kursus yang dimulai (opsional)"), coerce=optional_id, choices=[],
                             validate_choice=False)
     quiz_id = SelectField(_l("Kuis yang dimainkan langsung (opsional)"), coerce=optional_id, choices=[],

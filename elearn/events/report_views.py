@@ -26,6 +26,7 @@ from ..accounts.nip import format_nip
 from ..db import db
 from ..i18n import local_datetime
 from ..spreadsheets import safe_cell
+from ..templating import clock, local_dt
 from . import reports
 from .models import Event
 
@@ -41,9 +42,9 @@ def kind_labels() -> dict[str, str]:
 
 
 def _when(event: Event) -> str:
-    zone = event.instansi.timezone
-    return "{} – {}".format(local_datetime(event.starts_at, zone.iana, "EEEE, d MMMM y HH:mm"),
-                            local_datetime(event.ends_at, zone.iana, "HH:mm"))
+    # as the event's page heads it (templating.local_dt "weekday", then the end's time)
+    zone = event.instansi.timezone.iana
+    return f"{local_dt(event.starts_at, zone, 'weekday')} – {clock(event.ends_at, zone)}"
 
 
 def _report(event: Event) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def report(event_id: int):  # type: ignore[no-untyped-def]
     data = _report(event)
     zone = event.instansi.timezone.iana
     return render_template("events/report.html", event=event, when=_when(event), kind=kind_labels()[event.kind.value],
-                           local_time=lambda value: local_datetime(value, zone, "HH:mm"), **data)
+                           local_time=lambda value: clock(value, zone), **data)
 
 
 # --- exports --------------------------------------------------------------------------------------

@@ -618,7 +618,10 @@ def _clip(value: str | None, length: int) -> str | None:
 def _checked_typed_name(typed_name: str | None, user: User) -> str:
     """The typed full name with its spaces tidied, or ServiceError ``typed_name_mismatch``."""
     typed_name = " ".join((typed_name or "").split())
-    if not typed_name or len(typed_name) > 200 or not typed_name_matches(typed_name, user.name):
+    if not typed_name:  # nothing typed is not "a name that differs from yours"
+        raise ServiceError(_("Ketik nama lengkap Anda (%(name)s); gelar boleh tidak ditulis.", name=user.name),
+                           "typed_name_mismatch")
+    if len(typed_name) > 200 or not typed_name_matches(typed_name, user.name):
         raise ServiceError(_("Nama yang diketik tidak sama dengan nama Anda (%(name)s). Ketik nama lengkap "
                              "Anda; gelar boleh tidak ditulis.", name=user.name), "typed_name_mismatch")
     return typed_name

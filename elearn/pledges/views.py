@@ -41,10 +41,11 @@ from ..auth import services as auth_services
 from ..db import db, utcnow
 from ..errors import ServiceError
 from ..extensions import mark_password_refused, rate_limit, refused_password_limit
+from ..templating import long_date
 from . import chain, services, text
 from .forms import MAX_STROKES, SignForm
 from .models import Campaign, PledgeSignature, PledgeText, PledgeTextVersion, SigningMethod
-from .pdf import pdf_filename, signature_pdf, signed_at_label, verification_url
+from .pdf import pdf_filename, signature_pdf, verification_url
 
 bp = Blueprint("pledges", __name__, url_prefix="/pakta")
 verify_bp = Blueprint("pledge_verify", __name__)
@@ -274,9 +275,14 @@ def receipt(campaign_id: int):  # type: ignore[no-untyped-def]
     drawable = not signature.signature_png or services.stored_signature_problem(signature.signature_png) is None
     if signature.signature_png and drawable:
         png = base64.b64encode(signature.signature_png).decode()
+    # the page ends with the next step of the course that asks for this pakta (issue 16 walk)
+    from ..courses.views import course_asking_for_pledge
+
+    course_view = course_asking_for_pledge(current_user, campaign.pledge_version.pledge_text.slug)
     return render_template(
         "pledges/receipt.html", campaign=campaign, signature=signature, signature_png=png, drawable=drawable,
-        signed_at=signed_at_label(signature),
+        course_view=course_view,
+        signed_at=long_date(signature.signed_at, campaign.instansi.timezone.iana, time=True),
         text_html=text.to_html(signature.rendered_text),
         verify_url=verification_url(signature),
     )

@@ -220,7 +220,7 @@ class NodeForm(Form):
     id = StringField(_l("Kode situasi"), validators=[Optional(), Length(max=64)],
                      render_kw={"autocomplete": "off", "autocapitalize": "none"})
     text = _text_field(_l("Situasi"), rows=3)
-    choices = FieldList(FormField(ChoiceForm), min_entries=2)
+    choices = FieldList(FormField(ChoiceForm), _l("Pilihan"), min_entries=2)
 
 
 class PostForm(Form):
@@ -295,6 +295,9 @@ class QuestionForm(FlaskForm):
         base = base or {}
         self.paths = {}
         data: dict[str, Any] = {"id": key, "type": self.qtype}
+        if "key" in self._fields:
+            # the code a new question is saved under: its problems belong next to "Kode soal"
+            self.paths[("id",)] = self.key
         for name in ("title", "stem", "feedback", "category"):
             self._put(data, (name,), getattr(self, name), norm_text(getattr(self, name).data))
         self._put(data, ("stem_format",), self.stem_format, self.stem_format.data or "markdown")
@@ -386,7 +389,7 @@ def _row_action(action: str) -> tuple[str, list[int]]:
 
 
 class _OptionsForm(QuestionForm):
-    options = FieldList(FormField(OptionForm), min_entries=3)
+    options = FieldList(FormField(OptionForm), _l("Pilihan jawaban"), min_entries=3)
     max_rows = 8
 
     def type_data(self, data: dict[str, Any]) -> None:
@@ -451,7 +454,7 @@ class TrueFalseForm(QuestionForm):
 class BranchingForm(QuestionForm):
     qtype = "branching"
     start = SelectField(_l("Situasi awal"), choices=[], validate_choice=False)
-    nodes = FieldList(FormField(NodeForm), min_entries=1)
+    nodes = FieldList(FormField(NodeForm), _l("Situasi"), min_entries=1)
     max_nodes = 12
 
     def node_ids(self) -> list[str]:
@@ -721,6 +724,8 @@ def attach_problems(form: QuestionForm, problems: list[str]) -> None:
     for problem in problems:
         message = translate_problem(problem)
         field = form.field_for(problem_path(problem))
+        if field is not None and field is form._fields.get("key") and field.errors:
+            continue  # the view's own check of the code said what is wrong with it
         if field is None or isinstance(field, FieldList):
             form.general_errors.append(message if field is None else f"{field.label.text}: {message}")
         elif message not in field.errors:
@@ -772,7 +777,7 @@ class QuizForm(FlaskForm):
                                       validators=[Optional(), NumberRange(min=1, max=600)])
     shuffle_questions = BooleanField(_l("Acak urutan soal"), default=True)
     shuffle_options = BooleanField(_l("Acak urutan pilihan"), default=True)
-    draw = FieldList(FormField(DrawRuleForm), min_entries=1)
+    draw = FieldList(FormField(DrawRuleForm), _l("Aturan pengambilan soal"), min_entries=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -78,9 +78,25 @@ def index():  # type: ignore[no-untyped-def]
 def quiz(slug: str):  # type: ignore[no-untyped-def]
     quiz = _load_quiz(slug, attempted_may=True)
     entry = svc.quiz_entry(current_user, quiz)
+    # passed: the page leads on to the course's next step (the pakta), not to another attempt
+    course_view, campaign = _course_next_step(quiz) if entry.passed and not entry.in_progress else (None, None)
     db.session.commit()
     return render_template("quizzes/quiz.html", quiz=quiz, entry=entry, form=StartForm(), today=local_today(),
-                           description=display.text({}, quiz.description) if quiz.description else "")
+                           description=display.text({}, quiz.description) if quiz.description else "",
+                           course_view=course_view, campaign=campaign)
+
+
+def _course_next_step(quiz: Quiz) -> tuple[Any, Any]:
+    """The learner's course that asks for ``quiz`` (its ``CourseView``, or None) and, when its next
+    step is the pakta, the open campaign to sign (issue 16)."""
+    from ..courses.progress import NextStep
+    from ..courses.views import course_asking_for_quiz
+    from ..pledges.signed import pledge_campaign_for
+
+    course_view = course_asking_for_quiz(current_user, quiz.slug)
+    campaign = (pledge_campaign_for(current_user, course_view.rule.pledge)
+                if course_view is not None and course_view.next_step.kind == NextStep.PLEDGE else None)
+    return course_view, campaign
 
 
 @bp.route("/<slug>/mulai", methods=["POST"])
@@ -241,13 +257,7 @@ def review(slug: str, attempt_id: int):  # type: ignore[no-untyped-def]
         return redirect(_take_url(attempt))
     used = len(svc.user_attempts(current_user, quiz))
     # the page ends with the next step of the course that asks for this quiz (issue 16)
-    from ..courses.progress import NextStep
-    from ..courses.views import course_asking_for_quiz
-    from ..pledges.signed import pledge_campaign_for
-
-    course_view = course_asking_for_quiz(current_user, quiz.slug)
-    campaign = (pledge_campaign_for(current_user, course_view.rule.pledge)
-                if course_view is not None and course_view.next_step.kind == NextStep.PLEDGE else None)
+    course_view, campaign = _course_next_step(quiz)
     return render_template("quizzes/review.html", attempt=attempt, quiz=quiz,
                            items=[display.review(item) for item in attempt.items],
                            attempts_left=svc.attempts_left(quiz, used), form=StartForm(),

@@ -29,6 +29,7 @@ from ..courses.assignments import available_courses
 from ..courses.models import Course
 from ..db import db, utcnow
 from ..i18n import local_datetime
+from ..templating import clock
 from ..http_guards import optional_id
 from ..org.forms import options
 from ..org.models import Instansi, Unit, natural_key
@@ -50,7 +51,7 @@ SORTS = {
     "berjalan": "in_progress_share", "belum": "not_started_share",
 }
 DEFAULT_SORT = "selesai"
-#: done share below LOW: behind (red); below HIGH: on the way (amber); else ahead (green)
+#: done share below LOW: behind (red); below HIGH: on the way (amber); else ahead (green); 100 %: done
 LOW, HIGH = 0.5, 0.8
 
 
@@ -207,11 +208,14 @@ def sort_rows(rows: list[services.RekapRow], messages: list[str]) -> tuple[list[
 def level(share: float | None) -> str:
     if share is None:
         return "none"
+    if share >= 1:  # everyone: "tuntas", not "hampir tuntas" (found by the issue 16 walk)
+        return "done"
     return "low" if share < LOW else "mid" if share < HIGH else "high"
 
 
 def level_labels() -> dict[str, str]:
-    return {"low": _("tertinggal"), "mid": _("berjalan"), "high": _("hampir tuntas"), "none": _("tanpa pegawai")}
+    return {"low": _("tertinggal"), "mid": _("berjalan"), "high": _("hampir tuntas"), "done": _("tuntas"),
+            "none": _("tanpa pegawai")}
 
 
 def charts_svg(rows: list[services.RekapRow], href: Any = None, chart_id: str = "rekap-bars") -> Any:
@@ -278,7 +282,7 @@ def index():  # type: ignore[no-untyped-def]
     ordered, sort, direction = sort_rows(rows, loaded.messages)
     args = selection_args(loaded)
     chart = charts_svg(ordered, lambda row: url_for("reports.skpd", skpd_id=row.key, **args))
-    counted_at = local_datetime(figures.computed_at, sel.instansi.timezone.iana, "HH:mm")
+    counted_at = clock(figures.computed_at, sel.instansi.timezone.iana)
     return render_template("reports/index.html", **_context(
         loaded, rows=ordered, heads=heads, total=total, sort=sort, direction=direction, chart=chart,
         picture=progress_picture(sel, own_skpd(), figures.progress), figures=figures, counted_at=counted_at,
