@@ -91,7 +91,7 @@ def test_fixture_files():
         ("jenis_jabatan", ["Jenis Jabatan", "JENIS_JABATAN"]),
         ("employee_type", ["Jenis Pegawai", "Status Kepegawaian"]),
         ("skpd", ["SKPD", "OPD", "Perangkat Daerah", "Unit Organisasi"]),
-        ("unit_kerja", ["Unit Kerja", "Sub Unit", "SUB-UNIT"]),
+        ("unit_kerja", ["Unit Kerja", "Sub Unit", "SUB-UNIT", "Unit", "NAMA UNIT"]),
         ("email", ["Email", "E-mail", "e mail"]),
         ("phone", ["No HP", "No. HP", "Nomor HP", "NO_HP"]),
     ],
