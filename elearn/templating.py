@@ -77,13 +77,21 @@ def local_dt(value: dt.datetime | None, tz_iana: str | None = None, fmt: str | N
     """Timestamps on every page in the one format of ``long_date`` with the time: "4 Desember 2026 14.05
     WIB" (issue 16). ``fmt="time"``: the time of day only, where the day is already said (an event's end,
     its check-in window, a check-in). ``fmt="weekday"``: the same, after the day's name, for an event's
-    heading ("Jumat, 4 Desember 2026 07.30 WITA"). Any other ``fmt`` is a Babel pattern."""
+    heading ("Jumat, 4 Desember 2026 07.30 WITA"). ``fmt="seconds"``: with the seconds, for the audit
+    log. Any other ``fmt`` is a Babel pattern."""
     if value is None:
         return ""
     if fmt is None:
         return long_date(value, tz_iana, time=True)
     if fmt == "time":
         return clock(value, tz_iana)
+    if fmt == "seconds":  # the audit log: the same, to the second
+        from .i18n import select_timezone
+
+        zone = tz_iana or select_timezone()
+        local = value.astimezone(ZoneInfo(zone))
+        seconds = f"{local:%H.%M.%S}" if str(get_locale() or "id") == "id" else f"{local:%H:%M:%S}"
+        return f"{long_date(value, zone)} {seconds} {_ZONE_NAMES.get(zone, zone)}"
     if fmt == "weekday":
         from babel.dates import format_date
         from .i18n import select_timezone
