@@ -225,7 +225,11 @@ def _create(client, bank_slug: str, data: dict[str, Any], action: str = "save"):
 def test_each_type_is_created_and_edited_through_its_form(app, client, people, bank, qtype) -> None:
     sample = SAMPLES[qtype]
     login(client, people["pelatih"])
-    assert client.get(f"/penyusunan/soal/bank/{bank}/baru/{qtype}").status_code == 200
+    page = client.get(f"/penyusunan/soal/bank/{bank}/baru/{qtype}")
+    assert page.status_code == 200
+    # what is required is said once at the top (every field is, unless the question is saved as a draft)
+    assert 'id="qa-required-note"' in page.get_data(as_text=True) and "kecuali soal disimpan sebagai draf" in \
+        page.get_data(as_text=True)
     response = _create(client, bank, sample)
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.headers["Location"].endswith(f"/penyusunan/soal/bank/{bank}/soal/{sample['id']}")

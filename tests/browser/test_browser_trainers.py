@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "sandi-uji-browser-1"
 #: the single-choice form is at most this tall at 360x640 with its sections folded (it was 5,300 px)
-FOLDED_MAX = 2500
+FOLDED_MAX = 2600  # (2,462 px when first folded; the one-line note on what is required added ~46 px)
 
 
 @pytest.fixture(scope="module")
