@@ -635,6 +635,7 @@ def test_quiz_is_built_validated_published_and_previewed(app, client, people, ba
         assert db.session.scalar(select(Quiz.status).where(Quiz.slug == "kuis-guru")) == QuizStatus.PUBLISHED
     page = client.get("/penyusunan/kuis/kuis-guru/pratinjau").get_data(as_text=True)
     assert page.count("Soal 1 dari 4") == 1 and "Soal 4 dari 4" in page
+    assert page.count('<details class="qa-fold">') == 4  # each question folded: the page stays short on a phone
     # edit: an unchanged save changes nothing; a row added without JavaScript
     url = "/penyusunan/kuis/kuis-guru/ubah"
     form = read_form(client.get(url).get_data(as_text=True))

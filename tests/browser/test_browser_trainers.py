@@ -122,3 +122,19 @@ def test_single_choice_form_is_folded_on_a_phone(page: Page, app: Flask, trainer
     check_page("trainers-question-form-errors")
     # what was typed is kept
     expect(page.get_by_label("Situasi / pertanyaan")).to_have_value("Seorang calon mengajak Anda berfoto.")
+
+
+def test_quiz_preview_is_folded_per_question_on_a_phone(page: Page, demo, sign_in, check_page) -> None:
+    """One draw of the leaders' quiz (nine situations) was about 36,000 px tall at 360x640; each question is
+    now folded under its number, code and title, and opens as the learner sees it."""
+    account = demo[Role.SUPERADMIN]
+    sign_in(account.nip, account.password)
+    page.goto("/penyusunan/kuis/netralitas-pimpinan/pratinjau")
+    expect(page.locator("h1")).to_have_text("Pratinjau satu undian")
+    folds = page.locator("main details.qa-fold")
+    expect(folds).to_have_count(9)
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    assert height < 2500, f"the folded preview is {height} px tall"
+    check_page("quiz-preview-folded")
+    folds.first.locator("summary").click()
+    expect(folds.first.locator(".qa-preview")).to_be_visible()
