@@ -214,12 +214,14 @@ def edit(person_id: int):  # type: ignore[no-untyped-def]
                            golongan_pns=services.PNS_GOLONGAN, golongan_pppk=services.PPPK_GOLONGAN)
 
 
-def _slip_response(template: str, person: User, code: str) -> Response:
+def _slip_response(person: User, code: str, *, title: str, heading: str) -> Response:
     """The one-person slip (after a reset or a first code): shown once, never cached."""
     activation_url = public_url("auth.activate")
     qr_url = slips.activation_link(activation_url, person.employee_number)
     response = Response(render_template(
-        template,
+        "accounts/code_done.html",
+        title=title,
+        heading=heading,
         person=person,
         code=code,
         path=services.unit_path(person.unit),
@@ -246,7 +248,7 @@ def reset(person_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         code = services.reset(current_user, person)
         db.session.commit()
-        return _slip_response("accounts/reset_done.html", person, code)
+        return _slip_response(person, code, title=_("Kode aktivasi baru"), heading=_("Akun diatur ulang"))
     return render_template("accounts/reset_confirm.html", person=person, form=form)
 
 
@@ -270,7 +272,7 @@ def person_slip(person_id: int):  # type: ignore[no-untyped-def]
         flash(exc.message, "error")
         return redirect(url_for("accounts.detail", person_id=person.id))
     db.session.commit()
-    return _slip_response("accounts/slip_done.html", person, code)
+    return _slip_response(person, code, title=_("Slip aktivasi"), heading=_("Kode aktivasi diterbitkan"))
 
 
 @bp.route("/<int:person_id>/peran", methods=["POST"])
